@@ -1,0 +1,82 @@
+/**
+ * Crash-safe file writes: write a temp file beside the target, fsync it, rename it over the target,
+ * then fsync the directory so the rename itself survives a power cut. A reader sees either the old
+ * file or the new one, never a torn one.
+ */
+import { promises as fs, createWriteStream, type WriteStream } from 'node:fs';
+import path from 'node:path';
+
+function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Atomically replaces `target` with `data`. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathFor(target);
+  const handle = await fs.open(temp, 'w', 0o640);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(temp, target);
+  await fsyncDir(path.dirname(target));
+}
+
+/**
+ * A streamed file that appears at `target` only when committed. Until then it is a hidden temp
+ * file; `abort()` removes it. Use for large outputs such as results.csv.
+ */
+export class AtomicFileStream {
+  private readonly temp: string;
+  readonly stream: WriteStream;
+
+  constructor(readonly target: string) {
+    this.temp = tempPathFor(target);
+    this.stream = createWriteStream(this.temp, { mode: 0o640, highWaterMark: 1 << 20 });
+  }
+
+  /** Writes a chunk, waiting for the stream to drain when its buffer is full. */
+  async write(chunk: string): Promise<void> {
+    if (!this.stream.write(chunk)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = (): void => { this.stream.off('error', onError); resolve(); };
+        const onError = (err: Error): void => { this.stream.off('drain', onDrain); reject(err); };
+        this.stream.once('drain', onDrain);
+        this.stream.once('error', onError);
+      });
+    }
+  }
+
+  async commit(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(resolve);
+    });
+    const handle = await fs.open(this.temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(this.temp, this.target);
+    await fsyncDir(path.dirname(this.target));
+  }
+
+  async abort(): Promise<void> {
+    this.stream.destroy();
+    await fs.rm(this.temp, { force: true });
+  }
+}
