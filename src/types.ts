@@ -28,24 +28,38 @@ export interface InputRow {
   file: number;
   /** Physical line where the record starts in its file; the header is line 1. */
   line: number;
+  /** long layout: start lines of the block's other records (each gets its own results.csv row). */
+  moreLines?: number[];
   /** Trimmed document_id; '' when missing. */
   id: string;
   /** The segments to send; null when the input says null (json layout). Unset when invalid. */
   segments?: Segment[] | null;
   /** Why the row is invalid; unset when valid. */
   invalid?: string;
+  /** Set with `invalid` when the row was skipped on purpose (--skip-empty): not held against --max-invalid. */
+  skipped?: true;
 }
 
 /** Final status of one input row, as written to results.csv. */
 export type RowStatus = 'updated' | 'not_found' | 'failed' | 'invalid' | 'duplicate';
 
 /** An input row after dedupe: either a customer to send, or a row that will not be sent. */
-export type ClassifiedRow =
-  | { kind: 'customer'; file: number; line: number; id: string; segments: Segment[] | null; ordinal: number }
-  | { kind: 'invalid'; file: number; line: number; id: string; reason: string }
-  | { kind: 'duplicate'; file: number; line: number; id: string; keptFile: number; keptLine: number }
-  /** A customer already acknowledged by an earlier, interrupted run of the same inputs (resume). */
-  | { kind: 'done'; file: number; line: number; id: string; ordinal: number; status: 'updated' | 'not_found' };
+export type ClassifiedRow = RowPosition &
+  (
+    | { kind: 'customer'; segments: Segment[] | null; ordinal: number }
+    | { kind: 'invalid'; reason: string; skipped?: true }
+    | { kind: 'duplicate'; keptFile: number; keptLine: number }
+    /** A customer already acknowledged by an earlier, interrupted run of the same inputs (resume). */
+    | { kind: 'done'; ordinal: number; status: 'updated' | 'not_found' }
+  );
+
+/** Where a row is, carried from InputRow unchanged. */
+export interface RowPosition {
+  file: number;
+  line: number;
+  moreLines?: number[];
+  id: string;
+}
 
 export type CustomerRow = Extract<ClassifiedRow, { kind: 'customer' }>;
 

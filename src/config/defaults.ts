@@ -1,0 +1,41 @@
+/**
+ * Every default in one place. The API publishes no limits, so these are deliberately conservative:
+ * a nightly run of 1M customers at 100 per request and 5 requests/s takes about 35 minutes, which is
+ * fine for a batch job and gentle on the platform. Raise --rate/--batch-size once the platform team
+ * agrees to more.
+ */
+export const DEFAULTS = {
+  idColumn: 'document_id',
+  batchSize: 100,
+  maxBatchBytes: 1_048_576,
+  rate: 5,
+  concurrency: 2,
+  /** More than 1% invalid rows means a broken export, not a few dirty rows: send nothing. */
+  maxInvalid: '1%',
+  maxAttempts: 6,
+  /** Total deadline of one request, in seconds (not an idle timeout). */
+  timeout: 30,
+  /** Seconds that in-flight requests get to finish after SIGTERM/SIGINT. */
+  grace: 30,
+  stateDir: './.segment-sync',
+  reportRoot: './reports',
+  logLevel: 'info',
+  logFormat: 'auto',
+  /** Seconds between progress lines on long runs. */
+  progressInterval: 10,
+  /** One record above this many bytes is rejected as structurally broken. */
+  maxRecordBytes: 1_048_576,
+  maxFields: 1_000,
+  /** Response bodies above this are treated as malformed (the answer is a short list of ids). */
+  maxResponseBytes: 64 * 1_048_576,
+  jobName: 'segment-sync',
+} as const;
+
+export const ENDPOINTS = {
+  production: 'https://deadpool.instaleap.io/api/v3/customers/segments',
+  staging: 'https://deadpool.xandar.instaleap.io/api/v3/customers/segments',
+} as const;
+
+export type EnvName = keyof typeof ENDPOINTS;
+
+export const USER_AGENT = 'segment-sync/0.1';

@@ -1,0 +1,254 @@
+/**
+ * The options of `run` and `validate`: their yargs definitions (which are also the --help text) and
+ * the pure step that turns parsed arguments into a validated RunConfig. Values come from flags, then
+ * SEGMENT_SYNC_<OPTION> environment variables, then the --config file, then DEFAULTS (yargs applies
+ * that precedence).
+ */
+import type { Options } from 'yargs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Layout } from '../types.js';
+import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
+import { parseThreshold, type Threshold } from './threshold.js';
+import { parseShard, type Shard } from './shard.js';
+
+const INPUT = 'Input:';
+const TARGET = 'Target:';
+const SENDING = 'Sending:';
+const SAFETY = 'Guardrails:';
+const OUTPUT = 'Report and logs:';
+const STATE = 'Resume and shards:';
+
+/** Options shared by `run` and `validate` (reading and checking the input, writing the report). */
+export const inputOptions = {
+  'id-column': { group: INPUT, type: 'string', default: DEFAULTS.idColumn, describe: 'Column holding the customer id' },
+  delimiter: { group: INPUT, type: 'string', describe: 'Field delimiter: , ; tab or | (default: detected from the header)' },
+  layout: {
+    group: INPUT, type: 'string', choices: ['wide', 'json', 'long'],
+    describe: 'wide: one column per segment type; json: document_id,segments (JSON array); long: document_id,type,value (default: detected from the header)',
+  },
+  'skip-empty': { group: INPUT, type: 'boolean', default: false, describe: 'wide layout: skip rows whose segment cells are all blank instead of clearing those customers\' segments' },
+  'max-invalid': {
+    group: SAFETY, type: 'string', default: DEFAULTS.maxInvalid,
+    describe: 'Send nothing (exit 3) when more invalid rows than this: a count (50) or a share of data rows (1%)',
+  },
+  'max-record-bytes': { group: SAFETY, type: 'number', default: DEFAULTS.maxRecordBytes, describe: 'Reject the input when one record is larger than this' },
+  'report-dir': { group: OUTPUT, type: 'string', describe: 'Where the report goes (default: ./reports/<UTC timestamp>)' },
+  'log-level': { group: OUTPUT, type: 'string', choices: ['error', 'warn', 'info', 'debug'], default: DEFAULTS.logLevel, describe: 'Log verbosity' },
+  'log-format': { group: OUTPUT, type: 'string', choices: ['auto', 'json', 'text'], default: DEFAULTS.logFormat, describe: 'auto: readable on a terminal, JSON lines otherwise' },
+  'progress-interval': { group: OUTPUT, type: 'number', default: DEFAULTS.progressInterval, describe: 'Seconds between progress lines' },
+} as const satisfies Record<string, Options>;
+
+/** Options only `run` has (the endpoint, the token, sending, resuming). */
+export const sendOptions = {
+  endpoint: { group: TARGET, type: 'string', describe: 'Full URL of the bulk endpoint (…/api/v3/customers/segments)' },
+  env: { group: TARGET, type: 'string', choices: Object.keys(ENDPOINTS), describe: 'Use the documented URL of staging or production' },
+  'token-file': { group: TARGET, type: 'string', describe: 'File holding the access token (preferred: a mounted secret). Else env SEGMENT_SYNC_TOKEN, else --token' },
+  token: { group: TARGET, type: 'string', describe: 'Access token (visible to other local users in the process list: prefer --token-file)' },
+  'allow-insecure-http': { group: TARGET, type: 'boolean', default: false, describe: 'Allow an http:// endpoint that is not on this machine (the token would travel in clear)' },
+  'dry-run': { group: SAFETY, type: 'boolean', default: false, describe: 'Do everything except the requests; no endpoint or token needed' },
+  'batch-size': { group: SENDING, type: 'number', default: DEFAULTS.batchSize, describe: 'Customers per request (a batch closes at this or --max-batch-bytes)' },
+  'max-batch-bytes': { group: SENDING, type: 'number', default: DEFAULTS.maxBatchBytes, describe: 'Cap on one request body in bytes' },
+  rate: { group: SENDING, type: 'number', default: DEFAULTS.rate, describe: 'Requests per second, spread evenly (0 = unlimited)' },
+  concurrency: { group: SENDING, type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' },
+  'max-attempts': { group: SENDING, type: 'number', default: DEFAULTS.maxAttempts, describe: 'Attempts per request before its customers are failed (retries: 408, 429, 5xx, network, timeouts)' },
+  timeout: { group: SENDING, type: 'number', default: DEFAULTS.timeout, describe: 'Total deadline of one request, in seconds' },
+  grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT' },
+  'state-dir': { group: STATE, type: 'string', default: DEFAULTS.stateDir, describe: 'Journal of acknowledged customers, so a rerun resumes where a stopped run left off' },
+  fresh: { group: STATE, type: 'boolean', default: false, describe: 'Ignore the journal and send everything again' },
+  shard: { group: STATE, type: 'string', describe: 'Process only shard i of n (format i/n): customers whose id hash mod n = i; takes 1/n of --rate' },
+  'shard-count': { group: STATE, type: 'number', describe: 'Number of shards, with the index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
+  pushgateway: { group: OUTPUT, type: 'string', describe: 'Prometheus Pushgateway URL to push run metrics to at the end' },
+  'job-name': { group: OUTPUT, type: 'string', default: DEFAULTS.jobName, describe: 'Job label for metrics' },
+} as const satisfies Record<string, Options>;
+
+/** The defaults of a set of option definitions, keyed as yargs hands them over (camelCase). */
+export function defaultsOf(options: Record<string, Options>): RawArgs {
+  const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return Object.fromEntries(Object.entries(options).filter(([, o]) => o.default !== undefined).map(([name, o]) => [camel(name), o.default]));
+}
+
+/** Arguments as yargs hands them over (camelCase keys; kebab-case aliases also present). */
+export interface RawArgs {
+  files?: string[];
+  [key: string]: unknown;
+}
+
+export interface InputConfig {
+  files: string[];
+  idColumn: string;
+  delimiter?: string;
+  layout?: Layout;
+  skipEmpty: boolean;
+  maxInvalid: Threshold;
+  maxRecordBytes: number;
+  reportDir: string;
+  logLevel: string;
+  logFormat: 'auto' | 'json' | 'text';
+  progressIntervalMs: number;
+}
+
+export interface RunConfig extends InputConfig {
+  dryRun: boolean;
+  /** Undefined only in dry runs. */
+  endpoint?: string;
+  token: { file?: string; value?: string };
+  batchSize: number;
+  maxBatchBytes: number;
+  /** Requests per second for this process (already divided among shards); 0 = unlimited. */
+  rate: number;
+  concurrency: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  graceMs: number;
+  stateDir: string;
+  fresh: boolean;
+  shard?: Shard;
+  pushgateway?: string;
+  jobName: string;
+}
+
+const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
+
+export function resolveInputConfig(args: RawArgs, now = new Date()): InputConfig {
+  const files = args.files ?? [];
+  if (files.length === 0) throw new UsageError('Give at least one input file (or - for stdin).');
+  return {
+    files,
+    idColumn: nonEmpty('--id-column', args.idColumn),
+    delimiter: args.delimiter === undefined ? undefined : delimiterOf(String(args.delimiter)),
+    layout: args.layout as Layout | undefined,
+    skipEmpty: Boolean(args.skipEmpty),
+    maxInvalid: parseThreshold('--max-invalid', String(args.maxInvalid)),
+    maxRecordBytes: positiveInt('--max-record-bytes', args.maxRecordBytes),
+    reportDir: optionalString(args.reportDir) ?? defaultReportDir(now),
+    logLevel: String(args.logLevel),
+    logFormat: args.logFormat as InputConfig['logFormat'],
+    progressIntervalMs: positiveNumber('--progress-interval', args.progressInterval) * 1000,
+  };
+}
+
+export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process.env, now = new Date()): RunConfig {
+  const input = resolveInputConfig(args, now);
+  const dryRun = Boolean(args.dryRun);
+  const endpoint = resolveEndpoint(args, dryRun);
+  const shard = resolveShard(args, env);
+  const rate = nonNegative('--rate', args.rate);
+  return {
+    ...input,
+    dryRun,
+    endpoint,
+    token: {
+      file: optionalString(args.tokenFile),
+      value: optionalString(args.token),
+    },
+    batchSize: positiveInt('--batch-size', args.batchSize),
+    maxBatchBytes: minimumInt('--max-batch-bytes', args.maxBatchBytes, 256),
+    rate: shard ? rate / shard.count : rate,
+    concurrency: positiveInt('--concurrency', args.concurrency),
+    maxAttempts: positiveInt('--max-attempts', args.maxAttempts),
+    timeoutMs: positiveNumber('--timeout', args.timeout) * 1000,
+    graceMs: nonNegative('--grace', args.grace) * 1000,
+    stateDir: nonEmpty('--state-dir', args.stateDir),
+    fresh: Boolean(args.fresh),
+    shard,
+    pushgateway: optionalString(args.pushgateway),
+    jobName: nonEmpty('--job-name', args.jobName),
+  };
+}
+
+function resolveEndpoint(args: RawArgs, dryRun: boolean): string | undefined {
+  const explicit = optionalString(args.endpoint);
+  const envName = optionalString(args.env) as EnvName | undefined;
+  if (explicit && envName) throw new UsageError('Give --endpoint or --env, not both.');
+  const url = explicit ?? (envName ? ENDPOINTS[envName] : undefined);
+  if (!url) {
+    if (dryRun) return undefined;
+    throw new UsageError('Say where to send: --endpoint <url> or --env staging|production (or use --dry-run).');
+  }
+  checkEndpointUrl(url, Boolean(args.allowInsecureHttp));
+  return url;
+}
+
+/** TLS is mandatory off this machine: the request carries the token. */
+export function checkEndpointUrl(url: string, allowInsecureHttp: boolean): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--endpoint is not a valid URL: ${JSON.stringify(url)}`);
+  }
+  if (parsed.username || parsed.password) throw new UsageError('--endpoint must not contain credentials; use --token-file.');
+  if (parsed.protocol === 'https:') return;
+  if (parsed.protocol !== 'http:') throw new UsageError(`--endpoint must be an https:// URL, got ${JSON.stringify(url)}`);
+  if (isLoopback(parsed.hostname) || allowInsecureHttp) return;
+  throw new UsageError(
+    `--endpoint ${parsed.origin} uses plain http to another machine: the token would travel in clear. Use https, or --allow-insecure-http if you really mean it.`,
+  );
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+function resolveShard(args: RawArgs, env: NodeJS.ProcessEnv): Shard | undefined {
+  const spec = optionalString(args.shard);
+  const count = args.shardCount;
+  if (spec !== undefined && count !== undefined) throw new UsageError('Give --shard i/n or --shard-count n, not both.');
+  if (spec !== undefined) return parseShard('--shard', spec);
+  if (count === undefined) return undefined;
+  const index = env.JOB_COMPLETION_INDEX;
+  if (index === undefined) throw new UsageError('--shard-count needs the shard index in JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job).');
+  return parseShard('--shard-count with JOB_COMPLETION_INDEX', `${index}/${String(count)}`);
+}
+
+/** ./reports/20261121T213700Z: sortable, no colons (they break some file systems and tools). */
+export function defaultReportDir(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return path.join(DEFAULTS.reportRoot, stamp);
+}
+
+function delimiterOf(value: string): string {
+  // Own keys only: `--delimiter constructor` must not find Object.prototype.constructor.
+  const delimiter = Object.hasOwn(DELIMITERS, value) ? DELIMITERS[value] : undefined;
+  if (!delimiter) throw new UsageError(`--delimiter must be one of , ; tab |, got ${JSON.stringify(value)}`);
+  return delimiter;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`${name} must not be empty`);
+  return value.trim();
+}
+
+function toNumber(name: string, value: unknown): number {
+  // Number('') is 0, which would turn an empty SEGMENT_SYNC_RATE= into "unlimited".
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function positiveNumber(name: string, value: unknown): number {
+  const n = toNumber(name, value);
+  if (n <= 0) throw new UsageError(`${name} must be greater than 0, got ${n}`);
+  return n;
+}
+
+function nonNegative(name: string, value: unknown): number {
+  const n = toNumber(name, value);
+  if (n < 0) throw new UsageError(`${name} must be 0 or more, got ${n}`);
+  return n;
+}
+
+function minimumInt(name: string, value: unknown, min: number): number {
+  const n = toNumber(name, value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number of at least ${min}, got ${n}`);
+  return n;
+}
+
+function positiveInt(name: string, value: unknown): number {
+  return minimumInt(name, value, 1);
+}

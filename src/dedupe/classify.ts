@@ -1,0 +1,114 @@
+/**
+ * The dedupe stage: InputRow → ClassifiedRow. The first valid occurrence of a document_id over the
+ * whole run is the customer; later rows with that id are duplicates naming the row kept.
+ *
+ * The run reads its input twice, and this stage runs in both passes over one IdIndex:
+ *   - 'record' (pass 1, validation): inserts each id; a row is a customer when its id is new.
+ *   - 'replay' (pass 2, sending): the index already holds every first occurrence, so a row is the
+ *     customer exactly when the index names this row's own file and line.
+ * Both passes yield the same rows with the same ordinals, so pass-1 counts and the resume journal
+ * (keyed by ordinal) hold in pass 2.
+ */
+import { UsageError } from '../errors.js';
+import type { ClassifiedRow, InputRow, RowStatus } from '../types.js';
+import { shardOf } from './hash.js';
+import type { IdIndex, IdLocation } from './id-index.js';
+
+export type ClassifyMode = 'record' | 'replay';
+
+export interface Shard {
+  /** 0-based shard number. */
+  index: number;
+  /** How many shards the run is cut into. */
+  count: number;
+}
+
+export type AcknowledgedStatus = 'updated' | 'not_found';
+
+export interface ClassifyOptions {
+  ids: Pick<IdIndex, 'firstSeen' | 'lookup'>;
+  mode: ClassifyMode;
+  /** Keep only the rows of this shard (`shardOf(id, count) === index`); other rows are not yielded at all. */
+  shard?: Shard;
+  /** Resume: the status an earlier run of the same inputs got for this customer ordinal, if any. */
+  acknowledged?: (ordinal: number) => AcknowledgedStatus | undefined;
+}
+
+function validateOptions(opts: ClassifyOptions): void {
+  if (opts.mode !== 'record' && opts.mode !== 'replay') {
+    throw new TypeError(`classify option mode must be 'record' or 'replay', got ${JSON.stringify(opts.mode)}`);
+  }
+  const { shard } = opts;
+  if (shard === undefined) return;
+  if (!Number.isSafeInteger(shard.count) || shard.count < 1) {
+    throw new UsageError(`--shard: the shard count must be a positive integer, got ${String(shard.count)}`);
+  }
+  if (!Number.isSafeInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+    throw new UsageError(`--shard: the shard index must be an integer from 0 to ${shard.count - 1}, got ${String(shard.index)}`);
+  }
+}
+
+/** The shard a row belongs to. Rows without an id cannot be hashed meaningfully: shard 0 reports them. */
+export function shardOfRow(id: string, count: number): number {
+  return id === '' ? 0 : shardOf(id, count);
+}
+
+/**
+ * The final status a classified row already has, or undefined for a customer still to be sent.
+ * Pure; lets counters and reports tally rows as they pass.
+ */
+export function knownStatus(row: ClassifiedRow): RowStatus | undefined {
+  switch (row.kind) {
+    case 'customer':
+      return undefined;
+    case 'done':
+      return row.status;
+    default:
+      return row.kind;
+  }
+}
+
+function inputChanged(row: InputRow): Error {
+  // Pass 1 recorded every valid id; an unknown one means the file changed under the run.
+  return new Error(`input file #${row.file} changed between validation and sending (line ${row.line} holds an id not seen before)`);
+}
+
+/** Where the row's id was first seen, or undefined when this row is that first occurrence. */
+function earlierOccurrence(row: InputRow, opts: ClassifyOptions): IdLocation | undefined {
+  if (opts.mode === 'record') return opts.ids.firstSeen(row.id, row.file, row.line);
+  const kept = opts.ids.lookup(row.id);
+  if (kept === undefined) throw inputChanged(row);
+  return kept.file === row.file && kept.line === row.line ? undefined : kept;
+}
+
+async function* classifyRows(rows: AsyncIterable<InputRow>, opts: ClassifyOptions): AsyncGenerator<ClassifiedRow> {
+  const { shard, acknowledged } = opts;
+  let ordinal = 0;
+  for await (const row of rows) {
+    if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) continue;
+    const { file, line, id } = row;
+    if (row.invalid !== undefined) {
+      // An invalid row does not claim its id: a later valid row with the id is the customer.
+      yield row.skipped ? { kind: 'invalid', file, line, id, reason: row.invalid, skipped: true } : { kind: 'invalid', file, line, id, reason: row.invalid };
+      continue;
+    }
+    const kept = earlierOccurrence(row, opts);
+    if (kept !== undefined) {
+      yield { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
+      continue;
+    }
+    const status = acknowledged?.(ordinal);
+    yield status === undefined
+      ? { kind: 'customer', file, line, id, segments: row.segments ?? null, ordinal: ordinal++ }
+      : { kind: 'done', file, line, id, ordinal: ordinal++, status };
+  }
+}
+
+/**
+ * Classifies rows in input order. Options are checked now, not at the first row (a generator
+ * function would defer them).
+ */
+export function classify(rows: AsyncIterable<InputRow>, opts: ClassifyOptions): AsyncGenerator<ClassifiedRow> {
+  validateOptions(opts);
+  return classifyRows(rows, opts);
+}

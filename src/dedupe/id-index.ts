@@ -1,0 +1,151 @@
+/**
+ * An exact set of document_ids that remembers where each was first seen, in ~8 bytes of memory per
+ * id whatever the id's length (10M ids: a 128 MiB table; a Set<string> would take ~1 GB and stops
+ * at 2^24 entries).
+ *
+ * Open addressing with linear probing over one Uint32Array of [tag, ref] slot pairs:
+ *   - the slot comes from the hash's high half, the tag is its low half. Not the other way round:
+ *     shards are cut by the low half (shardOf), so within a shard its low bits are all alike and
+ *     would crowd every id into a fraction of the table;
+ *   - ref points at the id's record in the id log (a temp file, see id-log.ts). A tag match is only
+ *     a candidate: the stored id is read back and compared code unit by code unit, and a mismatch
+ *     keeps probing. A hash collision therefore costs one read, never a customer.
+ * Growth doubles the table and re-inserts every id by replaying the log, dropping the old table
+ * first, so the table memory at peak is the new table (once the old one is collected).
+ */
+import { InputError } from '../errors.js';
+import { ID_INDEX_DEFAULTS } from './defaults.js';
+import { hashInto, type IdHash } from './hash.js';
+import { IdLog, type IdLocation } from './id-log.js';
+
+export type { IdLocation } from './id-log.js';
+
+export interface IdIndexOptions {
+  /** Where the id log (a temp file) goes; it is removed by close() (on POSIX, already when opened). */
+  dir: string;
+  /** How many distinct ids to size the table for up front (saves the growth steps); a hint. */
+  expectedIds?: number;
+  /** Replaces the id hash; for tests that force collisions. */
+  hash?: IdHash;
+}
+
+const EMPTY_TABLE = new Uint32Array(0);
+
+function validateOptions(opts: IdIndexOptions): void {
+  if (typeof opts.dir !== 'string' || opts.dir === '') {
+    throw new TypeError(`IdIndex option dir must be a directory path, got ${JSON.stringify(opts.dir)}`);
+  }
+  const { expectedIds } = opts;
+  const most = ID_INDEX_DEFAULTS.maxSlots * ID_INDEX_DEFAULTS.maxLoad;
+  if (expectedIds !== undefined && !(Number.isSafeInteger(expectedIds) && expectedIds >= 0 && expectedIds <= most)) {
+    throw new RangeError(`IdIndex option expectedIds must be an integer from 0 to ${most}, got ${String(expectedIds)}`);
+  }
+}
+
+/** The smallest power-of-two slot count that holds `ids` below the load limit. */
+function slotsFor(ids: number): number {
+  let slots = ID_INDEX_DEFAULTS.initialSlots;
+  while (slots * ID_INDEX_DEFAULTS.maxLoad < ids) slots *= 2;
+  return slots;
+}
+
+function tableFull(): InputError {
+  return new InputError(
+    'ID_INDEX_FULL',
+    `too many distinct document_id values for one run (the id index holds at most ` +
+      `${ID_INDEX_DEFAULTS.maxSlots * ID_INDEX_DEFAULTS.maxLoad}); split the input or run it in shards (--shard)`,
+  );
+}
+
+export class IdIndex {
+  private table: Uint32Array = EMPTY_TABLE;
+  private mask = 0;
+  private growAt = 0;
+  private count = 0;
+  private readonly hash: IdHash;
+  /** [hi, lo] of the id being probed: reused so the hot path allocates nothing. */
+  private readonly hashed = new Uint32Array(2);
+  private readonly log: IdLog;
+
+  constructor(opts: IdIndexOptions) {
+    validateOptions(opts);
+    this.hash = opts.hash ?? hashInto;
+    this.allocate(slotsFor(opts.expectedIds ?? 0));
+    this.log = new IdLog({
+      dir: opts.dir,
+      writeBufferBytes: ID_INDEX_DEFAULTS.writeBufferBytes,
+      readWindowBytes: ID_INDEX_DEFAULTS.readWindowBytes,
+    });
+  }
+
+  /** Records the id as first seen at (file, line) if new and returns undefined; else returns where it was first seen. */
+  firstSeen(id: string, file: number, line: number): IdLocation | undefined {
+    const probe = this.probe(id);
+    if (typeof probe !== 'number') return probe;
+    this.fill(probe, this.hashed[1]!, this.log.append(id, file, line));
+    if (++this.count > this.growAt) this.grow();
+    return undefined;
+  }
+
+  /** Where the id was first seen, or undefined if it never was. Inserts nothing. */
+  lookup(id: string): IdLocation | undefined {
+    const probe = this.probe(id);
+    return typeof probe === 'number' ? undefined : probe;
+  }
+
+  /** Distinct ids recorded. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Memory held by the index: the table plus the log's buffers (the log itself is on disk). */
+  memoryBytes(): number {
+    return this.table.byteLength + this.log.memoryBytes();
+  }
+
+  /** Releases the table and removes the id log. Idempotent; the index is unusable afterwards. */
+  close(): void {
+    this.table = EMPTY_TABLE;
+    this.log.close();
+  }
+
+  /** The id's location if present; else the number of the empty slot where it belongs. */
+  private probe(id: string): IdLocation | number {
+    this.hash(id, this.hashed);
+    const tag = this.hashed[1]!;
+    const table = this.table;
+    for (let slot = this.hashed[0]! & this.mask; ; slot = (slot + 1) & this.mask) {
+      const ref = table[2 * slot + 1]!;
+      if (ref === 0) return slot;
+      if (table[2 * slot] === tag) {
+        const found = this.log.find(ref, id);
+        if (found !== undefined) return found;
+      }
+    }
+  }
+
+  private fill(slot: number, tag: number, ref: number): void {
+    this.table[2 * slot] = tag;
+    this.table[2 * slot + 1] = ref;
+  }
+
+  private allocate(slots: number): void {
+    this.table = EMPTY_TABLE; // let the old table go before asking for the new one
+    this.table = new Uint32Array(2 * slots);
+    this.mask = slots - 1;
+    this.growAt = Math.floor(slots * ID_INDEX_DEFAULTS.maxLoad);
+  }
+
+  /** Doubles the table and re-inserts every id from the log (ids there are distinct: no comparisons). */
+  private grow(): void {
+    const slots = 2 * (this.mask + 1);
+    if (slots > ID_INDEX_DEFAULTS.maxSlots) throw tableFull();
+    this.allocate(slots);
+    this.log.forEach((id, ref) => {
+      this.hash(id, this.hashed);
+      let slot = this.hashed[0]! & this.mask;
+      while (this.table[2 * slot + 1] !== 0) slot = (slot + 1) & this.mask;
+      this.fill(slot, this.hashed[1]!, ref);
+    });
+  }
+}

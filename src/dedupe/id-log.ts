@@ -1,0 +1,232 @@
+/**
+ * The id log: an append-only temp file holding every distinct id once, with where it was first
+ * seen. The id index keeps only 8 bytes per id in memory and comes here to compare ids exactly.
+ *
+ * Record layout, in 32-bit words (so a record is addressed by its word offset):
+ *
+ *   [file][line][length in UTF-16 code units][code units, two per word, zero-padded to a word]
+ *
+ * A record is referred to by `ref = 1 + word offset` (0 means "no record" in the index table). A
+ * u32 ref therefore addresses 2^32 words: the log holds at most 16 GiB, about 200M ids of 36
+ * characters. Beyond that, `append` throws an InputError (exit 3, before anything is sent).
+ *
+ * The file is process-local scratch, so words are stored in the machine's byte order.
+ */
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { InputError } from '../errors.js';
+
+export interface IdLocation {
+  file: number;
+  line: number;
+}
+
+export interface IdLogOptions {
+  dir: string;
+  writeBufferBytes: number;
+  readWindowBytes: number;
+}
+
+const HEADER_WORDS = 3;
+const MAX_REF = 0xffffffff;
+
+function recordWords(length: number): number {
+  return HEADER_WORDS + ((length + 1) >>> 1);
+}
+
+/** Word-aligned scratch memory with the three views a record needs. */
+class Words {
+  readonly u32: Uint32Array;
+  readonly u16: Uint16Array;
+  readonly u8: Uint8Array;
+  constructor(readonly length: number) {
+    this.u32 = new Uint32Array(length);
+    this.u16 = new Uint16Array(this.u32.buffer);
+    this.u8 = new Uint8Array(this.u32.buffer);
+  }
+}
+
+/** Reads until `bytes` bytes or end of file; returns how many were read. */
+function readFully(fd: number, into: Uint8Array, bytes: number, position: number): number {
+  let done = 0;
+  while (done < bytes) {
+    const got = readSync(fd, into, done, bytes - done, position + done);
+    if (got === 0) break;
+    done += got;
+  }
+  return done;
+}
+
+/** Builds a string from code units in chunks (one `fromCharCode` call per id would overflow the stack for huge ids). */
+const { fromCharCode } = String;
+
+function decodeUnits(u16: Uint16Array, start: number, length: number): string {
+  const CHUNK = 8192;
+  let text = '';
+  for (let at = start; at < start + length; at += CHUNK) {
+    text += fromCharCode.apply(null, u16.subarray(at, Math.min(at + CHUNK, start + length)) as unknown as number[]);
+  }
+  return text;
+}
+
+function logFull(): InputError {
+  return new InputError(
+    'ID_INDEX_FULL',
+    'too many distinct document_id values for one run: the id index log is limited to 16 GiB ' +
+      '(about 200 million ids of 36 characters); split the input or run it in shards (--shard)',
+  );
+}
+
+export class IdLog {
+  private readonly fd: number;
+  /** Set while the file still has a name to remove (only where it could not be unlinked while open). */
+  private pathToRemove: string | undefined;
+  private closed = false;
+
+  private pending: Words;
+  private pendingWords = 0;
+  private flushedWords = 0;
+
+  private window: Words;
+  private windowStart = 0;
+  private windowWords = 0;
+
+  constructor(private readonly opts: IdLogOptions) {
+    const file = path.join(opts.dir, `segment-sync-ids-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    this.fd = openSync(file, 'wx+', 0o600);
+    this.pathToRemove = file;
+    try {
+      // Unlinked while open, the file vanishes with the process even after kill -9 (POSIX); where
+      // that is refused (Windows), close() removes it.
+      unlinkSync(file);
+      this.pathToRemove = undefined;
+    } catch {
+      // kept for close()
+    }
+    this.pending = new Words(opts.writeBufferBytes >>> 2);
+    this.window = new Words(opts.readWindowBytes >>> 2);
+  }
+
+  /** Appends a record and returns its ref. */
+  append(id: string, file: number, line: number): number {
+    this.assertOpen();
+    if (file >>> 0 !== file || line >>> 0 !== line) {
+      throw new RangeError(`file and line must be unsigned 32-bit integers, got ${file}:${line}`);
+    }
+    const words = recordWords(id.length);
+    if (this.pendingWords + words > this.pending.length) this.makeRoom(words);
+    const offset = this.flushedWords + this.pendingWords;
+    if (offset + 1 > MAX_REF) throw logFull();
+    const { u32, u16 } = this.pending;
+    const at = this.pendingWords;
+    u32[at] = file;
+    u32[at + 1] = line;
+    u32[at + 2] = id.length;
+    u32[at + words - 1] = 0; // the pad unit, so the file's bytes do not depend on old buffer contents
+    const unitsAt = (at + HEADER_WORDS) * 2;
+    for (let i = 0; i < id.length; i++) u16[unitsAt + i] = id.charCodeAt(i);
+    this.pendingWords += words;
+    return offset + 1;
+  }
+
+  /** Where the record `ref` was first seen, if its id is exactly `id`; undefined otherwise. */
+  find(ref: number, id: string): IdLocation | undefined {
+    this.assertOpen();
+    const offset = ref - 1;
+    const words = recordWords(id.length);
+    let view: Words;
+    let at: number;
+    if (offset >= this.flushedWords) {
+      view = this.pending;
+      at = offset - this.flushedWords;
+    } else {
+      this.loadWindow(offset, words);
+      view = this.window;
+      at = offset - this.windowStart;
+    }
+    if (view.u32[at + 2] !== id.length) return undefined;
+    const unitsAt = (at + HEADER_WORDS) * 2;
+    const { u16 } = view;
+    for (let i = 0; i < id.length; i++) {
+      if (u16[unitsAt + i] !== id.charCodeAt(i)) return undefined;
+    }
+    return { file: view.u32[at]!, line: view.u32[at + 1]! };
+  }
+
+  /** Calls `visit` with every record's id and ref, in append order (used to rebuild the index). */
+  forEach(visit: (id: string, ref: number) => void): void {
+    this.assertOpen();
+    this.flush();
+    // The write buffer is empty now and large enough for any record ever appended: read through it.
+    const chunk = this.pending;
+    let offset = 0;
+    while (offset < this.flushedWords) {
+      const wanted = Math.min(chunk.length, this.flushedWords - offset);
+      const got = readFully(this.fd, chunk.u8, wanted * 4, offset * 4) >>> 2;
+      let at = 0;
+      while (at + HEADER_WORDS <= got) {
+        const length = chunk.u32[at + 2]!;
+        const words = recordWords(length);
+        if (at + words > got) break;
+        visit(decodeUnits(chunk.u16, (at + HEADER_WORDS) * 2, length), offset + at + 1);
+        at += words;
+      }
+      if (at === 0) throw new Error(`id index log is truncated or corrupt at word ${offset}`);
+      offset += at;
+    }
+  }
+
+  /** Heap outside the index table: the write buffer and the read window. */
+  memoryBytes(): number {
+    return this.pending.u8.byteLength + this.window.u8.byteLength;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+    if (this.pathToRemove !== undefined) unlinkSync(this.pathToRemove);
+  }
+
+  /** Flushes pending records; grows the buffer only for a record bigger than it (a huge id). */
+  private makeRoom(words: number): void {
+    this.flush();
+    if (words > this.pending.length) this.pending = new Words(words);
+  }
+
+  private flush(): void {
+    if (this.pendingWords === 0) return;
+    const bytes = this.pendingWords * 4;
+    let written = 0;
+    try {
+      while (written < bytes) {
+        written += writeSync(this.fd, this.pending.u8, written, bytes - written, this.flushedWords * 4 + written);
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      throw new Error(`cannot write the id index log in ${this.opts.dir} (${code}); it needs about 12 bytes plus 2 per id character`, {
+        cause: error,
+      });
+    }
+    this.flushedWords += this.pendingWords;
+    this.pendingWords = 0;
+  }
+
+  /**
+   * Makes words [offset, offset + words) of the file available in the window. The file is never
+   * rewritten, so a loaded window stays valid and needs no invalidation.
+   */
+  private loadWindow(offset: number, words: number): void {
+    if (offset >= this.windowStart && offset + words <= this.windowStart + this.windowWords) return;
+    if (words > this.window.length) this.window = new Words(words);
+    const wanted = Math.min(this.window.length, this.flushedWords - offset);
+    this.windowStart = offset;
+    this.windowWords = readFully(this.fd, this.window.u8, wanted * 4, offset * 4) >>> 2;
+    if (this.windowWords < HEADER_WORDS) throw new Error(`id index log is truncated at word ${offset}`);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the id index is closed');
+  }
+}

@@ -1,0 +1,7 @@
+/** The dedupe stage and its compact, exact id index. */
+export { classify, knownStatus, shardOfRow } from './classify.js';
+export type { AcknowledgedStatus, ClassifyMode, ClassifyOptions, Shard } from './classify.js';
+export { IdIndex } from './id-index.js';
+export type { IdIndexOptions, IdLocation } from './id-index.js';
+export { hashId, hashInto, shardOf } from './hash.js';
+export type { IdHash } from './hash.js';

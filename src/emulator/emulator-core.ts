@@ -1,0 +1,155 @@
+/**
+ * The endpoint's behaviour without the HTTP plumbing: given what arrived, decide the answer (or a
+ * reset) and update the state. The order of checks is the contract's:
+ *   auth → storm/rate limit (429) → reset → 5xx → size (413) → validation / rejected ids (400)
+ *   → apply → slow/latency → drip/malformed.
+ * Any answer other than a 200, and any reset, leaves the customers untouched. Slow, dripping and
+ * malformed 200s DO apply the update first: the server did the work and only the answer is late or
+ * garbled, which is exactly the case a client must survive by retrying (replace semantics make
+ * the retry harmless).
+ */
+import type { Segment } from '../types.js';
+import {
+  type Answer,
+  errorAnswer,
+  malformedAnswer,
+  RESET,
+  retryAfterValue,
+  serverErrorAnswer,
+  tooManyRequestsAnswer,
+  updatedAnswer,
+  type Verdict,
+} from './answers.js';
+import { CustomerStore } from './customer-store.js';
+import { FaultInjector } from './fault-injector.js';
+import { type Checked, checkFaults, type Faults, type ResolvedEmulatorOptions } from './options.js';
+import { parseBulkRequest } from './request-body.js';
+import { type RequestCounts, RequestStats } from './request-stats.js';
+import { rules } from './rules.js';
+
+export interface EmulatorState {
+  /** Segments held per customer updated since the start (or the last reset). */
+  customers: Record<string, Segment[] | null>;
+  requests: RequestCounts;
+  /** Arrival time (epoch ms, sub-millisecond) of each POST to the endpoint; the last 100k. */
+  starts: number[];
+}
+
+/** What the HTTP layer knows about a request before reading its body. */
+export interface RequestHead {
+  authorization: string | undefined;
+  contentLength: number | undefined;
+}
+
+const UNAUTHORIZED_DETAILS = 'Authorization credentials are missing or invalid';
+
+export class EmulatorCore {
+  readonly maxBodyBytes: number;
+  private tokens: ReadonlySet<string>;
+  private readonly store: CustomerStore;
+  private readonly faults: FaultInjector;
+  private readonly stats = new RequestStats();
+
+  /** @param now the clock, in epoch milliseconds (it also dates Retry-After). */
+  constructor(
+    options: ResolvedEmulatorOptions,
+    private readonly now: () => number,
+  ) {
+    this.maxBodyBytes = options.maxBodyBytes;
+    this.tokens = new Set(options.tokens);
+    this.store = new CustomerStore(options.known);
+    this.faults = new FaultInjector(options.faults, options.seed);
+  }
+
+  /** Every decision that needs no body. Undefined means: read the body, then call `afterBody`. */
+  beforeBody(head: RequestHead): Verdict | undefined {
+    const now = this.now();
+    this.stats.arrived(now);
+    if (!this.isAuthorized(head.authorization)) {
+      return this.finish(errorAnswer(401, 'unAuthorized', UNAUTHORIZED_DETAILS, { 'www-authenticate': 'Bearer' }));
+    }
+    const retryAfterSeconds = this.faults.throttle(now);
+    if (retryAfterSeconds !== undefined) {
+      const retryAfter = retryAfterValue(retryAfterSeconds, this.faults.retryAfterFormat, now);
+      return this.finish(tooManyRequestsAnswer(retryAfter));
+    }
+    if (this.faults.resetsConnection()) {
+      this.stats.answered('reset');
+      return RESET;
+    }
+    const serverError = this.faults.serverError();
+    if (serverError !== undefined) return this.finish(serverErrorAnswer(serverError));
+    if (head.contentLength !== undefined && head.contentLength > this.maxBodyBytes) return this.tooLarge();
+    return undefined;
+  }
+
+  /** The body grew past `maxBodyBytes` (announced, or found while reading a chunked body). */
+  tooLarge(): Answer {
+    return this.finish(errorAnswer(413, 'payloadTooLarge', `The request body exceeds ${this.maxBodyBytes} bytes`));
+  }
+
+  afterBody(text: string): Answer {
+    const request = parseBulkRequest(text);
+    if (!request.ok) return this.finish(errorAnswer(400, 'invalidRequest', request.details));
+    this.stats.received(request.customers.length);
+    const rejected = this.faults.rejected(request.customers);
+    if (rejected !== undefined) {
+      const details = `customers[${rejected.index}].document_id '${rejected.id}' is rejected`;
+      return this.finish(errorAnswer(400, 'invalidRequest', details));
+    }
+    const updated = this.store.apply(request.customers);
+    const style = this.faults.successStyle();
+    const answer = style.malformed === undefined ? updatedAnswer(updated) : malformedAnswer(style.malformed, updated);
+    return this.finish({ ...answer, delayMs: style.slowMs, ...(style.dripMs !== undefined && { dripMs: style.dripMs }) });
+  }
+
+  notFound(path: string): Answer {
+    return this.finish(errorAnswer(404, 'resourceNotFound', `No resource at ${path}`));
+  }
+
+  methodNotAllowed(method: string): Answer {
+    const details = `${method} is not allowed here; use POST`;
+    return this.finish(errorAnswer(405, 'methodNotAllowed', details, { allow: 'POST' }));
+  }
+
+  state(): EmulatorState {
+    return { customers: this.store.snapshot(), ...this.stats.snapshot() };
+  }
+
+  currentFaults(): Faults {
+    return this.faults.current();
+  }
+
+  setFaults(changes: unknown): Checked<Faults> {
+    const checked = checkFaults(changes);
+    if (!checked.ok) return checked;
+    this.faults.update(checked.value);
+    return { ok: true, value: this.faults.current() };
+  }
+
+  /** Replaces the accepted tokens (a rotation: the old ones are answered 401 from now on). */
+  setTokens(tokens: unknown): Checked<void> {
+    if (!rules.tokenList.test(tokens)) {
+      return { ok: false, problems: [{ path: 'tokens', expected: rules.tokenList.expected }] };
+    }
+    this.tokens = new Set(tokens as string[]);
+    return { ok: true, value: undefined };
+  }
+
+  /** Forgets the customers' segments and the request statistics; faults and tokens stay. */
+  reset(): void {
+    this.store.clear();
+    this.stats.clear();
+  }
+
+  private isAuthorized(header: string | undefined): boolean {
+    const match = /^Bearer +(\S+)\s*$/i.exec(header ?? '');
+    return match !== null && this.tokens.has(match[1]!);
+  }
+
+  /** Counts the answer and adds the fixed latency every answer carries. */
+  private finish(answer: Answer): Answer {
+    this.stats.answered(answer.status);
+    return { ...answer, delayMs: answer.delayMs + this.faults.latencyMs };
+  }
+}

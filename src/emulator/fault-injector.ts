@@ -1,0 +1,82 @@
+/**
+ * Decides, request by request, which fault to inject. Pure apart from its own state (the PRNG, the
+ * rate window, the storm's countdown): no I/O, no clock of its own — callers pass `now`.
+ */
+import type { Customer } from '../types.js';
+import { MALFORMED_KINDS, type MalformedKind, SERVER_ERROR_STATUSES, type ServerErrorStatus } from './answers.js';
+import type { Faults } from './options.js';
+import { chance, mulberry32, pick, type Random } from './prng.js';
+import { SlidingWindow } from './sliding-window.js';
+
+/** How a successful answer is delivered. */
+export interface SuccessStyle {
+  slowMs: number;
+  dripMs?: number;
+  malformed?: MalformedKind;
+}
+
+export class FaultInjector {
+  private faults: Faults;
+  private window: SlidingWindow;
+  private rejectIds: ReadonlySet<string>;
+  private readonly random: Random;
+
+  constructor(faults: Faults, seed: number) {
+    this.faults = { ...faults };
+    this.window = new SlidingWindow(faults.rateLimit);
+    this.rejectIds = new Set(faults.rejectIds);
+    this.random = mulberry32(seed);
+  }
+
+  current(): Faults {
+    return { ...this.faults, storm: this.faults.storm && { ...this.faults.storm } };
+  }
+
+  update(changes: Partial<Faults>): void {
+    this.faults = { ...this.faults, ...changes };
+    if (changes.rateLimit !== undefined) this.window = new SlidingWindow(changes.rateLimit);
+    if (changes.rejectIds !== undefined) this.rejectIds = new Set(changes.rejectIds);
+  }
+
+  get latencyMs(): number {
+    return this.faults.latencyMs;
+  }
+
+  get retryAfterFormat(): Faults['retryAfter'] {
+    return this.faults.retryAfter;
+  }
+
+  /** Seconds to advertise in Retry-After when the request must be answered 429; else undefined. */
+  throttle(now: number): number | undefined {
+    const { storm } = this.faults;
+    if (storm !== null && storm.count > 0) {
+      this.faults.storm = storm.count > 1 ? { ...storm, count: storm.count - 1 } : null;
+      return storm.retryAfterSeconds;
+    }
+    return this.window.tryAdmit(now) ? undefined : this.faults.retryAfterSeconds;
+  }
+
+  resetsConnection(): boolean {
+    return chance(this.random, this.faults.resetRate);
+  }
+
+  serverError(): ServerErrorStatus | undefined {
+    return chance(this.random, this.faults.errorRate) ? pick(this.random, SERVER_ERROR_STATUSES) : undefined;
+  }
+
+  /** The first customer of the request whose id is configured to be rejected. */
+  rejected(customers: readonly Customer[]): { index: number; id: string } | undefined {
+    if (this.rejectIds.size === 0) return undefined;
+    const index = customers.findIndex((c) => this.rejectIds.has(c.document_id));
+    return index === -1 ? undefined : { index, id: customers[index]!.document_id };
+  }
+
+  successStyle(): SuccessStyle {
+    const { slowRate, slowMs, dripRate, dripMs, malformedRate } = this.faults;
+    return {
+      slowMs: chance(this.random, slowRate) ? slowMs : 0,
+      ...(chance(this.random, dripRate) && { dripMs }),
+      ...(chance(this.random, malformedRate) && { malformed: pick(this.random, MALFORMED_KINDS) }),
+    };
+  }
+}

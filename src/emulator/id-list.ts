@@ -1,0 +1,8 @@
+/** Id lists for --known and --reject-ids: one id a line, trimmed; blank lines are ignored. */
+export function parseIdList(text: string): string[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}

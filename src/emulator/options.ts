@@ -1,0 +1,214 @@
+/**
+ * The emulator's options: their shapes, every default (in this one place), and the checks that turn
+ * untrusted input (library callers, CLI flags, `POST /__faults` bodies) into resolved options.
+ * Problems are returned as values, each naming the option path and the bad value, so each caller
+ * can present them its own way (a RangeError, a UsageError naming the flag, a 400 body).
+ */
+import { checkValue, describeValue, type Rule, rules } from './rules.js';
+
+/** Faults to inject; every one is off by default. */
+export interface Faults {
+  /** Requests/s allowed (sliding 1 s window); above it → 429 with Retry-After. 0 = off. */
+  rateLimit: number;
+  /** Format of Retry-After on 429. */
+  retryAfter: 'seconds' | 'http-date';
+  /** Value advertised in Retry-After by the rate limit. */
+  retryAfterSeconds: number;
+  /** The next `count` requests get 429 regardless of the rate. */
+  storm: { count: number; retryAfterSeconds: number } | null;
+  /** Share of requests answered 500/502/503/504. */
+  errorRate: number;
+  /** Share of requests whose socket is destroyed before answering. */
+  resetRate: number;
+  /** Share of successful requests answered only after `slowMs`. */
+  slowRate: number;
+  slowMs: number;
+  /** Share of 200 answers sent one byte every `dripMs` (headers first). */
+  dripRate: number;
+  dripMs: number;
+  /** Share of 200 answers whose body is not JSON or has the wrong shape. */
+  malformedRate: number;
+  /** A request listing any of these ids is answered 400 and nothing in it is applied. */
+  rejectIds: string[];
+  /** Fixed extra latency on every answer. */
+  latencyMs: number;
+}
+
+export interface EmulatorOptions {
+  /** Interface to listen on; default '127.0.0.1'. */
+  host?: string;
+  /** Port; default 0 (a free port chosen by the OS). */
+  port?: number;
+  /** Accepted Bearer tokens; default ['dev-token']. */
+  tokens?: string[];
+  /** Customers that exist; 'all' (the default) means every id exists. */
+  known?: Iterable<string> | 'all';
+  faults?: Partial<Faults>;
+  /** Seed of the fault randomness, so a run's faults can be replayed. */
+  seed?: number;
+  /** Request bodies above this are answered 413; default 10 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface ResolvedEmulatorOptions {
+  host: string;
+  port: number;
+  tokens: string[];
+  known: ReadonlySet<string> | 'all';
+  faults: Faults;
+  seed: number;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
+  rateLimit: 0,
+  retryAfter: 'seconds',
+  retryAfterSeconds: 1,
+  storm: null,
+  errorRate: 0,
+  resetRate: 0,
+  slowRate: 0,
+  slowMs: 0,
+  dripRate: 0,
+  // A drip slower than any sane client deadline for a typical answer of a few hundred bytes.
+  dripMs: 100,
+  malformedRate: 0,
+  rejectIds: [],
+  latencyMs: 0,
+});
+
+export const EMULATOR_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 0,
+  /** The CLI listens on a fixed port so users can point `run --endpoint` at it. */
+  cliPort: 8787,
+  tokens: ['dev-token'] as readonly string[],
+  known: 'all' as const,
+  seed: 1,
+  maxBodyBytes: 10 * 1024 * 1024,
+});
+
+/** The one path of the bulk endpoint the emulator serves. */
+export const ENDPOINT_PATH = '/api/v3/customers/segments';
+
+export interface OptionProblem {
+  /** Dotted path of the option, e.g. 'faults.errorRate'. */
+  path: string;
+  /** What the value must be, e.g. 'a number between 0 and 1'. */
+  expected: string;
+  /** The bad value as shown to the user; absent for secrets. */
+  got?: string;
+}
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: OptionProblem[] };
+
+const FAULT_RULES: { [K in keyof Faults]: Rule } = {
+  rateLimit: rules.wholeNumber,
+  retryAfter: rules.oneOf('seconds', 'http-date'),
+  retryAfterSeconds: rules.wholeNumber,
+  storm: rules.storm,
+  errorRate: rules.share,
+  resetRate: rules.share,
+  slowRate: rules.share,
+  slowMs: rules.wholeNumber,
+  dripRate: rules.share,
+  dripMs: rules.positiveWholeNumber,
+  malformedRate: rules.share,
+  rejectIds: rules.stringList,
+  latencyMs: rules.wholeNumber,
+};
+
+const OPTION_RULES = {
+  host: rules.nonEmptyString,
+  port: rules.port,
+  tokens: rules.tokenList,
+  seed: rules.integer,
+  maxBodyBytes: rules.positiveWholeNumber,
+} satisfies Record<Exclude<keyof EmulatorOptions, 'faults' | 'known'>, Rule>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkFields(
+  input: Record<string, unknown>,
+  fieldRules: Record<string, Rule>,
+  prefix: string,
+): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    const path = prefix + key;
+    const rule = fieldRules[key];
+    if (rule === undefined) {
+      // A typo in a fault name would otherwise silently inject nothing.
+      const known = Object.keys(fieldRules).join(', ');
+      problems.push({ path: prefix.slice(0, -1) || 'options', expected: `made of known fields (${known})`, got: `'${key}'` });
+      continue;
+    }
+    if (value === undefined) continue;
+    const problem = checkValue(value, rule);
+    if (problem !== undefined) problems.push({ path, ...problem });
+  }
+  return problems;
+}
+
+/** Checks a partial set of faults (from code or a JSON body) without applying it. */
+export function checkFaults(input: unknown, prefix = 'faults.'): Checked<Partial<Faults>> {
+  if (!isRecord(input)) {
+    return { ok: false, problems: [{ path: prefix.slice(0, -1), expected: 'an object', got: describeValue(input) }] };
+  }
+  const problems = checkFields(input, FAULT_RULES, prefix);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: withoutUndefined(input) as Partial<Faults> };
+}
+
+/** Checks every option and fills in the defaults. */
+export function resolveEmulatorOptions(input: EmulatorOptions = {}): Checked<ResolvedEmulatorOptions> {
+  const { faults = {}, known, ...rest } = input;
+  const checkedFaults = checkFaults(faults);
+  const checkedKnown = resolveKnown(known);
+  const problems = [
+    ...checkFields(rest, OPTION_RULES, ''),
+    ...(checkedKnown.ok ? [] : checkedKnown.problems),
+    ...(checkedFaults.ok ? [] : checkedFaults.problems),
+  ];
+  if (problems.length > 0 || !checkedKnown.ok || !checkedFaults.ok) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      host: input.host ?? EMULATOR_DEFAULTS.host,
+      port: input.port ?? EMULATOR_DEFAULTS.port,
+      tokens: [...(input.tokens ?? EMULATOR_DEFAULTS.tokens)],
+      known: checkedKnown.value,
+      faults: { ...DEFAULT_FAULTS, ...checkedFaults.value },
+      seed: input.seed ?? EMULATOR_DEFAULTS.seed,
+      maxBodyBytes: input.maxBodyBytes ?? EMULATOR_DEFAULTS.maxBodyBytes,
+    },
+  };
+}
+
+/** Reads `known` once (it may be a generator) and checks what it yielded. */
+function resolveKnown(known: unknown): Checked<ReadonlySet<string> | 'all'> {
+  if (known === undefined || known === 'all') return { ok: true, value: 'all' };
+  const problem = (got: string): Checked<never> => ({
+    ok: false,
+    problems: [{ path: 'known', expected: "'all' or an iterable of ids (strings)", got }],
+  });
+  if (typeof known !== 'object' || known === null || !(Symbol.iterator in known)) return problem(describeValue(known));
+  const ids = new Set<unknown>(known as Iterable<unknown>);
+  for (const id of ids) {
+    if (typeof id !== 'string') return problem(`an element ${describeValue(id)}`);
+  }
+  return { ok: true, value: ids as Set<string> };
+}
+
+/** One line per problem, e.g. "faults.errorRate must be a number between 0 and 1 (got 1.5)". */
+export function formatProblems(problems: OptionProblem[], nameOf: (path: string) => string = (p) => p): string {
+  return problems
+    .map(({ path, expected, got }) => `${nameOf(path)} must be ${expected}${got === undefined ? '' : ` (got ${got})`}`)
+    .join('; ');
+}
+
+function withoutUndefined(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,108 @@
+/**
+ * One csv-parse pass (array records, no `columns`: object records cost twice the time) that
+ * also knows the physical line where each record starts.
+ *
+ * csv-parse is driven synchronously: `write` parses the chunk and moves every completed record
+ * into a queue at once. Async iteration of a failed parser stream drops the records parsed
+ * before the error, and those are needed to know the line of the broken record. csv-parse's own
+ * `info.lines` is not used either: it counts a CRLF inside a quoted field as two lines.
+ */
+import { Parser, type CsvError } from 'csv-parse';
+import { lineBreaksInRecord } from './lines.js';
+import { inputProblem, type InputProblem } from './problem.js';
+
+const QUOTE = 0x22;
+
+export class CsvRecords {
+  private readonly parser: Parser;
+  private readonly queue: string[][] = [];
+  private head = 0;
+  private nextLine = 1;
+  /**
+   * A line break can only be inside a field that was quoted: until the first quote byte of the
+   * file, records are one line each and their fields need no scan.
+   */
+  private quotesSeen = false;
+  private failure: Error | undefined;
+  /** Physical line where the record last returned by `next()` starts (the first line is 1). */
+  line = 0;
+
+  constructor(
+    delimiter: string,
+    private readonly maxRecordBytes: number,
+  ) {
+    this.parser = new Parser({
+      delimiter,
+      bom: true,
+      // The same line breaks as lines.ts, mixed freely within a file.
+      record_delimiter: ['\r\n', '\n', '\r'],
+      // Blank lines come through as [''] so that they are counted; the caller skips them.
+      skip_empty_lines: false,
+      // A record with the wrong number of fields is a row problem, not a reason to stop.
+      relax_column_count: true,
+      max_record_size: maxRecordBytes,
+    });
+    // Errors are read from `parser.errored` right after each write; this keeps them from
+    // surfacing as an unhandled 'error' event as well.
+    this.parser.on('error', () => undefined);
+  }
+
+  write(chunk: Buffer): void {
+    if (this.failure !== undefined) return;
+    if (!this.quotesSeen && chunk.indexOf(QUOTE) !== -1) this.quotesSeen = true;
+    this.parser.write(chunk);
+    this.takeParsed();
+  }
+
+  /** No more input: parses what is left (Node runs the parser's flush synchronously). */
+  end(): void {
+    this.parser.end();
+    this.takeParsed();
+  }
+
+  /** The next complete record, or undefined when everything written so far is consumed. */
+  next(): string[] | undefined {
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+      return undefined;
+    }
+    const record = this.queue[this.head++] as string[];
+    this.line = this.nextLine;
+    this.nextLine += 1 + (this.quotesSeen ? lineBreaksInRecord(record) : 0);
+    return record;
+  }
+
+  /**
+   * Why parsing stopped, once every record before the failure has been consumed (so the line
+   * named is where the broken record starts).
+   */
+  problem(): InputProblem | undefined {
+    if (this.failure === undefined || this.head < this.queue.length) return undefined;
+    return describeCsvFailure(this.failure, this.nextLine, this.maxRecordBytes);
+  }
+
+  private takeParsed(): void {
+    if (this.failure !== undefined) return;
+    let record: string[] | null;
+    while ((record = this.parser.read() as string[] | null) !== null) this.queue.push(record);
+    this.failure = this.parser.errored ?? undefined;
+  }
+}
+
+/** Maps csv-parse's failures to stable codes and plain advice; never passes its error through. */
+export function describeCsvFailure(err: Error, line: number, maxRecordBytes: number): InputProblem {
+  const code = (err as Partial<CsvError>).code;
+  switch (code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return inputProblem('CSV_QUOTE_NOT_CLOSED', line, 'a quoted field opened in the record starting on this line is never closed; close the quote, and write a quote inside a quoted field as ""');
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return inputProblem('CSV_INVALID_CLOSING_QUOTE', line, 'text follows the closing quote of a field in the record starting on this line; quote the whole field and write inner quotes as ""');
+    case 'INVALID_OPENING_QUOTE':
+      return inputProblem('CSV_INVALID_OPENING_QUOTE', line, 'a quote appears inside an unquoted field in the record starting on this line; quote the whole field and write inner quotes as ""');
+    case 'CSV_MAX_RECORD_SIZE':
+      return inputProblem('RECORD_TOO_LARGE', line, `the record starting on this line is larger than the cap of ${maxRecordBytes} bytes (--max-record-bytes); check for an unclosed quote or a missing line break, or raise the cap`);
+    default:
+      return inputProblem('CSV_PARSE_ERROR', line, `the CSV parser stopped on the record starting on this line (${code ?? 'unknown error'}); check the quoting of that record`);
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * The input stage: files → InputRow. open.ts checks the paths and spools stdin; read.ts reads
+ * the files as one stream of rows.
+ */
+export { openInputs, spoolToFile, STDIN_PATH, STDIN_DISPLAY, type InputFile, type OpenedInputs, type OpenOptions, type Spool } from './open.js';
+export { readInputs, type FileFacts } from './read.js';
+export { FileReader, type ParsedFacts } from './file-reader.js';
+export { DELIMITERS, MAX_ID_LENGTH, type InputOptions, type Delimiter } from './options.js';
+export { SKIPPED_EMPTY } from './layouts.js';

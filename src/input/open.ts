@@ -1,0 +1,83 @@
+/**
+ * Resolves the run's input paths before anything is read: `-` is spooled to a temp file (the
+ * pipeline reads its inputs twice: validate, then send), and every path must be a readable
+ * regular file. Problems are InputErrors naming the path.
+ */
+import { createWriteStream, constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InputError, UsageError } from '../errors.js';
+import { errorCode, readFailure } from './source.js';
+
+export const STDIN_PATH = '-';
+export const STDIN_DISPLAY = 'stdin';
+
+export interface InputFile {
+  /** Where to read the bytes (for stdin: the spool file). */
+  path: string;
+  /** How messages and reports name it ('-' is shown as 'stdin'). */
+  display: string;
+}
+
+export interface OpenedInputs {
+  files: InputFile[];
+  /** Removes the stdin spool, if any. Safe to call more than once. */
+  cleanup(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Where stdin is spooled. */
+  tmpDir: string;
+  /** What `-` reads; process.stdin unless a test gives another stream. */
+  stdin?: Readable;
+}
+
+export async function openInputs(paths: readonly string[], opts: OpenOptions): Promise<OpenedInputs> {
+  if (paths.length === 0) throw new UsageError('no input file given; pass one or more CSV files, or - for stdin', 'NO_INPUT');
+  if (paths.filter((p) => p === STDIN_PATH).length > 1) throw new UsageError("'-' (stdin) can be given only once", 'STDIN_TWICE');
+  // Files first: a typo in a path must not cost the producer of stdin its data.
+  for (const p of paths) if (p !== STDIN_PATH) await checkReadableFile(p);
+  const spool = paths.includes(STDIN_PATH) ? await spoolToFile(opts.stdin ?? process.stdin, opts.tmpDir) : undefined;
+  const files = paths.map((p) => (p === STDIN_PATH && spool !== undefined ? { path: spool.path, display: STDIN_DISPLAY } : { path: p, display: p }));
+  return { files, cleanup: async () => spool?.cleanup() };
+}
+
+export interface Spool {
+  path: string;
+  cleanup(): Promise<void>;
+}
+
+/** Copies a stream to a private temp file so it can be read any number of times. */
+export async function spoolToFile(source: Readable, tmpDir: string): Promise<Spool> {
+  let dir: string;
+  try {
+    dir = await fs.mkdtemp(path.join(tmpDir, 'segment-sync-stdin-'));
+  } catch (err) {
+    throw new UsageError(`cannot create a spool directory for stdin in ${tmpDir} (${errorCode(err) || 'error'}); set a writable temp dir`, 'TMP_DIR');
+  }
+  const cleanup = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
+  const file = path.join(dir, 'stdin.csv');
+  try {
+    await pipeline(source, createWriteStream(file, { mode: 0o600 }));
+  } catch (err) {
+    await cleanup();
+    throw readFailure(errorCode(err), STDIN_DISPLAY, false);
+  }
+  return { path: file, cleanup };
+}
+
+async function checkReadableFile(file: string): Promise<void> {
+  let stats;
+  try {
+    stats = await fs.stat(file);
+    await fs.access(file, constants.R_OK);
+  } catch (err) {
+    throw readFailure(errorCode(err), file, false);
+  }
+  if (stats.isDirectory()) throw readFailure('EISDIR', file, false);
+  if (!stats.isFile()) {
+    // A pipe or device can be read only once, and the pipeline reads every input twice.
+    throw new InputError('NOT_A_FILE', `${file}: is not a regular file; save it to a file first, or pipe it to - (stdin)`, file);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The input stage's options and format rules. Defaults and flag validation live with the rest
+ * of the configuration (src/config); the reader trusts the values it is given.
+ */
+import type { Layout } from '../types.js';
+
+/** The delimiters a file may use, in order of preference when detection ties. */
+export const DELIMITERS = [',', ';', '\t', '|'] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+
+/** An id longer than this is certainly a broken export (a whole line glued into the id cell). */
+export const MAX_ID_LENGTH = 512;
+
+export interface InputOptions {
+  /** Name of the id column, matched against trimmed header names (default 'document_id'). */
+  idColumn: string;
+  /** One of DELIMITERS; undefined = detect from the header line. */
+  delimiter?: string;
+  /** undefined = detect from the header names. */
+  layout?: Layout;
+  /** wide: skip all-blank rows instead of sending `segments: []` (which clears the customer). */
+  skipEmpty: boolean;
+  /** Cap on one record's size (default 1 MiB); a bigger record is a structural error. */
+  maxRecordBytes: number;
+  /** Cap on the number of fields of one record (default 1000). */
+  maxFields: number;
+  /** Where stdin is spooled. */
+  tmpDir: string;
+}

@@ -1,0 +1,90 @@
+/**
+ * Logging: JSON lines on stdout when it is not a terminal (or --log-format json), readable lines on a
+ * terminal. Every line carries the run id. A redaction format scrubs every known secret from the
+ * message and from string fields, as a last line of defence: modules must not log secrets anyway.
+ */
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LogOptions {
+  level: string;
+  format: 'auto' | 'json' | 'text';
+  runId: string;
+  /** Returns the secrets to scrub; called per line so a rotated token is covered too. */
+  secrets: () => readonly string[];
+  /** For tests: where lines go (default: stdout). */
+  stream?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LogOptions): Logger {
+  const stream = options.stream ?? process.stdout;
+  const json = options.format === 'json' || (options.format === 'auto' && !(stream as { isTTY?: boolean }).isTTY);
+  return winston.createLogger({
+    level: options.level,
+    defaultMeta: { runId: options.runId },
+    format: winston.format.combine(
+      redact(options.secrets)(),
+      winston.format.timestamp(),
+      json ? winston.format.json() : readable(),
+    ),
+    transports: [new winston.transports.Stream({ stream })],
+  });
+}
+
+const REDACTED = '[REDACTED]';
+/** Objects nested deeper than this are replaced by a marker: passing them through would skip the scrub. */
+const MAX_DEPTH = 6;
+const TOO_DEEP = '[nested too deep to log]';
+
+/** Replaces every occurrence of a secret in string values and keys (deeply) with [REDACTED]. */
+export function scrub(value: unknown, secrets: readonly string[]): unknown {
+  return scrubValue(value, longestFirst(secrets), 0);
+}
+
+/** When one token contains another, the longer must go first or its remainder would be logged. */
+function longestFirst(secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => secret !== '').sort((a, b) => b.length - a.length);
+}
+
+function scrubText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+function scrubValue(value: unknown, secrets: readonly string[], depth: number): unknown {
+  if (typeof value === 'string') return scrubText(value, secrets);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[scrubText(key, secrets)] = scrubValue(v, secrets, depth + 1);
+  return out;
+}
+
+const redact = (secrets: () => readonly string[]) =>
+  winston.format((info) => {
+    const list = longestFirst(secrets());
+    if (list.length === 0) return info;
+    // Meta fields are merged into `info`, so its own keys are scrubbed like any nested key.
+    for (const key of Object.keys(info)) {
+      const value = scrubValue(info[key], list, 0);
+      const cleanKey = scrubText(key, list);
+      if (cleanKey !== key) delete info[key];
+      info[cleanKey] = value;
+    }
+    return info;
+  });
+
+function readable(): winston.Logform.Format {
+  return winston.format.printf((info) => {
+    const { level, message, timestamp, runId: _runId, ...rest } = info as Record<string, unknown>;
+    const time = String(timestamp).slice(11, 19);
+    const fields = Object.entries(rest)
+      .filter(([key]) => typeof key === 'string')
+      .map(([key, v]) => `${key}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `${time} ${String(level).padEnd(5)} ${String(message)}${fields ? `  ${fields}` : ''}`;
+  });
+}

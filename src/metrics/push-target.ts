@@ -1,0 +1,99 @@
+/**
+ * Where a run's metrics go: the Pushgateway URL and the grouping key (pure). The grouping key is
+ * the job name, plus the shard index for sharded runs, never the pod: a retried pod must replace
+ * its predecessor's metrics, not add a new series for every pod name.
+ */
+import type { Shard } from '../config/shard.js';
+
+export interface PushTargetOptions {
+  /** --pushgateway; may carry basic-auth credentials (user:password@host), which are never shown. */
+  url: string;
+  /** --job-name */
+  jobName: string;
+  shard?: Shard;
+  /** Extra grouping labels, e.g. { env: 'production' }. */
+  groupingLabels?: Record<string, string>;
+}
+
+export interface PushTarget {
+  url: string;
+  jobName: string;
+  groupings: Record<string, string>;
+  /** The group's URL without credentials: safe to log. */
+  display: string;
+  /** Strings that must never appear in a message (the URL's password, as written and decoded). */
+  secrets: string[];
+}
+
+export type PushTargetResult = { ok: true; target: PushTarget } | { ok: false; error: string };
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Set by the grouping key itself, or by the Pushgateway. */
+const RESERVED_LABELS = new Set(['job', 'shard', 'instance']);
+
+export function resolvePushTarget(options: PushTargetOptions): PushTargetResult {
+  const url = parseGatewayUrl(options.url);
+  if (typeof url === 'string') return { ok: false, error: url };
+  const labelError = checkPathValue('--job-name', options.jobName) ?? checkGroupingLabels(options.groupingLabels ?? {});
+  if (labelError) return { ok: false, error: labelError };
+
+  const groupings = { ...options.groupingLabels, ...(options.shard ? { shard: String(options.shard.index) } : {}) };
+  const secrets = url.password === '' ? [] : [...new Set([url.password, safeDecode(url.password)])];
+  return { ok: true, target: { url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings), secrets } };
+}
+
+/** The URL with its credentials, query and fragment (places a secret may hide) replaced by `***`. */
+export function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.username !== '' || copy.password !== '') {
+    copy.username = '***';
+    copy.password = '';
+  }
+  if (copy.search !== '') copy.search = '***';
+  if (copy.hash !== '') copy.hash = '***';
+  return copy.href;
+}
+
+/** A URL object, or an error message naming the option (the value shown without its credentials). */
+function parseGatewayUrl(raw: string): URL | string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // An unparsable value cannot be redacted reliably: show its shape only.
+    return `--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`;
+  if (url.search !== '' || url.hash !== '') return `--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`;
+  return url;
+}
+
+function checkGroupingLabels(labels: Record<string, string>): string | undefined {
+  for (const [name, value] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(name) || RESERVED_LABELS.has(name)) return `grouping label name ${JSON.stringify(name)} is not allowed (a Prometheus label name other than ${[...RESERVED_LABELS].join(', ')})`;
+    const error = checkPathValue(`grouping label ${name}`, value);
+    if (error) return error;
+  }
+  return undefined;
+}
+
+/** Grouping values are URL path segments: the Pushgateway would need base64 for '/' or an empty value. */
+function checkPathValue(option: string, value: string): string | undefined {
+  if (value === '' || value.includes('/')) return `${option} must be non-empty and contain no '/', got ${JSON.stringify(value)}`;
+  return undefined;
+}
+
+/** URL userinfo is percent-encoded; the decoded form is what would be sent and could be echoed. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function groupUrl(url: URL, jobName: string, groupings: Record<string, string>): string {
+  const base = redactUrl(url).replace(/\/$/, '');
+  const labels = Object.entries(groupings).map(([k, v]) => `/${encodeURIComponent(k)}/${encodeURIComponent(v)}`);
+  return `${base}/metrics/job/${encodeURIComponent(jobName)}${labels.join('')}`;
+}

@@ -1,0 +1,70 @@
+/**
+ * The batch-job metrics Prometheus recommends, built from a run's summary (pure: no I/O). Every
+ * value is a gauge: a batch job pushes the state of its last run, not a counter that lives on.
+ */
+import { Gauge, Registry } from 'prom-client';
+import type { Summary } from '../report/summary.js';
+import type { RowStatus } from '../types.js';
+
+/** The part of summary.json the metrics are made of. */
+export type RunMetricsSummary = Pick<Summary, 'status' | 'dryRun' | 'counts' | 'requests' | 'finishedAt' | 'durationMs'>;
+
+export type RunMetricsResult = { ok: true; registry: Registry; successful: boolean } | { ok: false; error: string };
+
+export const METRIC_NAMES = {
+  lastSuccess: 'segment_sync_last_success_timestamp_seconds',
+  duration: 'segment_sync_duration_seconds',
+  rows: 'segment_sync_rows',
+  requests: 'segment_sync_requests',
+  retries: 'segment_sync_retries',
+} as const;
+
+/** Keys of summary.requests that are totals, not HTTP statuses. */
+const REQUEST_TOTAL_KEYS = new Set(['total', 'retries']);
+
+/**
+ * A success is a real run in which every customer got a definitive answer. A dry run sends
+ * nothing, so it must not make a stale pipeline look fresh.
+ */
+export function isSuccessfulRun(summary: Pick<Summary, 'status' | 'dryRun'>): boolean {
+  return summary.status === 'succeeded' && !summary.dryRun;
+}
+
+/** A fresh registry (never the global one) holding this run's metrics. */
+export function buildRunMetrics(summary: RunMetricsSummary): RunMetricsResult {
+  const finishedMs = Date.parse(summary.finishedAt);
+  if (Number.isNaN(finishedMs)) return { ok: false, error: `summary.finishedAt is not a date: ${JSON.stringify(summary.finishedAt)}` };
+
+  const registry = new Registry();
+  const successful = isSuccessfulRun(summary);
+  // Only a success sets it; a failed run leaves the previous value in the Pushgateway (see pushgateway.ts).
+  if (successful) gauge(registry, METRIC_NAMES.lastSuccess, 'Unix time the last successful run finished').set(finishedMs / 1000);
+  gauge(registry, METRIC_NAMES.duration, 'Wall-clock duration of the last run').set(summary.durationMs / 1000);
+  setByStatus(gauge(registry, METRIC_NAMES.rows, 'Input rows of the last run by final status', ['status']), rowsByStatus(summary.counts));
+  setByStatus(gauge(registry, METRIC_NAMES.requests, 'Requests of the last run by HTTP status or error kind', ['status']), requestsByStatus(summary.requests));
+  gauge(registry, METRIC_NAMES.retries, 'Requests of the last run that were retries').set(summary.requests.retries);
+  return { ok: true, registry, successful };
+}
+
+/** Every row status, zeros included, so that a status does not vanish from dashboards on a good night. */
+export function rowsByStatus(counts: Summary['counts']): Record<RowStatus, number> {
+  return {
+    updated: counts.updated,
+    not_found: counts.notFound,
+    failed: counts.failed,
+    invalid: counts.invalid,
+    duplicate: counts.duplicates,
+  };
+}
+
+export function requestsByStatus(requests: Summary['requests']): Record<string, number> {
+  return Object.fromEntries(Object.entries(requests).filter(([key]) => !REQUEST_TOTAL_KEYS.has(key)));
+}
+
+function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge {
+  return new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+function setByStatus(metric: Gauge, values: Record<string, number>): void {
+  for (const [status, value] of Object.entries(values)) metric.set({ status }, value);
+}

@@ -1,0 +1,87 @@
+/** The few lines printed at the end of a run: what happened, where the report is, what to do next. Pure. */
+import path from 'node:path';
+import { ExitCode } from '../exit-codes.js';
+import { REPORT_FILES } from './files.js';
+import type { RequestCounts, Summary } from './summary.js';
+
+const LABEL_WIDTH = 11;
+
+export function formatSummary(summary: Summary, reportDir: string): string {
+  const lines: [string, string][] = [
+    ['status', statusText(summary)],
+    ...(summary.message ? [['message', summary.message] as [string, string]] : []),
+    ['rows', rowsText(summary)],
+    ['customers', customersText(summary)],
+    ['requests', summary.dryRun ? 'none (dry run)' : requestsText(summary.requests)],
+    ['duration', durationText(summary)],
+    ['report', reportDir],
+  ];
+  const next = nextStep(summary, reportDir);
+  if (next) lines.push(['next', next]);
+  return `${lines.map(([label, text]) => `${label.padEnd(LABEL_WIDTH)}${text}`).join('\n')}\n`;
+}
+
+function statusText({ status, dryRun, exitCode }: Summary): string {
+  return `${status}${dryRun ? ' (dry run: nothing sent)' : ''}, exit code ${exitCode}`;
+}
+
+function rowsText({ counts }: Summary): string {
+  return `${count(counts.rows)} (invalid ${count(counts.invalid)}, duplicates ${count(counts.duplicates)})`;
+}
+
+function customersText({ counts, dryRun }: Summary): string {
+  if (dryRun) return `${count(counts.customers)} valid`;
+  return `${count(counts.customers)} (updated ${count(counts.updated)}, not found ${count(counts.notFound)}, failed ${count(counts.failed)})`;
+}
+
+function requestsText(requests: RequestCounts): string {
+  const byStatus = Object.keys(requests)
+    .filter((key) => key !== 'total' && key !== 'retries')
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((key) => `${key}: ${count(requests[key] ?? 0)}`);
+  const parts = [...byStatus, `${count(requests.retries)} retries`];
+  return `${count(requests.total)} (${parts.join(', ')})`;
+}
+
+function durationText({ durationMs, counts }: Summary): string {
+  if (durationMs <= 0) return humanDuration(durationMs);
+  const perSecond = Math.round((counts.rows * 1000) / durationMs);
+  return `${humanDuration(durationMs)} (${count(perSecond)} rows/s)`;
+}
+
+export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+function nextStep(summary: Summary, reportDir: string): string | undefined {
+  const fixToken = summary.exitCode === ExitCode.AuthRejected ? 'fix the token, then ' : '';
+  switch (summary.status) {
+    case 'rejected':
+      return 'fix the input (see message; invalid rows are in results.csv) and run again: nothing was sent';
+    case 'interrupted':
+      return 'run the same command again to resume: acknowledged customers are not sent again';
+    case 'succeeded':
+      return summary.dryRun ? 'to send, run the same command without --dry-run' : undefined;
+    case 'failed':
+    case 'partial':
+      if (summary.counts.failed === 0) return `${fixToken}run the same command again`;
+      return `${fixToken}resend the failures: ${resendCommand(summary, reportDir)}`;
+  }
+}
+
+/** retry.csv keeps the layout and id column but is always comma-separated. */
+function resendCommand(summary: Summary, reportDir: string): string {
+  const retry = path.join(reportDir, REPORT_FILES.retry);
+  const delimiter = summary.options.delimiter;
+  const note = typeof delimiter === 'string' && delimiter !== ',' ? ' (with --delimiter ,)' : '';
+  return `segment-sync run ${retry} with the same options${note}`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}

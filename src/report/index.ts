@@ -1,0 +1,11 @@
+/** The report of a run: results.csv, retry.csv, summary.json, the end-of-run text, and `report merge`. */
+export { neutraliseFormula, csvCell } from './csv.js';
+export { REPORT_FILES } from './files.js';
+export type { ResultRow, ResultStatus } from './result-row.js';
+export { ResultsWriter } from './results-writer.js';
+export { RetryWriter } from './retry-writer.js';
+export type { RetrySpec } from './retry-encoding.js';
+export { decideStatus, worstStatus, type RunFacts } from './status.js';
+export { writeSummary, renderSummary, redactOptions, type Summary, type InputSummary, type RequestCounts } from './summary.js';
+export { formatSummary } from './format-summary.js';
+export { mergeReports } from './merge.js';

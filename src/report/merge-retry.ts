@@ -1,0 +1,28 @@
+/** retry.csv of a sharded run: the shards' retry files one after the other, under one header. */
+import { UsageError } from '../errors.js';
+import type { ChunkedOutput } from './chunked-output.js';
+import { csvRecord } from './csv.js';
+import { readCsvRecords } from './csv-read.js';
+import type { ShardReport } from './shard-reports.js';
+
+/** Appends the retry rows of every shard that has a retry.csv to `output`. */
+export async function concatRetries(shards: readonly ShardReport[], output: ChunkedOutput): Promise<void> {
+  let header: string | undefined;
+  for (const shard of shards) {
+    if (shard.retryPath === undefined) continue;
+    let atHeader = true;
+    for await (const cells of readCsvRecords(shard.retryPath)) {
+      // Plain RFC 4180 quoting, never neutralised: the values must round-trip to the endpoint.
+      const record = csvRecord(cells);
+      if (atHeader) {
+        atHeader = false;
+        if (header !== undefined && record !== header) {
+          throw new UsageError(`report merge: ${shard.retryPath} has other columns than the first retry.csv`, 'REPORT_MERGE');
+        }
+        if (header !== undefined) continue;
+        header = record;
+      }
+      await output.append(record);
+    }
+  }
+}

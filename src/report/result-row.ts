@@ -1,0 +1,15 @@
+/** One row of results.csv. (Rows are built from the pipeline's shapes in src/job/result-rows.ts.) */
+import type { RowStatus } from '../types.js';
+
+/** `valid` only in dry runs: a customer that would have been sent. */
+export type ResultStatus = RowStatus | 'valid';
+
+export interface ResultRow {
+  /** Index of the input file in the run's list of inputs. */
+  file: number;
+  /** Physical line where the record starts (the header is line 1). */
+  line: number;
+  id: string;
+  status: ResultStatus;
+  detail: string;
+}

@@ -1,0 +1,51 @@
+/** Reads a summary.json back (for `report merge`), checking the fields a merge relies on. Pure. */
+import type { Counts } from '../types.js';
+import { isRunStatus } from './status.js';
+import type { InputSummary, Summary } from './summary.js';
+
+const COUNT_KEYS: readonly (keyof Counts)[] = ['rows', 'invalid', 'duplicates', 'customers', 'updated', 'notFound', 'failed'];
+
+/** The summary, or why the text is not one (a value: the caller names the file). */
+export function parseSummary(text: string): Summary | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (!isRecord(value)) return 'not a JSON object';
+  return problemOf(value) ?? (value as unknown as Summary);
+}
+
+function problemOf(value: Record<string, unknown>): string | undefined {
+  if (!isRunStatus(value.status)) return `unknown status ${JSON.stringify(value.status)}`;
+  if (typeof value.dryRun !== 'boolean') return 'dryRun is not a boolean';
+  if (!isNumbers(value.counts, COUNT_KEYS)) return `counts must hold the numbers ${COUNT_KEYS.join(', ')}`;
+  if (!isRecord(value.requests) || !isNumbers(value.requests, ['total', 'retries', ...Object.keys(value.requests)])) {
+    return 'requests must map statuses to numbers, with total and retries';
+  }
+  if (!isIsoDate(value.startedAt) || !isIsoDate(value.finishedAt)) return 'startedAt and finishedAt must be ISO dates';
+  if (!Array.isArray(value.inputs) || value.inputs.length === 0 || !value.inputs.every(isInputSummary)) {
+    return 'inputs must be a non-empty list of {path, sha256, rows}';
+  }
+  if (!isRecord(value.options)) return 'options is not an object';
+  if (typeof value.runId !== 'string') return 'runId is not a string';
+  if (!Number.isInteger(value.exitCode)) return 'exitCode is not an integer';
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNumbers(value: unknown, keys: readonly string[]): boolean {
+  return isRecord(value) && keys.every((key) => typeof value[key] === 'number' && Number.isFinite(value[key]));
+}
+
+function isIsoDate(value: unknown): value is string {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+}
+
+function isInputSummary(value: unknown): value is InputSummary {
+  return isRecord(value) && typeof value.path === 'string' && typeof value.sha256 === 'string' && typeof value.rows === 'number';
+}

@@ -1,0 +1,80 @@
+/** summary.json: the run in one small, secret-free JSON document, written atomically. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.js';
+import type { Counts, RunStatus } from '../types.js';
+import { REPORT_FILES } from './files.js';
+
+export interface InputSummary {
+  /** The display path ('-' for stdin). */
+  path: string;
+  sha256: string;
+  /** Data rows read from this input. */
+  rows: number;
+}
+
+/** Requests by HTTP status (or error kind, e.g. "network"), plus the total and how many were retries. */
+export interface RequestCounts {
+  total: number;
+  retries: number;
+  [status: string]: number;
+}
+
+export interface Summary {
+  status: RunStatus;
+  dryRun: boolean;
+  counts: Counts;
+  requests: RequestCounts;
+  /** ISO 8601. */
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  inputs: InputSummary[];
+  /** The effective options, already redacted by the caller. */
+  options: Record<string, unknown>;
+  runId: string;
+  exitCode: number;
+  /** Why the run ended the way it did, when that is not obvious from the counts. */
+  message?: string;
+  shard?: { index: number; count: number };
+  resumed?: { acknowledgedBefore: number };
+}
+
+/** Option keys that may hold a secret (compared lowercase, without '-' and '_'). A path to a token
+ *  file (tokenFile) is not a secret and stays. */
+const SECRET_KEYS = new Set(['token', 'tokenvalue', 'tokencontent', 'tokenfilecontent', 'authorization', 'password', 'secret']);
+
+function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
+}
+
+/** Options with every secret-looking key dropped, at any depth. The caller redacts already: this is
+ *  the second line of defence, because summary.json is shared far more widely than logs. */
+export function redactOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (isSecretKey(key)) continue;
+    kept[key] = isPlainObject(value) ? redactOptions(value) : value;
+  }
+  return kept;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The file's text: fields in contract order, 2-space indent, trailing newline. */
+export function renderSummary(summary: Summary): string {
+  const { status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs, options, runId, exitCode } = summary;
+  const ordered = {
+    status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
+    options: redactOptions(options), runId, exitCode,
+    message: summary.message, shard: summary.shard, resumed: summary.resumed,
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+export async function writeSummary(dir: string, summary: Summary): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, REPORT_FILES.summary), renderSummary(summary));
+}

@@ -1,0 +1,275 @@
+/**
+ * Batch → BatchResult: every customer of the batch ends `updated`, `not_found` or `failed` with a
+ * reason. `send` never rejects for anything the endpoint or the network does; those are values.
+ *
+ * A batch may become several requests (slices of it): a batch above the current size limit is sent
+ * in chunks, a 413 splits a request in halves and lowers the limit for the rest of the run, and a
+ * 400 bisects a request until the customers the endpoint rejects are isolated.
+ */
+import { requestBody } from '../batch.js';
+import { AuthError, UsageError } from '../errors.js';
+import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
+import type { HttpClient } from './http.js';
+import { NOT_STARTED, type Limiter } from './limiter.js';
+import { describeOutcome, isAuthRejection, statsKey, type HttpOutcome } from './outcome.js';
+import { reconcile } from './reconcile.js';
+import { retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { sleep } from './sleep.js';
+import { TokenRenewal, type TokenProvider } from './token-renewal.js';
+
+export const NOT_SENT_INTERRUPTED = 'not sent: run interrupted';
+export const NOT_SENT_AUTH = 'not sent: authentication rejected';
+
+export type SendEvent =
+  | { type: 'retry'; seq: number; attempt: number; delayMs: number; reason: string }
+  | { type: 'pause'; seq: number; ms: number; status: number }
+  | { type: 'split413'; seq: number; from: number; to: number }
+  | { type: 'bisect400'; seq: number; size: number; reason: string }
+  | { type: 'unexpectedIds'; seq: number; ids: string[] }
+  | { type: 'authRetry'; seq: number; status: number }
+  | { type: 'authRejected'; seq: number; status: number };
+
+export interface SenderOptions {
+  client: Pick<HttpClient, 'post'>;
+  limiter: Limiter;
+  retry: RetryPolicy;
+  token: TokenProvider;
+  /** Graceful stop: no request starts after it fires; customers not sent fail 'not sent: run interrupted'. */
+  stop: AbortSignal;
+  /** Hard stop after the grace period: requests in flight are cancelled ('interrupted in flight'). */
+  abort: AbortSignal;
+  /** Shared with the batcher; lowered after a 413 so later batches are built smaller. */
+  limits: { maxCustomers: number };
+  onEvent?: (event: SendEvent) => void;
+  /** Called after each 200, before `send` resolves, so a journal can record even part of a batch. */
+  onAcknowledged?: (customers: readonly CustomerRow[], outcomes: readonly ('updated' | 'not_found')[]) => void;
+  random?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface SenderStats {
+  /** Requests by HTTP status, or 'network' / 'timeout' / 'malformed' / 'aborted'. */
+  requests: Record<string, number>;
+  retries: number;
+  splits: number;
+  bisections: number;
+}
+
+/** Customers [start, end) of a batch, sent as one request. */
+interface Slice {
+  batch: Batch;
+  result: BatchResult;
+  start: number;
+  end: number;
+}
+
+type Attempt =
+  | { kind: 'sent'; outcome: HttpOutcome; token: string }
+  | { kind: 'not-sent'; reason: string };
+
+type Answer =
+  | { kind: 'answered'; outcome: HttpOutcome; attempts: number }
+  | { kind: 'not-sent'; reason: string };
+
+export class Sender {
+  private readonly counts: SenderStats = { requests: {}, retries: 0, splits: 0, bisections: 0 };
+  private authFailure: AuthError | undefined;
+  private readonly renewal: TokenRenewal;
+  /** Either stop: nothing new starts once one has fired. */
+  private readonly noNewRequests: AbortSignal;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+
+  constructor(private readonly options: SenderOptions) {
+    validateRetryPolicy(options.retry);
+    const { maxCustomers } = options.limits;
+    if (!Number.isInteger(maxCustomers) || maxCustomers < 1) {
+      throw new UsageError(`maxCustomers must be a whole number ≥ 1 (got ${String(maxCustomers)}).`);
+    }
+    this.renewal = new TokenRenewal(options.token);
+    this.noNewRequests = AbortSignal.any([options.stop, options.abort]);
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? sleep;
+  }
+
+  async send(batch: Batch): Promise<BatchResult> {
+    const size = batch.customers.length;
+    const result: BatchResult = {
+      batch,
+      outcomes: new Array<CustomerOutcome>(size).fill('failed'),
+      errors: new Array<string | undefined>(size).fill(undefined),
+      unexpectedIds: [],
+    };
+    if (size > 0) await this.deliver({ batch, result, start: 0, end: size });
+    return result;
+  }
+
+  stats(): SenderStats {
+    return { ...this.counts, requests: { ...this.counts.requests } };
+  }
+
+  /** Set after a definitive 401/403; from then on nothing is sent. */
+  fatal(): AuthError | undefined {
+    return this.authFailure;
+  }
+
+  private async deliver(slice: Slice): Promise<void> {
+    const max = this.options.limits.maxCustomers;
+    if (sizeOf(slice) > max) return this.deliverAll(chunks(slice, max));
+    if (this.authFailure) return fail(slice, NOT_SENT_AUTH);
+    const answer = await this.postWithRetries(slice);
+    if (answer.kind === 'not-sent') return fail(slice, answer.reason);
+    return this.settle(slice, answer.outcome, answer.attempts);
+  }
+
+  private async deliverAll(slices: Slice[]): Promise<void> {
+    await Promise.all(slices.map((slice) => this.deliver(slice)));
+  }
+
+  private async settle(slice: Slice, outcome: HttpOutcome, attempts: number): Promise<void> {
+    const single = sizeOf(slice) === 1;
+    if (outcome.kind === 'ok') return this.acknowledge(slice, outcome.updated);
+    if (outcome.kind === 'http' && outcome.status === 413 && !single) return this.splitTooLarge(slice);
+    if (outcome.kind === 'http' && outcome.status === 400 && !single) return this.bisect(slice, outcome.message);
+    fail(slice, failureDetail(outcome, attempts));
+  }
+
+  /** A 413: the halves are sent, and no later request is built larger than a half. */
+  private async splitTooLarge(slice: Slice): Promise<void> {
+    const half = Math.ceil(sizeOf(slice) / 2);
+    this.options.limits.maxCustomers = Math.min(this.options.limits.maxCustomers, half);
+    this.counts.splits++;
+    this.emit({ type: 'split413', seq: slice.batch.seq, from: sizeOf(slice), to: half });
+    await this.deliverAll(halves(slice));
+  }
+
+  /**
+   * A 400 rejects the whole request for what may be one customer. Sending the halves separately,
+   * recursively, narrows it down to the customers rejected even alone; everyone else is delivered.
+   */
+  private async bisect(slice: Slice, reason: string): Promise<void> {
+    this.counts.bisections++;
+    this.emit({ type: 'bisect400', seq: slice.batch.seq, size: sizeOf(slice), reason });
+    await this.deliverAll(halves(slice));
+  }
+
+  private acknowledge(slice: Slice, updated: string[]): void {
+    const customers = slice.batch.customers.slice(slice.start, slice.end);
+    const { outcomes, unexpectedIds } = reconcile(customers.map((c) => c.id), updated);
+    outcomes.forEach((outcome, i) => {
+      slice.result.outcomes[slice.start + i] = outcome;
+      slice.result.errors[slice.start + i] = undefined;
+    });
+    if (unexpectedIds.length > 0) {
+      slice.result.unexpectedIds.push(...unexpectedIds);
+      this.emit({ type: 'unexpectedIds', seq: slice.batch.seq, ids: unexpectedIds });
+    }
+    this.options.onAcknowledged?.(customers, outcomes);
+  }
+
+  /** Attempts one request until it gets an answer that retrying cannot change. */
+  private async postWithRetries(slice: Slice): Promise<Answer> {
+    const body = requestBody(slice.batch.parts.slice(slice.start, slice.end));
+    let attempt = 1;
+    let authRetried = false;
+    for (;;) {
+      const sent = await this.attempt(body);
+      if (sent.kind === 'not-sent') return sent;
+      const { outcome } = sent;
+      this.count(outcome);
+      if (isAuthRejection(outcome)) {
+        // One retry with a rotated token, outside the retry budget; a second rejection is final.
+        const renewed = !authRetried && (await this.renewal.renewed(sent.token));
+        this.recordAuthRejection(slice, outcome.status, renewed);
+        if (!renewed) return { kind: 'answered', outcome, attempts: attempt };
+        authRetried = true;
+        continue;
+      }
+      const delayMs = retryDelay(outcome, attempt, this.options.retry, this.random);
+      if (delayMs === undefined) return { kind: 'answered', outcome, attempts: attempt };
+      await this.backOff(slice, outcome, attempt, delayMs);
+      if (this.noNewRequests.aborted) {
+        return { kind: 'not-sent', reason: `${NOT_SENT_INTERRUPTED} (last attempt: ${describeOutcome(outcome)})` };
+      }
+      attempt++;
+    }
+  }
+
+  /** Records a 401/403: a retry with the rotated token, or the run's authentication failure. */
+  private recordAuthRejection(slice: Slice, status: number, renewed: boolean): void {
+    if (renewed) {
+      this.emit({ type: 'authRetry', seq: slice.batch.seq, status });
+      return;
+    }
+    this.authFailure ??= new AuthError(
+      `The endpoint rejected the access token (HTTP ${status}). Check that it is valid and has rights to ` +
+        'update customer segments; a token from --token-file was re-read once before giving up.',
+      status,
+    );
+    this.emit({ type: 'authRejected', seq: slice.batch.seq, status });
+  }
+
+  private count(outcome: HttpOutcome): void {
+    const key = statsKey(outcome);
+    this.counts.requests[key] = (this.counts.requests[key] ?? 0) + 1;
+  }
+
+  /** One request through the limiter, with the token current at the moment it starts. */
+  private async attempt(body: string): Promise<Attempt> {
+    const started = await this.options.limiter.run(async (): Promise<Attempt> => {
+      if (this.authFailure) return { kind: 'not-sent', reason: NOT_SENT_AUTH };
+      const token = this.options.token.current();
+      const outcome = await this.options.client.post(body, token, this.options.abort);
+      // The endpoint asked the whole client to wait. Paused before this job gives up its slot, so
+      // the next queued request cannot slip in first.
+      if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
+      return { kind: 'sent', outcome, token };
+    }, this.noNewRequests);
+    return started === NOT_STARTED ? { kind: 'not-sent', reason: NOT_SENT_INTERRUPTED } : started;
+  }
+
+  private async backOff(slice: Slice, outcome: HttpOutcome, attempt: number, delayMs: number): Promise<void> {
+    if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) {
+      this.emit({ type: 'pause', seq: slice.batch.seq, ms: outcome.retryAfterMs, status: outcome.status });
+    }
+    this.counts.retries++;
+    this.emit({ type: 'retry', seq: slice.batch.seq, attempt, delayMs, reason: describeOutcome(outcome) });
+    await this.sleep(delayMs, this.noNewRequests);
+  }
+
+  private emit(event: SendEvent): void {
+    this.options.onEvent?.(event);
+  }
+}
+
+/** The `detail` of customers whose request ended in `outcome`. */
+function failureDetail(outcome: HttpOutcome, attempts: number): string {
+  if (isAuthRejection(outcome)) return `authentication rejected (${outcome.status})`;
+  if (outcome.kind === 'http' && outcome.status === 413) return 'payload too large (HTTP 413 for this customer alone)';
+  const description = describeOutcome(outcome);
+  return attempts > 1 && outcome.kind !== 'aborted' ? `${description} (after ${attempts} attempts)` : description;
+}
+
+function fail(slice: Slice, reason: string): void {
+  for (let i = slice.start; i < slice.end; i++) {
+    slice.result.outcomes[i] = 'failed';
+    slice.result.errors[i] = reason;
+  }
+}
+
+function sizeOf(slice: Slice): number {
+  return slice.end - slice.start;
+}
+
+function halves(slice: Slice): Slice[] {
+  const middle = slice.start + Math.ceil(sizeOf(slice) / 2);
+  return [{ ...slice, end: middle }, { ...slice, start: middle }];
+}
+
+function chunks(slice: Slice, size: number): Slice[] {
+  const parts: Slice[] = [];
+  for (let start = slice.start; start < slice.end; start += size) {
+    parts.push({ ...slice, start, end: Math.min(start + size, slice.end) });
+  }
+  return parts;
+}

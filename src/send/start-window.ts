@@ -1,0 +1,34 @@
+/**
+ * The hard half of the rate contract: never more than `limit` request starts in any window of
+ * `windowMs`, judged at the moment requests actually start.
+ *
+ * bottleneck spaces the *scheduled* starts exactly, but it sets each job's timer in advance; when
+ * the event loop is busy (parsing a CSV chunk), several due timers fire together and their starts
+ * bunch up. This remembers the last `limit` starts and holds a start back until the oldest of them
+ * has left the window. In steady state bottleneck's pace is slower than this bound, so it never
+ * delays anything; it only trims the bunching after a stall. Pure: the caller gives the time.
+ */
+export class StartWindow {
+  /** Ring of the last `limit` reserved start times. */
+  private readonly starts: number[];
+  private oldest = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 1000,
+  ) {
+    // A fractional rate (a shard's share, say 1.25/s) averages out over several seconds, so one
+    // window may hold ceil(rate) starts.
+    this.starts = new Array<number>(Math.max(1, Math.ceil(limit))).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Reserves the earliest allowed start at or after `now` and returns it. */
+  reserve(now: number): number {
+    // Strictly more than a window after the start `limit` places back, so even a closed window
+    // [t, t + windowMs] never holds more than `limit` starts.
+    const at = Math.max(now, this.starts[this.oldest]! + this.windowMs + 1);
+    this.starts[this.oldest] = at;
+    this.oldest = (this.oldest + 1) % this.starts.length;
+    return at;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * No Docker engine runs here, so the Dockerfile is linted instead of built: its structure, and its
+ * agreement with the pod spec (uid, working dir) and package.json (entry point).
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readManifest } from './kustomize.js';
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+const ROOT = new URL('../../', import.meta.url);
+const read = (file: string): string => readFileSync(new URL(file, ROOT), 'utf8');
+
+/** Instructions with continuation lines joined and comments dropped, split into stages at FROM. */
+function parseStages(text: string): Instruction[][] {
+  const lines = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim());
+  const instructions = lines.filter((line) => line !== '' && !line.startsWith('#')).map((line) => {
+    const [keyword = '', ...rest] = line.split(/\s+/);
+    return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+  });
+  const stages: Instruction[][] = [];
+  for (const instruction of instructions) {
+    if (instruction.keyword === 'FROM') stages.push([]);
+    stages.at(-1)?.push(instruction);
+  }
+  return stages;
+}
+
+const argsOf = (stage: Instruction[], keyword: string): string[] => stage.filter((i) => i.keyword === keyword).map((i) => i.args);
+
+describe('Dockerfile', () => {
+  let build: Instruction[];
+  let runtime: Instruction[];
+  let container: { workingDir: string };
+  let podUser: number;
+  beforeAll(async () => {
+    const stages = parseStages(read('Dockerfile'));
+    expect(stages).toHaveLength(2);
+    [build, runtime] = stages as [Instruction[], Instruction[]];
+    const cronJob = await readManifest('base/cronjob.yaml');
+    const podSpec = cronJob.spec.jobTemplate.spec.template.spec;
+    container = podSpec.containers[0];
+    podUser = podSpec.securityContext.runAsUser;
+  });
+
+  it('builds in a first stage and ships from a second, both on slim Node 20', () => {
+    expect(argsOf(build, 'FROM')).toEqual([expect.stringMatching(/^node:20-(bookworm-)?slim AS build$/)]);
+    expect(argsOf(runtime, 'FROM')).toEqual([expect.stringMatching(/^node:20-(bookworm-)?slim AS runtime$/)]);
+  });
+
+  it('installs, compiles, then drops the dev dependencies in the build stage', () => {
+    const script = argsOf(build, 'RUN').join(' && ');
+    const steps = ['npm ci', 'npm run build', 'npm prune --omit=dev'].map((step) => script.indexOf(step));
+    expect(steps.every((at) => at >= 0)).toBe(true);
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+  });
+
+  it('ships only package.json, the pruned node_modules and dist/ from the build stage', () => {
+    const copies = argsOf(runtime, 'COPY').concat(argsOf(runtime, 'ADD'));
+    expect(copies.every((args) => args.startsWith('--from=build '))).toBe(true);
+    const sources = copies.map((args) => args.split(/\s+/)[1]);
+    expect(sources.sort()).toEqual(['/app/dist', '/app/node_modules', '/app/package.json']);
+  });
+
+  it('runs as the numeric non-root uid that the pod securityContext expects', () => {
+    const user = argsOf(runtime, 'USER').at(-1) ?? '';
+    expect(user).toMatch(/^\d+(:\d+)?$/);
+    expect(Number(user.split(':')[0])).toBe(podUser);
+    expect(podUser).toBeGreaterThan(0);
+  });
+
+  it('starts the CLI from package.json under tini, which the runtime stage installs', () => {
+    const bin = (JSON.parse(read('package.json')) as { bin: Record<string, string> }).bin['segment-sync'];
+    expect(JSON.parse(argsOf(runtime, 'ENTRYPOINT').at(-1) ?? 'null')).toEqual(['tini', '--', 'node', `/app/${bin}`]);
+    expect(argsOf(runtime, 'RUN').join(' ')).toMatch(/apt-get install [^&]*\btini\b/);
+  });
+
+  it('writes only where the pod mounts volumes: TMPDIR is /tmp and the working dir is the data volume', () => {
+    expect(argsOf(runtime, 'ENV').join(' ')).toMatch(/\bTMPDIR=\/tmp\b/);
+    expect(argsOf(runtime, 'WORKDIR').at(-1)).toBe(container.workingDir);
+  });
+
+  it('bakes in no secret: no token-like ARG or ENV, no credentials file copied', () => {
+    const all = [...build, ...runtime];
+    const declared = [...argsOf(all, 'ARG'), ...argsOf(all, 'ENV')].join(' ');
+    expect(declared).not.toMatch(/token|secret|password|auth/i);
+    expect([...argsOf(all, 'COPY'), ...argsOf(all, 'ADD')].join(' ')).not.toMatch(/\.npmrc|\.env\b|token/i);
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps credentials, run state, reports and local builds out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    for (const entry of ['.git', 'node_modules', 'dist', 'reports', '.segment-sync', '.env', '.npmrc', '*.token']) {
+      expect(ignored).toContain(entry);
+    }
+  });
+});

@@ -1,0 +1,163 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { IdIndex, type IdIndexOptions } from '../../src/dedupe/id-index.js';
+
+let dir: string;
+const open: IdIndex[] = [];
+
+function newIndex(opts: Partial<IdIndexOptions> = {}): IdIndex {
+  const index = new IdIndex({ dir, ...opts });
+  open.push(index);
+  return index;
+}
+
+/** Every id lands on the same slot with the same tag: only the exact comparison can tell them apart. */
+const everythingCollides: IdIndexOptions['hash'] = (_id, out) => {
+  out[0] = 7;
+  out[1] = 42;
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'id-index-test-'));
+});
+
+afterEach(() => {
+  for (const index of open.splice(0)) index.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('IdIndex.firstSeen', () => {
+  it('records a new id and returns where an id was first seen on later calls', () => {
+    const index = newIndex();
+    expect(index.firstSeen('aa-bb-1', 0, 2)).toBeUndefined();
+    expect(index.firstSeen('cc-dd-2', 0, 3)).toBeUndefined();
+    expect(index.firstSeen('aa-bb-1', 1, 9)).toEqual({ file: 0, line: 2 });
+    expect(index.firstSeen('aa-bb-1', 1, 12)).toEqual({ file: 0, line: 2 });
+    expect(index.size).toBe(2);
+  });
+
+  it('keeps file and line numbers up to 2^32 - 1', () => {
+    const index = newIndex();
+    index.firstSeen('x', 0xffffffff, 0xfffffffe);
+    expect(index.lookup('x')).toEqual({ file: 0xffffffff, line: 0xfffffffe });
+  });
+
+  it('rejects a negative or fractional line instead of wrapping it', () => {
+    expect(() => newIndex().firstSeen('x', 0, -1)).toThrow(RangeError);
+  });
+});
+
+describe('IdIndex exactness when hashes collide', () => {
+  it('never merges distinct ids that share slot and tag, and still finds their duplicates', () => {
+    const index = newIndex({ hash: everythingCollides });
+    const ids = Array.from({ length: 1500 }, (_, i) => `id-${i}`);
+    ids.forEach((id, i) => expect(index.firstSeen(id, 0, i + 2)).toBeUndefined());
+    expect(index.size).toBe(1500);
+    ids.forEach((id, i) => expect(index.firstSeen(id, 1, 5)).toEqual({ file: 0, line: i + 2 }));
+    expect(index.lookup('id-1500')).toBeUndefined();
+  });
+
+  it('tells apart ids that differ only in length, the padding unit or the last code unit', () => {
+    const index = newIndex({ hash: everythingCollides });
+    const ids = ['a', 'a\u0000', 'ab', 'ac', 'abc', 'abd', ''];
+    ids.forEach((id, i) => expect(index.firstSeen(id, 0, i)).toBeUndefined());
+    ids.forEach((id, i) => expect(index.lookup(id)).toEqual({ file: 0, line: i }));
+  });
+
+  it('keeps every colliding id across growth', () => {
+    const index = newIndex({ hash: everythingCollides });
+    // 1500 ids > 0.75 × the 1024 initial slots: at least one growth replays the log.
+    for (let i = 0; i < 1500; i++) index.firstSeen(`k${i}`, 2, i);
+    for (let i = 0; i < 1500; i++) expect(index.lookup(`k${i}`)).toEqual({ file: 2, line: i });
+  });
+});
+
+describe('IdIndex with real ids', () => {
+  it('compares code units exactly: accents, emoji, surrogate pairs and lone surrogates', () => {
+    const index = newIndex();
+    const ids = ['\u00e9', 'e\u0301', '😀', '\uD83D', '\uDE00', '\uDE00\uD83D', '日本-42', 'ß', 'SS', '\uFEFFx', 'x'];
+    ids.forEach((id, i) => expect(index.firstSeen(id, 0, i)).toBeUndefined());
+    ids.forEach((id, i) => expect(index.firstSeen(id, 1, 100)).toEqual({ file: 0, line: i }));
+    expect(index.size).toBe(ids.length);
+  });
+
+  it('handles long ids, including one larger than the write buffer', () => {
+    const index = newIndex();
+    const long = 'x'.repeat(100_000);
+    const huge = 'y'.repeat(700_000); // 1.4 MB of code units: more than the 1 MiB buffer
+    expect(index.firstSeen(long, 0, 2)).toBeUndefined();
+    expect(index.firstSeen(huge, 0, 3)).toBeUndefined();
+    expect(index.firstSeen(`${long}z`, 0, 4)).toBeUndefined();
+    expect(index.firstSeen(`${huge.slice(1)}z`, 0, 5)).toBeUndefined();
+    for (let i = 0; i < 2000; i++) index.firstSeen(`pad-${i}`, 0, 10 + i); // grow: replay reads them back
+    expect(index.lookup(long)).toEqual({ file: 0, line: 2 });
+    expect(index.lookup(huge)).toEqual({ file: 0, line: 3 });
+    expect(index.lookup(`${huge.slice(1)}z`)).toEqual({ file: 0, line: 5 });
+  });
+
+  it('keeps all of 300k ids through growth and log flushes, and finds each first location', () => {
+    const index = newIndex();
+    const n = 300_000;
+    for (let i = 0; i < n; i++) index.firstSeen(`CUST-${i}`, i % 3, i);
+    expect(index.size).toBe(n);
+    for (let i = 0; i < n; i++) {
+      const kept = index.firstSeen(`CUST-${i}`, 9, 9);
+      if (kept?.file !== i % 3 || kept.line !== i) throw new Error(`CUST-${i} lost: ${JSON.stringify(kept)}`);
+    }
+    expect(index.lookup(`CUST-${n}`)).toBeUndefined();
+    expect(index.size).toBe(n);
+  });
+});
+
+describe('IdIndex.lookup', () => {
+  it('does not insert', () => {
+    const index = newIndex();
+    expect(index.lookup('a')).toBeUndefined();
+    expect(index.size).toBe(0);
+    expect(index.firstSeen('a', 0, 7)).toBeUndefined();
+  });
+});
+
+describe('IdIndex memory', () => {
+  it('holds about 8 bytes per slot whatever the ids length', () => {
+    const short = newIndex();
+    const long = newIndex();
+    for (let i = 0; i < 20_000; i++) {
+      short.firstSeen(`${i}`, 0, i);
+      long.firstSeen(`${i}-${'z'.repeat(500)}`, 0, i);
+    }
+    expect(long.memoryBytes()).toBe(short.memoryBytes());
+    const buffers = short.memoryBytes() - 32_768 * 8; // 20k ids at load ≤ 0.75 → 32,768 slots
+    expect(buffers).toBeLessThanOrEqual(2 << 20);
+  });
+
+  it('sizes the table up front from expectedIds', () => {
+    const hinted = newIndex({ expectedIds: 100_000 });
+    const before = hinted.memoryBytes();
+    for (let i = 0; i < 100_000; i++) hinted.firstSeen(`h${i}`, 0, i);
+    expect(hinted.memoryBytes()).toBe(before);
+  });
+});
+
+describe('IdIndex lifecycle and options', () => {
+  it('leaves no file behind in its directory once closed', () => {
+    const index = new IdIndex({ dir });
+    for (let i = 0; i < 100_000; i++) index.firstSeen(`f${i}`, 0, i);
+    index.close();
+    expect(readdirSync(dir)).toEqual([]);
+    expect(() => index.firstSeen('f1', 0, 1)).toThrow('closed');
+    expect(() => index.close()).not.toThrow();
+  });
+
+  it('rejects bad options, naming the option and the value', () => {
+    expect(() => new IdIndex({ dir: '' })).toThrow('IdIndex option dir must be a directory path, got ""');
+    expect(() => new IdIndex({ dir, expectedIds: -1 })).toThrow(/expectedIds must be an integer .* got -1/);
+    expect(() => new IdIndex({ dir, expectedIds: 1.5 })).toThrow(/got 1.5/);
+  });
+
+  it('fails clearly when the directory does not exist', () => {
+    expect(() => new IdIndex({ dir: path.join(dir, 'missing') })).toThrow(/ENOENT/);
+  });
+
+});

@@ -1,0 +1,119 @@
+import { NOT_FOUND_DETAIL, resultRows, type SentOutcome } from '../../src/job/result-rows.js';
+import { countOutcome, countRow, emptyCounts, recordCount } from '../../src/job/tally.js';
+import type { ClassifiedRow } from '../../src/types.js';
+
+const ONE_FILE = [{ display: 'segments.csv' }];
+const TWO_FILES = [{ display: 'monday.csv' }, { display: 'tuesday.csv' }];
+
+const customer = (line: number, id: string, moreLines?: number[]): ClassifiedRow => ({
+  kind: 'customer',
+  file: 0,
+  line,
+  id,
+  segments: [{ type: 'tier', value: 'gold' }],
+  ordinal: line,
+  ...(moreLines ? { moreLines } : {}),
+});
+
+const statusAndDetail = (row: ClassifiedRow, sent?: SentOutcome, files = ONE_FILE, unsent?: string) =>
+  resultRows(row, sent, files, unsent).map((r) => [r.status, r.detail]);
+
+describe('resultRows', () => {
+  it('reports an invalid row with its reason', () => {
+    const row: ClassifiedRow = { kind: 'invalid', file: 0, line: 4, id: '', reason: 'empty document_id' };
+    expect(resultRows(row, undefined, ONE_FILE)).toEqual([{ file: 0, line: 4, id: '', status: 'invalid', detail: 'empty document_id' }]);
+  });
+
+  it('names the kept line of a duplicate in a single-file run', () => {
+    const row: ClassifiedRow = { kind: 'duplicate', file: 0, line: 9, id: 'c-1', keptFile: 0, keptLine: 3 };
+    expect(statusAndDetail(row)).toEqual([['duplicate', 'duplicate of line 3']]);
+  });
+
+  it('names the kept line and its file in a multi-file run, also when both are in the same file', () => {
+    const acrossFiles: ClassifiedRow = { kind: 'duplicate', file: 1, line: 2, id: 'c-1', keptFile: 0, keptLine: 7 };
+    const sameFile: ClassifiedRow = { kind: 'duplicate', file: 1, line: 5, id: 'c-2', keptFile: 1, keptLine: 3 };
+    expect(statusAndDetail(acrossFiles, undefined, TWO_FILES)).toEqual([['duplicate', 'duplicate of line 7 of monday.csv']]);
+    expect(statusAndDetail(sameFile, undefined, TWO_FILES)).toEqual([['duplicate', 'duplicate of line 3 of tuesday.csv']]);
+  });
+
+  it('maps each outcome of a sent customer to its status and detail', () => {
+    const row = customer(2, 'c-1');
+    expect(statusAndDetail(row, { outcome: 'updated' })).toEqual([['updated', '']]);
+    expect(statusAndDetail(row, { outcome: 'not_found' })).toEqual([['not_found', NOT_FOUND_DETAIL]]);
+    expect(statusAndDetail(row, { outcome: 'failed', error: 'HTTP 503 after 6 attempts' })).toEqual([['failed', 'HTTP 503 after 6 attempts']]);
+    expect(statusAndDetail(row, { outcome: 'failed' })).toEqual([['failed', 'failed']]);
+  });
+
+  it('reports a customer that was not sent as valid, with the reason given', () => {
+    const row = customer(2, 'c-1');
+    expect(statusAndDetail(row)).toEqual([['valid', '']]);
+    expect(statusAndDetail(row, undefined, ONE_FILE, 'not sent: input rejected')).toEqual([['valid', 'not sent: input rejected']]);
+  });
+
+  it('reports a customer acknowledged by an earlier run with that run\'s outcome', () => {
+    const updated: ClassifiedRow = { kind: 'done', file: 0, line: 6, id: 'c-3', ordinal: 6, status: 'updated' };
+    const notFound: ClassifiedRow = { kind: 'done', file: 0, line: 7, id: 'c-4', ordinal: 7, status: 'not_found' };
+    expect(statusAndDetail(updated)).toEqual([['updated', 'updated by an earlier run (resumed)']]);
+    expect(statusAndDetail(notFound)).toEqual([['not_found', NOT_FOUND_DETAIL]]);
+  });
+
+  it('writes one row per physical record of a long-layout block, each with its own line', () => {
+    const rows = resultRows(customer(2, 'c-1', [3, 4]), { outcome: 'updated' }, ONE_FILE);
+    expect(rows).toEqual([2, 3, 4].map((line) => ({ file: 0, line, id: 'c-1', status: 'updated', detail: '' })));
+  });
+
+  it('marks every record of an invalid or duplicate long-layout block', () => {
+    const invalid: ClassifiedRow = { kind: 'invalid', file: 0, line: 5, moreLines: [6], id: 'c-9', reason: 'empty segment type' };
+    const duplicate: ClassifiedRow = { kind: 'duplicate', file: 0, line: 8, moreLines: [9, 10], id: 'c-1', keptFile: 0, keptLine: 2 };
+    expect(resultRows(invalid, undefined, ONE_FILE).map((r) => [r.line, r.status])).toEqual([[5, 'invalid'], [6, 'invalid']]);
+    expect(resultRows(duplicate, undefined, ONE_FILE).map((r) => [r.line, r.detail])).toEqual([
+      [8, 'duplicate of line 2'],
+      [9, 'duplicate of line 2'],
+      [10, 'duplicate of line 2'],
+    ]);
+  });
+});
+
+describe('tally', () => {
+  it('counts a row per physical record', () => {
+    expect(recordCount(customer(2, 'c-1'))).toBe(1);
+    expect(recordCount(customer(2, 'c-1', [3, 4]))).toBe(3);
+  });
+
+  it('counts rows, invalid and duplicates per record, and customers per unique id', () => {
+    const counts = emptyCounts();
+    countRow(counts, customer(2, 'c-1', [3, 4]));
+    countRow(counts, { kind: 'invalid', file: 0, line: 5, moreLines: [6], id: 'c-9', reason: 'empty segment type' });
+    countRow(counts, { kind: 'duplicate', file: 0, line: 7, moreLines: [8], id: 'c-1', keptFile: 0, keptLine: 2 });
+    countRow(counts, customer(9, 'c-2'));
+    expect(counts).toEqual({ rows: 8, invalid: 2, duplicates: 2, customers: 2, updated: 0, notFound: 0, failed: 0 });
+  });
+
+  it('counts a customer acknowledged by an earlier run with its outcome', () => {
+    const counts = emptyCounts();
+    countRow(counts, { kind: 'done', file: 0, line: 2, id: 'c-1', ordinal: 2, status: 'updated' });
+    countRow(counts, { kind: 'done', file: 0, line: 3, moreLines: [4], id: 'c-2', ordinal: 3, status: 'not_found' });
+    expect(counts).toEqual({ rows: 3, invalid: 0, duplicates: 0, customers: 2, updated: 1, notFound: 1, failed: 0 });
+  });
+
+  it('counts each outcome of a sent customer once', () => {
+    const counts = emptyCounts();
+    for (const outcome of ['updated', 'updated', 'not_found', 'failed'] as const) countOutcome(counts, outcome);
+    expect(counts).toMatchObject({ updated: 2, notFound: 1, failed: 1 });
+  });
+
+  it('agrees with results.csv on rows, invalid and duplicates', () => {
+    const rows: ClassifiedRow[] = [
+      customer(2, 'c-1', [3]),
+      { kind: 'invalid', file: 0, line: 4, id: '', reason: 'empty document_id' },
+      { kind: 'duplicate', file: 1, line: 2, moreLines: [3, 4], id: 'c-1', keptFile: 0, keptLine: 2 },
+      { kind: 'done', file: 1, line: 5, id: 'c-7', ordinal: 9, status: 'updated' },
+    ];
+    const counts = emptyCounts();
+    for (const row of rows) countRow(counts, row);
+    const written = rows.flatMap((row) => resultRows(row, row.kind === 'customer' ? { outcome: 'updated' } : undefined, TWO_FILES));
+    expect(counts.rows).toBe(written.length);
+    expect(counts.invalid).toBe(written.filter((r) => r.status === 'invalid').length);
+    expect(counts.duplicates).toBe(written.filter((r) => r.status === 'duplicate').length);
+  });
+});

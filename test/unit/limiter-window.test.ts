@@ -1,0 +1,30 @@
+import { StartWindow } from '../../src/send/start-window.js';
+
+describe('StartWindow', () => {
+  it('lets starts through at once while the window has room', () => {
+    const window = new StartWindow(3);
+    expect([window.reserve(0), window.reserve(10), window.reserve(20)]).toEqual([0, 10, 20]);
+  });
+
+  it('holds a start back until the start `limit` places before it is more than a window old', () => {
+    const window = new StartWindow(3);
+    [0, 10, 20].forEach((t) => window.reserve(t));
+    expect(window.reserve(30)).toBe(1001);
+    expect(window.reserve(30)).toBe(1011);
+    expect(window.reserve(2000)).toBe(2000);
+  });
+
+  it('never puts more than `limit` reserved starts in any closed window', () => {
+    const window = new StartWindow(5);
+    // Twenty starts all due at the same instant, as after an event-loop stall.
+    const starts = Array.from({ length: 20 }, () => window.reserve(500));
+    for (const from of starts) {
+      expect(starts.filter((t) => t >= from && t <= from + 1000).length).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('allows ceil(rate) starts per window for a fractional rate', () => {
+    const window = new StartWindow(1.25);
+    expect([window.reserve(0), window.reserve(0), window.reserve(0)]).toEqual([0, 0, 1001]);
+  });
+});
