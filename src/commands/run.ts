@@ -60,7 +60,14 @@ export async function execute(config: RunConfig, stderr: NodeJS.WritableStream =
     if (token?.origin === 'flag' && process.argv.some((a) => a === '--token' || a.startsWith('--token='))) log.warn('token given with --token: prefer --token-file or SEGMENT_SYNC_TOKEN (command lines are visible to other users)');
     const result = await runJob({ config, log, signals, token, runId });
     await pushMetrics(config, result, log);
-    log.info('run finished', { status: result.summary.status, exitCode: result.exitCode, counts: result.summary.counts, reportDir: result.reportDir });
+    log.info('run finished', {
+      status: result.summary.status,
+      exitCode: result.exitCode,
+      counts: result.summary.counts,
+      durationMs: result.summary.durationMs,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      reportDir: result.reportDir,
+    });
     stderr.write(`\n${String(scrub(formatSummary(result.summary, result.reportDir), token?.secrets() ?? []))}\n`);
     return result.exitCode;
   } finally {

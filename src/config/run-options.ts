@@ -11,6 +11,7 @@ import type { Layout } from '../types.js';
 import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
+import { resolvePushTarget } from '../metrics/push-target.js';
 
 const INPUT = 'Input:';
 const TARGET = 'Target:';
@@ -134,6 +135,13 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
   const endpoint = resolveEndpoint(args, dryRun);
   const shard = resolveShard(args, env);
   const rate = nonNegative('--rate', args.rate);
+  const jobName = nonEmpty('--job-name', args.jobName);
+  const pushgateway = optionalString(args.pushgateway);
+  if (pushgateway !== undefined) {
+    // Checked now, so a typo fails the run before it starts rather than after it is done.
+    const target = resolvePushTarget({ url: pushgateway, jobName, shard });
+    if (!target.ok) throw new UsageError(target.error);
+  }
   return {
     ...input,
     dryRun,
@@ -152,8 +160,8 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     stateDir: nonEmpty('--state-dir', args.stateDir),
     fresh: Boolean(args.fresh),
     shard,
-    pushgateway: optionalString(args.pushgateway),
-    jobName: nonEmpty('--job-name', args.jobName),
+    pushgateway,
+    jobName,
   };
 }
 

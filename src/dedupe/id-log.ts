@@ -58,8 +58,9 @@ function readFully(fd: number, into: Uint8Array, bytes: number, position: number
   return done;
 }
 
-/** Builds a string from code units in chunks (one `fromCharCode` call per id would overflow the stack for huge ids). */
 const { fromCharCode } = String;
+
+/** Builds a string from code units in chunks (one `fromCharCode` call per id would overflow the stack for huge ids). */
 
 function decodeUnits(u16: Uint16Array, start: number, length: number): string {
   const CHUNK = 8192;

@@ -1,7 +1,7 @@
 /** One row of results.csv. (Rows are built from the pipeline's shapes in src/job/result-rows.ts.) */
 import type { RowStatus } from '../types.js';
 
-/** `valid` only in dry runs: a customer that would have been sent. */
+/** `valid`: a customer that passed validation but was not sent (dry run, or the input was rejected). */
 export type ResultStatus = RowStatus | 'valid';
 
 export interface ResultRow {

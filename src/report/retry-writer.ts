@@ -3,6 +3,7 @@
  * first failure arrives, so a run where nothing failed leaves no retry.csv at all.
  */
 import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { Customer } from '../types.js';
 import { ChunkedOutput } from './chunked-output.js';
 import { REPORT_FILES } from './files.js';
@@ -27,9 +28,15 @@ export class RetryWriter {
     void this.opened().append(records);
   }
 
-  /** The path of retry.csv, or undefined when nothing failed (and no file was written). */
+  /**
+   * The path of retry.csv, or undefined when nothing failed. Then no file is left at all, not even
+   * one from an earlier attempt written to the same report dir (a retried shard pod reuses its dir).
+   */
   async commit(): Promise<string | undefined> {
-    if (this.output === undefined) return undefined;
+    if (this.output === undefined) {
+      await fs.rm(this.target, { force: true });
+      return undefined;
+    }
     await this.output.commit();
     return this.target;
   }

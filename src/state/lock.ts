@@ -17,8 +17,15 @@ export interface AcquireLockOptions {
   /** Identifies this run in the lock file and in the messages of a run that finds it. */
   runId: string;
   staleAfterMs?: number;
+  /**
+   * A lock held from another host with a live heartbeat may be a pod killed without cleanup (OOM,
+   * node loss) whose Job retry starts elsewhere within seconds. Wait up to this long for such a
+   * heartbeat to go stale before giving up. Default: one stale period. Same-host locks never wait.
+   */
+  waitForRemoteMs?: number;
   onWarning?: (message: string) => void;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface StateLock {
@@ -31,7 +38,10 @@ interface Context {
   file: string;
   me: LockHolder;
   staleAfterMs: number;
+  /** Until when (ctx.now() clock) a live lock from another host is waited for. */
+  waitRemoteUntil: number;
   now: () => number;
+  sleep: (ms: number) => Promise<void>;
   warn: (message: string) => void;
 }
 
@@ -44,9 +54,9 @@ const MAX_ATTEMPTS = 3;
 export async function acquireLock(opts: AcquireLockOptions): Promise<StateLock> {
   const ctx = contextOf(opts);
   await fs.mkdir(ctx.stateDir, { recursive: true });
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
     if (await createExclusively(ctx.file, serializeHolder(ctx.me))) return hold(ctx);
-    await takeOverIfStale(ctx);
+    if ((await takeOverIfStale(ctx)) === 'took-over') attempt++;
   }
   throw new UsageError(`could not lock state dir ${ctx.stateDir}: its lock file kept changing (is another run starting?)`, 'STATE_LOCKED');
 }
@@ -56,8 +66,10 @@ function contextOf(opts: AcquireLockOptions): Context {
   const runId = requireNonEmpty('runId', opts.runId);
   const staleAfterMs = requirePositiveMs('staleAfterMs', opts.staleAfterMs ?? STATE_DEFAULTS.lockStaleAfterMs);
   const now = opts.now ?? Date.now;
+  const waitForRemoteMs = opts.waitForRemoteMs ?? staleAfterMs;
   const me = { pid: process.pid, hostname: os.hostname(), runId, startedAt: new Date(now()).toISOString() };
-  return { stateDir, file: lockPath(stateDir), me, staleAfterMs, now, warn: opts.onWarning ?? (() => {}) };
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  return { stateDir, file: lockPath(stateDir), me, staleAfterMs, waitRemoteUntil: now() + waitForRemoteMs, now, sleep, warn: opts.onWarning ?? (() => {}) };
 }
 
 /**
@@ -115,14 +127,28 @@ async function readLock(file: string): Promise<SeenLock | undefined> {
   }
 }
 
-/** Throws UsageError when the lock's holder is alive; otherwise removes the stale lock. */
-async function takeOverIfStale(ctx: Context): Promise<void> {
+/**
+ * Throws UsageError when the lock's holder is alive (after waiting a while if it is on another
+ * host); otherwise removes the stale lock.
+ */
+async function takeOverIfStale(ctx: Context): Promise<'took-over' | 'retry'> {
   const seen = await readLock(ctx.file);
-  if (!seen) return; // Released meanwhile: just try again.
+  if (!seen) return 'retry'; // Released meanwhile: just try again.
   const verdict = verdictOn(seen, ctx);
-  if (!verdict.stale) throw lockedError(ctx.file, seen.holder);
+  if (!verdict.stale) {
+    if (!isRemote(seen.holder, ctx) || ctx.now() >= ctx.waitRemoteUntil) throw lockedError(ctx.file, seen.holder);
+    const wait = Math.min(ctx.waitRemoteUntil - ctx.now(), ctx.staleAfterMs / STATE_DEFAULTS.heartbeatsPerStalePeriod);
+    ctx.warn(`state dir is locked by ${describeHolder(seen.holder!)} on another host; waiting ${Math.ceil(wait / 1000)} s for its heartbeat to stop (it may be a pod that was killed)`);
+    await ctx.sleep(wait);
+    return 'retry';
+  }
   ctx.warn(`taking over the stale lock of ${seen.holder ? describeHolder(seen.holder) : 'an unknown run'}: ${verdict.reason}`);
   await removeIfUnchanged(ctx.file, seen.text, ctx.me.runId);
+  return 'took-over';
+}
+
+function isRemote(holder: LockHolder | undefined, ctx: Context): boolean {
+  return holder !== undefined && holder.hostname !== ctx.me.hostname;
 }
 
 function verdictOn(seen: SeenLock, ctx: Context): Verdict {

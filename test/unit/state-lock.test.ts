@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../../src/errors.js';
-import { acquireLock, type StateLock } from '../../src/state/lock.js';
+import { acquireLock, type AcquireLockOptions, type StateLock } from '../../src/state/lock.js';
 
 let root: string;
 let stateDir: string;
@@ -23,7 +23,7 @@ afterEach(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function acquire(runId: string, extra: { staleAfterMs?: number; now?: () => number } = {}): Promise<StateLock> {
+async function acquire(runId: string, extra: Partial<Pick<AcquireLockOptions, 'staleAfterMs' | 'waitForRemoteMs' | 'now' | 'sleep'>> = {}): Promise<StateLock> {
   const lock = await acquireLock({ stateDir, runId, onWarning: (m) => warnings.push(m), ...extra });
   held.push(lock);
   return lock;
@@ -100,9 +100,39 @@ describe('acquireLock', () => {
     expect(warnings).toEqual([expect.stringMatching(/stale lock of pid 1 on host node-that-died.*heartbeat is \d+ s old/)]);
   });
 
-  it('respects the lock of a run on another host while its heartbeat is fresh', async () => {
+  it('respects the lock of a run on another host while its heartbeat stays fresh', async () => {
     await writeForeignLock({ pid: 1, hostname: 'other-node', runId: 'alive', startedAt: STARTED });
-    await expect(acquire('run-2', { staleAfterMs: 120_000 })).rejects.toThrow('pid 1 on host other-node');
+    await expect(acquire('run-2', { staleAfterMs: 120_000, waitForRemoteMs: 0 })).rejects.toThrow('pid 1 on host other-node');
+  });
+
+  it('waits for a fresh lock from another host to go stale (a killed pod), then takes it over', async () => {
+    await writeForeignLock({ pid: 1, hostname: 'other-node', runId: 'killed', startedAt: STARTED });
+    let clock = Date.now();
+    const sleeps: number[] = [];
+    await acquire('run-2', {
+      staleAfterMs: 1_000,
+      now: () => clock,
+      sleep: async (ms: number) => { sleeps.push(ms); clock += ms; },
+    });
+    expect(sleeps.length).toBeGreaterThan(0);
+    expect(warnings.some((w) => w.includes('waiting'))).toBe(true);
+    expect(warnings.at(-1)).toContain('taking over the stale lock of pid 1 on host other-node');
+  });
+
+  it('gives up on a live lock from another host once the wait is over', async () => {
+    await writeForeignLock({ pid: 1, hostname: 'other-node', runId: 'alive', startedAt: STARTED });
+    let clock = Date.now();
+    const lockTouched = Date.now();
+    await expect(
+      acquire('run-2', {
+        staleAfterMs: 60_000,
+        waitForRemoteMs: 1_000,
+        now: () => clock,
+        // The holder keeps beating: its heartbeat stays as fresh as the clock.
+        sleep: async (ms: number) => { clock += ms; await fs.utimes(lockFile, new Date(clock), new Date(clock)); },
+      }),
+    ).rejects.toThrow('pid 1 on host other-node');
+    expect(clock).toBeGreaterThan(lockTouched);
   });
 
   it('treats an empty or corrupt lock file as stale', async () => {

@@ -1,0 +1,69 @@
+/**
+ * The endpoint emulator as a child process (`segment-sync emulator --port 0`), so that serving
+ * requests never competes with the client being measured for the same event loop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import axios from 'axios';
+import { BENCH_DEFAULTS } from './options.js';
+
+export interface EmulatorProcess {
+  /** The bulk endpoint URL it printed. */
+  url: string;
+  /** Request start times (epoch ms) from GET /__state. Reads every customer held too: use on small runs. */
+  starts(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+\S*)/;
+const START_TIMEOUT_MS = 15_000;
+
+export async function startEmulatorProcess(cli: string): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--known-all', '--token', BENCH_DEFAULTS.token], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await listeningUrl(child);
+    return { url, starts: () => readStarts(url), stop: () => stop(child) };
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+}
+
+/** Resolves with the URL from the emulator's first stdout line that names one. */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`the emulator printed no URL within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = LISTENING.exec(seen);
+      if (match?.[1] === undefined) return;
+      clearTimeout(timer);
+      resolve(match[1]);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the emulator exited (${String(code)}) before listening`));
+    });
+  });
+}
+
+async function readStarts(url: string): Promise<number[]> {
+  const stateUrl = new URL('/__state', url).href;
+  try {
+    const response = await axios.get<{ starts: number[] }>(stateUrl);
+    return response.data.starts;
+  } catch (error) {
+    // Never pass an axios error on whole: it carries the request config.
+    throw new Error(`GET ${stateUrl} failed: ${(error as { code?: string }).code ?? (error as Error).message}`);
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
