@@ -12,6 +12,7 @@ import { runCommand, validateCommand } from './commands/run.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { reportMergeCommand } from './commands/report-merge.js';
+import { STDIN_ARG, STDIN_ARG_PLACEHOLDER } from './config/run-options.js';
 
 /** Exit code for a bug: an error nobody anticipated (sysexits EX_SOFTWARE). */
 export const INTERNAL_ERROR = 70;
@@ -24,7 +25,7 @@ export interface ExitHolder {
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stderr): Promise<number> {
   const exit: ExitHolder = { code: ExitCode.Ok };
   try {
-    await buildParser(argv, exit).parseAsync();
+    await buildParser(argv.map((arg) => (arg === STDIN_ARG ? STDIN_ARG_PLACEHOLDER : arg)), exit).parseAsync();
     return exit.code;
   } catch (error) {
     return reportError(error, argv, out);

@@ -20,7 +20,7 @@ import {
   startEmulator,
 } from '../emulator/index.js';
 
-/** Parsed flags. Numeric flags are left untyped for yargs so a bad value reaches our checks as typed. */
+/** Parsed flags. Numeric flags are not typed for yargs: it would turn "abc" into NaN before our checks see it. */
 export interface EmulatorArgs {
   host?: unknown;
   port?: unknown;
@@ -41,16 +41,22 @@ export interface IdLists {
 
 /** Flags that set one fault each, with their help text. */
 const FAULT_FLAGS: Record<string, { fault: keyof Faults; describe: string }> = {
-  'rate-limit': { fault: 'rateLimit', describe: 'Requests per second allowed (sliding 1 s window); above it answer 429. 0 = no limit' },
+  'rate-limit': {
+    fault: 'rateLimit',
+    describe: 'Requests per second allowed (sliding 1 s window); above it answer 429. 0 = no limit',
+  },
   'retry-after-format': { fault: 'retryAfter', describe: "Retry-After on 429 as 'seconds' or as an 'http-date'" },
   'retry-after-seconds': { fault: 'retryAfterSeconds', describe: 'Seconds advertised in Retry-After on 429' },
   'error-rate': { fault: 'errorRate', describe: 'Share of requests (0–1) answered 500/502/503/504' },
-  'reset-rate': { fault: 'resetRate', describe: 'Share of requests (0–1) whose connection is reset before any answer' },
-  'slow-rate': { fault: 'slowRate', describe: 'Share of requests (0–1) answered only after --slow-ms' },
+  'reset-rate': { fault: 'resetRate', describe: 'Share of requests (0–1) whose connection is reset unanswered' },
+  'slow-rate': { fault: 'slowRate', describe: 'Share of successful requests (0–1) answered only after --slow-ms' },
   'slow-ms': { fault: 'slowMs', describe: 'Delay of a slow answer, in milliseconds' },
   'drip-rate': { fault: 'dripRate', describe: 'Share of 200 answers (0–1) sent one byte every --drip-ms' },
   'drip-ms': { fault: 'dripMs', describe: 'Milliseconds between the bytes of a dripping answer' },
-  'malformed-rate': { fault: 'malformedRate', describe: 'Share of 200 answers (0–1) whose body is not JSON or has the wrong shape' },
+  'malformed-rate': {
+    fault: 'malformedRate',
+    describe: 'Share of 200 answers (0–1) whose body is not JSON or has the wrong shape',
+  },
   'latency-ms': { fault: 'latencyMs', describe: 'Extra latency added to every answer, in milliseconds' },
 };
 
@@ -68,6 +74,12 @@ const OPTION_FLAGS: Record<string, string> = {
 
 const FLAG_OF_PATH = new Map(Object.entries(OPTION_FLAGS).map(([flag, path]) => [path, `--${flag}`]));
 
+const CONTROL_ROUTES_HELP = `Control routes for tests (no token needed):
+  GET  /__state   what the emulator holds, and request counts
+  POST /__faults  change faults at run time, e.g. {"errorRate":0.2,"storm":{"count":5,"retryAfterSeconds":2}}
+  POST /__tokens  rotate the accepted tokens: {"tokens":["new-token"]}
+  POST /__reset   forget customers and counts`;
+
 function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
   const faultOptions: Record<string, Options> = Object.fromEntries(
     Object.entries(FAULT_FLAGS).map(([flag, { fault, describe }]) => [
@@ -78,7 +90,7 @@ function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
   return yargs
     .options({
       host: { type: 'string', default: EMULATOR_DEFAULTS.host, describe: 'Interface to listen on' },
-      port: { default: EMULATOR_DEFAULTS.cliPort, requiresArg: true, describe: 'Port to listen on (0 = any free port)' },
+      port: { default: EMULATOR_DEFAULTS.cliPort, requiresArg: true, describe: 'Port to listen on (0 = any free one)' },
       token: {
         type: 'string',
         array: true,
@@ -92,7 +104,11 @@ function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
         group: 'Faults:',
         describe: 'File of ids, one a line: a request listing any of them is answered 400 and nothing in it is applied',
       },
-      seed: { default: EMULATOR_DEFAULTS.seed, requiresArg: true, describe: 'Seed of the fault randomness (same seed, same faults)' },
+      seed: {
+        default: EMULATOR_DEFAULTS.seed,
+        requiresArg: true,
+        describe: 'Seed of the fault randomness (same seed, same faults)',
+      },
       'max-body-bytes': {
         default: EMULATOR_DEFAULTS.maxBodyBytes,
         requiresArg: true,
@@ -102,15 +118,14 @@ function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
     })
     .example('$0 emulator', 'Listen on 127.0.0.1:8787, accept token dev-token, every customer exists')
     .example('$0 emulator --known ids.txt --rate-limit 10 --error-rate 0.2 --reset-rate 0.05', 'Rehearse a bad night')
-    .epilogue(
-      'Control routes for tests: GET /__state (what it holds), POST /__faults (JSON, e.g. {"storm":{"count":5,"retryAfterSeconds":2}}), POST /__tokens ({"tokens":[...]}), POST /__reset.',
-    ) as unknown as Argv<EmulatorArgs>;
+    .epilogue(CONTROL_ROUTES_HELP) as unknown as Argv<EmulatorArgs>;
 }
 
 /** Maps parsed flags (and the id files' contents) to emulator options, checking every value. */
 export function emulatorOptionsFromArgs(args: EmulatorArgs, lists: IdLists = {}): Checked<EmulatorOptions> {
   if (args.known !== undefined && args['known-all'] === true) {
-    return { ok: false, problems: [{ path: '--known', expected: 'left out when --known-all is given', got: `'${args.known}'` }] };
+    const conflict = { path: '--known', expected: 'left out when --known-all is given', got: `'${args.known}'` };
+    return { ok: false, problems: [conflict] };
   }
   const faults = Object.fromEntries(Object.entries(FAULT_FLAGS).map(([flag, { fault }]) => [fault, args[flag]]));
   // Values are still unchecked here; resolveEmulatorOptions checks each one, whatever its type.
@@ -152,7 +167,10 @@ export async function serveUntilStopped(
 
 /** Reads the files named by --known and --reject-ids; an unreadable file is a usage error. */
 export async function readIdLists(args: Pick<EmulatorArgs, 'known' | 'reject-ids'>): Promise<IdLists> {
-  return { known: await readIdFile('known', args.known), rejectIds: await readIdFile('reject-ids', args['reject-ids']) };
+  return {
+    known: await readIdFile('known', args.known),
+    rejectIds: await readIdFile('reject-ids', args['reject-ids']),
+  };
 }
 
 async function readIdFile(flag: string, path: string | undefined): Promise<string[] | undefined> {

@@ -109,10 +109,20 @@ export interface RunConfig extends InputConfig {
   jobName: string;
 }
 
+/** The input file name that means stdin. */
+export const STDIN_ARG = '-';
+/**
+ * yargs drops a bare `-` from a variadic positional (it re-parses `files` as `--files -` and takes
+ * `-` for a flag), so `run a.csv - b.csv` would silently skip stdin. main.ts swaps it for this
+ * placeholder, which no real argument can be (argv strings cannot hold NUL), and the files are
+ * swapped back here.
+ */
+export const STDIN_ARG_PLACEHOLDER = '\u0000stdin';
+
 const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
 
 export function resolveInputConfig(args: RawArgs, now = new Date()): InputConfig {
-  const files = args.files ?? [];
+  const files = (args.files ?? []).map((file) => (file === STDIN_ARG_PLACEHOLDER ? STDIN_ARG : file));
   if (files.length === 0) throw new UsageError('Give at least one input file (or - for stdin).');
   return {
     files,

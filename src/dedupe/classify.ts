@@ -9,7 +9,7 @@
  * Both passes yield the same rows with the same ordinals, so pass-1 counts and the resume journal
  * (keyed by ordinal) hold in pass 2.
  */
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import type { ClassifiedRow, InputRow, RowStatus } from '../types.js';
 import { shardOf } from './hash.js';
 import type { IdIndex, IdLocation } from './id-index.js';
@@ -44,7 +44,8 @@ function validateOptions(opts: ClassifyOptions): void {
     throw new UsageError(`--shard: the shard count must be a positive integer, got ${String(shard.count)}`);
   }
   if (!Number.isSafeInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
-    throw new UsageError(`--shard: the shard index must be an integer from 0 to ${shard.count - 1}, got ${String(shard.index)}`);
+    const most = shard.count - 1;
+    throw new UsageError(`--shard: the shard index must be an integer from 0 to ${most}, got ${String(shard.index)}`);
   }
 }
 
@@ -68,9 +69,12 @@ export function knownStatus(row: ClassifiedRow): RowStatus | undefined {
   }
 }
 
-function inputChanged(row: InputRow): Error {
+function inputChanged(row: InputRow): InputError {
   // Pass 1 recorded every valid id; an unknown one means the file changed under the run.
-  return new Error(`input file #${row.file} changed between validation and sending (line ${row.line} holds an id not seen before)`);
+  return new InputError(
+    'INPUT_CHANGED',
+    `input file #${row.file + 1} changed while the run was reading it (line ${row.line} holds an id validation did not see); rerun when the file is complete`,
+  );
 }
 
 /** Where the row's id was first seen, or undefined when this row is that first occurrence. */
@@ -86,21 +90,26 @@ async function* classifyRows(rows: AsyncIterable<InputRow>, opts: ClassifyOption
   let ordinal = 0;
   for await (const row of rows) {
     if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) continue;
-    const { file, line, id } = row;
+    // moreLines (a long-layout block's other lines, each a row of the report) is copied as is, even
+    // when undefined: one object per row, all of one shape, on the dry run's hot path.
+    const { file, line, id, moreLines } = row;
     if (row.invalid !== undefined) {
       // An invalid row does not claim its id: a later valid row with the id is the customer.
-      yield row.skipped ? { kind: 'invalid', file, line, id, reason: row.invalid, skipped: true } : { kind: 'invalid', file, line, id, reason: row.invalid };
+      const reason = row.invalid;
+      yield row.skipped
+        ? { kind: 'invalid', file, line, moreLines, id, reason, skipped: true }
+        : { kind: 'invalid', file, line, moreLines, id, reason };
       continue;
     }
     const kept = earlierOccurrence(row, opts);
     if (kept !== undefined) {
-      yield { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
+      yield { kind: 'duplicate', file, line, moreLines, id, keptFile: kept.file, keptLine: kept.line };
       continue;
     }
     const status = acknowledged?.(ordinal);
     yield status === undefined
-      ? { kind: 'customer', file, line, id, segments: row.segments ?? null, ordinal: ordinal++ }
-      : { kind: 'done', file, line, id, ordinal: ordinal++, status };
+      ? { kind: 'customer', file, line, moreLines, id, segments: row.segments ?? null, ordinal: ordinal++ }
+      : { kind: 'done', file, line, moreLines, id, ordinal: ordinal++, status };
   }
 }
 

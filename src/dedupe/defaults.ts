@@ -7,8 +7,11 @@ export const ID_INDEX_DEFAULTS = {
    * ~0.75; 10M ids then fit in 2^24 slots = 128 MiB.
    */
   maxLoad: 0.75,
-  /** Largest table: 2^30 slots (8 GiB). Far beyond the memory a run has; a clear error instead of a crash. */
-  maxSlots: 2 ** 30,
+  /**
+   * Largest table: 2^29 slots (4 GiB, 400M ids) — the most a resizable ArrayBuffer may reserve in
+   * V8, and far beyond the memory a run has; past it, a clear error instead of a crash.
+   */
+  maxSlots: 2 ** 29,
   /** Appends to the id log are buffered this much before one write syscall. */
   writeBufferBytes: 1 << 20,
   /**

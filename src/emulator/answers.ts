@@ -53,7 +53,8 @@ const GATEWAY_TEXT: Record<ServerErrorStatus, string> = {
 export function serverErrorAnswer(status: ServerErrorStatus): Answer {
   if (status === 500) return errorAnswer(500, 'internalError', 'The server failed to process the request');
   const title = `${status} ${GATEWAY_TEXT[status]}`;
-  return { status, headers: { 'content-type': 'text/html' }, body: `<html><body><h1>${title}</h1></body></html>`, delayMs: 0 };
+  const body = `<html><body><h1>${title}</h1></body></html>`;
+  return { status, headers: { 'content-type': 'text/html' }, body, delayMs: 0 };
 }
 
 /** Retry-After as delta-seconds, or as an HTTP date that is never earlier than `seconds` from now. */

@@ -100,7 +100,8 @@ export class EmulatorCore {
     const updated = this.store.apply(request.customers);
     const style = this.faults.successStyle();
     const answer = style.malformed === undefined ? updatedAnswer(updated) : malformedAnswer(style.malformed, updated);
-    return this.finish({ ...answer, delayMs: style.slowMs, ...(style.dripMs !== undefined && { dripMs: style.dripMs }) });
+    const delivery = { delayMs: style.slowMs, ...(style.dripMs !== undefined && { dripMs: style.dripMs }) };
+    return this.finish({ ...answer, ...delivery });
   }
 
   notFound(path: string): Answer {
@@ -114,10 +115,6 @@ export class EmulatorCore {
 
   state(): EmulatorState {
     return { customers: this.store.snapshot(), ...this.stats.snapshot() };
-  }
-
-  currentFaults(): Faults {
-    return this.faults.current();
   }
 
   setFaults(changes: unknown): Checked<Faults> {

@@ -70,7 +70,7 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   slowRate: 0,
   slowMs: 0,
   dripRate: 0,
-  // A drip slower than any sane client deadline for a typical answer of a few hundred bytes.
+  // Slow enough that an answer of a few hundred bytes outlasts any sane request deadline.
   dripMs: 100,
   malformedRate: 0,
   rejectIds: [],
@@ -141,8 +141,8 @@ function checkFields(
     const rule = fieldRules[key];
     if (rule === undefined) {
       // A typo in a fault name would otherwise silently inject nothing.
-      const known = Object.keys(fieldRules).join(', ');
-      problems.push({ path: prefix.slice(0, -1) || 'options', expected: `made of known fields (${known})`, got: `'${key}'` });
+      const expected = `made of known fields (${Object.keys(fieldRules).join(', ')})`;
+      problems.push({ path: prefix.slice(0, -1) || 'options', expected, got: `'${key}'` });
       continue;
     }
     if (value === undefined) continue;
@@ -153,11 +153,11 @@ function checkFields(
 }
 
 /** Checks a partial set of faults (from code or a JSON body) without applying it. */
-export function checkFaults(input: unknown, prefix = 'faults.'): Checked<Partial<Faults>> {
+export function checkFaults(input: unknown): Checked<Partial<Faults>> {
   if (!isRecord(input)) {
-    return { ok: false, problems: [{ path: prefix.slice(0, -1), expected: 'an object', got: describeValue(input) }] };
+    return { ok: false, problems: [{ path: 'faults', expected: 'an object', got: describeValue(input) }] };
   }
-  const problems = checkFields(input, FAULT_RULES, prefix);
+  const problems = checkFields(input, FAULT_RULES, 'faults.');
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, value: withoutUndefined(input) as Partial<Faults> };
 }
@@ -189,7 +189,7 @@ export function resolveEmulatorOptions(input: EmulatorOptions = {}): Checked<Res
 
 /** Reads `known` once (it may be a generator) and checks what it yielded. */
 function resolveKnown(known: unknown): Checked<ReadonlySet<string> | 'all'> {
-  if (known === undefined || known === 'all') return { ok: true, value: 'all' };
+  if (known === undefined || known === 'all') return { ok: true, value: known ?? EMULATOR_DEFAULTS.known };
   const problem = (got: string): Checked<never> => ({
     ok: false,
     problems: [{ path: 'known', expected: "'all' or an iterable of ids (strings)", got }],
@@ -202,10 +202,10 @@ function resolveKnown(known: unknown): Checked<ReadonlySet<string> | 'all'> {
   return { ok: true, value: ids as Set<string> };
 }
 
-/** One line per problem, e.g. "faults.errorRate must be a number between 0 and 1 (got 1.5)". */
-export function formatProblems(problems: OptionProblem[], nameOf: (path: string) => string = (p) => p): string {
+/** All problems in one message, e.g. "faults.errorRate must be a number between 0 and 1 (got 1.5); …". */
+export function formatProblems(problems: OptionProblem[]): string {
   return problems
-    .map(({ path, expected, got }) => `${nameOf(path)} must be ${expected}${got === undefined ? '' : ` (got ${got})`}`)
+    .map(({ path, expected, got }) => `${path} must be ${expected}${got === undefined ? '' : ` (got ${got})`}`)
     .join('; ');
 }
 

@@ -16,7 +16,10 @@ export function mulberry32(seed: number): Random {
   };
 }
 
-/** True with probability `share`; draws nothing when the fault is off, so enabling one fault does not shift another's sequence needlessly. */
+/**
+ * True with probability `share`. Draws nothing when the fault is off, so a run with one fault
+ * enabled makes the same choices whatever other faults exist but are off.
+ */
 export function chance(random: Random, share: number): boolean {
   return share > 0 && random() < share;
 }

@@ -101,7 +101,7 @@ async function handleAdmin(
 ): Promise<void> {
   const body = await readBody(req, core.maxBodyBytes);
   if (body.kind === 'complete') sendAnswer(res, adminAnswer(core, method, path, body.text));
-  else if (body.kind === 'too-large') sendAnswer(res, errorAnswer(413, 'payloadTooLarge', 'The request body is too large'));
+  else if (body.kind === 'too-large') sendAnswer(res, errorAnswer(413, 'payloadTooLarge', 'The body is too large'));
 }
 
 /** Closing twice must not fail: tests close in `finally` after a test may already have closed. */

@@ -25,7 +25,7 @@ import { IdIndex, classify } from '../dedupe/index.js';
 import { ResultsWriter, RetryWriter, decideStatus, writeSummary, type Summary } from '../report/index.js';
 import { createHttpClient, createLimiter, Sender, sendInOrder, DEFAULT_RETRY_POLICY } from '../send/index.js';
 import { acquireLock, openJournal, runFingerprint, type Journal } from '../state/index.js';
-import type { Batch, BatchResult, ClassifiedRow, Counts, InputRow } from '../types.js';
+import type { Batch, BatchResult, ClassifiedRow, Counts, InputRow, Layout } from '../types.js';
 import { countOutcome, countRow, emptyCounts } from './tally.js';
 import { resultRows, type SentOutcome } from './result-rows.js';
 import { startProgress, type ProgressState } from './progress.js';
@@ -179,14 +179,16 @@ async function sendPass(
     fresh: config.fresh,
     onWarning: (m) => log.warn(m),
   });
-  if (journal.resumed) log.info('resuming an earlier run of the same inputs', { acknowledged: journal.acknowledgedCount });
+  // Read now: the count grows as this run acknowledges customers too.
+  const acknowledgedBefore = journal.resumed ? journal.acknowledgedCount : undefined;
+  if (journal.resumed) log.info('resuming an earlier run of the same inputs', { acknowledged: acknowledgedBefore });
 
   const limits: BatchLimits = { maxCustomers: config.batchSize, maxBytes: config.maxBatchBytes };
   const { sender, close: closeSender } = createSender(ctx, token, limits, journal);
   const counts = progress.counts;
   const results = ResultsWriter.open(config.reportDir, files.map((f) => f.display));
   const retry = RetryWriter.open(config.reportDir, {
-    layout: facts[0]?.layout ?? 'wide',
+    layout: retryLayout(facts),
     idColumn: config.idColumn,
     segmentTypes: unionOfSegmentTypes(facts),
   });
@@ -198,13 +200,16 @@ async function sendPass(
       shard: config.shard,
       acknowledged: (ordinal: number) => journal.status(ordinal),
     });
+    // After a 401/403 the sender fails the remaining customers without a request ('not sent:
+    // authentication rejected'), so the rest of the input still flows through: the report covers
+    // every row and retry.csv holds every customer not delivered. Only a stop signal cuts it short.
     const batches = until(batchRows(rows, limits, (row, bytes) => log.warn('one customer is larger than --max-batch-bytes; sending it alone', { line: row.line, bytes })),
-      () => signals.stop.aborted || sender.fatal() !== undefined);
+      () => signals.stop.aborted);
     for await (const result of sendInOrder(batches, (batch) => sender.send(batch), { window: config.concurrency * 2 + 2 })) {
       await reportBatch(result, files, counts, results, retry);
       progress.customersDone += result.outcomes.length;
       progress.rowsRead = counts.rows;
-      lastRow = result.batch.rows.at(-1) ?? lastRow;
+      if (sender.fatal() === undefined) lastRow = result.batch.rows.at(-1) ?? lastRow;
       if (result.unexpectedIds.length > 0) log.warn('endpoint reported ids that were not sent', { count: result.unexpectedIds.length, sample: result.unexpectedIds.slice(0, 5) });
     }
     await results.commit();
@@ -223,7 +228,7 @@ async function sendPass(
     interruptedWith,
     fatal,
     requests: { ...stats.requests, retries: stats.retries },
-    resumedFrom: journal.resumed ? journal.acknowledgedCount : undefined,
+    resumedFrom: acknowledgedBefore,
     stoppedAt: interruptedWith || fatal ? lastRow : undefined,
     files,
   });
@@ -272,13 +277,23 @@ function createSender(ctx: JobContext, token: TokenSource, limits: BatchLimits, 
   return { sender, close };
 }
 
-/** Ends the stream of batches as soon as `stopped()` says so (signal received, or auth rejected). */
+/** Ends the stream of batches as soon as `stopped()` says so (a stop signal was received). */
 async function* until<T>(source: AsyncIterable<T>, stopped: () => boolean): AsyncGenerator<T> {
   if (stopped()) return;
   for await (const item of source) {
     yield item;
     if (stopped()) return;
   }
+}
+
+/**
+ * retry.csv is read back as one input, so it has one layout: the inputs' own when they share one;
+ * json when they mix layouts (a json-layout customer may hold types no wide column has, and json
+ * holds any customer, null segments included).
+ */
+function retryLayout(facts: FileFacts[]): Layout {
+  const layouts = new Set(facts.map((f) => f.layout));
+  return layouts.size === 1 ? facts[0]!.layout : 'json';
 }
 
 function unionOfSegmentTypes(facts: FileFacts[]): string[] {

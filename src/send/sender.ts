@@ -63,13 +63,16 @@ interface Slice {
   end: number;
 }
 
+/** 'shrunk': a 413 lowered the size limit below this request while it waited its turn. */
 type Attempt =
   | { kind: 'sent'; outcome: HttpOutcome; token: string }
-  | { kind: 'not-sent'; reason: string };
+  | { kind: 'not-sent'; reason: string }
+  | { kind: 'shrunk' };
 
 type Answer =
   | { kind: 'answered'; outcome: HttpOutcome; attempts: number }
-  | { kind: 'not-sent'; reason: string };
+  | { kind: 'not-sent'; reason: string }
+  | { kind: 'shrunk' };
 
 export class Sender {
   private readonly counts: SenderStats = { requests: {}, retries: 0, splits: 0, bisections: 0 };
@@ -118,6 +121,7 @@ export class Sender {
     if (sizeOf(slice) > max) return this.deliverAll(chunks(slice, max));
     if (this.authFailure) return fail(slice, NOT_SENT_AUTH);
     const answer = await this.postWithRetries(slice);
+    if (answer.kind === 'shrunk') return this.deliver(slice);
     if (answer.kind === 'not-sent') return fail(slice, answer.reason);
     return this.settle(slice, answer.outcome, answer.attempts);
   }
@@ -134,10 +138,9 @@ export class Sender {
     fail(slice, failureDetail(outcome, attempts));
   }
 
-  /** A 413: the halves are sent, and no later request is built larger than a half. */
+  /** A 413: the halves are sent (the limit was already lowered to a half, in `attempt`). */
   private async splitTooLarge(slice: Slice): Promise<void> {
     const half = Math.ceil(sizeOf(slice) / 2);
-    this.options.limits.maxCustomers = Math.min(this.options.limits.maxCustomers, half);
     this.counts.splits++;
     this.emit({ type: 'split413', seq: slice.batch.seq, from: sizeOf(slice), to: half });
     await this.deliverAll(halves(slice));
@@ -173,8 +176,8 @@ export class Sender {
     let attempt = 1;
     let authRetried = false;
     for (;;) {
-      const sent = await this.attempt(body);
-      if (sent.kind === 'not-sent') return sent;
+      const sent = await this.attempt(body, sizeOf(slice));
+      if (sent.kind !== 'sent') return sent;
       const { outcome } = sent;
       this.count(outcome);
       if (isAuthRejection(outcome)) {
@@ -214,18 +217,31 @@ export class Sender {
     this.counts.requests[key] = (this.counts.requests[key] ?? 0) + 1;
   }
 
-  /** One request through the limiter, with the token current at the moment it starts. */
-  private async attempt(body: string): Promise<Attempt> {
+  /**
+   * One request through the limiter, with the token current at the moment it starts. Requests
+   * queued before a 413 are checked against the limit again when their turn comes: sent at their
+   * old size they would only be answered 413 too.
+   */
+  private async attempt(body: string, customers: number): Promise<Attempt> {
     const started = await this.options.limiter.run(async (): Promise<Attempt> => {
       if (this.authFailure) return { kind: 'not-sent', reason: NOT_SENT_AUTH };
+      if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
       const token = this.options.token.current();
       const outcome = await this.options.client.post(body, token, this.options.abort);
       // The endpoint asked the whole client to wait. Paused before this job gives up its slot, so
       // the next queued request cannot slip in first.
       if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
+      // Likewise, no later request may start at a size the endpoint just refused.
+      if (outcome.kind === 'http' && outcome.status === 413 && customers > 1) this.lowerLimitBelow(customers);
       return { kind: 'sent', outcome, token };
     }, this.noNewRequests);
     return started === NOT_STARTED ? { kind: 'not-sent', reason: NOT_SENT_INTERRUPTED } : started;
+  }
+
+  /** After a 413 for `customers` (> 1): no request larger than half of it from now on. */
+  private lowerLimitBelow(customers: number): void {
+    const half = Math.ceil(customers / 2);
+    this.options.limits.maxCustomers = Math.min(this.options.limits.maxCustomers, half);
   }
 
   private async backOff(slice: Slice, outcome: HttpOutcome, attempt: number, delayMs: number): Promise<void> {

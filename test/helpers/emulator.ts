@@ -7,7 +7,10 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../
 export const TEST_TOKEN = 'dev-token';
 
 /** Runs `fn` against a fresh emulator on 127.0.0.1 (random port) and always closes it. */
-export async function withEmulator<T>(options: EmulatorOptions, fn: (emulator: EmulatorHandle) => Promise<T>): Promise<T> {
+export async function withEmulator<T>(
+  options: EmulatorOptions,
+  fn: (emulator: EmulatorHandle) => Promise<T>,
+): Promise<T> {
   const emulator = await startEmulator({ host: '127.0.0.1', port: 0, ...options });
   try {
     return await fn(emulator);
@@ -26,7 +29,8 @@ export interface PostResult {
 export async function postBulk(url: string, body: unknown, token: string | null = TEST_TOKEN): Promise<PostResult> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const response = await fetch(url, { method: 'POST', headers, body: text });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 

@@ -10,6 +10,7 @@ import {
   serveUntilStopped,
   type EmulatorArgs,
 } from '../../src/commands/emulator.js';
+import { formatProblems } from '../../src/emulator/index.js';
 import { UsageError } from '../../src/errors.js';
 import { customersBody, postBulk } from '../helpers/emulator.js';
 
@@ -32,7 +33,7 @@ function runCommand(argv: string[]): Promise<unknown> {
 
 function problemsOf(argv: string[]): string[] {
   const result = emulatorOptionsFromArgs(parseFlags(argv));
-  return result.ok ? [] : result.problems.map((p) => `${p.path} must be ${p.expected}${p.got ? ` (got ${p.got})` : ''}`);
+  return result.ok ? [] : result.problems.map((problem) => formatProblems([problem]));
 }
 
 describe('emulator command: flags to options', () => {
@@ -40,7 +41,13 @@ describe('emulator command: flags to options', () => {
     const result = emulatorOptionsFromArgs(parseFlags([]));
     expect(result).toMatchObject({
       ok: true,
-      value: { host: '127.0.0.1', port: 8787, tokens: ['dev-token'], known: 'all', faults: { errorRate: 0, rateLimit: 0 } },
+      value: {
+        host: '127.0.0.1',
+        port: 8787,
+        tokens: ['dev-token'],
+        known: 'all',
+        faults: { errorRate: 0, rateLimit: 0, resetRate: 0 },
+      },
     });
   });
 
@@ -75,7 +82,8 @@ describe('emulator command: flags to options', () => {
   });
 
   it('names the flag and the bad value of every invalid option', () => {
-    expect(problemsOf(['--error-rate', '1.5', '--port', 'abc', '--retry-after-format', 'minutes', '--slow-ms', '-5'])).toEqual([
+    const argv = ['--error-rate', '1.5', '--port', 'abc', '--retry-after-format', 'minutes', '--slow-ms', '-5'];
+    expect(problemsOf(argv)).toEqual([
       "--port must be a port number between 0 and 65535 (got 'abc')",
       "--retry-after-format must be one of 'seconds', 'http-date' (got 'minutes')",
       '--error-rate must be a number between 0 and 1 (got 1.5)',

@@ -69,7 +69,8 @@ describe('resolveEmulatorOptions', () => {
     });
     expect(resolved.ok).toBe(false);
     const problems = resolved.ok ? [] : resolved.problems;
-    expect(problems.map((p) => p.path)).toEqual(['port', 'tokens', 'faults.slowRate', 'faults.retryAfter', 'faults.storm']);
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(['port', 'tokens', 'faults.slowRate', 'faults.retryAfter', 'faults.storm']);
     expect(problems.find((p) => p.path === 'faults.slowRate')).toEqual({
       path: 'faults.slowRate',
       expected: 'a number between 0 and 1',

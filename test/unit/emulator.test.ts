@@ -22,12 +22,14 @@ async function post(emulator: EmulatorHandle, ...customers: Parameters<typeof cu
 /** A POST through node:http, to control framing (chunked bodies) and watch bytes as they arrive. */
 function rawPost(url: string, chunks: string[], headers: Record<string, string> = {}) {
   return new Promise<{ status: number; chunkSizes: number[]; body: string }>((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}`, ...headers } }, (res) => {
+    const options = { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}`, ...headers } };
+    const req = request(url, options, (res) => {
       const received: Buffer[] = [];
       res.on('data', (chunk: Buffer) => received.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, chunkSizes: received.map((c) => c.length), body: Buffer.concat(received).toString() }),
-      );
+      res.on('end', () => {
+        const body = Buffer.concat(received).toString();
+        resolve({ status: res.statusCode ?? 0, chunkSizes: received.map((c) => c.length), body });
+      });
       res.on('error', reject);
       res.on('close', () => reject(new Error('the connection closed before the answer ended')));
     });
@@ -88,7 +90,11 @@ describe('emulator: the bulk endpoint', () => {
     ['an empty customers array', '{"customers": []}', /at least 1/],
     ['a numeric document_id', '{"customers": [{"document_id": 7, "segments": []}]}', /customers\[0\]\.document_id/],
     ['missing segments', '{"customers": [{"document_id": "c1"}]}', /customers\[0\]\.segments must be an array or null/],
-    ['a segment without value', '{"customers": [{"document_id": "c1", "segments": []}, {"document_id": "c2", "segments": [{"type": "t"}]}]}', /customers\[1\]\.segments\[0\]\.value/],
+    [
+      'a segment without value',
+      '{"customers": [{"document_id": "c1", "segments": []}, {"document_id": "c2", "segments": [{"type": "t"}]}]}',
+      /customers\[1\]\.segments\[0\]\.value/,
+    ],
   ])('answers 400 invalidRequest to a body with %s, naming the problem, and applies nothing', async (_, body, details) => {
     await withEmulator({}, async (emulator) => {
       await post(emulator, ['c1', A]);
@@ -116,7 +122,8 @@ describe('emulator: the bulk endpoint', () => {
       const many = customersBody(...Array.from({ length: 10 }, (_, i): [string, typeof A] => [`c${i}`, A]));
       expect((await postBulk(emulator.url, many)).status).toBe(413);
       const text = JSON.stringify(many);
-      const chunked = await rawPost(emulator.url, [text.slice(0, 60), text.slice(60)], { 'transfer-encoding': 'chunked' });
+      const chunks = [text.slice(0, 60), text.slice(60)];
+      const chunked = await rawPost(emulator.url, chunks, { 'transfer-encoding': 'chunked' });
       expect(chunked.status).toBe(413);
       expect((await post(emulator, ['small', A])).status).toBe(200);
       expect(emulator.state().customers).toEqual({ small: A });
@@ -146,7 +153,8 @@ describe('emulator: injected faults', () => {
   });
 
   it('advertises Retry-After as an HTTP date no earlier than the advertised delay', async () => {
-    await withEmulator({ faults: { rateLimit: 1, retryAfter: 'http-date', retryAfterSeconds: 5 } }, async (emulator) => {
+    const faults = { rateLimit: 1, retryAfter: 'http-date', retryAfterSeconds: 5 } as const;
+    await withEmulator({ faults }, async (emulator) => {
       const before = Date.now();
       const answers = await Promise.all([post(emulator, ['c1', A]), post(emulator, ['c2', A])]);
       const header = answers.find((a) => a.status === 429)?.headers.get('retry-after') ?? '';
@@ -289,7 +297,8 @@ describe('emulator: state, control routes and lifecycle', () => {
     await withEmulator({}, async (emulator) => {
       await post(emulator, ['c1', A]);
       expect((await postBulk(`${emulator.baseUrl}/__reset`, '', null)).status).toBe(204);
-      expect(emulator.state()).toEqual({ customers: {}, requests: { total: 0, byStatus: {}, customersReceived: 0 }, starts: [] });
+      const empty = { customers: {}, requests: { total: 0, byStatus: {}, customersReceived: 0 }, starts: [] };
+      expect(emulator.state()).toEqual(empty);
     });
   });
 

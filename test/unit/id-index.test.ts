@@ -82,6 +82,15 @@ describe('IdIndex with real ids', () => {
     expect(index.size).toBe(ids.length);
   });
 
+  it('keeps the empty id and ids of odd and even length through growth', () => {
+    const index = newIndex();
+    const ids = ['', 'a', 'ab', 'abc', '😀', '😀x'];
+    ids.forEach((id, i) => index.firstSeen(id, 3, i));
+    for (let i = 0; i < 5000; i++) index.firstSeen(`grow-${i}`, 0, 100 + i);
+    ids.forEach((id, i) => expect(index.firstSeen(id, 4, 4)).toEqual({ file: 3, line: i }));
+    expect(index.size).toBe(5000 + ids.length);
+  });
+
   it('handles long ids, including one larger than the write buffer', () => {
     const index = newIndex();
     const long = 'x'.repeat(100_000);

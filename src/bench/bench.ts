@@ -1,0 +1,78 @@
+/**
+ * `npm run bench`: generates its own data in a temp dir, measures every figure the issue asks for in
+ * one run, and prints a table and a README snippet on stdout (progress notes go to stderr).
+ * The machine is shared and noisy, so each figure is a ratio against a yardstick measured in the
+ * same run; absolute numbers are printed only as context. All traffic stays on 127.0.0.1.
+ *
+ *   node --expose-gc dist/bench/bench.js [--rows N] [--quick]
+ */
+import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { benchEnv, type BenchEnv } from './env.js';
+import { measureDryRun } from './dry-run.js';
+import { writeWideFile } from './generate.js';
+import { measureIdIndex } from './id-index.js';
+import { BENCH_DEFAULTS, parseBenchArgs, USAGE, type BenchOptions } from './options.js';
+import { measureRate } from './rate.js';
+import { figureRows, markdownSnippet, textTable, type BenchFigures } from './report.js';
+import { measureThroughput } from './throughput.js';
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseBenchArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`bench: ${parsed.problem}\n${USAGE}\n`);
+    return 2;
+  }
+  if ('help' in parsed) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'segment-sync-bench-'));
+  try {
+    const env = benchEnv(tmp);
+    if (!existsSync(env.cli)) throw new Error(`${env.cli} is missing: run npm run build first`);
+    const figures = await measureAll(env, parsed.options);
+    const rows = figureRows(figures);
+    process.stdout.write(`\n${textTable(rows)}\n\nFor the README:\n\n${markdownSnippet(rows, machine())}\n`);
+    return 0;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFigures> {
+  const file = path.join(env.tmp, 'wide.csv');
+  env.say(`generating ${options.rows.toLocaleString('en-US')} rows (wide layout, ~${BENCH_DEFAULTS.duplicateShare * 100}% duplicates)`);
+  const facts = await writeWideFile(file, { rows: options.rows, duplicateShare: BENCH_DEFAULTS.duplicateShare, seed: BENCH_DEFAULTS.seed });
+  const dryRun = await measureDryRun(env, file, facts, BENCH_DEFAULTS.repeats);
+  const idIndex = options.indexIds === undefined ? undefined : await measureIdIndex(env, BENCH_DEFAULTS.indexBaselineIds, options.indexIds);
+  const sending = { concurrency: BENCH_DEFAULTS.concurrency, batchSize: BENCH_DEFAULTS.batchSize, rate: 0 };
+  const throughput = await measureThroughput(env, file, facts, sending);
+  const rate = await measureRate(env, options.rateRequests, {
+    concurrency: BENCH_DEFAULTS.rateConcurrency,
+    batchSize: BENCH_DEFAULTS.rateBatchSize,
+    rate: BENCH_DEFAULTS.rate,
+  });
+  return {
+    rows: options.rows,
+    repeats: BENCH_DEFAULTS.repeats,
+    dryRun,
+    ...(idIndex && { idIndex }),
+    throughput: { ...throughput, concurrency: sending.concurrency, batchSize: sending.batchSize },
+    rate,
+  };
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${os.platform()}`;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`bench: failed: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

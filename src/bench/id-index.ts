@@ -1,0 +1,43 @@
+/**
+ * Phase 3: the id index's memory. Dry runs over files of only distinct ids (every row grows the
+ * index, nothing else differs) at two sizes: the larger one's peak RSS is the figure, and the growth
+ * between the two, per id, shows that memory grows with the index and not with what is read.
+ */
+import { rm } from 'node:fs/promises';
+import { scratch, type BenchEnv } from './env.js';
+import { dryRun } from './dry-run.js';
+import { writeUniqueIdFile } from './generate.js';
+
+export interface IdIndexFigures {
+  smallIds: number;
+  smallPeakRssMb: number;
+  largeIds: number;
+  largePeakRssMb: number;
+  /** Extra peak RSS per extra id, in bytes. */
+  bytesPerId: number;
+}
+
+export async function measureIdIndex(env: BenchEnv, smallIds: number, largeIds: number): Promise<IdIndexFigures> {
+  const smallPeakRssMb = await peakRssForUniqueIds(env, smallIds);
+  const largePeakRssMb = await peakRssForUniqueIds(env, largeIds);
+  return {
+    smallIds,
+    smallPeakRssMb,
+    largeIds,
+    largePeakRssMb,
+    bytesPerId: ((largePeakRssMb - smallPeakRssMb) * 1024 * 1024) / (largeIds - smallIds),
+  };
+}
+
+async function peakRssForUniqueIds(env: BenchEnv, ids: number): Promise<number> {
+  const file = await scratch(env, `unique-${ids}.csv`);
+  try {
+    env.say(`generating ${ids.toLocaleString('en-US')} distinct ids`);
+    const facts = await writeUniqueIdFile(file, ids);
+    env.say(`dry run over ${ids.toLocaleString('en-US')} distinct ids`);
+    const { finished } = await dryRun(env, file, facts);
+    return finished.peakRssMb;
+  } finally {
+    await rm(file, { force: true });
+  }
+}

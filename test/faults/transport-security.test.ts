@@ -1,0 +1,53 @@
+/**
+ * The token never travels in clear off this machine: an http:// endpoint that is not loopback is
+ * refused (exit 2) before any connection, unless --allow-insecure-http is given. The address is a
+ * documentation one (RFC 5737 TEST-NET-1): it is only ever a string here, never connected to —
+ * the refusal happens while the options are checked, and the acceptance is checked with --dry-run,
+ * which sends nothing.
+ */
+import { existsSync } from 'node:fs';
+import { ExitCode } from '../../src/exit-codes.js';
+import { findSecret, generateDataset, makeWorkspace, readSummary, runCli, stopChildren, uniqueToken, type Workspace } from '../helpers/faults.js';
+
+const REMOTE_HTTP = 'http://192.0.2.10/api/v3/customers/segments';
+const data = generateDataset({ customers: 5 });
+let ws: Workspace;
+
+beforeEach(async () => {
+  ws = await makeWorkspace(data.csv);
+});
+afterEach(async () => {
+  await stopChildren();
+  await ws.remove();
+});
+
+/** `run` on the workspace's input, without an endpoint: each test says where it comes from. */
+const runArgs = (...extra: string[]): string[] => ['run', '--report-dir', ws.reportDir, '--state-dir', ws.stateDir, ...extra, ws.input];
+
+test('an http:// endpoint on another machine is refused with exit 2 before anything is read or sent', async () => {
+  const token = uniqueToken('insecure');
+  const run = await runCli(runArgs('--endpoint', REMOTE_HTTP), { cwd: ws.dir, env: { SEGMENT_SYNC_TOKEN: token } });
+
+  expect(run.code).toBe(ExitCode.Usage);
+  expect(run.stderr).toContain('http://192.0.2.10');
+  expect(run.stderr).toContain('--allow-insecure-http');
+  // Refused while checking the options: no report and no state were even created.
+  expect(existsSync(ws.reportDir)).toBe(false);
+  expect(existsSync(ws.stateDir)).toBe(false);
+  expect(await findSecret(token, [run], [])).toEqual([]);
+});
+
+test('the refusal holds when the endpoint comes from the environment', async () => {
+  const run = await runCli(runArgs(), { cwd: ws.dir, env: { SEGMENT_SYNC_ENDPOINT: REMOTE_HTTP, SEGMENT_SYNC_TOKEN: uniqueToken('insecure') } });
+
+  expect(run.code).toBe(ExitCode.Usage);
+  expect(run.stderr).toContain('--allow-insecure-http');
+  expect(existsSync(ws.reportDir)).toBe(false);
+});
+
+test('--allow-insecure-http lets the same endpoint through (checked with --dry-run, which sends nothing)', async () => {
+  const run = await runCli(runArgs('--endpoint', REMOTE_HTTP, '--allow-insecure-http', '--dry-run'), { cwd: ws.dir });
+
+  expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
+  expect(await readSummary(ws.reportDir)).toMatchObject({ status: 'succeeded', dryRun: true, requests: { total: 0 } });
+});

@@ -1,0 +1,108 @@
+/**
+ * What is checked before anything is sent: `validate` and `--dry-run` send nothing, too many invalid
+ * rows reject the input (exit 3, nothing sent), and a structurally broken file stops the run with a
+ * message naming the file and line — never a stack trace.
+ */
+import { fixture, readSummary, runCli } from '../helpers/cli.js';
+import { expectReportMatches, expectResultsMatch, expectStateMatches } from './support/expect-run.js';
+import { generateWideCsv, idPool } from './support/generate.js';
+import { expectedOutcome, type OracleInput } from './support/oracle.js';
+import { fixtureInput, knownFixtureIds, sendArgs, withDirs, withScenario, writeInput } from './support/scenario.js';
+
+const known = knownFixtureIds();
+/** A stack trace line as Node prints it. */
+const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('validate and --dry-run', () => {
+  it.concurrent('validate needs no endpoint or token and reports every customer as valid', async () => {
+    const input = fixtureInput('customers-long.csv', 'long');
+    await withDirs(async (dirs) => {
+      const { code } = await runCli(['validate', '--report-dir', dirs.report, input.display]);
+      expect(code).toBe(0);
+      const expected = expectedOutcome([input], { known, sent: false });
+      expectReportMatches({ reportDir: dirs.report, expected, status: 'succeeded', exitCode: 0 });
+      expect(readSummary(dirs.report).dryRun).toBe(true);
+    });
+  });
+
+  it.concurrent('run --dry-run with an endpoint sends zero requests and reports valid rows', async () => {
+    const input = fixtureInput('customers-wide.csv', 'wide');
+    await withScenario({ known }, async (emulator, dirs) => {
+      const { code } = await runCli(['run', ...sendArgs(emulator, dirs), '--dry-run', input.display]);
+      expect(code).toBe(0);
+      expect(emulator.state().requests.total).toBe(0);
+      expectReportMatches({ reportDir: dirs.report, expected: expectedOutcome([input], { known, sent: false }), status: 'succeeded', exitCode: 0 });
+    });
+  });
+});
+
+describe('--max-invalid', () => {
+  /** 200 rows of which about a fifth are broken. */
+  function dirtyInput(dir: string): Promise<OracleInput> {
+    const file = generateWideCsv({ seed: 7, rows: 200, idPool: idPool(150), delimiter: ',', crlf: false, bom: false, blankShare: 0, brokenShare: 0.2 });
+    return writeInput(dir, 'dirty.csv', file.text);
+  }
+
+  it.concurrent('over the threshold: exit 3, zero requests, status rejected, and results.csv still says why', async () => {
+    await withScenario({}, async (emulator, dirs) => {
+      const input = await dirtyInput(dirs.root);
+      const expected = expectedOutcome([input], { known: 'all', sent: false });
+      const invalid = expected.counts.invalid;
+      expect(invalid).toBeGreaterThan(20);
+
+      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), '--max-invalid', String(invalid - 1), input.display]);
+
+      expect(code).toBe(3);
+      expect(stderr).toContain('--max-invalid');
+      expect(emulator.state().requests.total).toBe(0);
+      expectReportMatches({ reportDir: dirs.report, expected, status: 'rejected', exitCode: 3 });
+    });
+  });
+
+  it.concurrent('at or under the threshold (a count or a share): the valid customers are sent', async () => {
+    await withScenario({}, async (emulator, dirs) => {
+      const input = await dirtyInput(dirs.root);
+      const expected = expectedOutcome([input], { known: 'all' });
+      const asCount = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('count') }), '--max-invalid', String(expected.counts.invalid), input.display]);
+      expect(asCount.code).toBe(0);
+      expectReportMatches({ reportDir: dirs.reportNamed('count'), expected, status: 'succeeded', exitCode: 0 });
+
+      const asShare = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('share') }), '--fresh', '--max-invalid', '30%', input.display]);
+      expect(asShare.code).toBe(0);
+      expectStateMatches(emulator.state(), expected.finalState());
+      expectResultsMatch(dirs.reportNamed('share'), expected);
+    });
+  });
+});
+
+describe('structurally broken input', () => {
+  const HOSTILE: [string, number][] = [
+    ['unclosed-quote.csv', 4],
+    ['latin1.csv', 3],
+    ['missing-id-column.csv', 1],
+    ['wide-10000-fields.csv', 3],
+  ];
+
+  it.concurrent.each(HOSTILE)('%s: exit 3 naming the file and line %i, no stack trace, nothing sent', async (name, line) => {
+    const file = fixture('hostile', name);
+    await withScenario({}, async (emulator, dirs) => {
+      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), file]);
+      expect(code).toBe(3);
+      expect(stderr).toContain(`${file}:${line}:`);
+      expect(stderr).not.toMatch(STACK_LINE);
+      expect(emulator.state().requests.total).toBe(0);
+      expect(readSummary(dirs.report)).toMatchObject({ status: 'rejected', exitCode: 3 });
+    });
+  });
+
+  it.concurrent('a broken second file stops the whole run: the good first file is not sent either', async () => {
+    const good = fixture('customers-wide.csv');
+    const broken = fixture('hostile', 'unclosed-quote.csv');
+    await withScenario({}, async (emulator, dirs) => {
+      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), good, broken]);
+      expect(code).toBe(3);
+      expect(stderr).toContain(`${broken}:4:`);
+      expect(emulator.state().requests.total).toBe(0);
+    });
+  });
+});

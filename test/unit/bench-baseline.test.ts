@@ -1,0 +1,74 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildBodies, postAll } from '../../src/bench/axios-baseline.js';
+import { writeWideFile } from '../../src/bench/generate.js';
+import { batchRows, requestBody } from '../../src/batch.js';
+import { classify, IdIndex } from '../../src/dedupe/index.js';
+import { readInputs } from '../../src/input/index.js';
+import { withEmulator } from '../helpers/emulator.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'bench-baseline-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The bodies the CLI itself would send for `file`, built by its own stages. */
+async function cliBodies(file: string, batchSize: number): Promise<string[]> {
+  const options = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000, tmpDir: dir };
+  const index = new IdIndex({ dir });
+  try {
+    const rows = classify(readInputs([{ path: file, display: file }], options), { ids: index, mode: 'record' });
+    const bodies: string[] = [];
+    for await (const batch of batchRows(rows, { maxCustomers: batchSize, maxBytes: 1 << 20 })) {
+      if (batch.parts.length > 0) bodies.push(requestBody(batch.parts));
+    }
+    return bodies;
+  } finally {
+    index.close();
+  }
+}
+
+describe('buildBodies', () => {
+  it('builds byte for byte the bodies the CLI sends for a generated file', async () => {
+    const file = path.join(dir, 'wide.csv');
+    await writeWideFile(file, { rows: 3_000, duplicateShare: 0.05, seed: 11 });
+    expect(await buildBodies(file, 100)).toEqual(await cliBodies(file, 100));
+  });
+
+  it('keeps the first occurrence of an id, trims cells and sends a blank row as no segments', async () => {
+    const file = path.join(dir, 'small.csv');
+    await writeFile(file, '\uFEFFdocument_id, tier ,region\n a ,gold,\nb,,\na,silver,north\n');
+    const [body] = await buildBodies(file, 10);
+    expect(JSON.parse(body!)).toEqual({
+      customers: [
+        { document_id: 'a', segments: [{ type: 'tier', value: 'gold' }] },
+        { document_id: 'b', segments: [] },
+      ],
+    });
+  });
+});
+
+describe('postAll', () => {
+  it('posts every body and adds up the customers the endpoint updated', async () => {
+    const file = path.join(dir, 'wide.csv');
+    const facts = await writeWideFile(file, { rows: 500, duplicateShare: 0.05, seed: 5 });
+    const bodies = await buildBodies(file, 7);
+    await withEmulator({ tokens: ['bench'] }, async (emulator) => {
+      const posted = await postAll(emulator.url, 'bench', bodies, 4);
+      expect(posted.updated).toBe(facts.customers);
+      expect(emulator.state().requests.total).toBe(bodies.length);
+    });
+  });
+
+  it('fails with the status only, never the axios error that carries the token', async () => {
+    await withEmulator({ tokens: ['other'] }, async (emulator) => {
+      const failure = postAll(emulator.url, 'secret-bench-token', ['{"customers":[]}'], 1);
+      await expect(failure).rejects.toThrow('baseline POST failed: HTTP 401');
+      await expect(failure).rejects.not.toThrow(/secret-bench-token/);
+    });
+  });
+});

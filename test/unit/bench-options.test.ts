@@ -1,0 +1,29 @@
+import { BENCH_DEFAULTS, parseBenchArgs } from '../../src/bench/options.js';
+
+describe('parseBenchArgs', () => {
+  it('measures 1M rows and the 10M-id index by default', () => {
+    expect(parseBenchArgs([])).toEqual({
+      ok: true,
+      options: { rows: 1_000_000, quick: false, indexIds: 10_000_000, rateRequests: BENCH_DEFAULTS.rateRequests },
+    });
+  });
+
+  it('skips the id index and shrinks the data with --quick', () => {
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ ok: true, options: { rows: BENCH_DEFAULTS.quickRows, indexIds: undefined } });
+  });
+
+  it('takes --rows, with or without digit separators', () => {
+    expect(parseBenchArgs(['--rows', '250_000'])).toMatchObject({ ok: true, options: { rows: 250_000 } });
+    expect(parseBenchArgs(['--quick', '--rows=5000'])).toMatchObject({ ok: true, options: { rows: 5000, quick: true } });
+  });
+
+  it.each(['0', '-5', '1e6', 'many', '1.5'])('names --rows and the bad value %s', (value) => {
+    expect(parseBenchArgs(['--rows', value])).toEqual({ ok: false, problem: `--rows must be a whole number of at least 1 (got '${value}')` });
+  });
+
+  it('reports an unknown flag as a problem instead of throwing', () => {
+    const parsed = parseBenchArgs(['--row', '5']);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok === false && parsed.problem).toMatch(/--row/);
+  });
+});
