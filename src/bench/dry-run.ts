@@ -4,7 +4,8 @@
  * neighbour slows both alike, and the medians are compared.
  */
 import { rm } from 'node:fs/promises';
-import { checkCounts, scratch, type BenchEnv } from './env.js';
+import { checkCounts } from './counts-check.js';
+import { scratch, type BenchEnv } from './env.js';
 import { runFinished, runNodeOk, type RunFinished } from './child.js';
 import type { FileFacts } from './generate.js';
 import { median } from './stats.js';

@@ -3,8 +3,6 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { FileFacts } from './generate.js';
-import type { RunFinished } from './child.js';
 
 export interface BenchEnv {
   /** dist/cli.js */
@@ -34,17 +32,4 @@ export async function scratch(env: BenchEnv, name: string): Promise<string> {
   const target = path.join(env.tmp, name);
   await rm(target, { recursive: true, force: true });
   return target;
-}
-
-/**
- * A figure is only worth printing if the CLI did the whole job: its counts must match what the
- * generator wrote, and with --known-all every customer must have been updated by a real run.
- */
-export function checkCounts(what: string, finished: RunFinished, facts: FileFacts, sent: boolean): void {
-  const { counts } = finished;
-  const expected = { rows: facts.rows, customers: facts.customers, invalid: 0, duplicates: facts.rows - facts.customers, ...(sent ? { updated: facts.customers } : {}) };
-  for (const [name, value] of Object.entries(expected)) {
-    const got = counts[name as keyof typeof counts];
-    if (got !== value) throw new Error(`${what}: the CLI counted ${name} = ${got}, the generated file holds ${value}`);
-  }
 }

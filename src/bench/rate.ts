@@ -4,11 +4,12 @@
  * (n-1) / (last - first), and the most requests started within any one second.
  */
 import { rm } from 'node:fs/promises';
-import { checkCounts, scratch, type BenchEnv } from './env.js';
+import { checkCounts } from './counts-check.js';
+import { scratch, type BenchEnv } from './env.js';
 import { writeWideFile } from './generate.js';
 import { BENCH_DEFAULTS } from './options.js';
 import { rateFigures, type RateFigures } from './stats.js';
-import { cliRun, withEmulator, type SendSettings } from './throughput.js';
+import { cliRun, withEmulator, type SendSettings } from './cli-run.js';
 
 export interface RateCheck extends RateFigures {
   askedPerSecond: number;

@@ -28,7 +28,7 @@ export interface FigureRow {
 }
 
 export function figureRows(f: BenchFigures): FigureRow[] {
-  return [...dryRunRows(f), ...idIndexRows(f.idIndex), ...throughputRows(f.throughput), ...rateRows(f.rate)];
+  return [...dryRunRows(f), ...idIndexRows(f.idIndex), ...throughputRows(f), ...rateRows(f.rate)];
 }
 
 function dryRunRows({ rows, repeats, dryRun: d }: BenchFigures): FigureRow[] {
@@ -61,7 +61,7 @@ function idIndexRows(i: IdIndexFigures | undefined): FigureRow[] {
   ];
 }
 
-function throughputRows(t: BenchFigures['throughput']): FigureRow[] {
+function throughputRows({ throughput: t, dryRun }: BenchFigures): FigureRow[] {
   const setup = `--rate 0 --concurrency ${t.concurrency} --batch-size ${t.batchSize}`;
   return [
     {
@@ -74,6 +74,12 @@ function throughputRows(t: BenchFigures['throughput']): FigureRow[] {
       measure: 'Customers/s, sending phase ÷ plain axios',
       result: t.sendingRatio === undefined ? 'n/a (sending phase too short to time)' : `${times(t.sendingRatio)} (${perSecond(t.cliSendingPerSecond!)})`,
       target: '',
+      verdict: '',
+    },
+    {
+      measure: `Send run peak RSS (${count(t.customers)} customers)`,
+      result: `${t.cliPeakRssMb} MB (dry run: ${dryRun.peakRssMb} MB)`,
+      target: 'grows with the index only',
       verdict: '',
     },
   ];

@@ -7,21 +7,14 @@
  * outside, and its sending phase from its own log: from the first progress line of the sending
  * phase to the 'run finished' line, by which time every customer is done.
  */
-import { writeFile } from 'node:fs/promises';
 import { buildBodies, postAll } from './axios-baseline.js';
-import { jsonLines, runFinished, runNodeOk, type LogLine } from './child.js';
-import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js';
-import { checkCounts, scratch, type BenchEnv } from './env.js';
+import type { LogLine } from './child.js';
+import { cliRun, withEmulator, type SendSettings } from './cli-run.js';
+import { checkCounts } from './counts-check.js';
+import type { BenchEnv } from './env.js';
 import type { FileFacts } from './generate.js';
 import { BENCH_DEFAULTS } from './options.js';
 import { perSecond, rateBetween, type ProgressPoint } from './stats.js';
-
-export interface SendSettings {
-  concurrency: number;
-  batchSize: number;
-  /** Requests per second; 0 = no limit. */
-  rate: number;
-}
 
 export interface ThroughputFigures {
   customers: number;
@@ -31,6 +24,8 @@ export interface ThroughputFigures {
   axiosPerSecond: number;
   wholeRatio: number;
   sendingRatio: number | undefined;
+  /** Peak RSS of the CLI's run: it should not grow with the file (only the id index may). */
+  cliPeakRssMb: number;
 }
 
 export async function measureThroughput(env: BenchEnv, file: string, facts: FileFacts, settings: SendSettings): Promise<ThroughputFigures> {
@@ -48,38 +43,8 @@ export async function measureThroughput(env: BenchEnv, file: string, facts: File
     axiosPerSecond,
     wholeRatio: cliWholePerSecond / axiosPerSecond,
     sendingRatio: cliSendingPerSecond === undefined ? undefined : cliSendingPerSecond / axiosPerSecond,
+    cliPeakRssMb: cli.finished.peakRssMb,
   };
-}
-
-/** Runs `use` against a fresh emulator process, stopped afterwards whatever happens. */
-export async function withEmulator<T>(env: BenchEnv, use: (emulator: EmulatorProcess) => Promise<T>): Promise<T> {
-  const emulator = await startEmulatorProcess(env.cli);
-  try {
-    return await use(emulator);
-  } finally {
-    await emulator.stop();
-  }
-}
-
-/** `segment-sync run` against `url`; the token goes in a file, as the README recommends. */
-export async function cliRun(env: BenchEnv, url: string, file: string, settings: SendSettings) {
-  const tokenFile = await scratch(env, 'token');
-  await writeFile(tokenFile, BENCH_DEFAULTS.token, { mode: 0o600 });
-  const args = [
-    'run', file,
-    '--endpoint', url,
-    '--token-file', tokenFile,
-    '--rate', String(settings.rate),
-    '--concurrency', String(settings.concurrency),
-    '--batch-size', String(settings.batchSize),
-    '--report-dir', await scratch(env, 'run-report'),
-    '--state-dir', await scratch(env, 'run-state'),
-    '--fresh',
-    '--log-format', 'json',
-    '--progress-interval', String(BENCH_DEFAULTS.progressIntervalSeconds),
-  ];
-  const run = await runNodeOk(env.cli, args, 'segment-sync run');
-  return { wallMs: run.wallMs, finished: runFinished(run.stdout), log: jsonLines(run.stdout) };
 }
 
 /** Customers done over time in the sending phase, ending with the run's last line. */
@@ -96,14 +61,15 @@ export function sendingProgress(log: readonly LogLine[]): ProgressPoint[] {
 }
 
 async function axiosRate(env: BenchEnv, file: string, facts: FileFacts, settings: SendSettings): Promise<number> {
-  let bodies: string[] | undefined = await buildBodies(file, settings.batchSize);
-  try {
-    const posted = await withEmulator(env, (emulator) => postAll(emulator.url, BENCH_DEFAULTS.token, bodies!, settings.concurrency));
-    if (posted.updated !== facts.customers) throw new Error(`plain axios: ${posted.updated} customers updated, ${facts.customers} sent`);
-    return perSecond(facts.customers, posted.postingMs);
-  } finally {
-    // The bodies are the size of the file: free them before the next phase is measured.
-    bodies = undefined;
-    (globalThis as { gc?: () => void }).gc?.();
-  }
+  const rate = await postSameBodies(env, file, facts, settings);
+  // The bodies were the size of the file: collect them before the next phase is measured.
+  (globalThis as { gc?: () => void }).gc?.();
+  return rate;
+}
+
+async function postSameBodies(env: BenchEnv, file: string, facts: FileFacts, settings: SendSettings): Promise<number> {
+  const bodies = await buildBodies(file, settings.batchSize);
+  const posted = await withEmulator(env, (emulator) => postAll(emulator.url, BENCH_DEFAULTS.token, bodies, settings.concurrency));
+  if (posted.updated !== facts.customers) throw new Error(`plain axios: ${posted.updated} customers updated, ${facts.customers} sent`);
+  return perSecond(facts.customers, posted.postingMs);
 }

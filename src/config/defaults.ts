@@ -10,8 +10,13 @@ export const DEFAULTS = {
   maxBatchBytes: 1_048_576,
   rate: 5,
   concurrency: 2,
-  /** More than 1% invalid rows means a broken export, not a few dirty rows: send nothing. */
-  maxInvalid: '1%',
+  /**
+   * More than 100 invalid rows means a broken export (wrong delimiter, shifted columns, a changed
+   * schema break rows by the thousand), not a few dirty rows: send nothing. A count rather than a
+   * share so that a small file with a handful of bad rows still goes through; set a share such as
+   * 1% for exports whose dirt grows with their size.
+   */
+  maxInvalid: '100',
   maxAttempts: 6,
   /** Total deadline of one request, in seconds (not an idle timeout). */
   timeout: 30,

@@ -10,7 +10,8 @@ function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsyncs a directory so that a file's creation, rename or removal in it survives a power cut. */
+export async function fsyncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');
   try {
     await handle.sync();

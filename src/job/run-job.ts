@@ -50,13 +50,30 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   const { config, log } = ctx;
   const runId = ctx.runId ?? randomUUID();
   const startedAt = new Date();
-  await fs.mkdir(config.reportDir, { recursive: true });
-  const tmpDir = await fs.mkdtemp(`${os.tmpdir()}/segment-sync-`);
+  // Locked before anything is created: a run turned away (exit 2) leaves no report or temp dir.
   const lock = config.dryRun ? undefined : await acquireLock({ stateDir: config.stateDir, runId, onWarning: (m) => log.warn(m) });
-  const finish = summaryBuilder(ctx, runId, startedAt);
+  try {
+    await fs.mkdir(config.reportDir, { recursive: true });
+    return await inTempDir((tmpDir) => syncFiles(ctx, tmpDir, summaryBuilder(ctx, runId, startedAt)));
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function inTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await fs.mkdtemp(`${os.tmpdir()}/segment-sync-`);
+  try {
+    return await use(dir);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Opens the inputs (spooling stdin into `tmpDir`) and syncs them; a structural problem is a rejection. */
+async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder): Promise<JobResult> {
   let cleanupInputs = async (): Promise<void> => {};
   try {
-    const opened = await openInputs(config.files, { tmpDir });
+    const opened = await openInputs(ctx.config.files, { tmpDir });
     cleanupInputs = opened.cleanup;
     return await syncInputs(ctx, opened.files, tmpDir, finish);
   } catch (error) {
@@ -64,8 +81,6 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
     throw error;
   } finally {
     await cleanupInputs();
-    await lock?.release();
-    await fs.rm(tmpDir, { recursive: true, force: true });
   }
 }
 
@@ -345,7 +360,7 @@ function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) {
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       inputs,
-      options: publicOptions(config),
+      options: publicOptions(config, ctx.token?.origin),
       ...(config.shard ? { shard: config.shard } : {}),
     };
   };
@@ -377,7 +392,9 @@ function stopMessage(d: DoneDetails): string | undefined {
 }
 
 /** The options worth recording in summary.json; never the token or its file's content. */
-function publicOptions(config: RunConfig): Record<string, unknown> {
+function publicOptions(config: RunConfig, tokenFrom: TokenSource['origin'] | undefined): Record<string, unknown> {
   const { token, ...rest } = config;
-  return { ...rest, maxInvalid: formatThreshold(config.maxInvalid), tokenFrom: token.file ? 'file' : token.value ? 'flag' : 'env' };
+  // As resolveToken decided (absent in dry runs): yargs also fills token.value from
+  // SEGMENT_SYNC_TOKEN, so the config alone cannot tell the environment from --token.
+  return { ...rest, maxInvalid: formatThreshold(config.maxInvalid), ...(tokenFrom && { tokenFrom }) };
 }

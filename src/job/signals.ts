@@ -3,6 +3,7 @@
  * written. `abort` fires `graceMs` later and cancels requests still in flight. A second signal
  * aborts at once. The exit code says which signal stopped the run (130 or 143).
  */
+import { setMaxListeners } from 'node:events';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 
 export interface StopSignals {
@@ -16,6 +17,8 @@ export interface StopSignals {
 export function watchSignals(graceMs: number, onSignal: (name: string) => void): StopSignals {
   const stop = new AbortController();
   const abort = new AbortController();
+  // Every queued request and backoff sleep listens to these: many listeners is the design, not a leak.
+  setMaxListeners(0, stop.signal, abort.signal);
   let code: ExitCodeValue | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
 

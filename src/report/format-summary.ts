@@ -62,11 +62,14 @@ function nextStep(summary: Summary, reportDir: string): string | undefined {
   const fixToken = summary.exitCode === ExitCode.AuthRejected ? 'fix the token, then ' : '';
   switch (summary.status) {
     case 'rejected':
-      return 'fix the input (see message; invalid rows are in results.csv) and run again: nothing was sent';
+      // A structural problem stops reading before any row is reported; too many invalid rows does not.
+      return summary.counts.rows > 0
+        ? 'fix the input (see message; invalid rows are in results.csv) and run again: nothing was sent'
+        : 'fix the file (see message) and run again: nothing was sent';
     case 'interrupted':
       return 'run the same command again to resume: acknowledged customers are not sent again';
     case 'succeeded':
-      return summary.dryRun ? 'to send, run the same command without --dry-run' : undefined;
+      return summary.dryRun ? 'to send, use segment-sync run with the same files (without --dry-run)' : undefined;
     case 'failed':
     case 'partial':
       if (summary.counts.failed === 0) return `${fixToken}run the same command again`;

@@ -13,6 +13,7 @@
  * so after the pause bottleneck paces the waiting jobs from the grid (no burst) and no request is
  * made while paused.
  */
+import { setMaxListeners } from 'node:events';
 import Bottleneck from 'bottleneck';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
@@ -50,6 +51,13 @@ export interface Limiter {
  */
 const PACING_MARGIN = 1.01;
 
+/**
+ * The endpoint times arrivals with its own clock after its own event loop got to them, so starts
+ * exactly a second apart can look a few milliseconds closer from there. The start window is
+ * judged over a second plus this much; it stays inside the 10 ms of slack PACING_MARGIN leaves.
+ */
+const ENDPOINT_JITTER_MS = 5;
+
 /** Queues jobs and starts them within the cap (and, for bottleneck, on pace). */
 interface Backend {
   schedule<T>(job: () => Promise<T>): Promise<T>;
@@ -62,6 +70,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const { rate, concurrency } = validateLimiterOptions(options);
   const backend = rate > 0 ? bottleneckBackend(rate, concurrency) : pLimitBackend(concurrency);
   const stopping = new AbortController();
+  // Every queued job listens to it: many listeners is the design, not a leak.
+  setMaxListeners(0, stopping.signal);
   let pausedUntil = 0;
 
   /** Queues `fn` once; DEFERRED when its turn came during a pause. */
@@ -119,13 +129,23 @@ export function validateLimiterOptions(options: LimiterOptions): LimiterOptions 
 
 function bottleneckBackend(rate: number, concurrency: number): Backend {
   const bottleneck = new Bottleneck({ minTime: (1000 / rate) * PACING_MARGIN, maxConcurrent: concurrency });
-  const window = new StartWindow(rate);
+  const window = new StartWindow(rate, 1000 + ENDPOINT_JITTER_MS);
+  // The first `concurrency` requests open the connections (and pay the process's cold start): they
+  // count as starting when answered, so the endpoint never sees them bunched with the warm ones.
+  let coldStarts = concurrency;
   return {
     schedule: (job) =>
       bottleneck.schedule(async () => {
         const now = Date.now();
-        await sleep(window.reserve(now) - now);
-        return job();
+        const ticket = window.reserve(now);
+        await sleep(ticket.at - now);
+        if (coldStarts <= 0) return job();
+        coldStarts--;
+        try {
+          return await job();
+        } finally {
+          window.pushBack(ticket, Date.now());
+        }
       }),
     stop: () => {
       bottleneck.stop({ dropWaitingJobs: true }).catch(() => {

@@ -6,6 +6,7 @@
  * in chunks, a 413 splits a request in halves and lowers the limit for the rest of the run, and a
  * 400 bisects a request until the customers the endpoint rejects are isolated.
  */
+import { setMaxListeners } from 'node:events';
 import { requestBody } from '../batch.js';
 import { AuthError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
@@ -91,6 +92,8 @@ export class Sender {
     }
     this.renewal = new TokenRenewal(options.token);
     this.noNewRequests = AbortSignal.any([options.stop, options.abort]);
+    // Every queued request listens to it: many listeners is the design, not a leak.
+    setMaxListeners(0, this.noNewRequests);
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? sleep;
   }

@@ -22,13 +22,30 @@ export class StartWindow {
     this.starts = new Array<number>(Math.max(1, Math.ceil(limit))).fill(Number.NEGATIVE_INFINITY);
   }
 
-  /** Reserves the earliest allowed start at or after `now` and returns it. */
-  reserve(now: number): number {
+  /** Reserves the earliest allowed start at or after `now`. */
+  reserve(now: number): StartTicket {
     // Strictly more than a window after the start `limit` places back, so even a closed window
     // [t, t + windowMs] never holds more than `limit` starts.
-    const at = Math.max(now, this.starts[this.oldest]! + this.windowMs + 1);
-    this.starts[this.oldest] = at;
-    this.oldest = (this.oldest + 1) % this.starts.length;
-    return at;
+    const slot = this.oldest;
+    const at = Math.max(now, this.starts[slot]! + this.windowMs + 1);
+    this.starts[slot] = at;
+    this.oldest = (slot + 1) % this.starts.length;
+    return { slot, at };
   }
+
+  /**
+   * Counts a start as happening at `time` instead (later than reserved). For a request on a new
+   * connection the endpoint sees it only after the connection (and TLS) is set up, so its real
+   * arrival can be much later than its start while the next requests, on warm connections, arrive
+   * at once: judged from the endpoint, the window would hold one start too many. Its answer's time
+   * is a safe upper bound of its arrival. A no-op once the ticket's slot has been reused.
+   */
+  pushBack(ticket: StartTicket, time: number): void {
+    if (this.starts[ticket.slot] === ticket.at) this.starts[ticket.slot] = Math.max(ticket.at, time);
+  }
+}
+
+export interface StartTicket {
+  slot: number;
+  at: number;
 }

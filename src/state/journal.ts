@@ -17,7 +17,7 @@ import { decodeHeader, decodeRecord, encodeHeader, encodeRecord, type Runs } fro
 import { requireNonEmpty, requireSha256Hex } from './option-checks.js';
 import { readLines, type FileLine } from './line-reader.js';
 import { isJournalFileName, journalPath } from './paths.js';
-import { syncDirectory } from './sync-dir.js';
+import { fsyncDir } from '../fs/atomic.js';
 
 export interface Journal {
   readonly fingerprint: string;
@@ -165,7 +165,7 @@ class FileJournal implements Journal {
     await this.close();
     await fs.rm(this.file, { force: true });
     // Were the removal lost in a power cut, tomorrow's identical input would be skipped as "done".
-    await syncDirectory(path.dirname(this.file));
+    await fsyncDir(path.dirname(this.file));
   }
 
   async close(): Promise<void> {

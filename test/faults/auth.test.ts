@@ -62,6 +62,7 @@ test('401 with the token from the environment: exit 4, status failed, report wri
   expect(first.summary).toMatchObject({ status: 'failed', exitCode: ExitCode.AuthRejected });
   expect(first.summary.message).toMatch(/authentication rejected \(401\)/);
   expect(first.summary.requests['401']).toBeGreaterThanOrEqual(1);
+  expect(first.summary.options.tokenFrom).toBe('env');
   const delivered = first.summary.counts.updated + first.summary.counts.notFound;
   expect(delivered).toBeGreaterThan(0);
   expect(delivered).toBeLessThan(data.customers.length);
@@ -85,6 +86,21 @@ test('401 with the token from the environment: exit 4, status failed, report wri
   expect(sc.emulator.state().requests.customersReceived - receivedBefore).toBe(data.customers.length - delivered);
   expect(await sc.leaks()).toEqual([]);
   expect(await findSecret(rotated, sc.runs, [sc.ws.reportDir, sc.ws.stateDir])).toEqual([]);
+});
+
+test('401 with --token-file that was not rotated: re-read once, still refused → exit 4, nothing more sent', async () => {
+  const sc = await openScenario(data, { tokenFile: true });
+  const running = sc.spawn(PACED);
+  await waitFor('the first requests', () => sc.emulator.state().requests.total >= ROTATE_AFTER_REQUESTS);
+  sc.emulator.setTokens([uniqueToken('elsewhere')]); // revoked, and the file still holds the old one
+  const run = await running.done;
+
+  expect(run.code).toBe(ExitCode.AuthRejected);
+  const { summary } = await readReport(sc.ws.reportDir);
+  expect(summary).toMatchObject({ status: 'failed', exitCode: ExitCode.AuthRejected, options: { tokenFrom: 'file' } });
+  // The in-flight requests were refused; the re-read found no new token, so nothing else was tried.
+  expect(sc.emulator.state().requests.byStatus['401']).toBeLessThanOrEqual(PACED.concurrency);
+  expect(await sc.leaks()).toEqual([]);
 });
 
 /** The same command, with SEGMENT_SYNC_TOKEN set to `token` instead of the scenario's. */

@@ -30,9 +30,10 @@ afterEach(async () => {
 
 const reportDir = (): string => path.join(dir, 'report');
 
-function sync(file: string): Promise<CliResult> {
-  const args = ['run', '--endpoint', emulator.url, '--report-dir', reportDir(), '--state-dir', path.join(dir, 'state'), '--log-format', 'json', file];
-  return runCli(args, { cwd: dir, env: { SEGMENT_SYNC_TOKEN: token } });
+/** `run` on `files` ('-' reads `stdin`). */
+function sync(files: string | string[], stdin?: Buffer): Promise<CliResult> {
+  const args = ['run', '--endpoint', emulator.url, '--report-dir', reportDir(), '--state-dir', path.join(dir, 'state'), '--log-format', 'json', '--log-level', 'debug', ...[files].flat()];
+  return runCli(args, { cwd: dir, env: { SEGMENT_SYNC_TOKEN: token }, stdin });
 }
 
 /** What every refused input must show: exit 3, the place named, no stack trace, nothing sent. */
@@ -45,7 +46,7 @@ async function expectRefused(run: CliResult, place: string): Promise<void> {
   const summary = await readSummary(reportDir());
   expect(summary).toMatchObject({ status: 'rejected', exitCode: ExitCode.InputRejected });
   expect(summary.message).toContain(place);
-  expect(emulator.state().requests.total).toBe(0);
+  expect(emulator.state().starts).toEqual([]); // not one request arrived
   expect(await findSecret(token, [run], [dir])).toEqual([]);
 }
 
@@ -77,6 +78,18 @@ test('a directory given as the input: exit 3 naming it, nothing sent', async () 
   await expectRefused(await sync(sub), `${sub}: `);
 });
 
+test('hostile input on stdin: exit 3 naming stdin and the line, nothing sent', async () => {
+  const latin1 = await fs.readFile(path.join(HOSTILE_DIR, 'latin1.csv'));
+  await expectRefused(await sync('-', latin1), 'stdin:3: ');
+});
+
+test('a good file followed by a broken one: nothing is sent, not even the good file\'s customers', async () => {
+  const good = path.join(dir, 'good.csv');
+  await fs.writeFile(good, 'document_id,tier\nG-1,gold\nG-2,silver\n');
+  const broken = path.join(HOSTILE_DIR, 'unclosed-quote.csv');
+  await expectRefused(await sync([good, broken]), `${broken}:4: `);
+});
+
 const asRoot = process.getuid?.() === 0;
 (asRoot ? test.skip : test)('an unreadable file: exit 3 naming it, nothing sent (skipped as root, who can read anything)', async () => {
   const file = path.join(dir, 'locked.csv');
@@ -90,7 +103,7 @@ test('a header with no rows is not an error: exit 0, a report, nothing sent', as
   const { summary, results } = await readReport(reportDir());
   expect(summary).toMatchObject({ status: 'succeeded', counts: { rows: 0, customers: 0 } });
   expect(results).toEqual([]);
-  expect(emulator.state().requests.total).toBe(0);
+  expect(emulator.state().starts).toEqual([]);
   expect(await findSecret(token, [run], [dir])).toEqual([]);
 });
 

@@ -12,17 +12,21 @@ import { closeScenarios, generateDataset, logLines, openScenario, readReport, sp
 afterEach(closeScenarios);
 
 const data = generateDataset({ customers: 300 });
-const ARGS = { batchSize: 20, concurrency: 2 };
+/** A deadline well above the held-back answers: they must not time out and be sent twice. */
+const ARGS = { batchSize: 20, concurrency: 2, timeoutSeconds: 10 };
 
 test('a second run on the same state dir exits 2 at once, naming the running one\'s pid and start time, and sends nothing', async () => {
-  const sc = await openScenario(data, { emulator: { faults: { latencyMs: 300 } } });
+  // Answers held back, so the first run is surely still running however slowly the second starts.
+  const sc = await openScenario(data, { emulator: { faults: { latencyMs: 3000 } } });
   const first = sc.spawn(ARGS);
-  await waitFor('the first run to send', () => sc.emulator.state().requests.total >= 1);
+  await waitFor('the first run to send', () => sc.emulator.state().starts.length >= 1);
 
   const secondReport = path.join(sc.ws.dir, 'second-report');
+  const secondTmp = path.join(sc.ws.dir, 'second-tmp');
+  await fs.mkdir(secondTmp);
   const second = await spawnCli(syncArgs({ ...sc.ws, reportDir: secondReport }, { ...ARGS, endpoint: sc.emulator.url }), {
     cwd: sc.ws.dir,
-    env: { SEGMENT_SYNC_TOKEN: sc.token },
+    env: { SEGMENT_SYNC_TOKEN: sc.token, TMPDIR: secondTmp },
   }).done;
   sc.runs.push(second);
 
@@ -30,7 +34,11 @@ test('a second run on the same state dir exits 2 at once, naming the running one
   expect(second.code).toBe(ExitCode.Usage);
   expect(second.stderr).toMatch(new RegExp(`pid ${first.pid}\\b.*started \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d`));
   expect(second.stderr).not.toMatch(/^\s+at /m);
+  // Turned away before it created anything: no report dir, no temp dir left behind.
+  expect(existsSync(secondReport)).toBe(false);
+  expect(await fs.readdir(secondTmp)).toEqual([]);
 
+  sc.emulator.setFaults({ latencyMs: 0 });
   const done = await first.done;
   expect(done.code).toBe(ExitCode.Ok);
   // Only the first run sent: every customer exactly once.

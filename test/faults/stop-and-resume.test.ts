@@ -63,6 +63,31 @@ test.each([
   expect(await sc.leaks()).toEqual([]);
 });
 
+test('requests still in flight when --grace runs out are cut; the rerun sends them again', async () => {
+  // Answers slower than the grace period: the requests in flight at the signal cannot finish in time.
+  const sc = await openScenario(data, { emulator: { faults: { latencyMs: 2500 } } });
+  const running = sc.spawn({ ...ARGS, graceSeconds: 0.5 });
+  await waitFor('requests in flight', () => sc.emulator.state().starts.length >= ARGS.concurrency);
+  running.kill('SIGTERM');
+  const stopped = await running.done;
+
+  expect(stopped.code).toBe(ExitCode.Terminated);
+  const first = await readReport(sc.ws.reportDir);
+  expect(first.summary).toMatchObject({ status: 'interrupted', counts: { updated: 0, notFound: 0 } });
+  expect(first.results.filter((r) => r.status === 'failed').map((r) => r.detail)).toContain('interrupted in flight');
+  expect(await sc.leaks()).toEqual([]);
+  // The endpoint got (and applied) those requests, but no answer was journalled for them.
+  const receivedFirst = received(sc);
+  expect(receivedFirst).toBeGreaterThan(0);
+
+  sc.emulator.setFaults({ latencyMs: 0 });
+  const rerun = await sc.run(ARGS);
+  expect(rerun.code).toBe(ExitCode.Ok);
+  expect(received(sc) - receivedFirst).toBe(data.customers.length);
+  expect(sc.emulator.state().customers).toEqual(data.expectedState);
+  expect(statusesByLine((await readReport(sc.ws.reportDir)).results)).toEqual(data.expectedRows);
+});
+
 /** A first run where one customer is refused (400): exit 1, and the journal holds all the others. */
 async function partialFirstRun(sc: Scenario, refused: string): Promise<void> {
   sc.emulator.setFaults({ rejectIds: [refused] });

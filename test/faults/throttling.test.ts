@@ -16,7 +16,7 @@ const RATE = 10;
  * Every answer takes this long, so when the first 429 comes back the next STORM.count - 1
  * requests (paced 100 ms apart) are already in flight: the storm refuses a whole wave of senders.
  */
-const LATENCY_MS = 250;
+const LATENCY_MS = 400;
 /** The emulator and the CLI read the same clock through different APIs. */
 const CLOCK_SLACK_MS = 50;
 /**

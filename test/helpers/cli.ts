@@ -138,11 +138,3 @@ export function readRetry(reportDir: string): Record<string, string>[] | undefin
 function readCsvObjects<T>(file: string): T[] {
   return parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as T[];
 }
-
-/** The log lines a run wrote to stdout (JSON lines when stdout is not a terminal). */
-export function logLines(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}

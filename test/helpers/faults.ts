@@ -35,6 +35,8 @@ export interface Workspace {
   reportDir: string;
   stateDir: string;
   tokenFile: string;
+  /** The runs' TMPDIR: what a killed run leaves there goes with the workspace, not into /tmp. */
+  tmpDir: string;
   remove(): Promise<void>;
 }
 
@@ -42,12 +44,15 @@ export async function makeWorkspace(csv: string): Promise<Workspace> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'segment-sync-faults-'));
   const input = path.join(dir, 'customers.csv');
   await fs.writeFile(input, csv);
+  const tmpDir = path.join(dir, 'tmp');
+  await fs.mkdir(tmpDir);
   return {
     dir,
     input,
     reportDir: path.join(dir, 'report'),
     stateDir: path.join(dir, 'state'),
     tokenFile: path.join(dir, 'token'),
+    tmpDir,
     remove: () => fs.rm(dir, { recursive: true, force: true }),
   };
 }
@@ -66,6 +71,8 @@ export interface SyncArgs {
   rate?: number;
   maxAttempts?: number;
   timeoutSeconds?: number;
+  graceSeconds?: number;
+  /** More flags; each may be given once only (a repeated flag becomes an array to yargs). */
   extra?: string[];
 }
 
@@ -87,7 +94,7 @@ export function syncArgs(ws: Workspace, a: SyncArgs): string[] {
     '--rate', String(a.rate ?? 0),
     '--max-attempts', String(a.maxAttempts ?? 10),
     '--timeout', String(a.timeoutSeconds ?? 2),
-    '--grace', '5',
+    '--grace', String(a.graceSeconds ?? 5),
     '--log-format', 'json',
     // Every level on, so the secret scan also covers what only debug logs (retries, send events).
     '--log-level', 'debug',
@@ -127,7 +134,7 @@ export async function openScenario(data: Dataset, options: ScenarioOptions = {})
   const emulator = await startEmulator({ host: '127.0.0.1', port: 0, tokens: [token], known: data.known, seed: 7, ...options.emulator });
   if (options.tokenFile) await writeTokenFile(ws.tokenFile, token);
   const tokenArgs = options.tokenFile ? ['--token-file', ws.tokenFile] : [];
-  const env: Record<string, string> = options.tokenFile ? {} : { SEGMENT_SYNC_TOKEN: token };
+  const env: Record<string, string> = { TMPDIR: ws.tmpDir, ...(options.tokenFile ? {} : { SEGMENT_SYNC_TOKEN: token }) };
   const runs: CliResult[] = [];
   const spawnRun = (args: RunArgs = {}): RunningCli => {
     const running = spawnCli(syncArgs(ws, { ...args, endpoint: emulator.url, extra: [...tokenArgs, ...(args.extra ?? [])] }), { cwd: ws.dir, env });

@@ -44,10 +44,14 @@ const CONCURRENT_SMALL_BATCHES = ['--batch-size', '7', '--concurrency', '4'];
 const LATE_ANSWERS = { slowRate: 0.2, slowMs: 25 };
 
 describe('run: generated files sent in small concurrent batches', () => {
-  it('the oracle reads every record at the line the generator wrote it', () => {
+  it('the oracle reads every record at the line it was written; records span lines; some ids look like formulas', () => {
     for (const { spec, file } of generated) {
       expect(parseWithLines(file.text, spec.delimiter).records.map((r) => r.line)).toEqual(file.recordLines);
+      expect(file.recordLines.some((line, i) => line - (file.recordLines[i - 1] ?? 1) > 1)).toBe(true);
     }
+    const inputs = generated.map(({ name, spec, file }) => ({ display: name, text: file.text, delimiter: spec.delimiter, layout: 'wide' as const }));
+    const customers = [...expectedOutcome(inputs, { known }).customers.keys()];
+    expect(customers.filter((id) => /^[=+\-@]/.test(id)).length).toBeGreaterThan(5);
   });
 
   it.concurrent('ends with the exact state and report; an all-blank first occurrence clears the customer', async () => {

@@ -18,7 +18,7 @@ describe('parseBenchArgs', () => {
   });
 
   it.each(['0', '-5', '1e6', 'many', '1.5'])('names --rows and the bad value %s', (value) => {
-    expect(parseBenchArgs(['--rows', value])).toEqual({ ok: false, problem: `--rows must be a whole number of at least 1 (got '${value}')` });
+    expect(parseBenchArgs([`--rows=${value}`])).toEqual({ ok: false, problem: `--rows must be a whole number of at least 1 (got '${value}')` });
   });
 
   it('reports an unknown flag as a problem instead of throwing', () => {

@@ -7,7 +7,7 @@ const figures = (overrides: Partial<BenchFigures> = {}): BenchFigures => ({
   idIndex: { smallIds: 1_000_000, smallPeakRssMb: 110, largeIds: 10_000_000, largePeakRssMb: 260, bytesPerId: 17.5 },
   throughput: {
     customers: 950_000, cliWholePerSecond: 20_000, cliSendingPerSecond: 30_000, axiosPerSecond: 40_000,
-    wholeRatio: 0.5, sendingRatio: 0.75, concurrency: 8, batchSize: 1000,
+    wholeRatio: 0.5, sendingRatio: 0.75, cliPeakRssMb: 140, concurrency: 8, batchSize: 1000,
   },
   rate: { requests: 500, achievedPerSecond: 49.5, ratio: 0.99, maxInAnySecond: 50, askedPerSecond: 50 },
   ...overrides,
@@ -35,6 +35,10 @@ describe('figureRows', () => {
     const rate = { requests: 500, achievedPerSecond: 48.5, ratio: 0.97, maxInAnySecond: 52, askedPerSecond: 50 };
     expect(rowFor(figures({ rate }), /Achieved rate/).verdict).toBe('MISSED');
     expect(rowFor(figures({ rate }), /any 1 s window/)).toMatchObject({ result: '52', verdict: 'MISSED' });
+  });
+
+  it('sets the send run\'s peak RSS beside the dry run\'s, where growth with the file would show', () => {
+    expect(rowFor(figures(), /Send run peak RSS/).result).toBe('140 MB (dry run: 120 MB)');
   });
 
   it('says so when the sending phase could not be timed', () => {

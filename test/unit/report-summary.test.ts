@@ -79,7 +79,7 @@ describe('formatSummary', () => {
     const text = formatSummary(dry, 'r');
     expect(text).toMatch(/^customers +8 valid$/m);
     expect(text).toMatch(/^requests +none \(dry run\)$/m);
-    expect(text).toMatch(/^next +to send, run the same command without --dry-run$/m);
+    expect(text).toMatch(/^next +to send, use segment-sync run with the same files \(without --dry-run\)$/m);
   });
 
   test('an interrupted run says how to resume, and shows its message', () => {

@@ -30,6 +30,8 @@ export interface SpawnOptions {
   cwd: string;
   /** Extra environment; every inherited SEGMENT_SYNC_* variable is dropped first. */
   env?: Record<string, string>;
+  /** Bytes piped to the child's stdin (closed after them); no stdin at all when absent. */
+  stdin?: Buffer;
 }
 
 const children = new Set<ChildProcess>();
@@ -38,9 +40,10 @@ export function spawnCli(args: string[], options: SpawnOptions): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { ...cleanEnv(), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   children.add(child);
+  if (options.stdin) child.stdin!.end(options.stdin);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -20,6 +20,7 @@ export interface Summary {
   /** By status ('200', '429', 'network', 'timeout', 'malformed', …), plus the two totals. */
   requests: Record<string, number> & { total: number; retries: number };
   resumed?: { acknowledgedBefore: number };
+  options: Record<string, unknown>;
   message?: string;
 }
 
