@@ -24,6 +24,4 @@ export interface InputOptions {
   maxRecordBytes: number;
   /** Cap on the number of fields of one record (default 1000). */
   maxFields: number;
-  /** Where stdin is spooled. */
-  tmpDir: string;
 }

@@ -43,6 +43,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     // HTML page is still a 503. The size cap is enforced while reading (readCapped), which is what
     // axios's maxContentLength does too, except that its error would lose the status.
     responseType: 'stream',
+    // The body is already JSON text: by default axios JSON.parses a string body sent as JSON to
+    // "normalise" it, which cost ~2.5 s per million customers.
+    transformRequest: [(data: unknown) => data],
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': userAgent },
   });
 

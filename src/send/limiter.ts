@@ -46,17 +46,17 @@ export interface Limiter {
 /**
  * Safety margin on the spacing. At exactly 1000/rate ms the grid would sit right on the
  * StartWindow bound, where the ordinary lateness of timers would make the guard step in and the
- * rate drift down; 1% more spacing leaves ~10 ms of slack per second and keeps the achieved rate
- * within 1% of the target.
+ * rate drift down; 1.5% more spacing leaves ~15 ms of slack per second and keeps the achieved
+ * rate within 2% of the target.
  */
-const PACING_MARGIN = 1.01;
+const PACING_MARGIN = 1.015;
 
 /**
  * The endpoint times arrivals with its own clock after its own event loop got to them, so starts
  * exactly a second apart can look a few milliseconds closer from there. The start window is
- * judged over a second plus this much; it stays inside the 10 ms of slack PACING_MARGIN leaves.
+ * judged over a second plus this much; it stays inside the 15 ms of slack PACING_MARGIN leaves.
  */
-const ENDPOINT_JITTER_MS = 5;
+const ENDPOINT_JITTER_MS = 10;
 
 /** Queues jobs and starts them within the cap (and, for bottleneck, on pace). */
 interface Backend {

@@ -35,7 +35,7 @@ export async function* sendInOrder(
       }
       const oldest = inProgress.shift();
       if (!oldest) return;
-      yield await Promise.race([oldest, firstFailure.failed]);
+      yield await firstFailure.orFirstFailure(oldest);
     }
   } finally {
     // Stop the source when the consumer leaves early or something failed.
@@ -43,19 +43,32 @@ export async function* sendInOrder(
   }
 }
 
-/** A promise that rejects with the first rejection of any watched promise. */
-function failureLatch(): { failed: Promise<never>; watch<T>(p: Promise<T>): Promise<T> } {
-  let reject!: (reason: unknown) => void;
-  const failed = new Promise<never>((_, r) => {
-    reject = r;
-  });
-  // Raced only while something is in progress; a later rejection must not be reported as unhandled.
-  failed.catch(() => {});
+/**
+ * Watches promises for the first rejection. `orFirstFailure(p)` settles like `p`, or rejects as soon
+ * as any watched promise has rejected. It does not use Promise.race against one long-lived promise:
+ * every race would leave a reaction on it holding its result, keeping every batch of the run alive.
+ */
+function failureLatch(): { watch<T>(p: Promise<T>): Promise<T>; orFirstFailure<T>(p: Promise<T>): Promise<T> } {
+  let failure: { error: unknown } | undefined;
+  let wake: ((error: unknown) => void) | undefined;
   return {
-    failed,
     watch(p) {
-      p.catch(reject);
+      p.catch((error: unknown) => {
+        failure ??= { error };
+        wake?.(failure.error);
+      });
       return p;
+    },
+    async orFirstFailure(p) {
+      try {
+        return await new Promise((resolve, reject) => {
+          if (failure) return reject(failure.error);
+          wake = reject;
+          p.then(resolve, reject);
+        });
+      } finally {
+        wake = undefined;
+      }
     },
   };
 }

@@ -9,7 +9,7 @@ import { openInputs, readInputs, type FileFacts, type InputFile, type InputOptio
 import type { InputRow } from '../../src/types.js';
 
 const HOSTILE = fileURLToPath(new URL('../../fixtures/hostile/', import.meta.url));
-const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000, tmpDir: os.tmpdir() };
+const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000 };
 
 function hostile(name: string): InputFile {
   const file = path.join(HOSTILE, name);

@@ -9,7 +9,7 @@ import { readFailure } from '../../src/input/source.js';
 import type { InputRow } from '../../src/types.js';
 
 const WIDE = fileURLToPath(new URL('../../fixtures/customers-wide.csv', import.meta.url));
-const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000, tmpDir: os.tmpdir() };
+const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000 };
 const runningAsRoot = process.getuid?.() === 0;
 
 let tmpDir: string;

@@ -8,7 +8,7 @@ import { FileReader, readInputs, type FileFacts, type InputFile, type InputOptio
 import type { InputRow } from '../../src/types.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000, tmpDir: os.tmpdir() };
+const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000 };
 
 function fixture(name: string): InputFile {
   const file = path.join(FIXTURES, name);
