@@ -20,3 +20,18 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Exit code for a bug: an error nobody anticipated (sysexits EX_SOFTWARE). Not a product outcome. */
+export const INTERNAL_ERROR_EXIT = 70;
+
+/** One line per exit code, for --help and the README. */
+export const EXIT_CODE_MEANINGS: Record<ExitCodeValue | typeof INTERNAL_ERROR_EXIT, string> = {
+  [ExitCode.Ok]: 'every customer got a definitive answer (updated or not found)',
+  [ExitCode.PartialFailure]: 'some customers failed after retries: see retry.csv in the report',
+  [ExitCode.Usage]: 'usage or configuration error (bad option, missing token, state dir in use)',
+  [ExitCode.InputRejected]: 'input rejected, nothing sent (broken file, too many invalid rows)',
+  [ExitCode.AuthRejected]: 'the endpoint rejected the token',
+  [ExitCode.Interrupted]: 'interrupted (SIGINT): rerun the same command to resume',
+  [ExitCode.Terminated]: 'terminated (SIGTERM): rerun the same command to resume',
+  [INTERNAL_ERROR_EXIT]: 'internal error (a bug)',
+};

@@ -7,15 +7,14 @@ import yargs, { type Argv } from 'yargs';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { SyncError, UsageError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, INTERNAL_ERROR_EXIT } from './exit-codes.js';
 import { runCommand, validateCommand } from './commands/run.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { reportMergeCommand } from './commands/report-merge.js';
+import { EXIT_CODES_TEXT, OPTIONS_EPILOGUE } from './commands/help-text.js';
 import { STDIN_ARG, STDIN_ARG_PLACEHOLDER } from './config/run-options.js';
 
-/** Exit code for a bug: an error nobody anticipated (sysexits EX_SOFTWARE). */
-export const INTERNAL_ERROR = 70;
 
 /** Commands report their exit code here; yargs handlers cannot return one. */
 export interface ExitHolder {
@@ -46,7 +45,7 @@ function buildParser(argv: string[], exit: ExitHolder): Argv {
     .demandCommand(1, 'Say which command to run: see the list above.')
     .strict()
     .recommendCommands()
-    .epilogue(EPILOGUE)
+    .epilogue(`${EXIT_CODES_TEXT}\n\n${OPTIONS_EPILOGUE}`)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {
@@ -82,17 +81,5 @@ function reportError(error: unknown, argv: string[], out: NodeJS.WritableStream)
   const debug = argv.includes('debug');
   const message = error instanceof Error ? error.message : String(error);
   out.write(`segment-sync: internal error: ${message}\n${debug && error instanceof Error ? `${error.stack}\n` : 'Rerun with --log-level debug for details, and report it.\n'}`);
-  return INTERNAL_ERROR;
+  return INTERNAL_ERROR_EXIT;
 }
-
-const EPILOGUE = `Exit codes:
-  0    every customer got a definitive answer (updated or not found)
-  1    some customers failed after retries: see retry.csv in the report
-  2    usage or configuration error (bad option, missing token, state dir in use)
-  3    input rejected, nothing sent (broken file, too many invalid rows)
-  4    the endpoint rejected the token
-  130  interrupted (SIGINT), 143 terminated (SIGTERM): rerun the same command to resume
-  70   internal error (a bug)
-
-Every option can also be set as SEGMENT_SYNC_<OPTION> (e.g. SEGMENT_SYNC_BATCH_SIZE=200) or in --config;
-a flag wins over the environment, which wins over the file. Docs: README.md`;

@@ -4,7 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { randomUUID } from 'node:crypto';
-import { defaultsOf, inputOptions, resolveRunConfig, sendOptions, type RawArgs, type RunConfig } from '../config/run-options.js';
+import { defaultsOf, inHelpOrder, inputOptions, resolveRunConfig, sendOptions, type RawArgs, type RunConfig } from '../config/run-options.js';
 import { resolveToken } from '../config/token.js';
 import { createLogger, scrub, type Logger } from '../log.js';
 import { runJob, type JobResult } from '../job/run-job.js';
@@ -12,6 +12,7 @@ import { watchSignals } from '../job/signals.js';
 import { formatSummary } from '../report/index.js';
 import { pushRunMetrics } from '../metrics/index.js';
 import type { ExitHolder } from '../main.js';
+import { EXIT_CODES_TEXT, OPTIONS_EPILOGUE } from './help-text.js';
 
 const RUN_EXAMPLES: [string, string][] = [
   ['$0 run --env production --token-file /var/run/secrets/token segments.csv', 'Nightly run against production'],
@@ -27,7 +28,8 @@ export function runCommand(exit: ExitHolder): CommandModule<object, RawArgs> {
     builder: (y) =>
       y
         .positional('files', { type: 'string', array: true, describe: 'CSV files (.gz allowed), read in order as one stream; - for stdin' })
-        .options({ ...sendOptions, ...inputOptions })
+        .options(inHelpOrder({ ...sendOptions, ...inputOptions }))
+        .epilogue(`${EXIT_CODES_TEXT}\n\n${OPTIONS_EPILOGUE}`)
         .example(RUN_EXAMPLES) as never,
     handler: async (args) => {
       exit.code = await execute(resolveRunConfig(args));
@@ -42,7 +44,8 @@ export function validateCommand(exit: ExitHolder): CommandModule<object, RawArgs
     builder: (y) =>
       y
         .positional('files', { type: 'string', array: true, describe: 'CSV files (.gz allowed); - for stdin' })
-        .options(inputOptions)
+        .options(inHelpOrder(inputOptions))
+        .epilogue(OPTIONS_EPILOGUE)
         .example([['$0 validate export.csv', 'Is this file safe to send?']]) as never,
     handler: async (args) => {
       exit.code = await execute(resolveRunConfig({ ...defaultsOf(sendOptions), ...args, dryRun: true }));

@@ -63,6 +63,15 @@ export const sendOptions = {
   'job-name': { group: OUTPUT, type: 'string', default: DEFAULTS.jobName, describe: 'Job label for metrics' },
 } as const satisfies Record<string, Options>;
 
+/** The order the groups appear in --help: where to send, what to read, what protects, how to send. */
+const HELP_ORDER = [TARGET, INPUT, SAFETY, SENDING, STATE, OUTPUT];
+
+/** The options re-ordered so that --help lists their groups in HELP_ORDER (yargs shows groups as first met). */
+export function inHelpOrder<T extends Record<string, Options>>(options: T): T {
+  const rank = (option: Options): number => HELP_ORDER.indexOf(String(option.group));
+  return Object.fromEntries(Object.entries(options).sort(([, a], [, b]) => rank(a) - rank(b))) as T;
+}
+
 /** The defaults of a set of option definitions, keyed as yargs hands them over (camelCase). */
 export function defaultsOf(options: Record<string, Options>): RawArgs {
   const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
