@@ -1,6 +1,6 @@
 /**
- * Batching stage: classified rows in, bulk requests out. A batch closes at whichever cap comes first:
- * `maxCustomers` customers or `maxBytes` of JSON body. Each customer is serialised exactly once here
+ * Batching stage: chunks of classified rows in, bulk requests out. A batch closes at whichever cap
+ * comes first: `maxCustomers` customers or `maxBytes` of JSON body. Each customer is serialised exactly once here
  * (JSON.stringify of the batches is the largest cost after parsing); retries and 413 splits reuse
  * the pieces.
  *
@@ -36,39 +36,71 @@ export function requestBody(parts: readonly string[]): string {
   return `{"customers":[${parts.join(',')}]}`;
 }
 
+export type OnOversized = (row: CustomerRow, bytes: number) => void;
+
 export async function* batchRows(
-  rows: AsyncIterable<ClassifiedRow>,
+  chunks: AsyncIterable<readonly ClassifiedRow[]>,
   limits: BatchLimits,
-  onOversized: (row: CustomerRow, bytes: number) => void = () => {},
+  onOversized: OnOversized = () => {},
 ): AsyncGenerator<Batch> {
-  let seq = 0;
-  let pending = emptyBatch(seq);
+  const builder = new BatchBuilder(limits, onOversized);
+  for await (const rows of chunks) {
+    for (const row of rows) {
+      const closed = builder.add(row);
+      if (closed !== undefined) yield closed;
+    }
+  }
+  const last = builder.finish();
+  if (last !== undefined) yield last;
+}
 
-  const close = (): Batch => {
-    const done = pending;
-    pending = emptyBatch(++seq);
-    return done;
-  };
+/** The batch being filled. `limits` are read at every row: the sender may lower them meanwhile. */
+class BatchBuilder {
+  private seq = 0;
+  private pending = emptyBatch(0);
 
-  for await (const row of rows) {
+  constructor(
+    private readonly limits: BatchLimits,
+    private readonly onOversized: OnOversized,
+  ) {}
+
+  /** Adds the next row; returns the batch it closed, if any (at most one per row). */
+  add(row: ClassifiedRow): Batch | undefined {
     if (row.kind !== 'customer') {
-      pending.rows.push(row);
-      if (pending.rows.length - pending.customers.length >= MAX_CARRIED_ROWS) yield close();
-      continue;
+      this.pending.rows.push(row);
+      const carried = this.pending.rows.length - this.pending.customers.length;
+      return carried >= MAX_CARRIED_ROWS ? this.close() : undefined;
     }
     const part = customerJson(row);
     const partBytes = Buffer.byteLength(part);
-    // +1 for the comma that joins it to the previous customer.
-    const grownBytes = pending.bytes + partBytes + (pending.customers.length > 0 ? 1 : 0);
-    const full = pending.customers.length >= limits.maxCustomers || grownBytes > limits.maxBytes;
-    if (full && pending.customers.length > 0) yield close();
-    if (BODY_OVERHEAD + partBytes > limits.maxBytes) onOversized(row, BODY_OVERHEAD + partBytes);
+    const closed = this.isFullFor(partBytes) ? this.close() : undefined;
+    if (BODY_OVERHEAD + partBytes > this.limits.maxBytes) this.onOversized(row, BODY_OVERHEAD + partBytes);
+    const pending = this.pending;
     pending.bytes += partBytes + (pending.customers.length > 0 ? 1 : 0);
     pending.customers.push(row);
     pending.parts.push(part);
     pending.rows.push(row);
+    return closed;
   }
-  if (pending.rows.length > 0) yield pending;
+
+  /** The last batch, unless it would be empty. */
+  finish(): Batch | undefined {
+    return this.pending.rows.length > 0 ? this.pending : undefined;
+  }
+
+  /** Whether a customer of `partBytes` must go to the next batch (a lone customer never does). */
+  private isFullFor(partBytes: number): boolean {
+    const { customers, bytes } = this.pending;
+    if (customers.length === 0) return false;
+    // +1 for the comma that joins it to the previous customer.
+    return customers.length >= this.limits.maxCustomers || bytes + partBytes + 1 > this.limits.maxBytes;
+  }
+
+  private close(): Batch {
+    const done = this.pending;
+    this.pending = emptyBatch(++this.seq);
+    return done;
+  }
 }
 
 function emptyBatch(seq: number): Batch {

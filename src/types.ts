@@ -1,11 +1,12 @@
 /**
  * The data that flows between pipeline stages. Stages are async generators or pure functions over
- * these shapes:
+ * these shapes. Rows flow in chunks (InputRow[], ClassifiedRow[]: the rows completed by one chunk of
+ * input bytes), so that the pipeline awaits once per chunk and handles rows in plain loops:
  *
- *   input/*      files → InputRow            (parse, layout, row validation)
- *   dedupe/*     InputRow → ClassifiedRow    (first occurrence of a document_id wins, whole run)
- *   batch.ts     ClassifiedRow → Batch       (count and byte caps; carries the rows in between)
- *   send/*       Batch → BatchResult         (rate limit, retries, 413 split, 400 bisect)
+ *   input/*      files → InputRow[]              (parse, layout, row validation)
+ *   dedupe/*     InputRow[] → ClassifiedRow[]    (first occurrence of a document_id wins, whole run)
+ *   batch.ts     ClassifiedRow[] → Batch         (count and byte caps; carries the rows in between)
+ *   send/*       Batch → BatchResult             (rate limit, retries, 413 split, 400 bisect)
  *   report/*     BatchResult → results.csv, summary.json, retry.csv
  */
 
@@ -32,7 +33,10 @@ export interface InputRow {
   moreLines?: number[];
   /** Trimmed document_id; '' when missing. */
   id: string;
-  /** The segments to send; null when the input says null (json layout). Unset when invalid. */
+  /**
+   * The segments to send; null when the input says null (json layout). Unset when invalid, and
+   * when the rows were read only to be checked (InputOptions.buildSegments false).
+   */
   segments?: Segment[] | null;
   /** Why the row is invalid; unset when valid. */
   invalid?: string;
@@ -46,6 +50,7 @@ export type RowStatus = 'updated' | 'not_found' | 'failed' | 'invalid' | 'duplic
 /** An input row after dedupe: either a customer to send, or a row that will not be sent. */
 export type ClassifiedRow = RowPosition &
   (
+    /** `segments` is null also for rows read only to be checked: that pass sends nothing. */
     | { kind: 'customer'; segments: Segment[] | null; ordinal: number }
     | { kind: 'invalid'; reason: string; skipped?: true }
     | { kind: 'duplicate'; keptFile: number; keptLine: number }

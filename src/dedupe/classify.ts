@@ -1,6 +1,6 @@
 /**
- * The dedupe stage: InputRow → ClassifiedRow. The first valid occurrence of a document_id over the
- * whole run is the customer; later rows with that id are duplicates naming the row kept.
+ * The dedupe stage: InputRow[] → ClassifiedRow[]. The first valid occurrence of a document_id over
+ * the whole run is the customer; later rows with that id are duplicates naming the row kept.
  *
  * The run reads its input twice, and this stage runs in both passes over one IdIndex:
  *   - 'record' (pass 1, validation): inserts each id; a row is a customer when its id is new.
@@ -77,47 +77,69 @@ function inputChanged(row: InputRow): InputError {
   );
 }
 
-/** Where the row's id was first seen, or undefined when this row is that first occurrence. */
-function earlierOccurrence(row: InputRow, opts: ClassifyOptions): IdLocation | undefined {
-  if (opts.mode === 'record') return opts.ids.firstSeen(row.id, row.file, row.line);
-  const kept = opts.ids.lookup(row.id);
-  if (kept === undefined) throw inputChanged(row);
-  return kept.file === row.file && kept.line === row.line ? undefined : kept;
-}
+/**
+ * Classifies a run's rows chunk by chunk, in input order, numbering customers as it goes. Synchronous:
+ * each chunk is one plain loop (this runs for every row of the input, twice).
+ */
+export class Classifier {
+  private ordinal = 0;
 
-async function* classifyRows(rows: AsyncIterable<InputRow>, opts: ClassifyOptions): AsyncGenerator<ClassifiedRow> {
-  const { shard, acknowledged } = opts;
-  let ordinal = 0;
-  for await (const row of rows) {
-    if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) continue;
+  /** Checks the options now, before any row is read. */
+  constructor(private readonly opts: ClassifyOptions) {
+    validateOptions(opts);
+  }
+
+  /** The next chunk of rows, classified; rows of other shards are left out. */
+  classify(rows: readonly InputRow[]): ClassifiedRow[] {
+    const { shard } = this.opts;
+    const out: ClassifiedRow[] = [];
+    for (const row of rows) {
+      if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) continue;
+      out.push(this.classifyRow(row));
+    }
+    return out;
+  }
+
+  private classifyRow(row: InputRow): ClassifiedRow {
     // moreLines (a long-layout block's other lines, each a row of the report) is copied as is, even
     // when undefined: one object per row, all of one shape, on the dry run's hot path.
     const { file, line, id, moreLines } = row;
     if (row.invalid !== undefined) {
       // An invalid row does not claim its id: a later valid row with the id is the customer.
       const reason = row.invalid;
-      yield row.skipped
+      return row.skipped
         ? { kind: 'invalid', file, line, moreLines, id, reason, skipped: true }
         : { kind: 'invalid', file, line, moreLines, id, reason };
-      continue;
     }
-    const kept = earlierOccurrence(row, opts);
-    if (kept !== undefined) {
-      yield { kind: 'duplicate', file, line, moreLines, id, keptFile: kept.file, keptLine: kept.line };
-      continue;
-    }
-    const status = acknowledged?.(ordinal);
-    yield status === undefined
-      ? { kind: 'customer', file, line, moreLines, id, segments: row.segments ?? null, ordinal: ordinal++ }
-      : { kind: 'done', file, line, moreLines, id, ordinal: ordinal++, status };
+    const kept = this.earlierOccurrence(row);
+    if (kept !== undefined) return { kind: 'duplicate', file, line, moreLines, id, keptFile: kept.file, keptLine: kept.line };
+    const status = this.opts.acknowledged?.(this.ordinal);
+    return status === undefined
+      ? { kind: 'customer', file, line, moreLines, id, segments: row.segments ?? null, ordinal: this.ordinal++ }
+      : { kind: 'done', file, line, moreLines, id, ordinal: this.ordinal++, status };
+  }
+
+  /** Where the row's id was first seen, or undefined when this row is that first occurrence. */
+  private earlierOccurrence(row: InputRow): IdLocation | undefined {
+    const { ids, mode } = this.opts;
+    if (mode === 'record') return ids.firstSeen(row.id, row.file, row.line);
+    const kept = ids.lookup(row.id);
+    if (kept === undefined) throw inputChanged(row);
+    return kept.file === row.file && kept.line === row.line ? undefined : kept;
+  }
+}
+
+async function* classifyChunks(chunks: AsyncIterable<readonly InputRow[]>, classifier: Classifier): AsyncGenerator<ClassifiedRow[]> {
+  for await (const rows of chunks) {
+    const classified = classifier.classify(rows);
+    if (classified.length > 0) yield classified;
   }
 }
 
 /**
- * Classifies rows in input order. Options are checked now, not at the first row (a generator
- * function would defer them).
+ * Classifies chunks of rows in input order, yielding non-empty chunks. Options are checked now, not
+ * at the first chunk (a generator function would defer them).
  */
-export function classify(rows: AsyncIterable<InputRow>, opts: ClassifyOptions): AsyncGenerator<ClassifiedRow> {
-  validateOptions(opts);
-  return classifyRows(rows, opts);
+export function classify(chunks: AsyncIterable<readonly InputRow[]>, opts: ClassifyOptions): AsyncGenerator<ClassifiedRow[]> {
+  return classifyChunks(chunks, new Classifier(opts));
 }

@@ -8,21 +8,19 @@
  * `info.lines` is not used either: it counts a CRLF inside a quoted field as two lines.
  */
 import { Parser, type CsvError } from 'csv-parse';
-import { lineBreaksInRecord } from './lines.js';
+import { LineBreakCounter, lineBreaksInRecord } from './lines.js';
 import { inputProblem, type InputProblem } from './problem.js';
-
-const QUOTE = 0x22;
 
 export class CsvRecords {
   private readonly parser: Parser;
   private readonly queue: string[][] = [];
+  /** Physical line where each queued record starts, aligned with `queue`. */
+  private readonly starts: number[] = [];
   private head = 0;
+  /** Physical line where the next record to be queued starts. */
   private nextLine = 1;
-  /**
-   * A line break can only be inside a field that was quoted: until the first quote byte of the
-   * file, records are one line each and their fields need no scan.
-   */
-  private quotesSeen = false;
+  /** Line breaks in every byte written so far. */
+  private readonly breaks = new LineBreakCounter();
   private failure: Error | undefined;
   /** Physical line where the record last returned by `next()` starts (the first line is 1). */
   line = 0;
@@ -49,28 +47,28 @@ export class CsvRecords {
 
   write(chunk: Buffer): void {
     if (this.failure !== undefined) return;
-    if (!this.quotesSeen && chunk.indexOf(QUOTE) !== -1) this.quotesSeen = true;
+    this.breaks.add(chunk);
     this.parser.write(chunk);
-    this.takeParsed();
+    this.takeParsed(false);
   }
 
   /** No more input: parses what is left (Node runs the parser's flush synchronously). */
   end(): void {
     this.parser.end();
-    this.takeParsed();
+    // The last record may end without a line break, which the count of breaks cannot tell.
+    this.takeParsed(true);
   }
 
   /** The next complete record, or undefined when everything written so far is consumed. */
   next(): string[] | undefined {
     if (this.head === this.queue.length) {
       this.queue.length = 0;
+      this.starts.length = 0;
       this.head = 0;
       return undefined;
     }
-    const record = this.queue[this.head++] as string[];
-    this.line = this.nextLine;
-    this.nextLine += 1 + (this.quotesSeen ? lineBreaksInRecord(record) : 0);
-    return record;
+    this.line = this.starts[this.head] as number;
+    return this.queue[this.head++] as string[];
   }
 
   /**
@@ -82,11 +80,28 @@ export class CsvRecords {
     return describeCsvFailure(this.failure, this.nextLine, this.maxRecordBytes);
   }
 
-  private takeParsed(): void {
+  private takeParsed(atEnd: boolean): void {
     if (this.failure !== undefined) return;
+    const first = this.queue.length;
     let record: string[] | null;
     while ((record = this.parser.read() as string[] | null) !== null) this.queue.push(record);
     this.failure = this.parser.errored ?? undefined;
+    this.numberLines(first, atEnd);
+  }
+
+  /**
+   * Numbers the records queued from `first` on. Every line break outside quotes ends one record
+   * (blank lines are records too), so when the new records plus those before them account for
+   * every line break written, none of them holds a break and each is one line: the usual case,
+   * decided without looking at a field. Otherwise (or with `scan`) their fields are scanned.
+   */
+  private numberLines(first: number, scan: boolean): void {
+    const { queue, starts } = this;
+    const oneLineEach = !scan && this.nextLine - 1 + (queue.length - first) === this.breaks.count;
+    for (let i = first; i < queue.length; i++) {
+      starts.push(this.nextLine);
+      this.nextLine += oneLineEach ? 1 : 1 + lineBreaksInRecord(queue[i] as string[]);
+    }
   }
 }
 

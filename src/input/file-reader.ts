@@ -1,7 +1,8 @@
 /**
- * One file being read: decoded bytes in, rows out. Synchronous, so the reader's async generator
- * is the only per-row await (every async generator level costs about as much as the parsing
- * of a short row). Structural problems are thrown as InputErrors naming file and line.
+ * One file being read: decoded bytes in, rows out. Synchronous and batched: `takeRows()` returns
+ * every row a chunk of bytes completes, so the pipeline awaits once per chunk, not once per row
+ * (every await of an async generator costs about as much as parsing a short row). Structural
+ * problems are thrown as InputErrors naming file and line.
  */
 import type { InputRow, Layout } from '../types.js';
 import { CsvRecords } from './csv-records.js';
@@ -33,6 +34,8 @@ export class FileReader {
   private delimiter = '';
   private ended = false;
   private finished = false;
+  /** A structural problem met after some rows were taken: thrown by the next takeRows(). */
+  private problem: InputProblem | undefined;
 
   constructor(
     private readonly display: string,
@@ -42,7 +45,7 @@ export class FileReader {
     this.rows = new FileRows(file, opts);
   }
 
-  /** Takes the next chunk of decoded bytes; read the rows it completes with `next()`. */
+  /** Takes the next chunk of decoded bytes; read the rows it completes with `takeRows()`. */
   write(chunk: Buffer): void {
     this.fail(this.encoding.check(chunk));
     if (this.csv !== undefined) {
@@ -64,34 +67,43 @@ export class FileReader {
     this.ended = true;
   }
 
-  /** The next complete row, or undefined until more bytes are written (or at the end). */
-  next(): InputRow | undefined {
+  /**
+   * Every row completed by the bytes written so far; [] when there is none until more bytes come
+   * (or, after `end()`, at the end of the file). A structural problem is thrown once the rows
+   * before it have been returned, so that they are counted and reported at their own lines.
+   */
+  takeRows(): InputRow[] {
+    this.fail(this.problem);
+    const rows: InputRow[] = [];
+    this.problem = this.collect(rows);
+    if (rows.length === 0) this.fail(this.problem);
+    return rows;
+  }
+
+  /** Moves the complete rows into `rows`; stops at the first structural problem and returns it. */
+  private collect(rows: InputRow[]): InputProblem | undefined {
     const csv = this.csv;
     if (csv === undefined) return undefined;
     let record: string[] | undefined;
     while ((record = csv.next()) !== undefined) {
       const row = this.rows.accept(record, csv.line);
-      this.fail(this.rows.problem);
-      if (row !== undefined) return row;
+      if (this.rows.problem !== undefined) return this.rows.problem;
+      if (row !== undefined) rows.push(row);
     }
-    this.fail(csv.problem());
-    return this.ended ? this.finish() : undefined;
+    const problem = csv.problem();
+    if (problem !== undefined || !this.ended || this.finished) return problem;
+    this.finished = true;
+    const last = this.rows.finish();
+    if (last !== undefined) rows.push(last);
+    return this.rows.problem;
   }
 
-  /** Available once `next()` has returned undefined after `end()`. */
+  /** Available once `takeRows()` has returned [] after `end()`. */
   facts(): ParsedFacts {
     const columns = this.rows.columns;
     if (!this.finished || columns === undefined) throw new Error('FileReader.facts() called before the file was read to its end');
     const segmentTypes = columns.layout === 'wide' ? columns.names.filter((_, i) => i !== columns.id) : [];
     return { rows: this.rows.rowCount, layout: columns.layout, delimiter: this.delimiter, header: columns.names, segmentTypes };
-  }
-
-  private finish(): InputRow | undefined {
-    if (this.finished) return undefined;
-    this.finished = true;
-    const last = this.rows.finish();
-    this.fail(this.rows.problem);
-    return last;
   }
 
   private start(delimiter: string): CsvRecords {

@@ -13,6 +13,8 @@ export interface FileRowsOptions {
   layout?: Columns['layout'];
   skipEmpty: boolean;
   maxFields: number;
+  /** See InputOptions.buildSegments. */
+  buildSegments?: boolean;
 }
 
 export class FileRows {
@@ -58,7 +60,7 @@ export class FileRows {
       return;
     }
     this.columns = header.columns;
-    this.mapper = createRowMapper(header.columns, this.file, this.opts.skipEmpty);
+    this.mapper = createRowMapper(header.columns, this.file, { skipEmpty: this.opts.skipEmpty, buildSegments: this.opts.buildSegments ?? true });
   }
 
   private counted(row: InputRow | undefined): InputRow | undefined {

@@ -2,6 +2,9 @@
  * Layout mapping: one data record (or, for `long`, a block of records) → one InputRow. Pure.
  * Ids, types and values are trimmed. A record that cannot be sent becomes a row with `invalid`
  * set (never an exception): row problems are counted against --max-invalid later.
+ *
+ * Each layout also has a check-only form for the validation pass, which sends nothing: it applies
+ * every rule but builds no Segment objects (they were most of that pass's garbage).
  */
 import type { InputRow, Segment } from '../types.js';
 import type { Columns } from './header.js';
@@ -21,31 +24,60 @@ type JsonColumns = Extract<Columns, { layout: 'json' }>;
 type LongColumns = Extract<Columns, { layout: 'long' }>;
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-export function createRowMapper(columns: Columns, file: number, skipEmpty: boolean): RowMapper {
+export interface RowMapperOptions {
+  /** wide: an all-blank row is skipped (--skip-empty). */
+  skipEmpty: boolean;
+  /** false: check rows only; valid rows come without `segments`. */
+  buildSegments: boolean;
+}
+
+export function createRowMapper(columns: Columns, file: number, opts: RowMapperOptions): RowMapper {
+  const { skipEmpty, buildSegments } = opts;
   switch (columns.layout) {
-    case 'wide':
-      return { map: (record, line) => mapWideRecord(columns, record, file, line, skipEmpty), finish: () => undefined };
-    case 'json':
-      return { map: (record, line) => mapJsonRecord(columns, record, file, line), finish: () => undefined };
+    case 'wide': {
+      const mapWide = buildSegments ? mapWideRecord : checkWideRecord;
+      return { map: (record, line) => mapWide(columns, record, file, line, skipEmpty), finish: () => undefined };
+    }
+    case 'json': {
+      const mapJson = buildSegments ? mapJsonRecord : checkJsonRecord;
+      return { map: (record, line) => mapJson(columns, record, file, line), finish: () => undefined };
+    }
     case 'long':
-      return new LongBlocks(columns, file);
+      return new LongBlocks(columns, file, buildSegments);
   }
 }
 
 /** wide: each non-blank cell is a segment {type: its column name, value: the cell}. */
 export function mapWideRecord(columns: WideColumns, record: readonly string[], file: number, line: number, skipEmpty: boolean): InputRow {
+  const checked = checkWideRecord(columns, record, file, line, skipEmpty);
+  return checked.invalid === undefined ? { file, line, id: checked.id, segments: wideSegments(columns, record) } : checked;
+}
+
+/** wide, check only: the id, the field count and (with skipEmpty) whether any segment cell is filled. */
+export function checkWideRecord(columns: WideColumns, record: readonly string[], file: number, line: number, skipEmpty: boolean): InputRow {
   const id = idOf(record, columns.id);
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
+  // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.
+  if (skipEmpty && !hasSegmentCell(record, columns.id)) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
+  return { file, line, id };
+}
+
+function wideSegments(columns: WideColumns, record: readonly string[]): Segment[] {
   const segments: Segment[] = [];
   for (let c = 0; c < record.length; c++) {
     if (c === columns.id) continue;
     const value = (record[c] as string).trim();
     if (value !== '') segments.push({ type: columns.names[c] as string, value });
   }
-  // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.
-  if (segments.length === 0 && skipEmpty) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
-  return { file, line, id, segments };
+  return segments;
+}
+
+function hasSegmentCell(record: readonly string[], idIndex: number): boolean {
+  for (let c = 0; c < record.length; c++) {
+    if (c !== idIndex && (record[c] as string).trim() !== '') return true;
+  }
+  return false;
 }
 
 /** json: the segments cell holds a JSON array of {type, value}, or null. */
@@ -55,6 +87,12 @@ export function mapJsonRecord(columns: JsonColumns, record: readonly string[], f
   if (problem !== undefined) return { file, line, id, invalid: problem };
   const parsed = parseSegmentsCell((record[columns.segments] as string).trim());
   return parsed.ok ? { file, line, id, segments: parsed.value } : { file, line, id, invalid: parsed.reason };
+}
+
+/** json, check only: the cell must still be parsed to know whether it is valid. */
+export function checkJsonRecord(columns: JsonColumns, record: readonly string[], file: number, line: number): InputRow {
+  const row = mapJsonRecord(columns, record, file, line);
+  return row.invalid === undefined ? { file, line, id: row.id } : row;
 }
 
 export function parseSegmentsCell(cell: string): Parsed<Segment[] | null> {
@@ -89,9 +127,14 @@ function toSegment(element: unknown): Parsed<Segment> {
 
 /** The rule for one (type, value) pair, shared by json and long. */
 function segmentOf(type: string, value: string): Parsed<Segment> {
-  if (type === '') return { ok: false, reason: 'empty segment type' };
-  if (value === '') return { ok: false, reason: `blank value for segment type ${JSON.stringify(type)}` };
-  return { ok: true, value: { type, value } };
+  const problem = segmentProblem(type, value);
+  return problem === undefined ? { ok: true, value: { type, value } } : { ok: false, reason: problem };
+}
+
+function segmentProblem(type: string, value: string): string | undefined {
+  if (type === '') return 'empty segment type';
+  if (value === '') return `blank value for segment type ${JSON.stringify(type)}`;
+  return undefined;
 }
 
 /** V8's JSON messages can quote the whole input; the reason only needs the gist. */
@@ -122,6 +165,8 @@ export class LongBlocks implements RowMapper {
   constructor(
     private readonly columns: LongColumns,
     private readonly file: number,
+    /** false: check each (type, value) but keep no segments. */
+    private readonly buildSegments = true,
   ) {}
 
   map(record: readonly string[], line: number): InputRow | undefined {
@@ -157,9 +202,9 @@ export class LongBlocks implements RowMapper {
       block.clearLine = line;
       return;
     }
-    const segment = segmentOf(type, value);
-    if (segment.ok) block.segments.push(segment.value);
-    else block.invalid = `${segment.reason} on line ${line}`;
+    const problem = segmentProblem(type, value);
+    if (problem !== undefined) block.invalid = `${problem} on line ${line}`;
+    else if (this.buildSegments) block.segments.push({ type, value });
   }
 
   private toRow(block: Block): InputRow {
@@ -173,7 +218,7 @@ export class LongBlocks implements RowMapper {
         invalid: `line ${block.clearLine} has a blank type and value, which means "no segments" only as the customer's single row; remove it or the other rows`,
       };
     }
-    return { ...position, segments: block.segments };
+    return this.buildSegments ? { ...position, segments: block.segments } : position;
   }
 
   private idName(): string {

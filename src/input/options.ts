@@ -24,4 +24,9 @@ export interface InputOptions {
   maxRecordBytes: number;
   /** Cap on the number of fields of one record (default 1000). */
   maxFields: number;
+  /**
+   * false: apply every row rule but build no segments (valid rows come without `segments`), for a
+   * pass that sends nothing. Unset = true.
+   */
+  buildSegments?: boolean;
 }

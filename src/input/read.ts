@@ -1,7 +1,10 @@
 /**
- * Reads the run's input files, in order, as one stream of rows. Repeatable and deterministic:
- * each call reads the files afresh (the pipeline validates everything in a first pass, then
- * reads again to send). The first structural problem throws an InputError naming file and line.
+ * Reads the run's input files, in order, as one stream of rows in chunks: each holds the rows one
+ * chunk of file bytes completed (a few thousand), so that later stages take them in plain loops
+ * and the pipeline awaits once per chunk rather than once per row. Repeatable and
+ * deterministic: each call reads the files afresh (the pipeline validates everything in a first
+ * pass, then reads again to send). The first structural problem throws an InputError naming file
+ * and line, after the rows before it have been yielded.
  */
 import type { InputRow } from '../types.js';
 import { FileReader, type ParsedFacts } from './file-reader.js';
@@ -17,18 +20,22 @@ export interface FileFacts extends ParsedFacts {
   sha256: string;
 }
 
-/** Reads the files in order; `facts[i]` is filled in when file i has been read to its end. */
-export async function* readInputs(files: readonly InputFile[], opts: InputOptions, facts?: FileFacts[]): AsyncGenerator<InputRow> {
+/**
+ * Reads the files in order, as non-empty chunks of rows; `facts[i]` is filled in when file i has
+ * been read to its end.
+ */
+export async function* readInputs(files: readonly InputFile[], opts: InputOptions, facts?: FileFacts[]): AsyncGenerator<InputRow[]> {
   for (const [index, file] of files.entries()) {
     const source = await openByteSource(file.path, file.display);
     const reader = new FileReader(file.display, index, opts);
-    let row: InputRow | undefined;
+    let rows: InputRow[];
     for await (const chunk of source.chunks) {
       reader.write(chunk);
-      while ((row = reader.next()) !== undefined) yield row;
+      // Until []: a problem held back for the rows before it is thrown by the next call.
+      while ((rows = reader.takeRows()).length > 0) yield rows;
     }
     reader.end();
-    while ((row = reader.next()) !== undefined) yield row;
+    while ((rows = reader.takeRows()).length > 0) yield rows;
     if (facts !== undefined) facts[index] = { path: file.display, sha256: source.sha256(), ...reader.facts() };
   }
 }

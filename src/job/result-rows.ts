@@ -1,8 +1,9 @@
 /**
- * What results.csv says about one classified row: pure mapping from the row (and, for customers, the
- * batch result that holds its outcome) to one result line per physical record.
+ * What results.csv says about one classified row: its status and detail (pure), written as one
+ * result line per physical record. Lines go straight to the writer as fields: the dry run writes a
+ * line for every input row, and an object per line was a large share of its garbage.
  */
-import type { ResultRow } from '../report/index.js';
+import type { ResultStatus } from '../report/index.js';
 import type { ClassifiedRow, CustomerOutcome } from '../types.js';
 
 /** What the endpoint said about one customer (its error when failed). */
@@ -11,43 +12,73 @@ export interface SentOutcome {
   error?: string;
 }
 
+/** Where result lines go (ResultsWriter); returns a promise when a chunk went to disk. */
+export interface ResultLineSink {
+  writeLine(file: number, line: number, id: string, status: ResultStatus, detail: string): Promise<void> | void;
+}
+
 export const NOT_FOUND_DETAIL = 'not in updatedCustomers (customer not found or not updated)';
 
 /**
+ * Writes the result lines of one row: one per physical record (a long-layout block has several).
+ * Returns the writer's promise, if any, for back-pressure.
+ *
  * @param sent the customer's outcome; undefined when nothing was sent (dry run, rejected input):
  *   customers are then `valid` with `unsentDetail`.
  */
-export function resultRows(
+export function writeResult(
+  sink: ResultLineSink,
   row: ClassifiedRow,
   sent: SentOutcome | undefined,
   files: readonly { display: string }[],
   unsentDetail = '',
-): ResultRow[] {
-  const [status, detail] = statusOf(row, sent, files, unsentDetail);
-  const lines = row.moreLines ? [row.line, ...row.moreLines] : [row.line];
-  return lines.map((line) => ({ file: row.file, line, id: row.id, status, detail }));
+): Promise<void> | void {
+  const status = statusOf(row, sent);
+  const detail = detailOf(row, sent, files, unsentDetail);
+  let flushed = sink.writeLine(row.file, row.line, row.id, status, detail);
+  if (row.moreLines !== undefined) {
+    for (const line of row.moreLines) flushed = sink.writeLine(row.file, line, row.id, status, detail) ?? flushed;
+  }
+  return flushed;
 }
 
-function statusOf(
-  row: ClassifiedRow,
-  sent: SentOutcome | undefined,
+/** Writes the lines of rows that were not sent (dry run, rejected input); see writeResult. */
+export function writeUnsentResults(
+  sink: ResultLineSink,
+  rows: readonly ClassifiedRow[],
   files: readonly { display: string }[],
-  unsentDetail: string,
-): [ResultRow['status'], string] {
+  unsentDetail = '',
+): Promise<void> | void {
+  let flushed: Promise<void> | void = undefined;
+  for (const row of rows) flushed = writeResult(sink, row, undefined, files, unsentDetail) ?? flushed;
+  return flushed;
+}
+
+function statusOf(row: ClassifiedRow, sent: SentOutcome | undefined): ResultStatus {
+  switch (row.kind) {
+    case 'customer':
+      return sent === undefined ? 'valid' : sent.outcome;
+    case 'done':
+      return row.status;
+    default:
+      return row.kind;
+  }
+}
+
+function detailOf(row: ClassifiedRow, sent: SentOutcome | undefined, files: readonly { display: string }[], unsentDetail: string): string {
   switch (row.kind) {
     case 'invalid':
-      return ['invalid', row.reason];
+      return row.reason;
     case 'duplicate': {
       const where = files.length > 1 || row.keptFile !== row.file ? ` of ${files[row.keptFile]?.display}` : '';
-      return ['duplicate', `duplicate of line ${row.keptLine}${where}`];
+      return `duplicate of line ${row.keptLine}${where}`;
     }
     case 'done':
-      return [row.status, row.status === 'updated' ? 'updated by an earlier run (resumed)' : NOT_FOUND_DETAIL];
-    case 'customer': {
-      if (!sent) return ['valid', unsentDetail];
-      if (sent.outcome === 'updated') return ['updated', ''];
-      if (sent.outcome === 'not_found') return ['not_found', NOT_FOUND_DETAIL];
-      return ['failed', sent.error ?? 'failed'];
-    }
+      return row.status === 'updated' ? 'updated by an earlier run (resumed)' : NOT_FOUND_DETAIL;
+    case 'customer':
+      if (sent === undefined) return unsentDetail;
+      if (sent.outcome === 'updated') return '';
+      if (sent.outcome === 'not_found') return NOT_FOUND_DETAIL;
+      return sent.error ?? 'failed';
   }
 }

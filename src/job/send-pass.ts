@@ -1,6 +1,9 @@
 /**
  * Pass 2: reads the input again, skips what an earlier run acknowledged, batches and sends the
  * rest, and writes results.csv and retry.csv in input order as the answers come back.
+ *
+ * The send stage (axios, bottleneck) is imported when this pass starts: loading it was a good part
+ * of the start-up of every run, and dry runs and rejected runs never send.
  */
 import { DEFAULTS, USER_AGENT } from '../config/defaults.js';
 import type { TokenSource } from '../config/token.js';
@@ -9,11 +12,11 @@ import { batchRows, type BatchLimits } from '../batch.js';
 import { readInputs, type FileFacts, type InputFile } from '../input/index.js';
 import { classify, type IdIndex } from '../dedupe/index.js';
 import { ResultsWriter, RetryWriter } from '../report/index.js';
-import { createHttpClient, createLimiter, Sender, sendInOrder, DEFAULT_RETRY_POLICY } from '../send/index.js';
+import type { Sender } from '../send/index.js';
 import { openJournal, runFingerprint, type Journal } from '../state/index.js';
 import type { BatchResult, ClassifiedRow, Counts, Layout } from '../types.js';
 import { countOutcome, countRow } from './tally.js';
-import { resultRows, type SentOutcome } from './result-rows.js';
+import { writeResult, type SentOutcome } from './result-rows.js';
 import type { ProgressState } from './progress.js';
 import type { JobContext, JobResult } from './context.js';
 import type { SummaryBuilder } from './summary.js';
@@ -49,8 +52,9 @@ export async function sendPass(
   if (journal.resumed) log.info('resuming an earlier run of the same inputs', { acknowledged: acknowledgedBefore });
   progress.customersTotal -= acknowledgedBefore ?? 0;
 
+  const send = await import('../send/index.js');
   const limits: BatchLimits = { maxCustomers: config.batchSize, maxBytes: config.maxBatchBytes };
-  const { sender, close: closeSender } = createSender(ctx, token, limits, journal);
+  const { sender, close: closeSender } = createSender(send, ctx, token, limits, journal);
   const counts = progress.counts;
   const results = ResultsWriter.open(config.reportDir, files.map((f) => f.display));
   const retry = RetryWriter.open(config.reportDir, {
@@ -60,7 +64,7 @@ export async function sendPass(
   });
   let lastRow: ClassifiedRow | undefined;
   try {
-    const rows = classify(readInputs(files, readOptions(config), []), {
+    const chunks = classify(readInputs(files, readOptions(config), []), {
       ids: index,
       mode: 'replay',
       shard: config.shard,
@@ -69,9 +73,9 @@ export async function sendPass(
     // After a 401/403 the sender fails the remaining customers without a request ('not sent:
     // authentication rejected'), so the rest of the input still flows through: the report covers
     // every row and retry.csv holds every customer not delivered. Only a stop signal cuts it short.
-    const batches = until(batchRows(rows, limits, (row, bytes) => log.warn('one customer is larger than --max-batch-bytes; sending it alone', { line: row.line, bytes })),
+    const batches = until(batchRows(chunks, limits, (row, bytes) => log.warn('one customer is larger than --max-batch-bytes; sending it alone', { line: row.line, bytes })),
       () => signals.stop.aborted);
-    for await (const result of sendInOrder(batches, (batch) => sender.send(batch), { window: config.concurrency * 2 + 2 })) {
+    for await (const result of send.sendInOrder(batches, (batch) => sender.send(batch), { window: config.concurrency * 2 + 2 })) {
       await reportBatch(result, files, counts, results, retry);
       progress.customersDone += result.outcomes.length;
       progress.rowsRead = counts.rows;
@@ -106,6 +110,7 @@ export async function sendPass(
 /** Counts and writes a batch's rows in input order; failed customers also go to retry.csv. */
 async function reportBatch(result: BatchResult, files: InputFile[], counts: Counts, results: ResultsWriter, retry: RetryWriter): Promise<void> {
   let k = 0; // customers appear in `rows` in the same order as in `batch.customers`
+  let flushed: Promise<void> | void = undefined;
   for (const row of result.batch.rows) {
     countRow(counts, row);
     let sent: SentOutcome | undefined;
@@ -115,11 +120,16 @@ async function reportBatch(result: BatchResult, files: InputFile[], counts: Coun
       if (sent.outcome === 'failed') retry.add({ document_id: row.id, segments: row.segments });
       k += 1;
     }
-    for (const line of resultRows(row, sent, files)) await results.write(line);
+    flushed = writeResult(results, row, sent, files) ?? flushed;
   }
+  // Once per batch: the writer chains its chunks, so the last one written stands for all.
+  await flushed;
 }
 
-function createSender(ctx: JobContext, token: TokenSource, limits: BatchLimits, journal: Journal): { sender: Sender; close: () => void } {
+type SendStage = typeof import('../send/index.js');
+
+function createSender(send: SendStage, ctx: JobContext, token: TokenSource, limits: BatchLimits, journal: Journal): { sender: Sender; close: () => void } {
+  const { createHttpClient, createLimiter, Sender, DEFAULT_RETRY_POLICY } = send;
   const { config, log, signals } = ctx;
   const client = createHttpClient({ endpoint: config.endpoint!, timeoutMs: config.timeoutMs, maxResponseBytes: DEFAULTS.maxResponseBytes, userAgent: USER_AGENT });
   const limiter = createLimiter({ rate: config.rate, concurrency: config.concurrency });

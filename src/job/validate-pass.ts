@@ -1,16 +1,21 @@
 /**
  * Pass 1: reads and checks the whole input before anything is sent, and records every first
  * occurrence in the id index. In a dry run this pass is the whole job and writes results.csv.
+ *
+ * Rows come in chunks (the rows of one chunk of input bytes) and each chunk is handled in plain
+ * synchronous loops: one await per chunk, none per row. Nothing is sent from this pass, so the rows
+ * are read without building their segments.
  */
 import type { RunConfig } from '../config/run-options.js';
 import { exceeds, formatThreshold } from '../config/threshold.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { readInputs, type FileFacts, type InputFile, type InputOptions } from '../input/index.js';
-import { classify, type IdIndex } from '../dedupe/index.js';
+import { Classifier } from '../dedupe/classify.js';
+import type { IdIndex } from '../dedupe/index.js';
 import { ResultsWriter } from '../report/index.js';
-import type { Counts, InputRow } from '../types.js';
-import { countRow, emptyCounts, recordCount } from './tally.js';
-import { resultRows } from './result-rows.js';
+import type { Counts } from '../types.js';
+import { countRows, emptyCounts, tallyRead, type ReadTally } from './tally.js';
+import { writeUnsentResults } from './result-rows.js';
 import type { ProgressState } from './progress.js';
 import type { JobContext } from './context.js';
 
@@ -24,46 +29,38 @@ export interface ValidateResult {
 export async function validatePass(ctx: JobContext, files: InputFile[], index: IdIndex, progress: ProgressState): Promise<ValidateResult> {
   const { config } = ctx;
   const facts: FileFacts[] = [];
-  const all = { rows: 0, invalid: 0 };
-  const counted = countAllRows(readInputs(files, readOptions(config), facts), all);
-  const rows = classify(counted, { ids: index, mode: 'record', shard: config.shard });
+  const all: ReadTally = { rows: 0, invalid: 0 };
+  const classifier = new Classifier({ ids: index, mode: 'record', shard: config.shard });
   const writer = config.dryRun ? ResultsWriter.open(config.reportDir, files.map((f) => f.display)) : undefined;
   const counts = emptyCounts();
   try {
-    for await (const row of rows) {
-      countRow(counts, row);
+    for await (const chunk of readInputs(files, checkOptions(config), facts)) {
+      // Every row counts towards the guard (before shard filtering), so all shards decide alike.
+      tallyRead(all, chunk);
       progress.rowsRead = all.rows;
-      if (writer) for (const result of resultRows(row, undefined, files)) await writer.write(result);
+      const rows = classifier.classify(chunk);
+      countRows(counts, rows);
+      if (writer) await writeUnsentResults(writer, rows, files);
     }
     await writer?.commit();
   } catch (error) {
     await writer?.abort();
     throw error;
   }
-  // The guard looks at every row of the input, not just this shard's, so all shards decide alike.
   const rejection = exceeds(config.maxInvalid, all.invalid, all.rows)
     ? `${all.invalid} of ${all.rows} rows are invalid, more than --max-invalid ${formatThreshold(config.maxInvalid)}; see results.csv. Nothing was sent.`
     : undefined;
   return { counts, facts, rejection };
 }
 
-/** Counts every row read (before shard filtering) and the invalid ones not skipped on purpose. */
-async function* countAllRows(rows: AsyncIterable<InputRow>, all: { rows: number; invalid: number }): AsyncGenerator<InputRow> {
-  for await (const row of rows) {
-    const records = recordCount(row);
-    all.rows += records;
-    if (row.invalid !== undefined && !row.skipped) all.invalid += records;
-    yield row;
-  }
-}
-
 /** For a rejected run: results.csv still says what became of every row. */
 export async function writeUnsentReport(ctx: JobContext, files: InputFile[], index: IdIndex, why: string): Promise<void> {
   const { config } = ctx;
+  const classifier = new Classifier({ ids: index, mode: 'replay', shard: config.shard });
   const writer = ResultsWriter.open(config.reportDir, files.map((f) => f.display));
   try {
-    for await (const row of classify(readInputs(files, readOptions(config), []), { ids: index, mode: 'replay', shard: config.shard })) {
-      for (const result of resultRows(row, undefined, files, why)) await writer.write(result);
+    for await (const chunk of readInputs(files, checkOptions(config), [])) {
+      await writeUnsentResults(writer, classifier.classify(chunk), files, why);
     }
     await writer.commit();
   } catch (error) {
@@ -82,4 +79,9 @@ export function readOptions(config: RunConfig): InputOptions {
     maxRecordBytes: config.maxRecordBytes,
     maxFields: DEFAULTS.maxFields,
   };
+}
+
+/** readOptions for a pass that sends nothing: the same checks, no segments built. */
+function checkOptions(config: RunConfig): InputOptions {
+  return { ...readOptions(config), buildSegments: false };
 }

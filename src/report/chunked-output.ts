@@ -8,7 +8,7 @@ import path from 'node:path';
 import { AtomicFileStream } from '../fs/atomic.js';
 
 /** Characters buffered before a write: big enough that writing 1M rows is a handful of syscalls. */
-const FLUSH_AT_CHARS = 1 << 20;
+const FLUSH_AT_CHARS = 1 << 16;
 
 const ignore = (): void => undefined;
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ChunkedOutput } from './chunked-output.js';
 import { safeCell } from './csv.js';
 import { REPORT_FILES } from './files.js';
-import type { ResultRow } from './result-row.js';
+import type { ResultRow, ResultStatus } from './result-row.js';
 
 const HEADER = 'line,document_id,status,detail';
 
@@ -17,28 +17,36 @@ export function resultsHeader(inputCount: number): string {
 }
 
 export class ResultsWriter {
-  /** Details repeat row after row (empty, the not-found text, one error for a whole batch): encode
-   *  each run of equal details once. */
+  /** Status, detail and file repeat row after row (a dry run: `valid`, no detail, one file; one
+   *  error for a whole batch): the end of the line after the id is encoded once per run of them. */
+  private lastStatus: ResultStatus | undefined;
   private lastDetail = '';
-  private lastDetailCell = '';
+  private lastFile = -1;
+  private lastTail = '';
 
   private constructor(
     private readonly output: ChunkedOutput,
-    /** The `file` cells, encoded once; undefined in single-file runs (no `file` column). */
-    private readonly fileCells: readonly string[] | undefined,
+    /** Per input, the end of its lines: `,<file cell>` and the line break, encoded once; undefined in
+     *  single-file runs (no `file` column). */
+    private readonly lineEnds: readonly string[] | undefined,
   ) {}
 
   /** Opens `<dir>/results.csv` (hidden until commit). `inputs` are the display paths, in run order. */
   static open(dir: string, inputs: readonly string[]): ResultsWriter {
     const output = ChunkedOutput.create(path.join(dir, REPORT_FILES.results));
-    const writer = new ResultsWriter(output, inputs.length > 1 ? inputs.map(safeCell) : undefined);
+    const writer = new ResultsWriter(output, inputs.length > 1 ? inputs.map((input) => `,${safeCell(input)}\n`) : undefined);
     void output.append(resultsHeader(inputs.length));
     return writer;
   }
 
   /** Buffers one row; returns a promise when a chunk went to disk (await it for back-pressure). */
   write(row: ResultRow): Promise<void> | void {
-    return this.output.append(this.encode(row));
+    return this.writeLine(row.file, row.line, row.id, row.status, row.detail);
+  }
+
+  /** `write` without a row object, for the hot path (a line for every input row). */
+  writeLine(file: number, line: number, id: string, status: ResultStatus, detail: string): Promise<void> | void {
+    return this.output.append(`${line},${safeCell(id)}${this.tail(status, detail, file)}`);
   }
 
   commit(): Promise<void> {
@@ -49,19 +57,21 @@ export class ResultsWriter {
     return this.output.abort();
   }
 
-  private encode(row: ResultRow): string {
-    const line = `${row.line},${safeCell(row.id)},${row.status},${this.detailCell(row.detail)}`;
-    if (this.fileCells === undefined) return `${line}\n`;
-    const file = this.fileCells[row.file];
-    if (file === undefined) throw new RangeError(`result row names input #${row.file}, but the run has ${this.fileCells.length}`);
-    return `${line},${file}\n`;
+  /** `,status,detail` and the line end. */
+  private tail(status: ResultStatus, detail: string, file: number): string {
+    if (status !== this.lastStatus || detail !== this.lastDetail || file !== this.lastFile) {
+      this.lastStatus = status;
+      this.lastDetail = detail;
+      this.lastFile = file;
+      this.lastTail = `,${status},${safeCell(detail)}${this.lineEnd(file)}`;
+    }
+    return this.lastTail;
   }
 
-  private detailCell(detail: string): string {
-    if (detail !== this.lastDetail) {
-      this.lastDetail = detail;
-      this.lastDetailCell = safeCell(detail);
-    }
-    return this.lastDetailCell;
+  private lineEnd(file: number): string {
+    if (this.lineEnds === undefined) return '\n';
+    const end = this.lineEnds[file];
+    if (end === undefined) throw new RangeError(`result row names input #${file}, but the run has ${this.lineEnds.length}`);
+    return end;
   }
 }

@@ -21,8 +21,9 @@ function done(id: string): ClassifiedRow {
   return { kind: 'done', file: 0, line, id, ordinal: line, status: 'updated' };
 }
 
-async function* stream<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
+/** The rows in chunks of three, as the classifier yields them (the last one may be shorter). */
+async function* stream<T>(items: readonly T[]): AsyncGenerator<T[]> {
+  for (let i = 0; i < items.length; i += 3) yield items.slice(i, i + 3);
 }
 
 async function collect(rows: ClassifiedRow[], limits: BatchLimits, onOversized?: (row: CustomerRow, bytes: number) => void): Promise<Batch[]> {

@@ -19,13 +19,14 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function* stream(rows: InputRow[]): AsyncGenerator<InputRow> {
-  yield* rows;
+/** The rows in chunks of three, as the reader yields them (the last one may be shorter). */
+async function* stream(rows: InputRow[]): AsyncGenerator<InputRow[]> {
+  for (let i = 0; i < rows.length; i += 3) yield rows.slice(i, i + 3);
 }
 
 async function run(rows: InputRow[], opts: Omit<ClassifyOptions, 'ids'>, ids = index): Promise<ClassifiedRow[]> {
   const out: ClassifiedRow[] = [];
-  for await (const row of classify(stream(rows), { ids, ...opts })) out.push(row);
+  for await (const chunk of classify(stream(rows), { ids, ...opts })) out.push(...chunk);
   return out;
 }
 

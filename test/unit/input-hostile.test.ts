@@ -18,7 +18,7 @@ function hostile(name: string): InputFile {
 
 async function collect(files: InputFile[], facts?: FileFacts[]): Promise<InputRow[]> {
   const rows: InputRow[] = [];
-  for await (const row of readInputs(files, OPTS, facts)) rows.push(row);
+  for await (const chunk of readInputs(files, OPTS, facts)) rows.push(...chunk);
   return rows;
 }
 
@@ -70,7 +70,7 @@ describe('hostile input is rejected with a code, the file and the line', () => {
   test('rows before the broken record are read first, so a structural error is seen at its own line', async () => {
     const seen: number[] = [];
     await expect(async () => {
-      for await (const row of readInputs([hostile('unclosed-quote.csv')], OPTS)) seen.push(row.line);
+      for await (const chunk of readInputs([hostile('unclosed-quote.csv')], OPTS)) seen.push(...chunk.map((row) => row.line));
     }).rejects.toThrow(InputError);
     expect(seen).toEqual([2, 3]);
   });

@@ -1,5 +1,5 @@
 import type { Columns } from '../../src/input/header.js';
-import { LongBlocks, SKIPPED_EMPTY, mapJsonRecord, mapWideRecord, parseSegmentsCell } from '../../src/input/layouts.js';
+import { LongBlocks, SKIPPED_EMPTY, checkJsonRecord, checkWideRecord, mapJsonRecord, mapWideRecord, parseSegmentsCell } from '../../src/input/layouts.js';
 import type { InputRow } from '../../src/types.js';
 
 const wide: Extract<Columns, { layout: 'wide' }> = { layout: 'wide', names: ['document_id', 'tier', 'region'], id: 0 };
@@ -158,5 +158,52 @@ describe('long layout', () => {
       [['', 'tier', 'gold'], 3],
     ]);
     expect(rows.map((r) => r.line)).toEqual([2, 3]);
+  });
+});
+
+describe('check-only mapping (the validation pass builds no segments)', () => {
+  /** A row as the full mapping gives it, without its segments. */
+  const withoutSegments = ({ segments: _segments, ...rest }: InputRow): InputRow => rest;
+
+  test.each([
+    ['a valid row', ['42-1', ' gold ', 'north'], false],
+    ['an all-blank row', ['42-1', '', ' '], false],
+    ['an all-blank row with skipEmpty', ['42-1', '', ' '], true],
+    ['a short row', ['42-1', 'gold'], false],
+    ['an empty id', ['  ', 'gold', 'north'], false],
+    ['a too long id', ['x'.repeat(513), 'gold', 'north'], false],
+  ])('wide, %s: the full mapping without segments', (_name, record, skipEmpty) => {
+    const checked = checkWideRecord(wide, record, 1, 7, skipEmpty);
+    expect(checked).toEqual(withoutSegments(mapWideRecord(wide, record, 1, 7, skipEmpty)));
+    expect(checked).not.toHaveProperty('segments');
+  });
+
+  test.each([['[{"type":"tier","value":"gold"}]'], ['null'], ['[{"type":"tier","value":" "}]'], ['{bad'], ['']])(
+    'json %j gives the full mapping without segments',
+    (cell) => {
+      const checked = checkJsonRecord(json, ['42-1', cell], 0, 3);
+      expect(checked).toEqual(withoutSegments(mapJsonRecord(json, ['42-1', cell], 0, 3)));
+      expect(checked).not.toHaveProperty('segments');
+    },
+  );
+
+  test('long blocks apply every rule and keep no segments', () => {
+    const records: [string[], number][] = [
+      [['a', 'tier', 'gold'], 2],
+      [['a', 'region', 'north'], 3],
+      [['b', 'tier', ''], 4],
+      [['c', '', ''], 5],
+      [['d', 'tier', 'gold'], 6],
+      [['d', '', ''], 7],
+    ];
+    const mapAll = (blocks: LongBlocks): InputRow[] => {
+      const rows = records.flatMap(([record, line]) => blocks.map(record, line) ?? []);
+      const last = blocks.finish();
+      return last === undefined ? rows : [...rows, last];
+    };
+    const checked = mapAll(new LongBlocks(long, 0, false));
+    expect(checked).toEqual(mapAll(new LongBlocks(long, 0)).map(withoutSegments));
+    expect(checked.map((r) => [r.line, r.invalid === undefined])).toEqual([[2, true], [4, false], [5, true], [6, false]]);
+    expect(checked.some((r) => 'segments' in r)).toBe(false);
   });
 });

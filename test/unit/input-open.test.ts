@@ -20,9 +20,9 @@ afterEach(async () => {
   await fs.rm(tmpDir, { recursive: true, force: true });
 });
 
-async function collect(rows: AsyncIterable<InputRow>): Promise<InputRow[]> {
+async function collect(chunks: AsyncIterable<InputRow[]>): Promise<InputRow[]> {
   const out: InputRow[] = [];
-  for await (const row of rows) out.push(row);
+  for await (const rows of chunks) out.push(...rows);
   return out;
 }
 

@@ -15,9 +15,9 @@ function fixture(name: string): InputFile {
   return { path: file, display: file };
 }
 
-async function collect(rows: AsyncIterable<InputRow>): Promise<InputRow[]> {
+async function collect(chunks: AsyncIterable<InputRow[]>): Promise<InputRow[]> {
   const out: InputRow[] = [];
-  for await (const row of rows) out.push(row);
+  for await (const rows of chunks) out.push(...rows);
   return out;
 }
 
@@ -25,13 +25,13 @@ async function collect(rows: AsyncIterable<InputRow>): Promise<InputRow[]> {
 function parseChunks(chunks: Buffer[], opts: Partial<InputOptions> = {}): InputRow[] {
   const reader = new FileReader('mem.csv', 0, { ...OPTS, ...opts });
   const rows: InputRow[] = [];
-  let row: InputRow | undefined;
+  let taken: InputRow[];
   for (const chunk of chunks) {
     reader.write(chunk);
-    while ((row = reader.next()) !== undefined) rows.push(row);
+    while ((taken = reader.takeRows()).length > 0) rows.push(...taken);
   }
   reader.end();
-  while ((row = reader.next()) !== undefined) rows.push(row);
+  while ((taken = reader.takeRows()).length > 0) rows.push(...taken);
   return rows;
 }
 
@@ -69,6 +69,22 @@ describe('line numbers', () => {
     const rows = parseChunks([Buffer.from(generated)]);
     expect(rows.map((r) => r.line)).toEqual(lines);
     expect(rows.every((r) => r.invalid === undefined)).toBe(true);
+  });
+
+  test('are right when a multi-line record and a last record without a line break are completed together', async () => {
+    // The parser holds back the end of a chunk, so both records are completed only by end().
+    const rows = parseChunks([Buffer.from('document_id,note\na,"x\ny"\nb')]);
+    expect(lineAndId(rows)).toEqual([[2, 'a'], [4, 'b']]);
+  });
+
+  test('are right for multi-line records cut by chunk boundaries anywhere', async () => {
+    const { text: generated, lines } = generateCsv(300, 5);
+    const bytes = Buffer.from(generated);
+    for (const size of [7, 64, 1000]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      expect(parseChunks(chunks).map((r) => r.line)).toEqual(lines);
+    }
   });
 
   test('survive many records completed by one chunk', async () => {
@@ -160,6 +176,31 @@ describe('layouts through the reader', () => {
     const rows = await collect(readInputs([fixture('customers-json.csv'), fixture('customers-long.csv')], OPTS));
     expect(rows[0]?.file).toBe(0);
     expect(rows.at(-1)?.file).toBe(1);
+  });
+});
+
+describe('chunks of rows', () => {
+  test('each chunk of bytes gives its rows in one chunk, so a large file takes far fewer awaits than rows', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'input-chunks-'));
+    try {
+      const file = path.join(dir, 'many.csv');
+      await fs.writeFile(file, `document_id,tier\n${Array.from({ length: 50_000 }, (_, i) => `id-${i},gold\n`).join('')}`);
+      const sizes: number[] = [];
+      for await (const chunk of readInputs([{ path: file, display: file }], OPTS)) sizes.push(chunk.length);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(50_000);
+      expect(sizes.length).toBeLessThan(50);
+      expect(sizes.every((n) => n > 0)).toBe(true);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('without buildSegments the rows are the same, checked alike, only without segments', async () => {
+    const files = ['customers-wide.csv', 'customers-json.csv', 'customers-long.csv'].map(fixture);
+    const built = await collect(readInputs(files, { ...OPTS, skipEmpty: true }));
+    const checked = await collect(readInputs(files, { ...OPTS, skipEmpty: true, buildSegments: false }));
+    expect(checked).toEqual(built.map(({ segments: _segments, ...rest }) => rest));
+    expect(checked.some((r) => r.skipped)).toBe(true);
   });
 });
 

@@ -1,6 +1,14 @@
-import { NOT_FOUND_DETAIL, resultRows, type SentOutcome } from '../../src/job/result-rows.js';
+import { NOT_FOUND_DETAIL, writeResult, type SentOutcome } from '../../src/job/result-rows.js';
 import { countOutcome, countRow, emptyCounts, recordCount } from '../../src/job/tally.js';
+import type { ResultRow } from '../../src/report/index.js';
 import type { ClassifiedRow } from '../../src/types.js';
+
+/** The lines writeResult writes for a row, as objects. */
+function resultRows(row: ClassifiedRow, sent: SentOutcome | undefined, files: readonly { display: string }[], unsent?: string): ResultRow[] {
+  const written: ResultRow[] = [];
+  writeResult({ writeLine: (file, line, id, status, detail) => void written.push({ file, line, id, status, detail }) }, row, sent, files, unsent);
+  return written;
+}
 
 const ONE_FILE = [{ display: 'segments.csv' }];
 const TWO_FILES = [{ display: 'monday.csv' }, { display: 'tuesday.csv' }];

@@ -6,6 +6,7 @@
  * The generator also returns the line each data record starts on, counted while writing: the tests
  * check the oracle's parse against it, so neither can be silently wrong.
  */
+import { mulberry32 } from '../../../src/emulator/prng.js';
 
 export interface WideFileSpec {
   seed: number;
@@ -45,18 +46,6 @@ const VALUES = [
   'ünïcødé ✓',
 ];
 
-/** mulberry32: a tiny seeded PRNG (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` ids, some of them starting with a character a spreadsheet would evaluate. */
 export function idPool(count: number, prefix = 'C'): string[] {
   const formulaStarts = ['=', '-', '+', '@'];
@@ -69,7 +58,7 @@ export function distinctCustomersCsv(count: number): string {
 }
 
 export function generateWideCsv(spec: WideFileSpec): GeneratedFile {
-  const random = seededRandom(spec.seed);
+  const random = mulberry32(spec.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const newline = spec.crlf ? '\r\n' : '\n';
   const encode = (cell: string): string => encodeCell(cell, spec.delimiter, random() < 0.1);
