@@ -131,6 +131,13 @@ describe('classify with a shard', () => {
     expect(await run([noId], { mode: 'record', shard: { index: 1, count: 2 } })).toHaveLength(0);
   });
 
+  it('yields no empty chunk when every row of a chunk belongs to another shard', async () => {
+    const chunks: ClassifiedRow[][] = [];
+    for await (const chunk of classify(stream(many), { ids: index, mode: 'record', shard: { index: 1, count: 3 } })) chunks.push(chunk);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+  });
+
   it('rejects a bad shard at once, naming --shard and the value', () => {
     const ids = index;
     expect(() => classify(stream([]), { ids, mode: 'record', shard: { index: 3, count: 3 } })).toThrow(UsageError);

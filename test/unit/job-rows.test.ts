@@ -1,7 +1,7 @@
-import { NOT_FOUND_DETAIL, writeResult, type SentOutcome } from '../../src/job/result-rows.js';
-import { countOutcome, countRow, emptyCounts, recordCount } from '../../src/job/tally.js';
+import { NOT_FOUND_DETAIL, writeResult, writeUnsentResults, type SentOutcome } from '../../src/job/result-rows.js';
+import { countOutcome, countRow, countRows, emptyCounts, recordCount, tallyRead } from '../../src/job/tally.js';
 import type { ResultRow } from '../../src/report/index.js';
-import type { ClassifiedRow } from '../../src/types.js';
+import type { ClassifiedRow, InputRow } from '../../src/types.js';
 
 /** The lines writeResult writes for a row, as objects. */
 function resultRows(row: ClassifiedRow, sent: SentOutcome | undefined, files: readonly { display: string }[], unsent?: string): ResultRow[] {
@@ -82,6 +82,33 @@ describe('resultRows', () => {
   });
 });
 
+describe('writeUnsentResults', () => {
+  it('writes every line of every row of a chunk, customers as valid with the reason given', () => {
+    const rows: ClassifiedRow[] = [
+      customer(2, 'c-1', [3]),
+      { kind: 'invalid', file: 0, line: 4, id: '', reason: 'empty document_id' },
+      { kind: 'duplicate', file: 0, line: 5, id: 'c-1', keptFile: 0, keptLine: 2 },
+    ];
+    const written: string[][] = [];
+    const sink = { writeLine: (_file: number, line: number, id: string, status: string, detail: string) => void written.push([String(line), id, status, detail]) };
+    writeUnsentResults(sink, rows, ONE_FILE, 'not sent: input rejected');
+    expect(written).toEqual([
+      ['2', 'c-1', 'valid', 'not sent: input rejected'],
+      ['3', 'c-1', 'valid', 'not sent: input rejected'],
+      ['4', '', 'invalid', 'empty document_id'],
+      ['5', 'c-1', 'duplicate', 'duplicate of line 2'],
+    ]);
+  });
+
+  it("returns the writer's last promise, so one await covers the chunk", async () => {
+    const flushes = [Promise.resolve(), undefined, Promise.resolve(), undefined];
+    let calls = 0;
+    const sink = { writeLine: () => flushes[calls++] };
+    const rows: ClassifiedRow[] = [customer(2, 'a'), customer(3, 'b'), customer(4, 'c'), customer(5, 'd')];
+    expect(writeUnsentResults(sink, rows, ONE_FILE)).toBe(flushes[2]);
+  });
+});
+
 describe('tally', () => {
   it('counts a row per physical record', () => {
     expect(recordCount(customer(2, 'c-1'))).toBe(1);
@@ -102,6 +129,33 @@ describe('tally', () => {
     countRow(counts, { kind: 'done', file: 0, line: 2, id: 'c-1', ordinal: 2, status: 'updated' });
     countRow(counts, { kind: 'done', file: 0, line: 3, moreLines: [4], id: 'c-2', ordinal: 3, status: 'not_found' });
     expect(counts).toEqual({ rows: 3, invalid: 0, duplicates: 0, customers: 2, updated: 1, notFound: 1, failed: 0 });
+  });
+
+  it('tallies rows as read per record, holding only invalid rows not skipped on purpose against --max-invalid', () => {
+    const read: InputRow[] = [
+      { file: 0, line: 2, moreLines: [3, 4], id: 'a', segments: [] },
+      { file: 0, line: 5, moreLines: [6], id: 'b', invalid: 'empty segment type on line 6' },
+      { file: 0, line: 7, id: 'c', invalid: 'skipped: every segment cell is blank (--skip-empty)', skipped: true },
+      { file: 0, line: 8, id: '', invalid: 'empty document_id' },
+    ];
+    const tally = { rows: 0, invalid: 0 };
+    tallyRead(tally, read.slice(0, 2));
+    tallyRead(tally, read.slice(2));
+    expect(tally).toEqual({ rows: 7, invalid: 3 });
+  });
+
+  it('counts a chunk of rows as countRow counts them one by one', () => {
+    const rows: ClassifiedRow[] = [
+      customer(2, 'c-1', [3]),
+      { kind: 'invalid', file: 0, line: 4, id: '', reason: 'empty document_id' },
+      { kind: 'done', file: 0, line: 5, id: 'c-2', ordinal: 1, status: 'not_found' },
+    ];
+    const oneByOne = emptyCounts();
+    for (const row of rows) countRow(oneByOne, row);
+    const chunked = emptyCounts();
+    countRows(chunked, rows);
+    expect(chunked).toEqual(oneByOne);
+    expect(chunked).toMatchObject({ rows: 4, invalid: 1, customers: 2, notFound: 1 });
   });
 
   it('counts each outcome of a sent customer once', () => {

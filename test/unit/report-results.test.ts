@@ -58,6 +58,25 @@ describe('ResultsWriter', () => {
     ]);
   });
 
+  test('writeLine writes the fields as write writes the row, and a change of status, detail or file alone shows', async () => {
+    const writer = ResultsWriter.open(dir, ['a.csv', 'b.csv']);
+    writer.writeLine(0, 2, 'x', 'valid', '');
+    await writer.write(row(3, 'y', 'valid', '', 0));
+    writer.writeLine(0, 4, 'z', 'invalid', '');
+    writer.writeLine(0, 5, 'z', 'invalid', 'empty segment type');
+    writer.writeLine(1, 6, 'z', 'invalid', 'empty segment type');
+    writer.writeLine(1, 7, 'w', 'valid', '');
+    await writer.commit();
+    expect(parse(readFileSync(path.join(dir, 'results.csv'), 'utf8')).slice(1)).toEqual([
+      ['2', 'x', 'valid', '', 'a.csv'],
+      ['3', 'y', 'valid', '', 'a.csv'],
+      ['4', 'z', 'invalid', '', 'a.csv'],
+      ['5', 'z', 'invalid', 'empty segment type', 'a.csv'],
+      ['6', 'z', 'invalid', 'empty segment type', 'b.csv'],
+      ['7', 'w', 'valid', '', 'b.csv'],
+    ]);
+  });
+
   test('the file is not visible before commit', async () => {
     const rows = 100_000; // ~2 MB: several chunks, so some of them reached the temp file already
     const writer = ResultsWriter.open(dir, ['a.csv']);
