@@ -49,9 +49,8 @@ function validateOptions(opts: IdIndexOptions): void {
     throw new TypeError(`IdIndex option dir must be a directory path, got ${JSON.stringify(opts.dir)}`);
   }
   const { expectedIds } = opts;
-  const most = ID_INDEX_DEFAULTS.maxSlots * ID_INDEX_DEFAULTS.maxLoad;
-  if (expectedIds !== undefined && !(Number.isSafeInteger(expectedIds) && expectedIds >= 0 && expectedIds <= most)) {
-    throw new RangeError(`IdIndex option expectedIds must be an integer from 0 to ${most}, got ${String(expectedIds)}`);
+  if (expectedIds !== undefined && !(Number.isSafeInteger(expectedIds) && expectedIds >= 0)) {
+    throw new RangeError(`IdIndex option expectedIds must be a whole number ≥ 0, got ${String(expectedIds)}`);
   }
 }
 
@@ -85,7 +84,8 @@ export class IdIndex {
   constructor(opts: IdIndexOptions) {
     validateOptions(opts);
     this.hash = opts.hash ?? hashInto;
-    this.allocate(slotsFor(opts.expectedIds ?? 0));
+    // A hint (often an estimate): a huge one is capped, the index still grows if it was low.
+    this.allocate(slotsFor(Math.min(opts.expectedIds ?? 0, ID_INDEX_DEFAULTS.maxSlots * ID_INDEX_DEFAULTS.maxLoad)));
     this.log = new IdLog({
       dir: opts.dir,
       writeBufferBytes: ID_INDEX_DEFAULTS.writeBufferBytes,

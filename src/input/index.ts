@@ -7,3 +7,4 @@ export { readInputs, type FileFacts } from './read.js';
 export { FileReader, type ParsedFacts } from './file-reader.js';
 export { DELIMITERS, MAX_ID_LENGTH, type InputOptions, type Delimiter } from './options.js';
 export { SKIPPED_EMPTY } from './layouts.js';
+export { estimateRecords } from './estimate.js';

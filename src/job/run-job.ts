@@ -13,7 +13,7 @@ import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { openInputs, type InputFile } from '../input/index.js';
+import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
 import { IdIndex } from '../dedupe/index.js';
 import { acquireLock } from '../state/index.js';
 import { emptyCounts } from './tally.js';
@@ -69,7 +69,8 @@ async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder
 
 async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, finish: SummaryBuilder): Promise<JobResult> {
   const { config, log } = ctx;
-  const index = new IdIndex({ dir: tmpDir });
+  // Sized for the input up front: growing the index means replaying its log.
+  const index = new IdIndex({ dir: tmpDir, expectedIds: await estimateRecords(files) });
   try {
     const progress: ProgressState = { phase: 'validating', rowsRead: 0, customersDone: 0, customersTotal: 0, counts: emptyCounts() };
     const stopProgress = startProgress(log, progress, config.progressIntervalMs);

@@ -161,8 +161,14 @@ describe('IdIndex lifecycle and options', () => {
 
   it('rejects bad options, naming the option and the value', () => {
     expect(() => new IdIndex({ dir: '' })).toThrow('IdIndex option dir must be a directory path, got ""');
-    expect(() => new IdIndex({ dir, expectedIds: -1 })).toThrow(/expectedIds must be an integer .* got -1/);
+    expect(() => new IdIndex({ dir, expectedIds: -1 })).toThrow(/expectedIds must be a whole number ≥ 0, got -1/);
     expect(() => new IdIndex({ dir, expectedIds: 1.5 })).toThrow(/got 1.5/);
+  });
+
+  it('caps a huge size hint instead of failing (it is only an estimate)', () => {
+    const index = new IdIndex({ dir, expectedIds: Number.MAX_SAFE_INTEGER });
+    expect(index.firstSeen('a', 0, 2)).toBeUndefined();
+    index.close();
   });
 
   it('fails clearly when the directory does not exist', () => {
