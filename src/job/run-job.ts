@@ -83,6 +83,7 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, f
         await writeUnsentReport(ctx, files, index, 'not sent: input rejected');
         return finish.rejected(scan.rejection, scan.counts, inputs);
       }
+      if (scan.stopped) return finish.done(scan.counts, inputs, { interruptedWith: ctx.signals.interruptedWith() });
       if (config.dryRun) return finish.done(scan.counts, inputs, { dryRun: true });
       progress.phase = 'sending';
       progress.customersTotal = scan.counts.customers;

@@ -23,6 +23,8 @@ export interface ValidateResult {
   counts: Counts;
   facts: FileFacts[];
   rejection?: string;
+  /** A stop signal came while validating: nothing was sent, and the pass ended early. */
+  stopped?: true;
 }
 
 /** Pass 1: reads everything once, builds the index; in a dry run it also writes results.csv. */
@@ -35,6 +37,11 @@ export async function validatePass(ctx: JobContext, files: InputFile[], index: I
   const counts = emptyCounts();
   try {
     for await (const chunk of readInputs(files, checkOptions(config), facts)) {
+      // A big file takes a while to check; SIGTERM must not wait for the end of it.
+      if (ctx.signals.stop.aborted) {
+        await writer?.abort();
+        return { counts, facts, stopped: true };
+      }
       // Every row counts towards the guard (before shard filtering), so all shards decide alike.
       tallyRead(all, chunk);
       progress.rowsRead = all.rows;
