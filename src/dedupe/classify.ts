@@ -13,15 +13,9 @@ import { InputError, UsageError } from '../errors.js';
 import type { ClassifiedRow, InputRow, RowStatus } from '../types.js';
 import { shardOf } from './hash.js';
 import type { IdIndex, IdLocation } from './id-index.js';
+import type { Shard } from '../config/shard.js';
 
 export type ClassifyMode = 'record' | 'replay';
-
-export interface Shard {
-  /** 0-based shard number. */
-  index: number;
-  /** How many shards the run is cut into. */
-  count: number;
-}
 
 export type AcknowledgedStatus = 'updated' | 'not_found';
 

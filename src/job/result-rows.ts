@@ -4,6 +4,7 @@
  * line for every input row, and an object per line was a large share of its garbage.
  */
 import type { ResultStatus } from '../report/index.js';
+import { knownStatus } from '../dedupe/classify.js';
 import type { ClassifiedRow, CustomerOutcome } from '../types.js';
 
 /** What the endpoint said about one customer (its error when failed). */
@@ -54,15 +55,9 @@ export function writeUnsentResults(
   return flushed;
 }
 
+/** A customer's status is what the endpoint said (`valid` when not sent); other rows know theirs. */
 function statusOf(row: ClassifiedRow, sent: SentOutcome | undefined): ResultStatus {
-  switch (row.kind) {
-    case 'customer':
-      return sent === undefined ? 'valid' : sent.outcome;
-    case 'done':
-      return row.status;
-    default:
-      return row.kind;
-  }
+  return knownStatus(row) ?? (sent === undefined ? 'valid' : sent.outcome);
 }
 
 function detailOf(row: ClassifiedRow, sent: SentOutcome | undefined, files: readonly { display: string }[], unsentDetail: string): string {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import { STATE_DEFAULTS } from './defaults.js';
 import { describeHolder, judgeHolder, parseHolder, sameHolder, serializeHolder, type LockHolder, type Verdict } from './lock-holder.js';
@@ -68,7 +69,7 @@ function contextOf(opts: AcquireLockOptions): Context {
   const now = opts.now ?? Date.now;
   const waitForRemoteMs = opts.waitForRemoteMs ?? staleAfterMs;
   const me = { pid: process.pid, hostname: os.hostname(), runId, startedAt: new Date(now()).toISOString() };
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => delay(ms));
   return { stateDir, file: lockPath(stateDir), me, staleAfterMs, waitRemoteUntil: now() + waitForRemoteMs, now, sleep, warn: opts.onWarning ?? (() => {}) };
 }
 
