@@ -2,6 +2,7 @@
 import type { RunConfig } from '../config/run-options.js';
 import { formatThreshold } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
+import { redactUrl } from '../metrics/push-target.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { AuthError } from '../errors.js';
 import type { InputFile } from '../input/index.js';
@@ -73,5 +74,11 @@ function publicOptions(config: RunConfig, tokenFrom: TokenSource['origin'] | und
   const { token, ...rest } = config;
   // As resolveToken decided (absent in dry runs): yargs also fills token.value from
   // SEGMENT_SYNC_TOKEN, so the config alone cannot tell the environment from --token.
-  return { ...rest, maxInvalid: formatThreshold(config.maxInvalid), ...(tokenFrom && { tokenFrom }) };
+  return {
+    ...rest,
+    maxInvalid: formatThreshold(config.maxInvalid),
+    // The Pushgateway URL may carry basic-auth credentials (already checked to parse).
+    ...(config.pushgateway && { pushgateway: redactUrl(new URL(config.pushgateway)) }),
+    ...(tokenFrom && { tokenFrom }),
+  };
 }

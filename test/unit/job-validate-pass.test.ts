@@ -57,3 +57,18 @@ describe('validatePass', () => {
     await expect(fs.stat(path.join(reportDir, 'results.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
+
+describe('summary options', () => {
+  it('never records the Pushgateway credentials', async () => {
+    const { summaryBuilder } = await import('../../src/job/summary.js');
+    const reportDir = await fs.mkdtemp(path.join(dir, 'r-'));
+    const config = resolveRunConfig(
+      { ...defaultsOf(inputOptions), ...defaultsOf(sendOptions), files: ['a.csv'], dryRun: true, reportDir, pushgateway: 'https://ops:s3cret-pw@gw.example/' },
+      {},
+    );
+    const ctx: JobContext = { config, log: winston.createLogger({ silent: true }), signals: signals(false) };
+    const { summary } = await summaryBuilder(ctx, 'run-1', new Date()).done(emptyCounts(), [], { dryRun: true });
+    expect(JSON.stringify(summary)).not.toContain('s3cret-pw');
+    expect(await fs.readFile(path.join(reportDir, 'summary.json'), 'utf8')).not.toContain('s3cret-pw');
+  });
+});
