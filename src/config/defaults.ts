@@ -11,12 +11,23 @@ export const DEFAULTS = {
   rate: 5,
   concurrency: 2,
   /**
-   * More than 100 invalid rows means a broken export (wrong delimiter, shifted columns, a changed
-   * schema break rows by the thousand), not a few dirty rows: send nothing. A count rather than a
-   * share so that a small file with a handful of bad rows still goes through; set a share such as
-   * 1% for exports whose dirt grows with their size.
+   * More than 100 invalid rows, or more than 10% of the rows, means a broken export (a wrong
+   * delimiter, shifted columns or a changed schema break rows by the thousand; a small file that is
+   * mostly invalid is broken too), not a few dirty rows: send nothing.
    */
-  maxInvalid: '100',
+  maxInvalid: '100,10%',
+  /**
+   * The endpoint replaces segments: a customer sent with none loses all of them. An export where
+   * more than a tenth of the customers have no segment at all is almost certainly broken (an empty
+   * column, a failed join), not a night of real churn.
+   */
+  maxClear: '10%',
+  /**
+   * Most customers unknown to the endpoint means the wrong environment or id column, not stale
+   * data. Checked once this many customers have been answered (or all of them, if fewer).
+   */
+  maxNotFound: '50%',
+  notFoundSample: 1_000,
   maxAttempts: 6,
   /** Total deadline of one request, in seconds (not an idle timeout). */
   timeout: 30,

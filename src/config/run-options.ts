@@ -8,6 +8,7 @@ import type { Options } from 'yargs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Layout } from '../types.js';
+import { ENCODINGS, type Encoding } from '../input/options.js';
 import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
@@ -28,10 +29,23 @@ export const inputOptions = {
     group: INPUT, type: 'string', choices: ['wide', 'json', 'long'],
     describe: 'wide: one column per segment type; json: document_id,segments (JSON array); long: document_id,type,value (default: detected from the header)',
   },
+  encoding: {
+    group: INPUT, type: 'string', choices: [...ENCODINGS],
+    describe: 'Text encoding of the files (default utf-8; a UTF-16 byte order mark selects UTF-16 by itself)',
+  },
+  'segment-columns': {
+    group: INPUT, type: 'string',
+    describe: 'wide layout: only these columns are segment types, comma-separated; Header=type renames (e.g. "Churn risk=churn_risk")',
+  },
+  'ignore-columns': { group: INPUT, type: 'string', describe: 'wide layout: every column but these (and the id) is a segment type, comma-separated' },
   'skip-empty': { group: INPUT, type: 'boolean', default: false, describe: 'wide layout: skip rows whose segment cells are all blank instead of clearing those customers\' segments' },
   'max-invalid': {
     group: SAFETY, type: 'string', default: DEFAULTS.maxInvalid,
-    describe: 'Send nothing (exit 3) when more invalid rows than this: a count (50) or a share of data rows (1%)',
+    describe: 'Send nothing (exit 3) when more rows than this are invalid: a count (50), a share of data rows (1%), or both (100,10%: whichever is exceeded)',
+  },
+  'max-clear': {
+    group: SAFETY, type: 'string', default: DEFAULTS.maxClear,
+    describe: 'Send nothing (exit 3) when the run would clear the segments of more customers than this: a count, a share of customers (10%), or both',
   },
   'max-record-bytes': { group: SAFETY, type: 'number', default: DEFAULTS.maxRecordBytes, describe: 'Reject the input when one record is larger than this' },
   'report-dir': { group: OUTPUT, type: 'string', describe: 'Where the report goes (default: ./reports/<UTC timestamp>)' },
@@ -48,6 +62,11 @@ export const sendOptions = {
   token: { group: TARGET, type: 'string', describe: 'Access token (visible to other local users in the process list: prefer --token-file)' },
   'allow-insecure-http': { group: TARGET, type: 'boolean', default: false, describe: 'Allow an http:// endpoint that is not on this machine (the token would travel in clear)' },
   'dry-run': { group: SAFETY, type: 'boolean', default: false, describe: 'Do everything except the requests; no endpoint or token needed' },
+  'max-not-found': {
+    group: SAFETY, type: 'string', default: DEFAULTS.maxNotFound,
+    describe: `Stop sending when more customers than this share are not found, once ${DEFAULTS.notFoundSample} have been answered (wrong environment or id column)`,
+  },
+  yes: { group: SAFETY, type: 'boolean', default: false, describe: 'Do not ask for confirmation before sending to production on a terminal' },
   'batch-size': { group: SENDING, type: 'number', default: DEFAULTS.batchSize, describe: 'Customers per request (a batch closes at this or --max-batch-bytes)' },
   'max-batch-bytes': { group: SENDING, type: 'number', default: DEFAULTS.maxBatchBytes, describe: 'Cap on one request body in bytes' },
   rate: { group: SENDING, type: 'number', default: DEFAULTS.rate, describe: 'Requests per second, spread evenly (0 = unlimited)' },
@@ -89,8 +108,15 @@ export interface InputConfig {
   idColumn: string;
   delimiter?: string;
   layout?: Layout;
+  /** Undefined: UTF-8, or UTF-16 when the file starts with a UTF-16 byte order mark. */
+  encoding?: Encoding;
+  /** wide: only these columns are segment types (header name → type sent). */
+  segmentColumns?: ColumnSelection[];
+  /** wide: these columns are not segment types. */
+  ignoreColumns?: string[];
   skipEmpty: boolean;
   maxInvalid: Threshold;
+  maxClear: Threshold;
   maxRecordBytes: number;
   reportDir: string;
   logLevel: string;
@@ -98,8 +124,17 @@ export interface InputConfig {
   progressIntervalMs: number;
 }
 
+/** One entry of --segment-columns: the header name to read and the segment type to send. */
+export interface ColumnSelection {
+  header: string;
+  type: string;
+}
+
 export interface RunConfig extends InputConfig {
   dryRun: boolean;
+  maxNotFound: Threshold;
+  /** Skip the confirmation before sending to production on a terminal. */
+  yes: boolean;
   /** Undefined only in dry runs. */
   endpoint?: string;
   token: { file?: string; value?: string };
@@ -138,8 +173,11 @@ export function resolveInputConfig(args: RawArgs, now = new Date()): InputConfig
     idColumn: nonEmpty('--id-column', args.idColumn),
     delimiter: args.delimiter === undefined ? undefined : delimiterOf(String(args.delimiter)),
     layout: args.layout as Layout | undefined,
+    encoding: optionalString(args.encoding) as Encoding | undefined,
+    ...columnChoice(args),
     skipEmpty: Boolean(args.skipEmpty),
     maxInvalid: parseThreshold('--max-invalid', String(args.maxInvalid)),
+    maxClear: parseThreshold('--max-clear', String(args.maxClear)),
     maxRecordBytes: positiveInt('--max-record-bytes', args.maxRecordBytes),
     reportDir: optionalString(args.reportDir) ?? defaultReportDir(now),
     logLevel: String(args.logLevel),
@@ -164,6 +202,8 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
   return {
     ...input,
     dryRun,
+    maxNotFound: parseThreshold('--max-not-found', String(args.maxNotFound)),
+    yes: Boolean(args.yes),
     endpoint,
     token: {
       file: optionalString(args.tokenFile),
@@ -233,6 +273,37 @@ function resolveShard(args: RawArgs, env: NodeJS.ProcessEnv): Shard | undefined 
 export function defaultReportDir(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return path.join(DEFAULTS.reportRoot, stamp);
+}
+
+/** --segment-columns / --ignore-columns: a comma-separated string (flag, env) or a list (config file). */
+function columnChoice(args: RawArgs): Pick<InputConfig, 'segmentColumns' | 'ignoreColumns'> {
+  const selected = listOption('--segment-columns', args.segmentColumns);
+  const ignored = listOption('--ignore-columns', args.ignoreColumns);
+  if (selected && ignored) throw new UsageError('Give --segment-columns or --ignore-columns, not both.');
+  if (ignored) return { ignoreColumns: ignored };
+  if (!selected) return {};
+  const segmentColumns = selected.map((entry) => {
+    const at = entry.lastIndexOf('=');
+    const header = (at === -1 ? entry : entry.slice(0, at)).trim();
+    const type = (at === -1 ? entry : entry.slice(at + 1)).trim();
+    if (header === '' || type === '') throw new UsageError(`--segment-columns entries are Header or Header=type, got ${JSON.stringify(entry)}`);
+    return { header, type };
+  });
+  const types = new Set<string>();
+  for (const { type } of segmentColumns) {
+    if (types.has(type)) throw new UsageError(`--segment-columns sends the segment type ${JSON.stringify(type)} twice`);
+    types.add(type);
+  }
+  return { segmentColumns };
+}
+
+/** A list option: undefined when not given; entries trimmed; an empty entry is an error. */
+function listOption(name: string, value: unknown): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const entries = Array.isArray(value) ? value.map((v) => String(v)) : String(value).split(',');
+  const trimmed = entries.map((e) => e.trim());
+  if (trimmed.length === 0 || trimmed.some((e) => e === '')) throw new UsageError(`${name} must be a comma-separated list of column names, got ${JSON.stringify(value)}`);
+  return trimmed;
 }
 
 function delimiterOf(value: string): string {

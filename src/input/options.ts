@@ -8,6 +8,10 @@ import type { Layout } from '../types.js';
 export const DELIMITERS = [',', ';', '\t', '|'] as const;
 export type Delimiter = (typeof DELIMITERS)[number];
 
+/** The text encodings a file may be read in (--encoding). */
+export const ENCODINGS = ['utf-8', 'latin1', 'windows-1252', 'utf-16le', 'utf-16be'] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+
 /** An id longer than this is certainly a broken export (a whole line glued into the id cell). */
 export const MAX_ID_LENGTH = 512;
 

@@ -77,6 +77,8 @@ function publicOptions(config: RunConfig, tokenFrom: TokenSource['origin'] | und
   return {
     ...rest,
     maxInvalid: formatThreshold(config.maxInvalid),
+    maxClear: formatThreshold(config.maxClear),
+    ...(config.dryRun ? {} : { maxNotFound: formatThreshold(config.maxNotFound) }),
     // The Pushgateway URL may carry basic-auth credentials (already checked to parse).
     ...(config.pushgateway && { pushgateway: redactUrl(new URL(config.pushgateway)) }),
     ...(tokenFrom && { tokenFrom }),

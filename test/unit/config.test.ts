@@ -276,14 +276,14 @@ describe('checkEndpointUrl', () => {
 
 describe('parseThreshold', () => {
   it('reads a count', () => {
-    expect(parseThreshold('--max-invalid', '50')).toEqual({ kind: 'count', max: 50 });
-    expect(parseThreshold('--max-invalid', '0')).toEqual({ kind: 'count', max: 0 });
+    expect(parseThreshold('--max-invalid', '50')).toEqual({ count: 50 });
+    expect(parseThreshold('--max-invalid', '0')).toEqual({ count: 0 });
   });
 
   it('reads a percentage, with decimals and surrounding spaces', () => {
-    expect(parseThreshold('--max-invalid', '1%')).toEqual({ kind: 'percent', max: 1 });
-    expect(parseThreshold('--max-invalid', ' 0.5% ')).toEqual({ kind: 'percent', max: 0.5 });
-    expect(parseThreshold('--max-invalid', '100%')).toEqual({ kind: 'percent', max: 100 });
+    expect(parseThreshold('--max-invalid', '1%')).toEqual({ percent: 1 });
+    expect(parseThreshold('--max-invalid', ' 0.5% ')).toEqual({ percent: 0.5 });
+    expect(parseThreshold('--max-invalid', '100%')).toEqual({ percent: 100 });
   });
 
   it.each(['101%', '-1', '1.5', 'abc', '%', '', '5 %', '1e3'])('rejects %j naming the option and the value', (text) => {
@@ -293,7 +293,7 @@ describe('parseThreshold', () => {
   });
 
   it('formats a threshold back as it was written', () => {
-    for (const text of ['50', '1%', '0.5%']) expect(formatThreshold(parseThreshold('--max-invalid', text))).toBe(text);
+    for (const text of ['50', '1%', '0.5%', '100,10%']) expect(formatThreshold(parseThreshold('--max-invalid', text))).toBe(text);
   });
 });
 
@@ -322,6 +322,26 @@ describe('exceeds', () => {
     expect(exceeds(percent('0.1%'), 1, 1000)).toBe(false);
     expect(exceeds(percent('0.1%'), 2, 1000)).toBe(true);
     expect(exceeds(percent('2.5%'), 1, 40)).toBe(false);
+  });
+
+  it('with a count and a share, trips when either is exceeded', () => {
+    const both = parseThreshold('--max-invalid', '100,10%');
+    expect(both).toEqual({ count: 100, percent: 10 });
+    expect(exceeds(both, 101, 1_000_000)).toBe(true);
+    expect(exceeds(both, 11, 100)).toBe(true);
+    expect(exceeds(both, 10, 100)).toBe(false);
+  });
+
+  it('the defaults refuse a small file that is mostly invalid and pass a few dirty rows in a large one', () => {
+    const maxInvalid = parseThreshold('--max-invalid', DEFAULTS.maxInvalid);
+    expect(exceeds(maxInvalid, 60, 60)).toBe(true);
+    expect(exceeds(maxInvalid, 2, 1000)).toBe(false);
+    const maxClear = parseThreshold('--max-clear', DEFAULTS.maxClear);
+    expect(exceeds(maxClear, 30, 100)).toBe(true);
+    expect(exceeds(maxClear, 2, 100)).toBe(false);
+    const maxNotFound = parseThreshold('--max-not-found', DEFAULTS.maxNotFound);
+    expect(exceeds(maxNotFound, 1000, 1000)).toBe(true);
+    expect(exceeds(maxNotFound, 200, 1000)).toBe(false);
   });
 
   it('never trips on input without rows, and 0% trips on the first invalid row', () => {
