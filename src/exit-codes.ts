@@ -13,6 +13,8 @@ export const ExitCode = {
   InputRejected: 3,
   /** The endpoint rejected the credentials (401/403). */
   AuthRejected: 4,
+  /** Most customers were not found (--max-not-found): the wrong environment or id column. */
+  NotFoundGuard: 5,
   /** Stopped by SIGINT (128 + 2). */
   Interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */
@@ -31,6 +33,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue | typeof INTERNAL_ERROR_EX
   [ExitCode.Usage]: 'usage or configuration error (bad option, missing token, state dir in use)',
   [ExitCode.InputRejected]: 'input rejected, nothing sent (broken file, too many invalid rows)',
   [ExitCode.AuthRejected]: 'the endpoint rejected the token',
+  [ExitCode.NotFoundGuard]: 'most customers were not found (wrong environment or id column): fix the target; a retry cannot help',
   [ExitCode.Interrupted]: 'interrupted (SIGINT): rerun the same command to resume',
   [ExitCode.Terminated]: 'terminated (SIGTERM): rerun the same command to resume',
   [INTERNAL_ERROR_EXIT]: 'internal error (a bug)',

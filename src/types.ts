@@ -4,10 +4,13 @@
  * input bytes), so that the pipeline awaits once per chunk and handles rows in plain loops:
  *
  *   input/*      files → InputRow[]              (parse, layout, row validation)
- *   dedupe/*     InputRow[] → ClassifiedRow[]    (first occurrence of a document_id wins, whole run)
- *   batch.ts     ClassifiedRow[] → Batch         (count and byte caps; carries the rows in between)
+ *   dedupe/*     InputRow[] → ClassifiedRow[]    (first occurrence of a document_id wins, whole run;
+ *                                                 long-layout records of an id form one customer)
+ *   spool/*      ClassifiedRow → CustomerRow     (pass 1 keeps what it validated on disk; pass 2
+ *                                                 sends from there, never from the input again)
+ *   batch.ts     CustomerRow → Batch             (count and byte caps)
  *   send/*       Batch → BatchResult             (rate limit, retries, 413 split, 400 bisect)
- *   report/*     BatchResult → results.csv, summary.json, retry.csv
+ *   report/*     outcomes → results.csv, summary.json, retry.csv
  */
 
 export interface Segment {
@@ -23,75 +26,84 @@ export interface Customer {
 
 export type Layout = 'wide' | 'json' | 'long';
 
-/** One input record after layout mapping and row validation (for `long`, one block of rows). */
+/** One input record after layout mapping and row validation. */
 export interface InputRow {
   /** Index of the input file in the run's list of inputs. */
   file: number;
   /** Physical line where the record starts in its file; the header is line 1. */
   line: number;
-  /** long layout: start lines of the block's other records (each gets its own results.csv row). */
-  moreLines?: number[];
   /** Trimmed document_id; '' when missing. */
   id: string;
   /**
-   * The segments to send; null when the input says null (json layout). Unset when invalid, and
-   * when the rows were read only to be checked (InputOptions.buildSegments false).
+   * The segments to send; null when the input says null (json layout). For a long-layout record,
+   * its one segment, or [] for a record with a blank type and value ("no segments"). Unset when
+   * invalid.
    */
   segments?: Segment[] | null;
   /** Why the row is invalid; unset when valid. */
   invalid?: string;
   /** Set with `invalid` when the row was skipped on purpose (--skip-empty): not held against --max-invalid. */
   skipped?: true;
+  /** A long-layout record: every record of an id, anywhere in the run, forms one customer. */
+  long?: true;
 }
 
 /** Final status of one input row, as written to results.csv. */
-export type RowStatus = 'updated' | 'not_found' | 'failed' | 'invalid' | 'duplicate';
-
-/** An input row after dedupe: either a customer to send, or a row that will not be sent. */
-export type ClassifiedRow = RowPosition &
-  (
-    /** `segments` is null also for rows read only to be checked: that pass sends nothing. */
-    | { kind: 'customer'; segments: Segment[] | null; ordinal: number }
-    | { kind: 'invalid'; reason: string; skipped?: true }
-    | { kind: 'duplicate'; keptFile: number; keptLine: number }
-    /** A customer already acknowledged by an earlier, interrupted run of the same inputs (resume). */
-    | { kind: 'done'; ordinal: number; status: 'updated' | 'not_found' }
-  );
+export type RowStatus = 'updated' | 'not_found' | 'failed' | 'not_sent' | 'invalid' | 'duplicate';
 
 /** Where a row is, carried from InputRow unchanged. */
 export interface RowPosition {
   file: number;
   line: number;
-  moreLines?: number[];
   id: string;
 }
 
-export type CustomerRow = Extract<ClassifiedRow, { kind: 'customer' }>;
-
 /**
- * A bulk request to make, plus every input row that precedes its last customer since the previous
- * batch, so that results can be written in input order. A batch with no customers is not sent.
+ * An input row after dedupe (pass 1): a customer to send, a record of a long-layout customer, or a
+ * row that will not be sent.
  */
-export interface Batch {
-  /** 0-based position in the run; results are written in this order. */
-  seq: number;
-  /** The customers to send, in input order. */
-  customers: CustomerRow[];
-  /** JSON of each customer, aligned with `customers` (serialised once, reused on retry/split). */
-  parts: string[];
-  /** Byte length of the request body `{"customers":[...]}` built from `parts`. */
-  bytes: number;
-  /** All rows covered by this batch (customers and the rows not sent), in input order. */
-  rows: ClassifiedRow[];
+export type ClassifiedRow = RowPosition &
+  (
+    /** The first valid occurrence of a wide or json id: the customer. */
+    | { kind: 'customer'; segments: Segment[] | null; ordinal: number }
+    /**
+     * A long-layout record of customer `ordinal` (`opens`: the customer's first record). `invalid`:
+     * the record is broken, and with it the whole customer (sending the rest would replace the
+     * customer's segments without the broken one).
+     */
+    | { kind: 'part'; ordinal: number; opens: boolean; segments: Segment[]; invalid?: string }
+    | { kind: 'invalid'; reason: string; skipped?: true }
+    | { kind: 'duplicate'; keptFile: number; keptLine: number }
+  );
+
+/** A customer ready to send: its ordinal (the run's customer number), id and wire JSON. */
+export interface CustomerRow {
+  ordinal: number;
+  id: string;
+  /** `{"document_id":…,"segments":…}`, serialised once in pass 1 and reused on every retry and split. */
+  json: string;
+  /** Whether it is sent with no segments (it clears the customer's segments). */
+  clears: boolean;
 }
 
-export type CustomerOutcome = 'updated' | 'not_found' | 'failed';
+/** A bulk request to make. */
+export interface Batch {
+  /** 0-based position in the run. */
+  seq: number;
+  /** The customers to send, in ordinal order. */
+  customers: CustomerRow[];
+  /** Byte length of the request body `{"customers":[...]}`. */
+  bytes: number;
+}
+
+/** What the endpoint's answers made of a customer; `not_sent`: no request for it was answered. */
+export type CustomerOutcome = 'updated' | 'not_found' | 'failed' | 'not_sent';
 
 /** What became of a batch's customers. Arrays are aligned with `batch.customers`. */
 export interface BatchResult {
   batch: Batch;
   outcomes: CustomerOutcome[];
-  /** For failed customers: the last error, safe to show (no secrets). */
+  /** For failed and not-sent customers: the last error or why, safe to show (no secrets). */
   errors: (string | undefined)[];
   /** Ids the endpoint reported as updated that were not in the request (logged, not counted). */
   unexpectedIds: string[];
@@ -99,13 +111,21 @@ export interface BatchResult {
 
 /** Counters for summary.json, keyed as in the report contract. */
 export interface Counts {
+  /** Data records read (a repeated header line is not one). */
   rows: number;
   invalid: number;
   duplicates: number;
+  /** Unique valid customers. */
   customers: number;
+  /** Customers sent with no segments: the endpoint clears theirs. */
+  toClear: number;
   updated: number;
   notFound: number;
   failed: number;
+  /** Customers no request was answered for (interrupted, a guard tripped, credentials refused). */
+  notSent: number;
+  /** Lines identical to the header (concatenated exports), skipped. */
+  repeatedHeaders: number;
 }
 
 export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'rejected' | 'interrupted';

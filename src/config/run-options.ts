@@ -137,6 +137,8 @@ export interface RunConfig extends InputConfig {
   yes: boolean;
   /** Undefined only in dry runs. */
   endpoint?: string;
+  /** The environment named with --env, when the endpoint is one of the documented ones. */
+  env?: EnvName;
   token: { file?: string; value?: string };
   batchSize: number;
   maxBatchBytes: number;
@@ -205,6 +207,7 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     maxNotFound: parseThreshold('--max-not-found', String(args.maxNotFound)),
     yes: Boolean(args.yes),
     endpoint,
+    env: envOf(endpoint),
     token: {
       file: optionalString(args.tokenFile),
       value: optionalString(args.token),
@@ -235,6 +238,11 @@ function resolveEndpoint(args: RawArgs, dryRun: boolean): string | undefined {
   }
   checkEndpointUrl(url, Boolean(args.allowInsecureHttp));
   return url;
+}
+
+/** The documented environment an endpoint URL belongs to, if any (also when given with --endpoint). */
+function envOf(endpoint: string | undefined): EnvName | undefined {
+  return (Object.keys(ENDPOINTS) as EnvName[]).find((name) => ENDPOINTS[name] === endpoint);
 }
 
 /** TLS is mandatory off this machine: the request carries the token. */

@@ -93,11 +93,11 @@ export class IdIndex {
     });
   }
 
-  /** Records the id as first seen at (file, line) if new and returns undefined; else returns where it was first seen. */
-  firstSeen(id: string, file: number, line: number): IdLocation | undefined {
+  /** Records the id as first seen `at` if new and returns undefined; else returns where it was first seen. */
+  firstSeen(id: string, at: IdLocation): IdLocation | undefined {
     const probe = this.probe(id);
     if (typeof probe !== 'number') return probe;
-    this.fill(probe, this.hashed[1]!, this.log.append(id, file, line, this.hashed));
+    this.fill(probe, this.hashed[1]!, this.log.append(id, at, this.hashed));
     if (++this.count > this.growAt) this.grow();
     return undefined;
   }

@@ -4,7 +4,10 @@
  *
  * Record layout, in 32-bit words (so a record is addressed by its word offset):
  *
- *   [file][line][length in UTF-16 code units][hash hi][hash lo][code units, two per word, zero-padded]
+ *   [file][line][ordinal][length in UTF-16 code units][hash hi][hash lo][code units, two per word, zero-padded]
+
+ * `ordinal` is the customer number the job gave the id (rows of a long-layout customer found
+ * anywhere later in the run join that customer by it).
  *
  * The hash is stored so that growing the index replays only these words: no id is decoded or
  * hashed again (that made growing to 10M ids take ~3× as long as the inserts themselves), for 8 bytes
@@ -24,6 +27,8 @@ import { InputError } from '../errors.js';
 export interface IdLocation {
   file: number;
   line: number;
+  /** The customer ordinal recorded with the id. */
+  ordinal: number;
 }
 
 export interface IdLogOptions {
@@ -32,7 +37,7 @@ export interface IdLogOptions {
   readWindowBytes: number;
 }
 
-const HEADER_WORDS = 5;
+const HEADER_WORDS = 6;
 const MAX_REF = 0xffffffff;
 
 function recordWords(length: number): number {
@@ -101,24 +106,26 @@ export class IdLog {
   }
 
   /** Appends a record for `id` with its hash ([hi, lo]) and returns its ref. */
-  append(id: string, file: number, line: number, hash: Uint32Array): number {
+  append(id: string, at: IdLocation, hash: Uint32Array): number {
     this.assertOpen();
-    if (file >>> 0 !== file || line >>> 0 !== line) {
-      throw new RangeError(`file and line must be unsigned 32-bit integers, got ${file}:${line}`);
+    const { file, line, ordinal } = at;
+    if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
+      throw new RangeError(`file, line and ordinal must be unsigned 32-bit integers, got ${file}:${line}#${ordinal}`);
     }
     const words = recordWords(id.length);
     if (this.pendingWords + words > this.pending.length) this.makeRoom(words);
     const offset = this.flushedWords + this.pendingWords;
     if (offset + 1 > MAX_REF) throw logFull();
     const { u32, u16 } = this.pending;
-    const at = this.pendingWords;
-    u32[at] = file;
-    u32[at + 1] = line;
-    u32[at + 2] = id.length;
-    u32[at + 3] = hash[0]!;
-    u32[at + 4] = hash[1]!;
-    if (id.length & 1) u32[at + words - 1] = 0; // the pad unit: the file's bytes never depend on old buffer contents
-    const unitsAt = (at + HEADER_WORDS) * 2;
+    const w = this.pendingWords;
+    u32[w] = file;
+    u32[w + 1] = line;
+    u32[w + 2] = ordinal;
+    u32[w + 3] = id.length;
+    u32[w + 4] = hash[0]!;
+    u32[w + 5] = hash[1]!;
+    if (id.length & 1) u32[w + words - 1] = 0; // the pad unit: the file's bytes never depend on old buffer contents
+    const unitsAt = (w + HEADER_WORDS) * 2;
     for (let i = 0; i < id.length; i++) u16[unitsAt + i] = id.charCodeAt(i);
     this.pendingWords += words;
     return offset + 1;
@@ -139,13 +146,13 @@ export class IdLog {
       view = this.window;
       at = offset - this.windowStart;
     }
-    if (view.u32[at + 2] !== id.length) return undefined;
+    if (view.u32[at + 3] !== id.length) return undefined;
     const unitsAt = (at + HEADER_WORDS) * 2;
     const { u16 } = view;
     for (let i = 0; i < id.length; i++) {
       if (u16[unitsAt + i] !== id.charCodeAt(i)) return undefined;
     }
-    return { file: view.u32[at]!, line: view.u32[at + 1]! };
+    return { file: view.u32[at]!, line: view.u32[at + 1]!, ordinal: view.u32[at + 2]! };
   }
 
   /** Calls `visit` with every record's hash and ref, in append order (used to rebuild the index). */
@@ -160,10 +167,10 @@ export class IdLog {
       const got = readFully(this.fd, chunk.u8, wanted * 4, offset * 4) >>> 2;
       let at = 0;
       while (at + HEADER_WORDS <= got) {
-        const length = chunk.u32[at + 2]!;
+        const length = chunk.u32[at + 3]!;
         const words = recordWords(length);
         if (at + words > got) break;
-        visit(chunk.u32[at + 3]!, chunk.u32[at + 4]!, offset + at + 1);
+        visit(chunk.u32[at + 4]!, chunk.u32[at + 5]!, offset + at + 1);
         at += words;
       }
       if (at === 0) throw new Error(`id index log is truncated or corrupt at word ${offset}`);

@@ -1,6 +1,6 @@
 /** The dedupe stage and its compact, exact id index. */
-export { classify, knownStatus, shardOfRow } from './classify.js';
-export type { AcknowledgedStatus, ClassifyMode, ClassifyOptions } from './classify.js';
+export { Classifier, knownStatus, shardOfRow } from './classify.js';
+export type { ClassifyOptions } from './classify.js';
 export { IdIndex } from './id-index.js';
 export type { IdIndexOptions, IdLocation } from './id-index.js';
 export { hashId, hashInto, shardOf } from './hash.js';

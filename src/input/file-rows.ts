@@ -64,7 +64,7 @@ export class FileRows {
   }
 
   private counted(row: InputRow | undefined): InputRow | undefined {
-    if (row !== undefined) this.rowCount += 1 + (row.moreLines?.length ?? 0);
+    if (row !== undefined) this.rowCount += 1;
     return row;
   }
 }

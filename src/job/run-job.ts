@@ -3,27 +3,33 @@
  * the command (src/commands/run.ts) only parses options, prints and exits.
  *
  *   1. lock the state dir (one run at a time)
- *   2. open the inputs (stdin is spooled so it can be read twice)
- *   3. pass 1: read and validate everything, build the id index; nothing is sent yet
- *   4. guardrail: too many invalid rows → rejected, nothing sent
- *   5. pass 2: read again, skip what an earlier run acknowledged, batch, send, reconcile, report
- *   6. summary, journal, metrics
+ *   2. open the inputs (stdin is spooled to a file)
+ *   3. pass 1: read and validate everything; spool the validated customers, log every row
+ *   4. guardrails: too many invalid rows, too many customers cleared → rejected, nothing sent
+ *   5. the plan: what will be sent, where, how long it takes (and, on a terminal, a confirmation)
+ *   6. pass 2: send the spooled customers an earlier run did not get answered (resume)
+ *   7. the report: results.csv for every row, retry.csv, summary.json
  */
 import os from 'node:os';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { formatThreshold } from '../config/threshold.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
 import { IdIndex } from '../dedupe/index.js';
 import { acquireLock } from '../state/index.js';
-import { emptyCounts } from './tally.js';
+import { REPORT_FILES, RetryWriter } from '../report/index.js';
+import type { Customer, Layout } from '../types.js';
+import { countOutcomes, emptyCounts } from './tally.js';
 import { startProgress, type ProgressState } from './progress.js';
 import type { JobContext, JobResult } from './context.js';
 import { summaryBuilder, type SummaryBuilder } from './summary.js';
-import { validatePass, writeUnsentReport } from './validate-pass.js';
-import { sendPass } from './send-pass.js';
-import { REPORT_FILES } from '../report/index.js';
-import path from 'node:path';
+import { validatePass, type Intake } from './validate-pass.js';
+import { sendPass, type SendResult } from './send-pass.js';
+import { checkGuards } from './guards.js';
+import { buildPlan, logPlan } from './plan.js';
+import { resolver, type Unsent } from './result-rows.js';
 
 export type { JobContext, JobResult } from './context.js';
 
@@ -59,9 +65,10 @@ async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder
     return await syncInputs(ctx, opened.files, tmpDir, finish);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
+    ctx.log.error('input rejected, nothing sent', { reason: error.message });
     // No row could be reported: leave no results.csv or retry.csv of an earlier run beside this summary.
     await removeReportFiles(ctx.config.reportDir, [REPORT_FILES.results, REPORT_FILES.retry]);
-    return finish.rejected(error.message, emptyCounts(), []);
+    return finish(emptyCounts(), [], { facts: { rejected: error.message } });
   } finally {
     await cleanupInputs();
   }
@@ -71,28 +78,116 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, f
   const { config, log } = ctx;
   // Sized for the input up front: growing the index means replaying its log.
   const index = new IdIndex({ dir: tmpDir, expectedIds: await estimateRecords(files) });
+  const progress: ProgressState = { phase: 'validating', rowsRead: 0, customersDone: 0, customersTotal: 0, counts: emptyCounts() };
+  const stopProgress = startProgress(log, progress, config.progressIntervalMs);
   try {
-    const progress: ProgressState = { phase: 'validating', rowsRead: 0, customersDone: 0, customersTotal: 0, counts: emptyCounts() };
-    const stopProgress = startProgress(log, progress, config.progressIntervalMs);
-    try {
-      log.info('validating input', { files: files.map((f) => f.display) });
-      const scan = await validatePass(ctx, files, index, progress);
-      const inputs = scan.facts.map((f) => ({ path: f.path, sha256: f.sha256, rows: f.rows }));
-      if (scan.rejection) {
-        log.error('input rejected, nothing sent', { reason: scan.rejection });
-        await writeUnsentReport(ctx, files, index, 'not sent: input rejected');
-        return finish.rejected(scan.rejection, scan.counts, inputs);
-      }
-      if (scan.stopped) return finish.done(scan.counts, inputs, { interruptedWith: ctx.signals.interruptedWith() });
-      if (config.dryRun) return finish.done(scan.counts, inputs, { dryRun: true });
-      progress.phase = 'sending';
-      progress.customersTotal = scan.counts.customers;
-      return await sendPass(ctx, files, index, scan.facts, progress, finish);
-    } finally {
-      stopProgress();
+    log.info('validating input', { files: files.map((f) => f.display) });
+    const pass1 = await validatePass(ctx, files, index, tmpDir, progress);
+    // A signal during validation: nothing was sent, and no row was decided yet.
+    if (pass1.stopped) return await finish(pass1.counts, pass1.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
+    index.close();
+    const { intake } = pass1;
+    logInputNotes(ctx, intake);
+    const displays = files.map((f) => f.display);
+    const rejected = checkGuards(config, intake);
+    if (rejected !== undefined) {
+      log.error('input rejected, nothing sent', { reason: rejected });
+      await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: input rejected' });
+      return await finish(intake.counts, intake.facts, { facts: { rejected } });
+    }
+    logPlan(ctx, await buildPlan(ctx, intake));
+    if (config.dryRun || config.endpoint === undefined || ctx.token === undefined) {
+      await writeResults(ctx, intake, displays, { kind: 'valid', detail: '' });
+      return await finish(intake.counts, intake.facts, { facts: {} });
+    }
+    progress.phase = 'sending';
+    progress.counts = intake.counts;
+    const sent = await sendPass({ ...ctx, token: ctx.token, endpoint: config.endpoint }, intake, progress);
+    return await reportSend(ctx, intake, displays, sent, progress, finish);
+  } finally {
+    stopProgress();
+    index.close();
+  }
+}
+
+/** After sending: the outcomes counted, results.csv, retry.csv, summary.json; the journal kept or deleted. */
+async function reportSend(ctx: JobContext, intake: Intake, displays: string[], sent: SendResult, progress: ProgressState, finish: SummaryBuilder): Promise<JobResult> {
+  const { counts } = intake;
+  countOutcomes(counts, intake.ledger);
+  const interruptedWith = ctx.signals.interruptedWith();
+  const stoppedAfter = `${progress.customersDone} of ${progress.customersTotal} customers`;
+  await writeResults(ctx, intake, displays, { kind: 'not_sent', detail: unsentDetail(sent, interruptedWith !== undefined) });
+  await writeRetry(ctx, intake);
+  const result = await finish(counts, intake.facts, {
+    facts: {
+      interruptedWith,
+      fatal: sent.fatal,
+      ...(sent.notFoundGuard && { notFoundGuard: { ...sent.notFoundGuard, threshold: formatThreshold(ctx.config.maxNotFound) } }),
+      ...(interruptedWith !== undefined || sent.fatal ? { stoppedAfter } : {}),
+    },
+    requests: sent.requests,
+    retries: sent.retries,
+    resumedFrom: sent.resumedFrom,
+  });
+  if (result.exitCode === 0) await sent.journal.complete();
+  else await sent.journal.close();
+  return result;
+}
+
+/** Why a customer the run never got to was not sent. */
+function unsentDetail(sent: SendResult, interrupted: boolean): string {
+  if (interrupted) return 'not sent: run interrupted';
+  if (sent.fatal) return `not sent: ${sent.fatal.code === 'AUTH_REJECTED' ? 'authentication rejected' : 'the endpoint is misconfigured'}`;
+  if (sent.notFoundGuard) return 'not sent: stopped by --max-not-found';
+  return 'not sent';
+}
+
+async function writeResults(ctx: JobContext, intake: Intake, displays: string[], unsent: Unsent): Promise<void> {
+  await intake.rowLog.writeResults(ctx.config.reportDir, displays, resolver(intake.ledger, unsent));
+}
+
+/** retry.csv: every customer not delivered (failed or not sent), in the inputs' layout. */
+async function writeRetry(ctx: JobContext, intake: Intake): Promise<void> {
+  const { config } = ctx;
+  const { ledger } = intake;
+  const retry = RetryWriter.open(config.reportDir, {
+    layout: retryLayout(ctx, intake),
+    idColumn: config.idColumn,
+    segmentTypes: unionOfSegmentTypes(intake),
+  });
+  try {
+    const delivered = (ordinal: number): boolean => ledger.isSpoiled(ordinal) || ledger.outcome(ordinal) === 'updated' || ledger.outcome(ordinal) === 'not_found';
+    for await (const customers of intake.spool.customers(delivered)) {
+      for (const customer of customers) retry.add(JSON.parse(customer.json) as Customer);
     }
   } finally {
-    index.close();
+    await retry.commit();
+  }
+}
+
+/**
+ * retry.csv is read back as one input, so it has one layout: the inputs' own when they share one;
+ * json when they mix layouts (a json-layout customer may hold types no wide column has, and json
+ * holds any customer, null segments included), or when --segment-columns renamed columns (retry.csv
+ * holds the types sent, not the headers read).
+ */
+function retryLayout(ctx: JobContext, intake: Intake): Layout {
+  const layouts = new Set(intake.facts.map((f) => f.layout));
+  if (layouts.size !== 1 || ctx.config.segmentColumns !== undefined) return 'json';
+  return intake.facts[0]!.layout;
+}
+
+function unionOfSegmentTypes(intake: Intake): string[] {
+  const types = new Set<string>();
+  for (const f of intake.facts) for (const t of f.segmentTypes) types.add(t);
+  return [...types];
+}
+
+/** What the input stage noticed and worked around (sep= line, ignored columns, repeated headers). */
+function logInputNotes(ctx: JobContext, intake: Intake): void {
+  for (const f of intake.facts) {
+    const notes = (f as { notes?: string[] }).notes ?? [];
+    for (const note of notes) ctx.log.warn(`${f.path}: ${note}`);
   }
 }
 

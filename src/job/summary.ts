@@ -1,72 +1,63 @@
-/** summary.json for each way a run can end, and the exit code that goes with it. */
+/** summary.json for a run, with the outcome decided by decideOutcome, and the options worth recording. */
 import type { RunConfig } from '../config/run-options.js';
 import { formatThreshold } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
 import { redactUrl } from '../metrics/push-target.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import type { AuthError } from '../errors.js';
-import type { InputFile } from '../input/index.js';
-import { decideStatus, writeSummary, type Summary } from '../report/index.js';
-import type { ClassifiedRow, Counts } from '../types.js';
+import type { ExitCodeValue } from '../exit-codes.js';
+import type { FileFacts } from '../input/index.js';
+import { decideOutcome, writeSummary, type RunFacts, type Summary } from '../report/index.js';
+import type { Counts } from '../types.js';
 import type { JobContext, JobResult } from './context.js';
 
-export interface DoneDetails {
-  dryRun?: boolean;
-  interruptedWith?: ExitCodeValue;
-  fatal?: AuthError;
+export interface SummaryDetails {
+  facts: RunFacts;
   requests?: Record<string, number>;
+  retries?: number;
   resumedFrom?: number;
-  stoppedAt?: ClassifiedRow;
-  files?: InputFile[];
 }
 
 export type SummaryBuilder = ReturnType<typeof summaryBuilder>;
 
 export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) {
   const { config } = ctx;
-  const write = async (summary: Summary): Promise<JobResult> => {
-    await writeSummary(config.reportDir, summary);
-    return { summary, exitCode: summary.exitCode as ExitCodeValue, reportDir: config.reportDir };
-  };
-  const base = (counts: Counts, inputs: Summary['inputs']) => {
+  return async (counts: Counts, inputs: FileFacts[], d: SummaryDetails): Promise<JobResult> => {
     const finishedAt = new Date();
-    return {
+    const outcome = decideOutcome(counts, d.facts);
+    const requests = d.requests ?? {};
+    const total = Object.values(requests).reduce((sum, n) => sum + n, 0);
+    const summary: Summary = {
       runId,
       dryRun: config.dryRun,
+      status: outcome.status,
+      exitCode: outcome.exitCode,
       counts,
+      requests: { ...requests, total, retries: d.retries ?? 0 },
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
-      inputs,
+      inputs: inputs.filter(Boolean).map(inputSummary),
       options: publicOptions(config, ctx.token?.origin),
       ...(config.shard ? { shard: config.shard } : {}),
+      ...(d.resumedFrom !== undefined ? { resumed: { acknowledgedBefore: d.resumedFrom } } : {}),
+      ...(outcome.message ? { message: outcome.message } : {}),
+      ...(config.endpoint ? { target: { endpoint: config.endpoint, ...(config.env ? { env: config.env } : {}) } } : {}),
     };
-  };
-  return {
-    rejected: (message: string, counts: Counts, inputs: Summary['inputs']): Promise<JobResult> =>
-      write({ ...base(counts, inputs), status: 'rejected', exitCode: ExitCode.InputRejected, requests: { total: 0, retries: 0 }, message }),
-    done: (counts: Counts, inputs: Summary['inputs'], d: DoneDetails): Promise<JobResult> => {
-      const status = decideStatus(counts, { interrupted: d.interruptedWith !== undefined, rejected: false, authFailed: d.fatal !== undefined });
-      const exitCode: ExitCodeValue = d.interruptedWith ?? (d.fatal ? ExitCode.AuthRejected : counts.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok);
-      const requests = d.requests ?? {};
-      const total = Object.entries(requests).filter(([k]) => k !== 'retries').reduce((sum, [, n]) => sum + n, 0);
-      return write({
-        ...base(counts, inputs),
-        status,
-        exitCode,
-        requests: { ...requests, total, retries: requests.retries ?? 0 },
-        ...(d.resumedFrom !== undefined ? { resumed: { acknowledgedBefore: d.resumedFrom } } : {}),
-        ...(stopMessage(d) ? { message: stopMessage(d) } : {}),
-      });
-    },
+    await writeSummary(config.reportDir, summary);
+    return { summary, exitCode: outcome.exitCode as ExitCodeValue, reportDir: config.reportDir };
   };
 }
 
-function stopMessage(d: DoneDetails): string | undefined {
-  const where = d.stoppedAt && d.files ? ` after ${d.files[d.stoppedAt.file]?.display}:${d.stoppedAt.line}` : '';
-  if (d.fatal) return `authentication rejected (${d.fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`;
-  if (d.interruptedWith !== undefined) return `interrupted${where}; rerun the same command to resume.`;
-  return undefined;
+function inputSummary(f: FileFacts): Summary['inputs'][number] {
+  const extra = f as Partial<{ encoding: string }>;
+  return {
+    path: f.path,
+    sha256: f.sha256,
+    rows: f.rows,
+    layout: f.layout,
+    delimiter: f.delimiter,
+    ...(extra.encoding ? { encoding: extra.encoding } : {}),
+    segmentTypes: f.segmentTypes,
+  };
 }
 
 /** The options worth recording in summary.json; never the token or its file's content. */

@@ -1,16 +1,12 @@
 /**
- * Counting what became of the rows. Counts are per physical record (a long-layout block of three
- * records counts as three rows), except `customers`, which counts unique valid ids.
+ * Counting what became of the rows. Counts are per physical record, except the customer counts
+ * (`customers`, `toClear`, `updated`, `notFound`, `failed`, `notSent`), which count unique valid ids.
  */
-import type { ClassifiedRow, Counts, CustomerOutcome, InputRow, RowPosition } from '../types.js';
+import type { Counts, InputRow } from '../types.js';
+import type { Ledger } from './ledger.js';
 
 export function emptyCounts(): Counts {
-  return { rows: 0, invalid: 0, duplicates: 0, customers: 0, updated: 0, notFound: 0, failed: 0 };
-}
-
-/** How many physical records a row stands for. */
-export function recordCount(row: RowPosition): number {
-  return 1 + (row.moreLines?.length ?? 0);
+  return { rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, notSent: 0, repeatedHeaders: 0 };
 }
 
 /** What --max-invalid looks at: every row read (before shard filtering), and the invalid ones. */
@@ -23,40 +19,34 @@ export interface ReadTally {
 /** Adds a chunk of rows as read to the tally. */
 export function tallyRead(tally: ReadTally, rows: readonly InputRow[]): void {
   for (const row of rows) {
-    const records = recordCount(row);
-    tally.rows += records;
-    if (row.invalid !== undefined && !row.skipped) tally.invalid += records;
+    tally.rows++;
+    if (row.invalid !== undefined && !row.skipped) tally.invalid++;
   }
 }
 
-/** Counts a chunk of classified rows; see countRow. */
-export function countRows(counts: Counts, rows: readonly ClassifiedRow[]): void {
-  for (const row of rows) countRow(counts, row);
-}
-
-/** Counts a row as read and classified; customer outcomes are counted by `countOutcome`. */
-export function countRow(counts: Counts, row: ClassifiedRow): void {
-  const records = recordCount(row);
-  counts.rows += records;
-  switch (row.kind) {
-    case 'invalid':
-      counts.invalid += records;
-      break;
-    case 'duplicate':
-      counts.duplicates += records;
-      break;
-    case 'customer':
-      counts.customers += 1;
-      break;
-    case 'done':
-      counts.customers += 1;
-      countOutcome(counts, row.status);
-      break;
+/**
+ * The customer outcomes, from the ledger once sending is over: every valid customer is counted
+ * once, as updated, not_found, failed or not sent (pending ones were never answered).
+ */
+export function countOutcomes(counts: Counts, ledger: Ledger): void {
+  counts.updated = 0;
+  counts.notFound = 0;
+  counts.failed = 0;
+  counts.notSent = 0;
+  for (let ordinal = 0; ordinal < ledger.customers; ordinal++) {
+    if (ledger.isSpoiled(ordinal)) continue;
+    switch (ledger.outcome(ordinal)) {
+      case 'updated':
+        counts.updated++;
+        break;
+      case 'not_found':
+        counts.notFound++;
+        break;
+      case 'failed':
+        counts.failed++;
+        break;
+      default:
+        counts.notSent++;
+    }
   }
-}
-
-export function countOutcome(counts: Counts, outcome: CustomerOutcome): void {
-  if (outcome === 'updated') counts.updated += 1;
-  else if (outcome === 'not_found') counts.notFound += 1;
-  else counts.failed += 1;
 }

@@ -1,82 +1,148 @@
 /**
- * Pass 1: reads and checks the whole input before anything is sent, and records every first
- * occurrence in the id index. In a dry run this pass is the whole job and writes results.csv.
+ * Pass 1: reads and checks the whole input before anything is sent. Every record goes to the row
+ * log (results.csv is written from it at the end), every validated customer to the spool (pass 2
+ * sends from there, never from the input again), and the ledger learns what each customer is.
  *
  * Rows come in chunks (the rows of one chunk of input bytes) and each chunk is handled in plain
- * synchronous loops: one await per chunk, none per row. Nothing is sent from this pass, so the rows
- * are read without building their segments.
+ * synchronous loops: one await per chunk, none per row.
  */
 import type { RunConfig } from '../config/run-options.js';
-import { exceeds, formatThreshold } from '../config/threshold.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { readInputs, type FileFacts, type InputFile, type InputOptions } from '../input/index.js';
-import { Classifier } from '../dedupe/classify.js';
-import type { IdIndex } from '../dedupe/index.js';
-import { ResultsWriter } from '../report/index.js';
-import type { Counts } from '../types.js';
-import { countRows, emptyCounts, tallyRead, type ReadTally } from './tally.js';
-import { writeUnsentResults } from './result-rows.js';
+import { Classifier, type IdIndex } from '../dedupe/index.js';
+import { CustomerSpool } from '../spool/index.js';
+import { RowLog } from '../report/row-log.js';
+import type { ClassifiedRow, Counts } from '../types.js';
+import { emptyCounts, tallyRead, type ReadTally } from './tally.js';
+import { Ledger } from './ledger.js';
 import type { ProgressState } from './progress.js';
 import type { JobContext } from './context.js';
 
-export interface ValidateResult {
+/** What pass 1 leaves for the rest of the run. */
+export interface Intake {
   counts: Counts;
   facts: FileFacts[];
-  rejection?: string;
-  /** A stop signal came while validating: nothing was sent, and the pass ended early. */
-  stopped?: true;
+  /** Every row read (before shard filtering) and the invalid ones: what --max-invalid looks at. */
+  read: ReadTally;
+  /** Why rows are invalid, most common first (numbers in the reasons folded, so alike ones add up). */
+  invalidReasons: [string, number][];
+  ledger: Ledger;
+  spool: CustomerSpool;
+  rowLog: RowLog;
 }
 
-/** Pass 1: reads everything once, builds the index; in a dry run it also writes results.csv. */
-export async function validatePass(ctx: JobContext, files: InputFile[], index: IdIndex, progress: ProgressState): Promise<ValidateResult> {
+export type ValidateResult = { stopped: false; intake: Intake } | { stopped: true; facts: FileFacts[]; counts: Counts };
+
+/** Pass 1: reads everything once; a stop signal ends it early (nothing was sent yet). */
+export async function validatePass(ctx: JobContext, files: InputFile[], index: IdIndex, tmpDir: string, progress: ProgressState): Promise<ValidateResult> {
   const { config } = ctx;
   const facts: FileFacts[] = [];
-  const all: ReadTally = { rows: 0, invalid: 0 };
-  const classifier = new Classifier({ ids: index, mode: 'record', shard: config.shard });
-  const writer = config.dryRun ? ResultsWriter.open(config.reportDir, files.map((f) => f.display)) : undefined;
-  const counts = emptyCounts();
+  const read: ReadTally = { rows: 0, invalid: 0 };
+  const ledger = new Ledger();
+  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, new CustomerSpool({ dir: tmpDir }), new RowLog(tmpDir));
+  const classifier = new Classifier({ ids: index, shard: config.shard, isLong: (ordinal) => ledger.isLong(ordinal) });
   try {
-    for await (const chunk of readInputs(files, checkOptions(config), facts)) {
+    for await (const chunk of readInputs(files, readOptions(config), facts)) {
       // A big file takes a while to check; SIGTERM must not wait for the end of it.
-      if (ctx.signals.stop.aborted) {
-        await writer?.abort();
-        return { counts, facts, stopped: true };
-      }
+      if (ctx.signals.stop.aborted) return { stopped: true, facts, counts: intake.counts };
       // Every row counts towards the guard (before shard filtering), so all shards decide alike.
-      tallyRead(all, chunk);
-      progress.rowsRead = all.rows;
-      const rows = classifier.classify(chunk);
-      countRows(counts, rows);
-      if (writer) await writeUnsentResults(writer, rows, files);
+      tallyRead(read, chunk);
+      progress.rowsRead = read.rows;
+      intake.addAll(classifier.classify(chunk));
     }
-    await writer?.commit();
-  } catch (error) {
-    await writer?.abort();
-    throw error;
+  } finally {
+    intake.spool.finish();
+    intake.rowLog.close();
   }
-  const rejection = exceeds(config.maxInvalid, all.invalid, all.rows)
-    ? `${all.invalid} of ${all.rows} rows are invalid, more than --max-invalid ${formatThreshold(config.maxInvalid)}; see results.csv. Nothing was sent.`
-    : undefined;
-  return { counts, facts, rejection };
+  return { stopped: false, intake: intake.settle(facts, read) };
 }
 
-/** For a rejected run: results.csv still says what became of every row. */
-export async function writeUnsentReport(ctx: JobContext, files: InputFile[], index: IdIndex, why: string): Promise<void> {
-  const { config } = ctx;
-  const classifier = new Classifier({ ids: index, mode: 'replay', shard: config.shard });
-  const writer = ResultsWriter.open(config.reportDir, files.map((f) => f.display));
-  try {
-    for await (const chunk of readInputs(files, checkOptions(config), [])) {
-      await writeUnsentResults(writer, classifier.classify(chunk), files, why);
+/** Routes classified rows to the ledger, the spool and the row log, and counts them. */
+class IntakeBuilder {
+  readonly counts = emptyCounts();
+  private readonly reasons = new Map<string, number>();
+
+  constructor(
+    private readonly displays: readonly string[],
+    private readonly ledger: Ledger,
+    readonly spool: CustomerSpool,
+    readonly rowLog: RowLog,
+  ) {}
+
+  addAll(rows: readonly ClassifiedRow[]): void {
+    for (const row of rows) this.add(row);
+  }
+
+  private add(row: ClassifiedRow): void {
+    const { counts, ledger, spool, rowLog } = this;
+    counts.rows++;
+    switch (row.kind) {
+      case 'customer':
+        ledger.open(row.ordinal, false);
+        spool.addCustomer(row.ordinal, row.id, row.segments);
+        rowLog.customer(row.ordinal, row.file, row.line, row.id);
+        counts.customers++;
+        if (row.segments === null || row.segments.length === 0) counts.toClear++;
+        return;
+      case 'part':
+        // Long customers are counted in settle(): only then is it known whether a record spoils them.
+        if (row.opens) ledger.open(row.ordinal, true);
+        ledger.addLongRecord(row.ordinal, row.line, row.segments.length, row.invalid);
+        if (row.invalid !== undefined) {
+          this.countReason(row.invalid);
+          rowLog.known(row.file, row.line, row.id, 'invalid', row.invalid);
+          return;
+        }
+        spool.addLongRecord(row.ordinal, row.id, row.segments[0]);
+        rowLog.customer(row.ordinal, row.file, row.line, row.id);
+        return;
+      case 'invalid':
+        counts.invalid++;
+        if (!row.skipped) this.countReason(row.reason);
+        rowLog.known(row.file, row.line, row.id, 'invalid', row.reason);
+        return;
+      case 'duplicate':
+        counts.duplicates++;
+        rowLog.known(row.file, row.line, row.id, 'duplicate', duplicateDetail(row, this.displays));
+        return;
     }
-    await writer.commit();
-  } catch (error) {
-    await writer.abort();
-    throw error;
+  }
+
+  /** After the last row: long customers are complete, so they can be counted. */
+  settle(facts: FileFacts[], read: ReadTally): Intake {
+    const { counts, ledger } = this;
+    ledger.settleLong();
+    for (let ordinal = 0; ordinal < ledger.customers; ordinal++) {
+      if (!ledger.isLong(ordinal)) continue;
+      if (ledger.isSpoiled(ordinal)) {
+        counts.invalid += ledger.recordsOf(ordinal);
+        continue;
+      }
+      counts.customers++;
+      if (ledger.longClears(ordinal)) counts.toClear++;
+    }
+    counts.repeatedHeaders = facts.reduce((sum, f) => sum + ((f as { repeatedHeaders?: number }).repeatedHeaders ?? 0), 0);
+    const invalidReasons = [...this.reasons].sort((a, b) => b[1] - a[1]);
+    return { counts, facts, read, invalidReasons, ledger, spool: this.spool, rowLog: this.rowLog };
+  }
+
+  /** Reasons that differ only in numbers ("line 12", "got 3") are one reason. */
+  private countReason(reason: string): void {
+    const key = reason.replace(/\d+/g, 'N');
+    if (this.reasons.size >= MAX_REASONS && !this.reasons.has(key)) return;
+    this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
   }
 }
 
-/** How the input stage reads the files, from the run's options (identical in both passes). */
+/** Distinct reasons tallied for the plan; the rest are still counted as invalid. */
+const MAX_REASONS = 1_000;
+
+function duplicateDetail(row: Extract<ClassifiedRow, { kind: 'duplicate' }>, displays: readonly string[]): string {
+  const where = displays.length > 1 || row.keptFile !== row.file ? ` of ${displays[row.keptFile]}` : '';
+  return `duplicate of line ${row.keptLine}${where}`;
+}
+
+/** How the input stage reads the files, from the run's options. */
 export function readOptions(config: RunConfig): InputOptions {
   return {
     idColumn: config.idColumn,
@@ -86,9 +152,4 @@ export function readOptions(config: RunConfig): InputOptions {
     maxRecordBytes: config.maxRecordBytes,
     maxFields: DEFAULTS.maxFields,
   };
-}
-
-/** readOptions for a pass that sends nothing: the same checks, no segments built. */
-function checkOptions(config: RunConfig): InputOptions {
-  return { ...readOptions(config), buildSegments: false };
 }

@@ -32,16 +32,11 @@ export function mergeSummaries(summaries: readonly Summary[]): Summary {
   return merged;
 }
 
+/** Field by field; a summary written before a count existed counts 0 for it. */
 function addCounts(a: Counts, b: Counts): Counts {
-  return {
-    rows: a.rows + b.rows,
-    invalid: a.invalid + b.invalid,
-    duplicates: a.duplicates + b.duplicates,
-    customers: a.customers + b.customers,
-    updated: a.updated + b.updated,
-    notFound: a.notFound + b.notFound,
-    failed: a.failed + b.failed,
-  };
+  const sum = { ...a };
+  for (const key of Object.keys(b) as (keyof Counts)[]) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
+  return sum;
 }
 
 function addRequests(a: RequestCounts, b: RequestCounts): RequestCounts {

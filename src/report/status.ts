@@ -1,28 +1,58 @@
-/** The run status of summary.json. Pure. */
+/** How a run ended: its status, exit code and message, decided in one place. Pure. */
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { SyncError } from '../errors.js';
 import type { Counts, RunStatus } from '../types.js';
 
 /** What happened to the run as a whole, besides the counts. */
 export interface RunFacts {
-  /** The input was rejected before anything was sent. */
-  rejected: boolean;
-  /** Stopped by SIGINT/SIGTERM. */
-  interrupted: boolean;
-  /** The endpoint rejected the credentials. */
-  authFailed: boolean;
+  /** The input was refused before anything was sent: why. */
+  rejected?: string;
+  /** Stopped by SIGINT/SIGTERM: the exit code of the signal. */
+  interruptedWith?: ExitCodeValue;
+  /** Sending stopped on an error no retry can mend: credentials refused, not the endpoint. */
+  fatal?: SyncError;
+  /** --max-not-found tripped. */
+  notFoundGuard?: { notFound: number; answered: number; threshold: string };
+  /** Where sending stopped, for the message ("after file:line"). */
+  stoppedAfter?: string;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  exitCode: ExitCodeValue;
+  /** Why the run ended the way it did, when the counts do not say it. */
+  message?: string;
 }
 
 /**
- * rejected → interrupted → failed (credentials refused, or customers to send and none delivered)
- * → partial (some failed) → succeeded (every unique valid customer updated or not_found, also when
- * there were none).
+ * rejected → interrupted → fatal (credentials, endpoint) → not-found guard → failed (customers to
+ * send and none delivered) → partial (some failed or not sent) → succeeded (every valid customer
+ * updated or not found, also when there were none).
  */
-export function decideStatus(counts: Counts, facts: RunFacts): RunStatus {
-  if (facts.rejected) return 'rejected';
-  if (facts.interrupted) return 'interrupted';
-  if (facts.authFailed) return 'failed';
-  if (counts.failed === 0) return 'succeeded';
+export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
+  const where = facts.stoppedAfter ? ` after ${facts.stoppedAfter}` : '';
+  if (facts.rejected !== undefined) return { status: 'rejected', exitCode: ExitCode.InputRejected, message: facts.rejected };
+  if (facts.interruptedWith !== undefined) {
+    return { status: 'interrupted', exitCode: facts.interruptedWith, message: `interrupted${where}; rerun the same command to resume.` };
+  }
+  if (facts.fatal !== undefined) {
+    const advice = facts.fatal.exitCode === ExitCode.AuthRejected ? 'Check the token, then rerun the same command to resume.' : 'Fix the endpoint, then rerun.';
+    return { status: 'failed', exitCode: facts.fatal.exitCode, message: `${facts.fatal.message} Stopped sending${where}. ${advice}` };
+  }
+  if (facts.notFoundGuard !== undefined) {
+    const { notFound, answered, threshold } = facts.notFoundGuard;
+    return {
+      status: 'failed',
+      exitCode: ExitCode.NotFoundGuard,
+      message:
+        `${notFound} of the first ${answered} customers answered were not found, more than --max-not-found ${threshold}: ` +
+        'the wrong environment (--env/--endpoint) or id column (--id-column)? Stopped sending; a retry cannot help.',
+    };
+  }
+  const undelivered = counts.failed + counts.notSent;
+  if (undelivered === 0) return { status: 'succeeded', exitCode: ExitCode.Ok };
   const delivered = counts.updated + counts.notFound;
-  return delivered === 0 ? 'failed' : 'partial';
+  return { status: delivered === 0 ? 'failed' : 'partial', exitCode: ExitCode.PartialFailure };
 }
 
 /** Worst first: the status of a merged report is the worst of its parts. */

@@ -6,11 +6,17 @@ import type { Counts, RunStatus } from '../types.js';
 import { REPORT_FILES } from './files.js';
 
 export interface InputSummary {
-  /** The display path ('-' for stdin). */
+  /** The display path ('stdin' for '-'). */
   path: string;
+  /** sha256 of the bytes validated, which are the bytes sent (pass 2 sends from pass 1's spool). */
   sha256: string;
   /** Data rows read from this input. */
   rows: number;
+  layout?: string;
+  delimiter?: string;
+  encoding?: string;
+  /** The segment types, in order (wide: the columns sent; long/json: as first met). */
+  segmentTypes?: string[];
 }
 
 /** Requests by HTTP status (or error kind, e.g. "network"), plus the total and how many were retries. */
@@ -38,6 +44,8 @@ export interface Summary {
   message?: string;
   shard?: { index: number; count: number };
   resumed?: { acknowledgedBefore: number };
+  /** The target of a send: the endpoint (no credentials) and its environment name, if one. */
+  target?: { endpoint: string; env?: string };
 }
 
 /** Option keys that may hold a secret (compared lowercase, without '-' and '_'). A path to a token
@@ -69,7 +77,7 @@ export function renderSummary(summary: Summary): string {
   const ordered = {
     status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
     options: redactOptions(options), runId, exitCode,
-    message: summary.message, shard: summary.shard, resumed: summary.resumed,
+    message: summary.message, shard: summary.shard, resumed: summary.resumed, target: summary.target,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

@@ -122,10 +122,10 @@ export class Sender {
   private async deliver(slice: Slice): Promise<void> {
     const max = this.options.limits.maxCustomers;
     if (sizeOf(slice) > max) return this.deliverAll(chunks(slice, max));
-    if (this.authFailure) return fail(slice, NOT_SENT_AUTH);
+    if (this.authFailure) return notSent(slice, NOT_SENT_AUTH);
     const answer = await this.postWithRetries(slice);
     if (answer.kind === 'shrunk') return this.deliver(slice);
-    if (answer.kind === 'not-sent') return fail(slice, answer.reason);
+    if (answer.kind === 'not-sent') return notSent(slice, answer.reason);
     return this.settle(slice, answer.outcome, answer.attempts);
   }
 
@@ -175,7 +175,7 @@ export class Sender {
 
   /** Attempts one request until it gets an answer that retrying cannot change. */
   private async postWithRetries(slice: Slice): Promise<Answer> {
-    const body = requestBody(slice.batch.parts.slice(slice.start, slice.end));
+    const body = requestBody(slice.batch.customers.slice(slice.start, slice.end));
     let attempt = 1;
     let authRetried = false;
     for (;;) {
@@ -272,6 +272,14 @@ function failureDetail(outcome: HttpOutcome, attempts: number): string {
 function fail(slice: Slice, reason: string): void {
   for (let i = slice.start; i < slice.end; i++) {
     slice.result.outcomes[i] = 'failed';
+    slice.result.errors[i] = reason;
+  }
+}
+
+/** No request for these customers was answered: they are `not_sent`, with why. */
+function notSent(slice: Slice, reason: string): void {
+  for (let i = slice.start; i < slice.end; i++) {
+    slice.result.outcomes[i] = 'not_sent';
     slice.result.errors[i] = reason;
   }
 }

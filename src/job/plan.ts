@@ -1,0 +1,136 @@
+/**
+ * The plan printed before anything is sent (and as the whole output of a dry run): per input, how
+ * it was read; in all, what will be sent, where, and how long it should take. Building it is pure
+ * but for reading the first spooled customers for the sample body.
+ */
+import type { FileFacts } from '../input/index.js';
+import { VERSION } from '../version.js';
+import type { JobContext } from './context.js';
+import type { Intake } from './validate-pass.js';
+
+export interface TypeStats {
+  type: string;
+  distinct: number;
+  distinctCapped?: boolean;
+  top: [string, number][];
+}
+
+export interface PlanInput {
+  path: string;
+  layout: string;
+  delimiter: string;
+  encoding: string;
+  idColumn: string;
+  rows: number;
+  segmentTypes: TypeStats[];
+  ignoredColumns: string[];
+}
+
+export interface Plan {
+  version: string;
+  /** Undefined for a dry run. */
+  target?: { endpoint: string; env?: string };
+  inputs: PlanInput[];
+  rows: number;
+  customers: number;
+  duplicates: number;
+  invalid: number;
+  invalidReasons: [string, number][];
+  toClear: number;
+  repeatedHeaders: number;
+  /** At least this many requests (the byte cap may close batches earlier). */
+  requests: number;
+  /** At --rate; undefined when unlimited. */
+  estimatedSeconds?: number;
+  sampleBody?: string;
+}
+
+const SAMPLE_CUSTOMERS = 2;
+
+export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> {
+  const { config } = ctx;
+  const { counts } = intake;
+  const requests = Math.ceil(counts.customers / config.batchSize);
+  return {
+    version: VERSION,
+    ...(config.endpoint && !config.dryRun ? { target: { endpoint: config.endpoint, ...(config.env ? { env: config.env } : {}) } } : {}),
+    inputs: intake.facts.map((f) => planInput(f, config.idColumn)),
+    rows: counts.rows,
+    customers: counts.customers,
+    duplicates: counts.duplicates,
+    invalid: counts.invalid,
+    invalidReasons: intake.invalidReasons.slice(0, 3),
+    toClear: counts.toClear,
+    repeatedHeaders: counts.repeatedHeaders,
+    requests,
+    ...(config.rate > 0 ? { estimatedSeconds: Math.ceil(requests / config.rate) } : {}),
+    sampleBody: await sampleBody(intake),
+  };
+}
+
+function planInput(f: FileFacts, idColumn: string): PlanInput {
+  const extra = f as Partial<{ encoding: string; typeStats: TypeStats[]; ignoredColumns: string[] }>;
+  const stats = new Map((extra.typeStats ?? []).map((s) => [s.type, s]));
+  return {
+    path: f.path,
+    layout: f.layout,
+    delimiter: f.delimiter,
+    encoding: extra.encoding ?? 'utf-8',
+    idColumn,
+    rows: f.rows,
+    segmentTypes: (extra.typeStats?.length ? extra.typeStats.map((s) => s.type) : f.segmentTypes).map((type) => stats.get(type) ?? { type, distinct: 0, top: [] }),
+    ignoredColumns: extra.ignoredColumns ?? [],
+  };
+}
+
+async function sampleBody(intake: Intake): Promise<string | undefined> {
+  const { ledger } = intake;
+  for await (const customers of intake.spool.customers((ordinal) => ledger.isSpoiled(ordinal))) {
+    return `{"customers":[${customers.slice(0, SAMPLE_CUSTOMERS).map((c) => c.json).join(',')}]}`;
+  }
+  return undefined;
+}
+
+/** The plan as a person reads it. */
+export function formatPlan(plan: Plan): string {
+  const lines: string[] = [`plan (segment-sync ${plan.version})`];
+  for (const input of plan.inputs) {
+    lines.push(`  input     ${input.path}: ${input.layout}, delimiter ${JSON.stringify(input.delimiter)}, ${input.encoding}, id column ${input.idColumn}, ${count(input.rows)} rows`);
+    const types = input.segmentTypes.map(describeType).join('; ');
+    lines.push(`  segments  ${types || '(none)'}`);
+    if (input.ignoredColumns.length > 0) lines.push(`  ignored   ${input.ignoredColumns.join(', ')}`);
+  }
+  const reasons = plan.invalidReasons.map(([reason, n]) => `${reason}: ${count(n)}`).join('; ');
+  lines.push(`  rows      ${count(plan.rows)}: ${count(plan.customers)} customers, ${count(plan.duplicates)} duplicates, ${count(plan.invalid)} invalid${reasons ? ` (${reasons})` : ''}`);
+  if (plan.repeatedHeaders > 0) lines.push(`  skipped   ${count(plan.repeatedHeaders)} repeated header lines`);
+  lines.push(`  clears    ${count(plan.toClear)} customers would have all their segments removed`);
+  if (plan.sampleBody) lines.push(`  sample    ${plan.sampleBody.length > 400 ? `${plan.sampleBody.slice(0, 400)}…` : plan.sampleBody}`);
+  const duration = plan.estimatedSeconds === undefined ? 'no rate limit' : `about ${humanSeconds(plan.estimatedSeconds)} at --rate`;
+  const target = plan.target ? `${plan.target.endpoint}${plan.target.env ? ` (${plan.target.env})` : ''}` : 'nowhere (dry run)';
+  lines.push(`  send      ${count(plan.requests)} requests to ${target}, ${duration}`);
+  return lines.join('\n');
+}
+
+function describeType(s: TypeStats): string {
+  if (s.distinct === 0) return s.type;
+  const top = s.top.map(([value, n]) => `${value} ${count(n)}`).join(', ');
+  return `${s.type} (${s.distinctCapped ? 'more than ' : ''}${count(s.distinct)} values${top ? `: ${top}` : ''})`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function humanSeconds(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** Logs the plan: one structured record in JSON logs, a readable block on a terminal. */
+export function logPlan(ctx: JobContext, plan: Plan): void {
+  const { config, log } = ctx;
+  const json = config.logFormat === 'json' || (config.logFormat === 'auto' && !process.stdout.isTTY);
+  if (json) log.info('plan', { plan });
+  else log.info(`\n${formatPlan(plan)}`);
+}

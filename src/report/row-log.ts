@@ -1,0 +1,83 @@
+/**
+ * The row log: one line per input record, written by pass 1, turned into results.csv when the run
+ * ends. A record whose status pass 1 already knows (invalid, duplicate) is logged with it; a
+ * customer's record is logged with the customer's ordinal, and its status is looked up when the
+ * report is written (updated, not_found, failed, not_sent, or valid when nothing was sent). So
+ * results.csv is in input order and covers every record, even when the customers were sent in
+ * another order (long layout) or never (interrupted, guard tripped).
+ *
+ * Line formats (fields separated by tabs; text fields escaped, see `escape`):
+ *   F<file>\t<line>\t<status>\t<id>\t<detail>     a record with a known status
+ *   C<ordinal>\t<file>\t<line>\t<id>             a record of customer <ordinal>
+ */
+import { readScratchLines, ScratchWriter } from '../spool/index.js';
+import type { ResultStatus } from './result-row.js';
+import { ResultsWriter } from './results-writer.js';
+
+/** What results.csv says of a customer's record. */
+export interface Resolution {
+  status: ResultStatus;
+  detail: string;
+}
+
+export class RowLog {
+  private readonly writer: ScratchWriter;
+
+  constructor(dir: string) {
+    this.writer = ScratchWriter.create(dir, 'segment-sync-rows');
+  }
+
+  known(file: number, line: number, id: string, status: ResultStatus, detail: string): void {
+    this.writer.writeLine(`F${file}\t${line}\t${status}\t${escape(id)}\t${escape(detail)}`);
+  }
+
+  customer(ordinal: number, file: number, line: number, id: string): void {
+    this.writer.writeLine(`C${ordinal}\t${file}\t${line}\t${escape(id)}`);
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+
+  /** Writes `<dir>/results.csv` atomically; `resolve` says what became of a customer's record at `line`. */
+  async writeResults(dir: string, inputs: readonly string[], resolve: (ordinal: number, file: number, line: number) => Resolution): Promise<void> {
+    this.close();
+    const results = ResultsWriter.open(dir, inputs);
+    try {
+      for await (const lines of readScratchLines(this.writer.path)) {
+        let flushed: Promise<void> | void = undefined;
+        for (const text of lines) flushed = writeLogged(results, text, resolve) ?? flushed;
+        await flushed;
+      }
+      await results.commit();
+    } catch (error) {
+      await results.abort();
+      throw error;
+    }
+  }
+}
+
+function writeLogged(results: ResultsWriter, text: string, resolve: (ordinal: number, file: number, line: number) => Resolution): Promise<void> | void {
+  const f = text.split('\t');
+  if (text.charCodeAt(0) === 0x46 /* F */) {
+    return results.writeLine(Number(f[0]!.slice(1)), Number(f[1]), unescape(f[3]!), f[2] as ResultStatus, unescape(f[4]!));
+  }
+  const ordinal = Number(f[0]!.slice(1));
+  const file = Number(f[1]);
+  const line = Number(f[2]);
+  const { status, detail } = resolve(ordinal, file, line);
+  return results.writeLine(file, line, unescape(f[3]!), status, detail);
+}
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
+/** Backslash, tab, CR and LF as \\ \t \r \n, so that a field is one tab-free line. */
+function escape(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+function unescape(text: string): string {
+  if (!text.includes('\\')) return text;
+  return text.replace(/\\([\\tnr])/g, (_, c: string) => (c === '\\' ? '\\' : c === 't' ? '\t' : c === 'n' ? '\n' : '\r'));
+}

@@ -1,0 +1,110 @@
+/**
+ * The spool of validated customers: what pass 1 checked is what pass 2 sends, whatever happens to
+ * the input files in between (renamed over, rewritten, appended to). Wide and json customers are
+ * written as they are met (their ordinals ascend); long-layout records go through the external sort
+ * and come out grouped by customer. Reading merges both by ordinal, so customers come out in order
+ * of first occurrence, each as its wire JSON, serialised once.
+ */
+import type { CustomerRow, Segment } from '../types.js';
+import { LongSorter } from './long-sort.js';
+import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
+
+export interface CustomerSpoolOptions {
+  dir: string;
+  /** Long records held in memory per sorted run (tests make it small). */
+  longRunRecords?: number;
+}
+
+export class CustomerSpool {
+  private readonly flat: ScratchWriter;
+  private readonly long: LongSorter;
+  private finished = false;
+
+  constructor(opts: CustomerSpoolOptions) {
+    this.flat = ScratchWriter.create(opts.dir, 'segment-sync-customers');
+    this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords });
+  }
+
+  /** A wide or json customer (ordinals must ascend). */
+  addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
+    const json = JSON.stringify({ document_id: id, segments: segments === null ? null : segments.map(wire) });
+    const clears = segments === null || segments.length === 0;
+    this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${JSON.stringify(id)}\t${json}`);
+  }
+
+  /** A valid record of a long-layout customer: one segment, or none (a blank type and value). */
+  addLongRecord(ordinal: number, id: string, segment: Segment | undefined): void {
+    this.long.add(ordinal, id, segment);
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.flat.close();
+    this.long.finish();
+  }
+
+  /** Every customer in ordinal order, a chunk at a time, but those `skip` names. Can be read again. */
+  async *customers(skip: (ordinal: number) => boolean = () => false): AsyncGenerator<CustomerRow[]> {
+    if (!this.finished) throw new TypeError('CustomerSpool.customers() before finish()');
+    const flat = flatCustomers(this.flat.path, skip);
+    const long = this.long.customers(skip);
+    try {
+      yield* mergeByOrdinal(flat, long);
+    } finally {
+      // A reader that stops early (the plan's sample) must not leave the files open.
+      await flat.return(undefined);
+      await long.return(undefined);
+    }
+  }
+}
+
+/** Two ascending streams of customers as one (an ordinal is in one of them only). */
+async function* mergeByOrdinal(flat: AsyncIterator<CustomerRow[]>, long: AsyncIterator<CustomerRow[]>): AsyncGenerator<CustomerRow[]> {
+  let a: CustomerRow[] = [];
+  let b: CustomerRow[] = [];
+  let i = 0;
+  let j = 0;
+  let flatDone = false;
+  let longDone = false;
+  for (;;) {
+    if (i === a.length && !flatDone) {
+      const next = await flat.next();
+      if (next.done) flatDone = true;
+      else [a, i] = [next.value, 0];
+      continue;
+    }
+    if (j === b.length && !longDone) {
+      const next = await long.next();
+      if (next.done) longDone = true;
+      else [b, j] = [next.value, 0];
+      continue;
+    }
+    if (i === a.length && j === b.length) return;
+    // Both sides ascend: take from each side while it holds the lower ordinals.
+    const out: CustomerRow[] = [];
+    while (i < a.length && (j === b.length ? longDone : a[i]!.ordinal < b[j]!.ordinal)) out.push(a[i++]!);
+    while (j < b.length && (i === a.length ? flatDone : b[j]!.ordinal < a[i]!.ordinal)) out.push(b[j++]!);
+    if (out.length > 0) yield out;
+  }
+}
+
+/** Only the wire fields, in wire order, whatever else the object carries. */
+function wire({ type, value }: Segment): Segment {
+  return { type, value };
+}
+
+async function* flatCustomers(file: string, skip: (ordinal: number) => boolean): AsyncGenerator<CustomerRow[]> {
+  for await (const lines of readScratchLines(file)) {
+    const out: CustomerRow[] = [];
+    for (const line of lines) {
+      const tab = line.indexOf('\t');
+      const ordinal = Number(line.slice(0, tab));
+      if (skip(ordinal)) continue;
+      const idEnd = line.indexOf('\t', tab + 3);
+      const id = jsonString(line.slice(tab + 3, idEnd));
+      out.push({ ordinal, id, json: line.slice(idEnd + 1), clears: line.charCodeAt(tab + 1) === 0x31 });
+    }
+    if (out.length > 0) yield out;
+  }
+}

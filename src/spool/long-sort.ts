@@ -1,0 +1,239 @@
+/**
+ * The records of long-layout customers, grouped by customer whatever their order in the input:
+ * an external sort by ordinal. Records are held in memory up to `runRecords`, then sorted and
+ * spilled to a scratch file (a "run"); at the end the runs are merged with a heap. Memory stays
+ * bounded by one run plus a read buffer per run, however many customers the file has.
+ *
+ * Ties keep input order (each run is sorted stably, and runs are in input order), so a customer's
+ * segments are sent in the order their rows appear.
+ */
+import type { CustomerRow, Segment } from '../types.js';
+import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
+
+export interface LongSorterOptions {
+  /** Where runs are spilled. */
+  dir: string;
+  /** Records kept in memory before a run is spilled. */
+  runRecords?: number;
+}
+
+export const DEFAULT_RUN_RECORDS = 200_000;
+
+/** One record as sorted: `ordinal \t id JSON \t segment JSON ('' for "no segments")`. */
+interface Pending {
+  ordinals: number[];
+  lines: string[];
+}
+
+export class LongSorter {
+  private pending: Pending = { ordinals: [], lines: [] };
+  private readonly runs: string[] = [];
+  private readonly runRecords: number;
+  private finished: Pending | undefined;
+
+  constructor(private readonly opts: LongSorterOptions) {
+    this.runRecords = opts.runRecords ?? DEFAULT_RUN_RECORDS;
+  }
+
+  /** A valid record of customer `ordinal`: one segment, or none (a blank type and value). */
+  add(ordinal: number, id: string, segment: Segment | undefined): void {
+    const segmentJson = segment === undefined ? '' : JSON.stringify({ type: segment.type, value: segment.value });
+    this.pending.ordinals.push(ordinal);
+    this.pending.lines.push(`${JSON.stringify(id)}\t${segmentJson}`);
+    if (this.pending.ordinals.length >= this.runRecords) this.spill();
+  }
+
+  /** Ends the input; records are not accepted after this. */
+  finish(): void {
+    // The last run stays in memory: a small file never touches the disk.
+    this.finished = sorted(this.pending);
+    this.pending = { ordinals: [], lines: [] };
+  }
+
+  /**
+   * The customers, in ordinal order, a chunk at a time; `skip(ordinal)` leaves a customer out.
+   * Repeated (type, value) pairs of one customer count once.
+   */
+  async *customers(skip: (ordinal: number) => boolean): AsyncGenerator<CustomerRow[]> {
+    const last = this.finished;
+    if (last === undefined) throw new TypeError('LongSorter.customers() before finish()');
+    const sources: RunCursor[] = this.runs.map((file) => new RunCursor(fileLines(file)));
+    sources.push(new RunCursor(memoryLines(last)));
+    try {
+      yield* this.merge(sources, skip);
+    } finally {
+      for (const source of sources) await source.close();
+    }
+  }
+
+  private async *merge(sources: RunCursor[], skip: (ordinal: number) => boolean): AsyncGenerator<CustomerRow[]> {
+    const heap = new CursorHeap();
+    for (const source of sources) if (await source.advance()) heap.push(source);
+    let out: CustomerRow[] = [];
+    let current: { ordinal: number; idJson: string; segments: string[] } | undefined;
+    const close = (): void => {
+      if (current === undefined || skip(current.ordinal)) return;
+      out.push(customerOf(current.ordinal, current.idJson, current.segments));
+    };
+    while (heap.size > 0) {
+      const top = heap.peek();
+      const { ordinal, rest } = top;
+      if (current === undefined || current.ordinal !== ordinal) {
+        close();
+        const tab = rest.indexOf('\t');
+        current = { ordinal, idJson: rest.slice(0, tab), segments: [] };
+        if (out.length >= 1000) {
+          yield out;
+          out = [];
+        }
+      }
+      const segmentJson = rest.slice(rest.indexOf('\t') + 1);
+      if (segmentJson !== '' && !current.segments.includes(segmentJson)) current.segments.push(segmentJson);
+      if (await top.advance()) heap.siftTop();
+      else heap.pop();
+    }
+    close();
+    if (out.length > 0) yield out;
+  }
+
+  /** Runs spilled to disk so far (for tests and the plan's figures). */
+  get spilledRuns(): number {
+    return this.runs.length;
+  }
+
+  private spill(): void {
+    const run = sorted(this.pending);
+    this.pending = { ordinals: [], lines: [] };
+    const writer = ScratchWriter.create(this.opts.dir, 'segment-sync-long-run');
+    for (let i = 0; i < run.ordinals.length; i++) writer.writeLine(`${run.ordinals[i]}\t${run.lines[i]}`);
+    writer.close();
+    this.runs.push(writer.path);
+  }
+}
+
+/**
+ * The customer's wire JSON, as JSON.stringify({document_id, segments}) would write it. A customer
+ * whose only record is blank has no segments: sending [] clears them.
+ */
+function customerOf(ordinal: number, idJson: string, segments: string[]): CustomerRow {
+  return { ordinal, id: jsonString(idJson), json: `{"document_id":${idJson},"segments":[${segments.join(',')}]}`, clears: segments.length === 0 };
+}
+
+/** Stable sort of the pending records by ordinal. */
+function sorted(pending: Pending): Pending {
+  const order = pending.ordinals.map((_, i) => i);
+  order.sort((a, b) => pending.ordinals[a]! - pending.ordinals[b]! || a - b);
+  return { ordinals: order.map((i) => pending.ordinals[i]!), lines: order.map((i) => pending.lines[i]!) };
+}
+
+type LineChunks = AsyncIterator<{ ordinals?: number[]; lines: string[] }>;
+
+async function* fileLines(file: string): AsyncGenerator<{ lines: string[] }> {
+  for await (const lines of readScratchLines(file)) yield { lines };
+}
+
+async function* memoryLines(run: Pending): AsyncGenerator<{ ordinals: number[]; lines: string[] }> {
+  yield run;
+}
+
+/** The current record of one sorted run. */
+class RunCursor {
+  ordinal = 0;
+  /** The record without its ordinal. */
+  rest = '';
+  private chunk: { ordinals?: number[]; lines: string[] } = { lines: [] };
+  private at = 0;
+
+  constructor(private readonly source: LineChunks) {}
+
+  async close(): Promise<void> {
+    await this.source.return?.(undefined);
+  }
+
+  /** Moves to the next record; false at the end of the run. */
+  async advance(): Promise<boolean> {
+    while (this.at >= this.chunk.lines.length) {
+      const next = await this.source.next();
+      if (next.done) return false;
+      this.chunk = next.value;
+      this.at = 0;
+    }
+    const i = this.at++;
+    const { ordinals, lines } = this.chunk;
+    if (ordinals !== undefined) {
+      this.ordinal = ordinals[i]!;
+      this.rest = lines[i]!;
+    } else {
+      const line = lines[i]!;
+      const tab = line.indexOf('\t');
+      this.ordinal = Number(line.slice(0, tab));
+      this.rest = line.slice(tab + 1);
+    }
+    return true;
+  }
+}
+
+/** A binary min-heap of cursors by current ordinal; ties go to the earlier run (input order). */
+class CursorHeap {
+  private readonly items: { cursor: RunCursor; run: number }[] = [];
+  private runs = 0;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(cursor: RunCursor): void {
+    this.items.push({ cursor, run: this.runs++ });
+    this.up(this.items.length - 1);
+  }
+
+  peek(): RunCursor {
+    return this.items[0]!.cursor;
+  }
+
+  /** The top cursor moved on: restore the heap. */
+  siftTop(): void {
+    this.down(0);
+  }
+
+  pop(): void {
+    const last = this.items.pop()!;
+    if (this.items.length === 0) return;
+    this.items[0] = last;
+    this.down(0);
+  }
+
+  private less(a: number, b: number): boolean {
+    const x = this.items[a]!;
+    const y = this.items[b]!;
+    return x.cursor.ordinal < y.cursor.ordinal || (x.cursor.ordinal === y.cursor.ordinal && x.run < y.run);
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < this.items.length && this.less(l, smallest)) smallest = l;
+      if (r < this.items.length && this.less(r, smallest)) smallest = r;
+      if (smallest === i) return;
+      this.swap(i, smallest);
+      i = smallest;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const t = this.items[a]!;
+    this.items[a] = this.items[b]!;
+    this.items[b] = t;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Scratch files of newline-terminated text lines, written and read back in large chunks by this
+ * process only (the spool of validated customers, the sorted runs of long records, the row log).
+ * Writes are synchronous and buffered: the producers are the synchronous per-chunk loops of pass 1,
+ * and a write every 1 MiB keeps them from awaiting per row. Reading yields arrays of lines, one
+ * await per chunk of the file.
+ */
+import { closeSync, openSync, writeSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const FLUSH_AT_CHARS = 1 << 20;
+const READ_CHUNK_BYTES = 1 << 20;
+
+export class ScratchWriter {
+  private readonly fd: number;
+  private buffer = '';
+  private closed = false;
+  /** Lines written. */
+  lines = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'wx', 0o600);
+  }
+
+  /** A new scratch file in `dir` whose name starts with `prefix`. */
+  static create(dir: string, prefix: string): ScratchWriter {
+    return new ScratchWriter(path.join(dir, `${prefix}-${randomBytes(4).toString('hex')}.tmp`));
+  }
+
+  /** Appends one line; `line` must not contain '\n' (callers write JSON or numbers). */
+  writeLine(line: string): void {
+    this.buffer += line;
+    this.buffer += '\n';
+    this.lines++;
+    if (this.buffer.length >= FLUSH_AT_CHARS) this.flush();
+  }
+
+  /** Flushes and closes; the file stays for reading. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    closeSync(this.fd);
+    this.closed = true;
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    const data = Buffer.from(this.buffer, 'utf8');
+    this.buffer = '';
+    let written = 0;
+    while (written < data.length) written += writeSync(this.fd, data, written, data.length - written);
+  }
+}
+
+/** The lines of a scratch file, a chunk at a time (each array holds every line a chunk completed). */
+export async function* readScratchLines(file: string): AsyncGenerator<string[]> {
+  const handle = await fs.open(file, 'r');
+  try {
+    let rest: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      const data = rest.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([rest, chunk.subarray(0, bytesRead)]);
+      // Decoded up to the last newline only: a character cut by the chunk's end stays whole.
+      const lastNewline = data.lastIndexOf(0x0a);
+      if (lastNewline === -1) {
+        rest = Buffer.from(data);
+        continue;
+      }
+      rest = Buffer.from(data.subarray(lastNewline + 1));
+      yield data.toString('utf8', 0, lastNewline).split('\n');
+    }
+    if (rest.length > 0) throw new Error(`scratch file ${file} ends without a newline (truncated?)`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A JSON string literal's value; most ids have nothing escaped, and then need no parse. */
+export function jsonString(literal: string): string {
+  return literal.includes('\\') ? (JSON.parse(literal) as string) : literal.slice(1, -1);
+}
