@@ -1,6 +1,6 @@
 /** How a run ended: its status, exit code and message, decided in one place. Pure. */
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import type { SyncError } from '../errors.js';
+import { AuthError, type SyncError } from '../errors.js';
 import type { Counts, RunStatus } from '../types.js';
 
 /** What happened to the run as a whole, besides the counts. */
@@ -35,10 +35,15 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   if (facts.interruptedWith !== undefined) {
     return { status: 'interrupted', exitCode: facts.interruptedWith, message: `interrupted${where}; rerun the same command to resume.` };
   }
-  if (facts.fatal !== undefined) {
-    const advice = facts.fatal.exitCode === ExitCode.AuthRejected ? 'Check the token, then rerun the same command to resume.' : 'Fix the endpoint, then rerun.';
-    return { status: 'failed', exitCode: facts.fatal.exitCode, message: `${facts.fatal.message} Stopped sending${where}. ${advice}` };
+  const { fatal } = facts;
+  if (fatal instanceof AuthError) {
+    return {
+      status: 'failed',
+      exitCode: fatal.exitCode,
+      message: `authentication rejected (${fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`,
+    };
   }
+  if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: `${fatal.message} Stopped sending${where}.` };
   if (facts.notFoundGuard !== undefined) {
     const { notFound, answered, threshold } = facts.notFoundGuard;
     return {

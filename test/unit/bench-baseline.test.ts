@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildBodies, postAll } from '../../src/bench/axios-baseline.js';
 import { writeWideFile } from '../../src/bench/generate.js';
-import { batchRows, requestBody } from '../../src/batch.js';
-import { classify, IdIndex } from '../../src/dedupe/index.js';
+import { batchCustomers, requestBody } from '../../src/batch.js';
+import { Classifier, IdIndex } from '../../src/dedupe/index.js';
 import { readInputs } from '../../src/input/index.js';
+import { CustomerSpool } from '../../src/spool/index.js';
 import { withEmulator } from '../helpers/emulator.js';
 
 let dir: string;
@@ -16,18 +17,25 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The bodies the CLI itself would send for `file`, built by its own stages. */
+/**
+ * The bodies the CLI itself would send for `file`, built by its own stages: pass 1 classifies the
+ * rows and spools the customers, pass 2 batches the spool.
+ */
 async function cliBodies(file: string, batchSize: number): Promise<string[]> {
   const options = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000, tmpDir: dir };
   const index = new IdIndex({ dir });
+  const spool = new CustomerSpool({ dir });
   try {
-    const rows = classify(readInputs([{ path: file, display: file }], options), { ids: index, mode: 'record' });
-    const bodies: string[] = [];
-    for await (const batch of batchRows(rows, { maxCustomers: batchSize, maxBytes: 1 << 20 })) {
-      if (batch.parts.length > 0) bodies.push(requestBody(batch.parts));
+    const classifier = new Classifier({ ids: index, isLong: () => false });
+    for await (const chunk of readInputs([{ path: file, display: file }], options)) {
+      for (const row of classifier.classify(chunk)) if (row.kind === 'customer') spool.addCustomer(row.ordinal, row.id, row.segments);
     }
+    spool.finish();
+    const bodies: string[] = [];
+    for await (const batch of batchCustomers(spool.customers(), { maxCustomers: batchSize, maxBytes: 1 << 20 })) bodies.push(requestBody(batch.customers));
     return bodies;
   } finally {
+    spool.finish();
     index.close();
   }
 }

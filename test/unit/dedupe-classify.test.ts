@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { classify, knownStatus, shardOfRow, type ClassifyOptions } from '../../src/dedupe/classify.js';
+import { Classifier, knownStatus, shardOfRow } from '../../src/dedupe/classify.js';
 import { IdIndex } from '../../src/dedupe/id-index.js';
-import { UsageError } from '../../src/errors.js';
-import type { ClassifiedRow, InputRow } from '../../src/types.js';
+import { MAX_ID_LENGTH } from '../../src/input/options.js';
+import { Ledger } from '../../src/job/ledger.js';
+import type { Shard } from '../../src/config/shard.js';
+import type { ClassifiedRow, InputRow, Segment } from '../../src/types.js';
 
 let dir: string;
 let index: IdIndex;
@@ -19,19 +21,37 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The rows in chunks of three, as the reader yields them (the last one may be shorter). */
-async function* stream(rows: InputRow[]): AsyncGenerator<InputRow[]> {
-  for (let i = 0; i < rows.length; i += 3) yield rows.slice(i, i + 3);
-}
-
-async function run(rows: InputRow[], opts: Omit<ClassifyOptions, 'ids'>, ids = index): Promise<ClassifiedRow[]> {
+/**
+ * Classifies `rows` in chunks of `chunkSize`, the way pass 1 does (validate-pass.ts): the whole
+ * chunk is classified, then each classified row goes to the ledger (a long customer is opened in
+ * the ledger when its opening record is handled), and `isLong` asks that ledger.
+ */
+function run(rows: InputRow[], opts: { shard?: Shard; chunkSize?: number; ids?: IdIndex } = {}): ClassifiedRow[] {
+  const ledger = new Ledger();
+  const classifier = new Classifier({ ids: opts.ids ?? index, shard: opts.shard, isLong: (ordinal) => ledger.isLong(ordinal) });
+  const size = opts.chunkSize ?? 3;
   const out: ClassifiedRow[] = [];
-  for await (const chunk of classify(stream(rows), { ids, ...opts })) out.push(...chunk);
+  for (let i = 0; i < rows.length; i += size) {
+    const chunk = classifier.classify(rows.slice(i, i + size));
+    for (const row of chunk) {
+      if (row.kind === 'customer') ledger.open(row.ordinal, false);
+      if (row.kind === 'part' && row.opens) ledger.open(row.ordinal, true);
+    }
+    out.push(...chunk);
+  }
+  expect(classifier.customers).toBe(ledger.customers);
   return out;
 }
 
-const seg = [{ type: 'tier', value: 'gold' }];
+const seg: Segment[] = [{ type: 'tier', value: 'gold' }];
 const valid = (file: number, line: number, id: string): InputRow => ({ file, line, id, segments: seg });
+const long = (file: number, line: number, id: string, segment?: Segment, invalid?: string): InputRow => ({
+  file,
+  line,
+  id,
+  long: true,
+  ...(invalid === undefined ? { segments: segment === undefined ? [] : [segment] } : { invalid }),
+});
 
 /** Two files: ids repeat within and across them, plus invalid rows. */
 const twoFiles: InputRow[] = [
@@ -46,9 +66,9 @@ const twoFiles: InputRow[] = [
   { file: 1, line: 5, id: 'E', invalid: 'skipped: every segment cell is blank (--skip-empty)', skipped: true },
 ];
 
-describe('classify in record mode (pass 1)', () => {
-  it('keeps the first occurrence over the whole run and names the kept file and line on duplicates', async () => {
-    expect(await run(twoFiles, { mode: 'record' })).toEqual([
+describe('Classifier: wide and json rows', () => {
+  it('keeps the first occurrence over the whole run and names the kept file and line on duplicates', () => {
+    expect(run(twoFiles)).toEqual([
       { kind: 'customer', file: 0, line: 2, id: 'A', segments: seg, ordinal: 0 },
       { kind: 'customer', file: 0, line: 3, id: 'B', segments: seg, ordinal: 1 },
       { kind: 'invalid', file: 0, line: 4, id: '', reason: 'empty document_id' },
@@ -61,55 +81,119 @@ describe('classify in record mode (pass 1)', () => {
     ]);
   });
 
-  it("carries a long-layout block's other lines on every kind of row", async () => {
-    const rows = await run(
-      [
-        { file: 0, line: 2, moreLines: [3, 4], id: 'L', segments: seg },
-        { file: 0, line: 5, moreLines: [6], id: 'L', segments: seg },
-        { file: 0, line: 7, moreLines: [8], id: 'M', invalid: 'blank value for segment type "tier" on line 8' },
-      ],
-      { mode: 'record' },
-    );
-    expect(rows.map((r) => [r.kind, r.line, r.moreLines])).toEqual([
-      ['customer', 2, [3, 4]],
-      ['duplicate', 5, [6]],
-      ['invalid', 7, [8]],
+  it('classifies alike whatever the chunking', () => {
+    expect(run(twoFiles, { chunkSize: 1 })).toEqual(run(twoFiles, { chunkSize: 100, ids: freshIndex() }));
+  });
+
+  it('passes null segments through (the input said null)', () => {
+    const [row] = run([{ file: 0, line: 2, id: 'N', segments: null }]);
+    expect(row).toMatchObject({ kind: 'customer', segments: null });
+  });
+
+  it('counts the customers it numbered', () => {
+    const classifier = new Classifier({ ids: index, isLong: () => false });
+    classifier.classify(twoFiles.slice(0, 4));
+    expect(classifier.customers).toBe(2);
+    classifier.classify(twoFiles.slice(4));
+    expect(classifier.customers).toBe(4);
+  });
+
+  it('numbers 5000 rows of 3000 ids: 3000 customers with ordinals 0…2999 in order of first occurrence', () => {
+    const rows: InputRow[] = [];
+    for (let i = 0; i < 5000; i++) rows.push(valid(i % 2, i + 2, `id-${(i * 7919) % 3000}`));
+    const classified = run(rows, { chunkSize: 64 });
+    const customers = classified.flatMap((r) => (r.kind === 'customer' ? [r] : []));
+    expect(customers.map((c) => c.ordinal)).toEqual(customers.map((_, i) => i));
+    expect(new Set(customers.map((c) => c.id)).size).toBe(3000);
+    expect(classified.filter((r) => r.kind === 'duplicate')).toHaveLength(2000);
+  });
+});
+
+describe('Classifier: long-layout records', () => {
+  it('makes every record of an id, anywhere in the run and in any order, a part of one customer', () => {
+    const rows = [
+      long(0, 2, 'L', { type: 'tier', value: 'gold' }),
+      valid(0, 3, 'W'),
+      long(0, 4, 'M', { type: 'tier', value: 'silver' }),
+      long(0, 5, 'X', { type: 'a', value: '1' }),
+      long(0, 6, 'Y', { type: 'a', value: '1' }),
+      long(0, 7, 'Z', { type: 'a', value: '1' }),
+      long(1, 2, 'M', { type: 'region', value: 'north' }),
+      long(1, 3, 'L', { type: 'region', value: 'south' }),
+    ];
+    // One row a chunk: each record meets its customer in an earlier chunk.
+    expect(run(rows, { chunkSize: 1 })).toEqual([
+      { kind: 'part', file: 0, line: 2, id: 'L', ordinal: 0, opens: true, segments: [{ type: 'tier', value: 'gold' }] },
+      { kind: 'customer', file: 0, line: 3, id: 'W', segments: seg, ordinal: 1 },
+      { kind: 'part', file: 0, line: 4, id: 'M', ordinal: 2, opens: true, segments: [{ type: 'tier', value: 'silver' }] },
+      { kind: 'part', file: 0, line: 5, id: 'X', ordinal: 3, opens: true, segments: [{ type: 'a', value: '1' }] },
+      { kind: 'part', file: 0, line: 6, id: 'Y', ordinal: 4, opens: true, segments: [{ type: 'a', value: '1' }] },
+      { kind: 'part', file: 0, line: 7, id: 'Z', ordinal: 5, opens: true, segments: [{ type: 'a', value: '1' }] },
+      { kind: 'part', file: 1, line: 2, id: 'M', ordinal: 2, opens: false, segments: [{ type: 'region', value: 'north' }] },
+      { kind: 'part', file: 1, line: 3, id: 'L', ordinal: 0, opens: false, segments: [{ type: 'region', value: 'south' }] },
     ]);
   });
 
-  it('passes null segments through (the input said null)', async () => {
-    const [row] = await run([{ file: 0, line: 2, id: 'N', segments: null }], { mode: 'record' });
-    expect(row).toMatchObject({ kind: 'customer', segments: null });
+  // The records of one customer usually come together (a sorted export): they share a chunk.
+  it('makes consecutive records of an id within one chunk parts of one customer, as pass 1 chunks them', () => {
+    const rows = [long(0, 2, 'L', { type: 'tier', value: 'gold' }), long(0, 3, 'L', { type: 'region', value: 'north' }), long(0, 4, 'L', { type: 'x', value: 'y' })];
+    expect(run(rows, { chunkSize: 3 }).map((r) => [r.kind, r.line, r.kind === 'part' ? r.ordinal : undefined])).toEqual([
+      ['part', 2, 0],
+      ['part', 3, 0],
+      ['part', 4, 0],
+    ]);
+  });
+
+  it('gives a blank record (no segment) segments []', () => {
+    expect(run([long(0, 2, 'B')])).toEqual([{ kind: 'part', file: 0, line: 2, id: 'B', ordinal: 0, opens: true, segments: [] }]);
+  });
+
+  it('keeps a broken record with a usable id in its customer, marked invalid (it spoils the customer)', () => {
+    const rows = [long(0, 2, 'L', undefined, 'blank value for segment type "tier"'), long(0, 3, 'L', { type: 'a', value: '1' }), long(0, 4, 'M', { type: 'a', value: '1' })];
+    expect(run(rows, { chunkSize: 1 })).toEqual([
+      { kind: 'part', file: 0, line: 2, id: 'L', ordinal: 0, opens: true, segments: [], invalid: 'blank value for segment type "tier"' },
+      { kind: 'part', file: 0, line: 3, id: 'L', ordinal: 0, opens: false, segments: [{ type: 'a', value: '1' }] },
+      { kind: 'part', file: 0, line: 4, id: 'M', ordinal: 1, opens: true, segments: [{ type: 'a', value: '1' }] },
+    ]);
+  });
+
+  it('makes a long record whose id itself is the problem (empty, too long) a plain invalid row claiming nothing', () => {
+    const tooLong = 'x'.repeat(MAX_ID_LENGTH + 1);
+    const rows = [
+      long(0, 2, '', undefined, 'empty document_id'),
+      long(0, 3, tooLong, undefined, `document_id longer than ${MAX_ID_LENGTH} characters`),
+      long(0, 4, 'ok', { type: 'a', value: '1' }),
+    ];
+    expect(run(rows, { chunkSize: 1 })).toEqual([
+      { kind: 'invalid', file: 0, line: 2, id: '', reason: 'empty document_id' },
+      { kind: 'invalid', file: 0, line: 3, id: tooLong, reason: `document_id longer than ${MAX_ID_LENGTH} characters` },
+      { kind: 'part', file: 0, line: 4, id: 'ok', ordinal: 0, opens: true, segments: [{ type: 'a', value: '1' }] },
+    ]);
+    expect(index.lookup('')).toBeUndefined();
+  });
+
+  it('keeps the first occurrence between layouts: a long record after a wide row is its duplicate, and the other way round', () => {
+    const rows = [valid(0, 2, 'W'), long(1, 2, 'L', { type: 'a', value: '1' }), long(1, 3, 'W', { type: 'a', value: '1' }), valid(2, 2, 'L')];
+    expect(run(rows, { chunkSize: 1 })).toEqual([
+      { kind: 'customer', file: 0, line: 2, id: 'W', segments: seg, ordinal: 0 },
+      { kind: 'part', file: 1, line: 2, id: 'L', ordinal: 1, opens: true, segments: [{ type: 'a', value: '1' }] },
+      { kind: 'duplicate', file: 1, line: 3, id: 'W', keptFile: 0, keptLine: 2 },
+      { kind: 'duplicate', file: 2, line: 2, id: 'L', keptFile: 1, keptLine: 2 },
+    ]);
   });
 });
 
-describe('classify in replay mode (pass 2)', () => {
-  it('yields exactly what the record pass yielded', async () => {
-    const rows: InputRow[] = [];
-    for (let i = 0; i < 5000; i++) rows.push(valid(i % 2, i + 2, `id-${(i * 7919) % 3000}`));
-    const recorded = await run(rows, { mode: 'record' });
-    const replayed = await run(rows, { mode: 'replay' });
-    expect(replayed).toEqual(recorded);
-    expect(recorded.filter((r) => r.kind === 'customer')).toHaveLength(3000);
-  });
-
-  it('fails loudly when a row holds an id the record pass never saw (the input changed)', async () => {
-    await run([valid(0, 2, 'A')], { mode: 'record' });
-    await expect(run([valid(0, 2, 'Z')], { mode: 'replay' })).rejects.toThrow(/changed while the run was reading it/);
-  });
-});
-
-describe('classify with a shard', () => {
+describe('Classifier with a shard', () => {
   const many: InputRow[] = Array.from({ length: 400 }, (_, i) => valid(0, i + 2, `cust-${i % 250}`));
 
-  it('yields only its own rows, and the shards together hold every customer exactly once', async () => {
-    const all = await run(many, { mode: 'record' });
+  it('yields only its own rows, and the shards together hold every customer exactly once', () => {
+    const all = run(many);
     const customersOf = (rows: ClassifiedRow[]) => rows.filter((r) => r.kind === 'customer').map((r) => r.id);
     const perShard: ClassifiedRow[][] = [];
     for (let shard = 0; shard < 3; shard++) {
       const ids = new IdIndex({ dir });
       try {
-        perShard.push(await run(many, { mode: 'record', shard: { index: shard, count: 3 } }, ids));
+        perShard.push(run(many, { shard: { index: shard, count: 3 }, ids }));
       } finally {
         ids.close();
       }
@@ -119,63 +203,41 @@ describe('classify with a shard', () => {
     expect(perShard.reduce((n, rows) => n + rows.length, 0)).toBe(many.length);
   });
 
-  it('numbers customers within the shard from 0', async () => {
-    const rows = await run(many, { mode: 'record', shard: { index: 1, count: 3 } });
+  it('numbers customers within the shard from 0', () => {
+    const rows = run(many, { shard: { index: 1, count: 3 } });
     const ordinals = rows.flatMap((r) => (r.kind === 'customer' ? [r.ordinal] : []));
+    expect(ordinals.length).toBeGreaterThan(0);
     expect(ordinals).toEqual(ordinals.map((_, i) => i));
   });
 
-  it('reports rows without an id in shard 0 only', async () => {
+  it('reports rows without an id in shard 0 only', () => {
     const noId: InputRow = { file: 0, line: 2, id: '', invalid: 'empty document_id' };
-    expect(await run([noId], { mode: 'record', shard: { index: 0, count: 2 } })).toHaveLength(1);
-    expect(await run([noId], { mode: 'record', shard: { index: 1, count: 2 } })).toHaveLength(0);
+    expect(run([noId], { shard: { index: 0, count: 2 } })).toHaveLength(1);
+    expect(run([noId], { shard: { index: 1, count: 2 }, ids: freshIndex() })).toHaveLength(0);
   });
 
-  it('yields no empty chunk when every row of a chunk belongs to another shard', async () => {
-    const chunks: ClassifiedRow[][] = [];
-    for await (const chunk of classify(stream(many), { ids: index, mode: 'record', shard: { index: 1, count: 3 } })) chunks.push(chunk);
-    expect(chunks.length).toBeGreaterThan(0);
-    expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
-  });
-
-  it('rejects a bad shard at once, naming --shard and the value', () => {
-    const ids = index;
-    expect(() => classify(stream([]), { ids, mode: 'record', shard: { index: 3, count: 3 } })).toThrow(UsageError);
-    expect(() => classify(stream([]), { ids, mode: 'record', shard: { index: 3, count: 3 } })).toThrow(
-      '--shard: the shard index must be an integer from 0 to 2, got 3',
-    );
-    expect(() => classify(stream([]), { ids, mode: 'record', shard: { index: 0, count: 0 } })).toThrow('got 0');
-  });
-});
-
-describe('classify on resume', () => {
-  it('yields customers acknowledged by an earlier run as done, with their status and ordinal', async () => {
-    const earlier = new Map<number, 'updated' | 'not_found'>([
-      [0, 'updated'],
-      [2, 'not_found'],
-    ]);
-    await run(twoFiles, { mode: 'record' });
-    const rows = await run(twoFiles, { mode: 'replay', acknowledged: (ordinal) => earlier.get(ordinal) });
-    expect(rows.filter((r) => r.kind === 'done' || r.kind === 'customer')).toEqual([
-      { kind: 'done', file: 0, line: 2, id: 'A', ordinal: 0, status: 'updated' },
-      { kind: 'customer', file: 0, line: 3, id: 'B', segments: seg, ordinal: 1 },
-      { kind: 'done', file: 0, line: 7, id: 'C', ordinal: 2, status: 'not_found' },
-      { kind: 'customer', file: 1, line: 3, id: 'D', segments: seg, ordinal: 3 },
-    ]);
-  });
-});
-
-describe('classify options', () => {
-  it('rejects an unknown mode when called, before any row is read', () => {
-    expect(() => classify(stream([]), { ids: index, mode: 'both' as never })).toThrow(
-      `classify option mode must be 'record' or 'replay', got "both"`,
-    );
+  it('returns an empty chunk when every row of a chunk belongs to another shard', () => {
+    const classifier = new Classifier({ ids: index, shard: { index: 1, count: 3 }, isLong: () => false });
+    const others = many.filter((r) => shardOfRow(r.id, 3) !== 1).slice(0, 5);
+    expect(classifier.classify(others)).toEqual([]);
   });
 });
 
 describe('knownStatus', () => {
-  it('gives the final status of rows that will not be sent, and none for customers to send', async () => {
-    const statuses = (await run(twoFiles, { mode: 'record', acknowledged: (o) => (o === 3 ? 'updated' : undefined) })).map(knownStatus);
-    expect(statuses).toEqual([undefined, undefined, 'invalid', 'duplicate', 'invalid', undefined, 'duplicate', 'updated', 'invalid']);
+  it('gives the final status of rows that will not be sent, and none for customers and their records', () => {
+    expect(run(twoFiles).map(knownStatus)).toEqual([undefined, undefined, 'invalid', 'duplicate', 'invalid', undefined, 'duplicate', undefined, 'invalid']);
+    const part: ClassifiedRow = { kind: 'part', file: 0, line: 2, id: 'L', ordinal: 0, opens: true, segments: [] };
+    expect(knownStatus(part)).toBeUndefined();
   });
+});
+
+const extra: IdIndex[] = [];
+/** A second, empty index in the same temp dir (closed after the test). */
+function freshIndex(): IdIndex {
+  const ids = new IdIndex({ dir });
+  extra.push(ids);
+  return ids;
+}
+afterEach(() => {
+  for (const ids of extra.splice(0)) ids.close();
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { IdIndex, type IdIndexOptions } from '../../src/dedupe/id-index.js';
+import { IdIndex, type IdIndexOptions, type IdLocation } from '../../src/dedupe/id-index.js';
 
 let dir: string;
 const open: IdIndex[] = [];
@@ -18,6 +18,14 @@ const everythingCollides: IdIndexOptions['hash'] = (_id, out) => {
   out[1] = 42;
 };
 
+/**
+ * Where a row is, as the classifier records it. The ordinal defaults to the line, so every
+ * expectation below also checks that the ordinal comes back with the file and line.
+ */
+function at(file: number, line: number, ordinal = line): IdLocation {
+  return { file, line, ordinal };
+}
+
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'id-index-test-'));
 });
@@ -30,21 +38,31 @@ afterEach(() => {
 describe('IdIndex.firstSeen', () => {
   it('records a new id and returns where an id was first seen on later calls', () => {
     const index = newIndex();
-    expect(index.firstSeen('aa-bb-1', 0, 2)).toBeUndefined();
-    expect(index.firstSeen('cc-dd-2', 0, 3)).toBeUndefined();
-    expect(index.firstSeen('aa-bb-1', 1, 9)).toEqual({ file: 0, line: 2 });
-    expect(index.firstSeen('aa-bb-1', 1, 12)).toEqual({ file: 0, line: 2 });
+    expect(index.firstSeen('aa-bb-1', at(0, 2))).toBeUndefined();
+    expect(index.firstSeen('cc-dd-2', at(0, 3))).toBeUndefined();
+    expect(index.firstSeen('aa-bb-1', at(1, 9))).toEqual(at(0, 2));
+    expect(index.firstSeen('aa-bb-1', at(1, 12))).toEqual(at(0, 2));
     expect(index.size).toBe(2);
   });
 
-  it('keeps file and line numbers up to 2^32 - 1', () => {
+  it('keeps file, line and ordinal numbers up to 2^32 - 1', () => {
     const index = newIndex();
-    index.firstSeen('x', 0xffffffff, 0xfffffffe);
-    expect(index.lookup('x')).toEqual({ file: 0xffffffff, line: 0xfffffffe });
+    index.firstSeen('x', at(0xffffffff, 0xfffffffe, 0xfffffffd));
+    expect(index.lookup('x')).toEqual(at(0xffffffff, 0xfffffffe, 0xfffffffd));
   });
 
-  it('rejects a negative or fractional line instead of wrapping it', () => {
-    expect(() => newIndex().firstSeen('x', 0, -1)).toThrow(RangeError);
+  it('returns the ordinal recorded with the first occurrence, not the one a later row offers', () => {
+    const index = newIndex();
+    expect(index.firstSeen('a', at(0, 2, 0))).toBeUndefined();
+    expect(index.firstSeen('b', at(0, 3, 1))).toBeUndefined();
+    expect(index.firstSeen('a', at(1, 40, 2))).toEqual(at(0, 2, 0));
+    expect(index.lookup('b')).toEqual(at(0, 3, 1));
+  });
+
+  it('rejects a negative or fractional line or ordinal instead of wrapping it', () => {
+    expect(() => newIndex().firstSeen('x', at(0, -1))).toThrow(RangeError);
+    expect(() => newIndex().firstSeen('x', at(0, 2, -1))).toThrow(RangeError);
+    expect(() => newIndex().firstSeen('x', at(0, 2, 1.5))).toThrow('file, line and ordinal must be unsigned 32-bit integers, got 0:2#1.5');
   });
 });
 
@@ -52,24 +70,24 @@ describe('IdIndex exactness when hashes collide', () => {
   it('never merges distinct ids that share slot and tag, and still finds their duplicates', () => {
     const index = newIndex({ hash: everythingCollides });
     const ids = Array.from({ length: 1500 }, (_, i) => `id-${i}`);
-    ids.forEach((id, i) => expect(index.firstSeen(id, 0, i + 2)).toBeUndefined());
+    ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i + 2))).toBeUndefined());
     expect(index.size).toBe(1500);
-    ids.forEach((id, i) => expect(index.firstSeen(id, 1, 5)).toEqual({ file: 0, line: i + 2 }));
+    ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 5))).toEqual(at(0, i + 2)));
     expect(index.lookup('id-1500')).toBeUndefined();
   });
 
   it('tells apart ids that differ only in length, the padding unit or the last code unit', () => {
     const index = newIndex({ hash: everythingCollides });
     const ids = ['a', 'a\u0000', 'ab', 'ac', 'abc', 'abd', ''];
-    ids.forEach((id, i) => expect(index.firstSeen(id, 0, i)).toBeUndefined());
-    ids.forEach((id, i) => expect(index.lookup(id)).toEqual({ file: 0, line: i }));
+    ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
+    ids.forEach((id, i) => expect(index.lookup(id)).toEqual(at(0, i)));
   });
 
   it('keeps every colliding id across growth', () => {
     const index = newIndex({ hash: everythingCollides });
     // 1500 ids > 0.75 × the 1024 initial slots: at least one growth replays the log.
-    for (let i = 0; i < 1500; i++) index.firstSeen(`k${i}`, 2, i);
-    for (let i = 0; i < 1500; i++) expect(index.lookup(`k${i}`)).toEqual({ file: 2, line: i });
+    for (let i = 0; i < 1500; i++) index.firstSeen(`k${i}`, at(2, i));
+    for (let i = 0; i < 1500; i++) expect(index.lookup(`k${i}`)).toEqual(at(2, i));
   });
 });
 
@@ -77,17 +95,17 @@ describe('IdIndex with real ids', () => {
   it('compares code units exactly: accents, emoji, surrogate pairs and lone surrogates', () => {
     const index = newIndex();
     const ids = ['\u00e9', 'e\u0301', '😀', '\uD83D', '\uDE00', '\uDE00\uD83D', '日本-42', 'ß', 'SS', '\uFEFFx', 'x'];
-    ids.forEach((id, i) => expect(index.firstSeen(id, 0, i)).toBeUndefined());
-    ids.forEach((id, i) => expect(index.firstSeen(id, 1, 100)).toEqual({ file: 0, line: i }));
+    ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
+    ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 100))).toEqual(at(0, i)));
     expect(index.size).toBe(ids.length);
   });
 
   it('keeps the empty id and ids of odd and even length through growth', () => {
     const index = newIndex();
     const ids = ['', 'a', 'ab', 'abc', '😀', '😀x'];
-    ids.forEach((id, i) => index.firstSeen(id, 3, i));
-    for (let i = 0; i < 5000; i++) index.firstSeen(`grow-${i}`, 0, 100 + i);
-    ids.forEach((id, i) => expect(index.firstSeen(id, 4, 4)).toEqual({ file: 3, line: i }));
+    ids.forEach((id, i) => index.firstSeen(id, at(3, i)));
+    for (let i = 0; i < 5000; i++) index.firstSeen(`grow-${i}`, at(0, 100 + i));
+    ids.forEach((id, i) => expect(index.firstSeen(id, at(4, 4))).toEqual(at(3, i)));
     expect(index.size).toBe(5000 + ids.length);
   });
 
@@ -95,24 +113,24 @@ describe('IdIndex with real ids', () => {
     const index = newIndex();
     const long = 'x'.repeat(100_000);
     const huge = 'y'.repeat(700_000); // 1.4 MB of code units: more than the 1 MiB buffer
-    expect(index.firstSeen(long, 0, 2)).toBeUndefined();
-    expect(index.firstSeen(huge, 0, 3)).toBeUndefined();
-    expect(index.firstSeen(`${long}z`, 0, 4)).toBeUndefined();
-    expect(index.firstSeen(`${huge.slice(1)}z`, 0, 5)).toBeUndefined();
-    for (let i = 0; i < 2000; i++) index.firstSeen(`pad-${i}`, 0, 10 + i); // grow: replay reads them back
-    expect(index.lookup(long)).toEqual({ file: 0, line: 2 });
-    expect(index.lookup(huge)).toEqual({ file: 0, line: 3 });
-    expect(index.lookup(`${huge.slice(1)}z`)).toEqual({ file: 0, line: 5 });
+    expect(index.firstSeen(long, at(0, 2))).toBeUndefined();
+    expect(index.firstSeen(huge, at(0, 3))).toBeUndefined();
+    expect(index.firstSeen(`${long}z`, at(0, 4))).toBeUndefined();
+    expect(index.firstSeen(`${huge.slice(1)}z`, at(0, 5))).toBeUndefined();
+    for (let i = 0; i < 2000; i++) index.firstSeen(`pad-${i}`, at(0, 10 + i)); // grow: replay reads them back
+    expect(index.lookup(long)).toEqual(at(0, 2));
+    expect(index.lookup(huge)).toEqual(at(0, 3));
+    expect(index.lookup(`${huge.slice(1)}z`)).toEqual(at(0, 5));
   });
 
   it('keeps all of 300k ids through growth and log flushes, and finds each first location', () => {
     const index = newIndex();
     const n = 300_000;
-    for (let i = 0; i < n; i++) index.firstSeen(`CUST-${i}`, i % 3, i);
+    for (let i = 0; i < n; i++) index.firstSeen(`CUST-${i}`, at(i % 3, i));
     expect(index.size).toBe(n);
     for (let i = 0; i < n; i++) {
-      const kept = index.firstSeen(`CUST-${i}`, 9, 9);
-      if (kept?.file !== i % 3 || kept.line !== i) throw new Error(`CUST-${i} lost: ${JSON.stringify(kept)}`);
+      const kept = index.firstSeen(`CUST-${i}`, at(9, 9));
+      if (kept?.file !== i % 3 || kept.line !== i || kept.ordinal !== i) throw new Error(`CUST-${i} lost: ${JSON.stringify(kept)}`);
     }
     expect(index.lookup(`CUST-${n}`)).toBeUndefined();
     expect(index.size).toBe(n);
@@ -124,7 +142,7 @@ describe('IdIndex.lookup', () => {
     const index = newIndex();
     expect(index.lookup('a')).toBeUndefined();
     expect(index.size).toBe(0);
-    expect(index.firstSeen('a', 0, 7)).toBeUndefined();
+    expect(index.firstSeen('a', at(0, 7))).toBeUndefined();
   });
 });
 
@@ -133,8 +151,8 @@ describe('IdIndex memory', () => {
     const short = newIndex();
     const long = newIndex();
     for (let i = 0; i < 20_000; i++) {
-      short.firstSeen(`${i}`, 0, i);
-      long.firstSeen(`${i}-${'z'.repeat(500)}`, 0, i);
+      short.firstSeen(`${i}`, at(0, i));
+      long.firstSeen(`${i}-${'z'.repeat(500)}`, at(0, i));
     }
     expect(long.memoryBytes()).toBe(short.memoryBytes());
     const buffers = short.memoryBytes() - 32_768 * 8; // 20k ids at load ≤ 0.75 → 32,768 slots
@@ -144,7 +162,7 @@ describe('IdIndex memory', () => {
   it('sizes the table up front from expectedIds', () => {
     const hinted = newIndex({ expectedIds: 100_000 });
     const before = hinted.memoryBytes();
-    for (let i = 0; i < 100_000; i++) hinted.firstSeen(`h${i}`, 0, i);
+    for (let i = 0; i < 100_000; i++) hinted.firstSeen(`h${i}`, at(0, i));
     expect(hinted.memoryBytes()).toBe(before);
   });
 });
@@ -152,10 +170,10 @@ describe('IdIndex memory', () => {
 describe('IdIndex lifecycle and options', () => {
   it('leaves no file behind in its directory once closed', () => {
     const index = new IdIndex({ dir });
-    for (let i = 0; i < 100_000; i++) index.firstSeen(`f${i}`, 0, i);
+    for (let i = 0; i < 100_000; i++) index.firstSeen(`f${i}`, at(0, i));
     index.close();
     expect(readdirSync(dir)).toEqual([]);
-    expect(() => index.firstSeen('f1', 0, 1)).toThrow('closed');
+    expect(() => index.firstSeen('f1', at(0, 1))).toThrow('closed');
     expect(() => index.close()).not.toThrow();
   });
 
@@ -165,9 +183,11 @@ describe('IdIndex lifecycle and options', () => {
     expect(() => new IdIndex({ dir, expectedIds: 1.5 })).toThrow(/got 1.5/);
   });
 
+  // Slow (~17-25 s) and memory-hungry: the capped hint still sizes the largest table up front,
+  // 2^29 slots = 4 GiB of ArrayBuffer that the fill(0) commits page by page.
   it('caps a huge size hint instead of failing (it is only an estimate)', () => {
     const index = new IdIndex({ dir, expectedIds: Number.MAX_SAFE_INTEGER });
-    expect(index.firstSeen('a', 0, 2)).toBeUndefined();
+    expect(index.firstSeen('a', at(0, 2))).toBeUndefined();
     index.close();
   });
 

@@ -1,15 +1,18 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import winston from 'winston';
 import { defaultsOf, inputOptions, resolveRunConfig, sendOptions } from '../../src/config/run-options.js';
 import { IdIndex } from '../../src/dedupe/index.js';
 import { openInputs } from '../../src/input/index.js';
-import { validatePass } from '../../src/job/validate-pass.js';
+import { validatePass, type Intake, type ValidateResult } from '../../src/job/validate-pass.js';
+import { resolver } from '../../src/job/result-rows.js';
 import { emptyCounts } from '../../src/job/tally.js';
 import type { JobContext } from '../../src/job/context.js';
 import type { StopSignals } from '../../src/job/signals.js';
 import { ExitCode } from '../../src/exit-codes.js';
+import type { CustomerRow } from '../../src/types.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -25,36 +28,118 @@ function signals(stopped: boolean): StopSignals {
   return { stop: stop.signal, abort: new AbortController().signal, interruptedWith: () => (stopped ? ExitCode.Terminated : undefined), dispose: () => {} };
 }
 
-async function validate(stopped: boolean) {
-  const file = path.join(dir, 'in.csv');
-  await fs.writeFile(file, 'document_id,tier\na,gold\nb,silver\na,bronze\n');
+const WIDE = 'document_id,tier\na,gold\nb,silver\na,bronze\n';
+
+/** Runs pass 1 over `contents` (one file each); `check` sees the result while the temp files exist. */
+async function validate<T>(contents: Record<string, string>, check: (result: ValidateResult, reportDir: string) => Promise<T>, opts: { stopped?: boolean; layout?: string } = {}): Promise<T> {
+  const paths: string[] = [];
+  for (const [name, text] of Object.entries(contents)) {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, text);
+    paths.push(file);
+  }
   const reportDir = path.join(dir, 'report');
-  await fs.mkdir(reportDir);
-  const config = resolveRunConfig({ ...defaultsOf(inputOptions), ...defaultsOf(sendOptions), files: [file], dryRun: true, reportDir }, {});
-  const ctx: JobContext = { config, log: winston.createLogger({ silent: true }), signals: signals(stopped) };
-  const { files, cleanup } = await openInputs([file], { tmpDir: dir });
-  const index = new IdIndex({ dir });
+  await fs.mkdir(reportDir, { recursive: true });
+  const tmpDir = await fs.mkdtemp(path.join(dir, 'tmp-'));
+  const config = resolveRunConfig(
+    { ...defaultsOf(inputOptions), ...defaultsOf(sendOptions), files: paths, dryRun: true, reportDir, ...(opts.layout ? { layout: opts.layout } : {}) },
+    {},
+  );
+  const ctx: JobContext = { config, log: winston.createLogger({ silent: true }), signals: signals(opts.stopped ?? false) };
+  const { files, cleanup } = await openInputs(paths, { tmpDir });
+  const index = new IdIndex({ dir: tmpDir });
   try {
     const progress = { phase: 'validating' as const, rowsRead: 0, customersDone: 0, customersTotal: 0, counts: emptyCounts() };
-    return { result: await validatePass(ctx, files, index, progress), reportDir };
+    return await check(await validatePass(ctx, files, index, tmpDir, progress), reportDir);
   } finally {
     index.close();
     await cleanup();
   }
 }
 
+function intakeOf(result: ValidateResult): Intake {
+  if (result.stopped) throw new Error('pass 1 stopped');
+  return result.intake;
+}
+
+async function spooled(intake: Intake): Promise<CustomerRow[]> {
+  const out: CustomerRow[] = [];
+  for await (const chunk of intake.spool.customers()) out.push(...chunk);
+  return out;
+}
+
+/** results.csv as a dry run writes it, parsed. */
+async function dryRunResults(intake: Intake, reportDir: string, displays: string[]): Promise<string[][]> {
+  await intake.rowLog.writeResults(reportDir, displays, resolver(intake.ledger, { kind: 'valid', detail: '' }));
+  return parse(await fs.readFile(path.join(reportDir, 'results.csv'), 'utf8')) as string[][];
+}
+
 describe('validatePass', () => {
-  it('counts rows, duplicates and customers, and writes results.csv in a dry run', async () => {
-    const { result, reportDir } = await validate(false);
-    expect(result.stopped).toBeUndefined();
-    expect(result.counts).toMatchObject({ rows: 3, duplicates: 1, customers: 2 });
-    expect(await fs.readFile(path.join(reportDir, 'results.csv'), 'utf8')).toContain('4,a,duplicate,duplicate of line 2');
+  it('counts rows, duplicates and customers, spools the customers and logs every row for results.csv', async () => {
+    await validate({ 'in.csv': WIDE }, async (result, reportDir) => {
+      expect(result.stopped).toBe(false);
+      const intake = intakeOf(result);
+      expect(intake.counts).toMatchObject({ rows: 3, invalid: 0, duplicates: 1, customers: 2, toClear: 0 });
+      expect(intake.read).toEqual({ rows: 3, invalid: 0 });
+      expect(intake.ledger.customers).toBe(2);
+      expect(await spooled(intake)).toEqual([
+        { ordinal: 0, id: 'a', json: '{"document_id":"a","segments":[{"type":"tier","value":"gold"}]}', clears: false },
+        { ordinal: 1, id: 'b', json: '{"document_id":"b","segments":[{"type":"tier","value":"silver"}]}', clears: false },
+      ]);
+      expect(await dryRunResults(intake, reportDir, ['in.csv'])).toEqual([
+        ['line', 'document_id', 'status', 'detail'],
+        ['2', 'a', 'valid', ''],
+        ['3', 'b', 'valid', ''],
+        ['4', 'a', 'duplicate', 'duplicate of line 2'],
+      ]);
+    });
   });
 
-  it('stops at once when a stop signal has come, leaving no half-written results.csv', async () => {
-    const { result, reportDir } = await validate(true);
-    expect(result.stopped).toBe(true);
-    await expect(fs.stat(path.join(reportDir, 'results.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
+  it('counts the customers sent with no segments (they clear theirs) and the invalid rows, with their reasons folded', async () => {
+    const text = 'document_id,tier,region\na,gold,\nb,,\n,gold,north\nc,,\n,x,y\n';
+    await validate({ 'in.csv': text }, async (result) => {
+      const intake = intakeOf(result);
+      expect(intake.counts).toMatchObject({ rows: 5, invalid: 2, customers: 3, toClear: 2 });
+      expect(intake.read).toEqual({ rows: 5, invalid: 2 });
+      expect(intake.invalidReasons).toHaveLength(1);
+      expect(intake.invalidReasons[0]![1]).toBe(2);
+      expect((await spooled(intake)).map((c) => [c.id, c.clears])).toEqual([
+        ['a', false],
+        ['b', true],
+        ['c', true],
+      ]);
+    });
+  });
+
+  it('names the file of the kept row in a multi-file run, and numbers customers across files', async () => {
+    await validate({ 'monday.csv': WIDE, 'tuesday.csv': 'document_id,tier\nb,gold\nc,gold\n' }, async (result, reportDir) => {
+      const intake = intakeOf(result);
+      expect(intake.counts).toMatchObject({ rows: 5, duplicates: 2, customers: 3 });
+      expect((await spooled(intake)).map((c) => [c.ordinal, c.id])).toEqual([
+        [0, 'a'],
+        [1, 'b'],
+        [2, 'c'],
+      ]);
+      const displays = intake.facts.map((f) => f.path);
+      const rows = await dryRunResults(intake, reportDir, displays);
+      expect(rows[0]).toEqual(['line', 'document_id', 'status', 'detail', 'file']);
+      const duplicate = rows.find((r) => r[1] === 'b' && r[2] === 'duplicate')!;
+      expect(duplicate[3]).toMatch(/^duplicate of line 3 of .*monday\.csv$/);
+      expect(duplicate[4]).toMatch(/tuesday\.csv$/);
+    });
+  });
+
+  it('stops at once when a stop signal has come: nothing read, and no results.csv', async () => {
+    await validate(
+      { 'in.csv': WIDE },
+      async (result, reportDir) => {
+        expect(result.stopped).toBe(true);
+        if (!result.stopped) return;
+        expect(result.counts.rows).toBe(0);
+        await expect(fs.stat(path.join(reportDir, 'results.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
+      },
+      { stopped: true },
+    );
   });
 });
 
@@ -67,7 +152,7 @@ describe('summary options', () => {
       {},
     );
     const ctx: JobContext = { config, log: winston.createLogger({ silent: true }), signals: signals(false) };
-    const { summary } = await summaryBuilder(ctx, 'run-1', new Date()).done(emptyCounts(), [], { dryRun: true });
+    const { summary } = await summaryBuilder(ctx, 'run-1', new Date())(emptyCounts(), [], { facts: {} });
     expect(JSON.stringify(summary)).not.toContain('s3cret-pw');
     expect(await fs.readFile(path.join(reportDir, 'summary.json'), 'utf8')).not.toContain('s3cret-pw');
   });

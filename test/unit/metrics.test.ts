@@ -39,7 +39,7 @@ function summaryOf(overrides: Partial<RunMetricsSummary> = {}): RunMetricsSummar
   return {
     status: 'succeeded',
     dryRun: false,
-    counts: { rows: 20, invalid: 2, duplicates: 3, customers: 15, updated: 11, notFound: 4, failed: 0 },
+    counts: { rows: 20, invalid: 2, duplicates: 3, customers: 15, toClear: 1, updated: 11, notFound: 4, failed: 0, notSent: 0, repeatedHeaders: 0 },
     requests: { '200': 3, '429': 1, total: 4, retries: 1 },
     finishedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 12_500,
@@ -70,6 +70,7 @@ describe('pushRunMetrics', () => {
       'segment_sync_rows{status="updated"}': 11,
       'segment_sync_rows{status="not_found"}': 4,
       'segment_sync_rows{status="failed"}': 0,
+      'segment_sync_rows{status="not_sent"}': 0,
       'segment_sync_rows{status="invalid"}': 2,
       'segment_sync_rows{status="duplicate"}': 3,
       'segment_sync_requests{status="200"}': 3,
@@ -90,6 +91,18 @@ describe('pushRunMetrics', () => {
     expect(push!.method).toBe('POST');
     expect(push!.body).not.toContain('segment_sync_last_success_timestamp_seconds');
     expect(samples(push!.body).get('segment_sync_rows{status="failed"}')).toBe(6);
+  });
+
+  it('pushes the customers no request was answered for as not_sent', async () => {
+    const gateway = await fakePushgateway();
+    const counts = { ...summaryOf().counts, updated: 6, notSent: 5 };
+
+    await pushRunMetrics({ url: gateway.url, jobName: 'segment-sync', summary: summaryOf({ status: 'interrupted', counts }) });
+
+    const pushed = samples(gateway.received[0]!.body);
+    expect(pushed.get('segment_sync_rows{status="not_sent"}')).toBe(5);
+    expect(pushed.get('segment_sync_rows{status="updated"}')).toBe(6);
+    expect(gateway.received[0]!.body).not.toContain('last_success');
   });
 
   it('never counts a dry run as a success', async () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { RetryWriter, type RetrySpec } from '../../src/report/index.js';
+import { CustomerSpool } from '../../src/spool/index.js';
 import type { Customer, Segment } from '../../src/types.js';
 
 let dir: string;
@@ -104,5 +105,22 @@ describe('RetryWriter', () => {
   test('wide: a segment type that is not a column is refused rather than silently dropped', () => {
     const writer = RetryWriter.open(dir, { layout: 'wide', idColumn: 'document_id', segmentTypes: ['tier'] });
     expect(() => writer.add({ document_id: 'x', segments: [{ type: 'other', value: 'v' }] })).toThrow(/"other" is not a column/);
+  });
+
+  test('round-trips the customers as the run writes them: from the spool, wide and long alike', async () => {
+    const spool = new CustomerSpool({ dir, longRunRecords: 2 });
+    spool.addCustomer(0, '-12', failed[0]!.segments);
+    spool.addLongRecord(1, 'c,2', { type: 'tier', value: 'multi\nline' });
+    spool.addCustomer(2, 'n-4', null);
+    spool.addLongRecord(3, 'c-3', undefined);
+    spool.addLongRecord(1, 'c,2', { type: 'tier', value: 'multi\nline' });
+    spool.finish();
+    const customers: Customer[] = [];
+    for await (const chunk of spool.customers()) for (const c of chunk) customers.push(JSON.parse(c.json) as Customer);
+    const records = await writeRetry({ layout: 'json', idColumn: 'document_id', segmentTypes: [] }, customers);
+    expect(readJson(records)).toEqual([failed[0], failed[1], { document_id: 'n-4', segments: null }, failed[2]]);
+    rmSync(path.join(dir, 'retry.csv'));
+    const longCustomers = customers.filter((c) => c.segments !== null);
+    expect(readLong(await writeRetry({ layout: 'long', idColumn: 'document_id', segmentTypes: [] }, longCustomers))).toEqual(failed);
   });
 });

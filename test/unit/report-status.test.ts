@@ -1,24 +1,93 @@
-import { decideStatus, worstStatus } from '../../src/report/index.js';
+import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/report/index.js';
+import { AuthError, InputError } from '../../src/errors.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import type { Counts, RunStatus } from '../../src/types.js';
 
-const counts = (over: Partial<Counts>): Counts => ({ rows: 0, invalid: 0, duplicates: 0, customers: 0, updated: 0, notFound: 0, failed: 0, ...over });
-const none = { rejected: false, interrupted: false, authFailed: false };
+const counts = (over: Partial<Counts>): Counts => ({
+  rows: 0,
+  invalid: 0,
+  duplicates: 0,
+  customers: 0,
+  toClear: 0,
+  updated: 0,
+  notFound: 0,
+  failed: 0,
+  notSent: 0,
+  repeatedHeaders: 0,
+  ...over,
+});
 
-describe('decideStatus', () => {
-  test.each<[string, Partial<Counts>, Partial<typeof none>, RunStatus]>([
-    ['every customer updated or not found', { customers: 3, updated: 2, notFound: 1 }, {}, 'succeeded'],
-    ['no customers at all (header only)', {}, {}, 'succeeded'],
-    ['only invalid and duplicate rows', { rows: 2, invalid: 1, duplicates: 1 }, {}, 'succeeded'],
-    ['some customers failed', { customers: 3, updated: 2, failed: 1 }, {}, 'partial'],
-    ['only not_found delivered, some failed', { customers: 2, notFound: 1, failed: 1 }, {}, 'partial'],
-    ['every customer failed', { customers: 2, failed: 2 }, {}, 'failed'],
-    ['credentials rejected', { customers: 2, updated: 1 }, { authFailed: true }, 'failed'],
-    ['stopped by a signal', { customers: 2, updated: 1, failed: 1 }, { interrupted: true }, 'interrupted'],
-    ['input rejected before sending', { rows: 10, invalid: 9 }, { rejected: true }, 'rejected'],
-    ['rejected wins over interrupted', {}, { rejected: true, interrupted: true }, 'rejected'],
-    ['interrupted wins over credentials rejected', {}, { interrupted: true, authFailed: true }, 'interrupted'],
-  ])('%s → %s', (_name, given, facts, expected) => {
-    expect(decideStatus(counts(given), { ...none, ...facts })).toBe(expected);
+const authError = new AuthError('The endpoint rejected the access token (HTTP 401).', 401);
+const notFoundGuard = { notFound: 180, answered: 200, threshold: '50%' };
+
+describe('decideOutcome: status and exit code', () => {
+  test.each<[string, Partial<Counts>, RunFacts, RunStatus, number]>([
+    ['every customer updated or not found', { customers: 3, updated: 2, notFound: 1 }, {}, 'succeeded', ExitCode.Ok],
+    ['no customers at all (header only)', {}, {}, 'succeeded', ExitCode.Ok],
+    ['only invalid and duplicate rows', { rows: 2, invalid: 1, duplicates: 1 }, {}, 'succeeded', ExitCode.Ok],
+    ['only not_found delivered', { customers: 2, notFound: 2 }, {}, 'succeeded', ExitCode.Ok],
+    ['some customers failed', { customers: 3, updated: 2, failed: 1 }, {}, 'partial', ExitCode.PartialFailure],
+    ['only not_found delivered, some failed', { customers: 2, notFound: 1, failed: 1 }, {}, 'partial', ExitCode.PartialFailure],
+    ['some customers not sent, none failed', { customers: 3, updated: 2, notSent: 1 }, {}, 'partial', ExitCode.PartialFailure],
+    ['every customer failed', { customers: 2, failed: 2 }, {}, 'failed', ExitCode.PartialFailure],
+    ['every customer not sent', { customers: 2, notSent: 2 }, {}, 'failed', ExitCode.PartialFailure],
+    ['failed and not sent, none delivered', { customers: 2, failed: 1, notSent: 1 }, {}, 'failed', ExitCode.PartialFailure],
+    ['input rejected before sending', { rows: 10, invalid: 9, customers: 1, notSent: 1 }, { rejected: 'too many invalid rows' }, 'rejected', ExitCode.InputRejected],
+    ['stopped by SIGINT', { customers: 2, updated: 1, notSent: 1 }, { interruptedWith: ExitCode.Interrupted }, 'interrupted', ExitCode.Interrupted],
+    ['stopped by SIGTERM', { customers: 2, updated: 1, notSent: 1 }, { interruptedWith: ExitCode.Terminated }, 'interrupted', ExitCode.Terminated],
+    ['stopped by a signal with every customer answered', { customers: 1, updated: 1 }, { interruptedWith: ExitCode.Terminated }, 'interrupted', ExitCode.Terminated],
+    ['credentials rejected', { customers: 2, updated: 1, notSent: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
+    ['credentials rejected even with nothing left undelivered', { customers: 1, updated: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
+    ['not-found guard tripped', { customers: 500, notFound: 180, updated: 20, notSent: 300 }, { notFoundGuard }, 'failed', ExitCode.NotFoundGuard],
+    ['rejected wins over interrupted', {}, { rejected: 'x', interruptedWith: ExitCode.Interrupted }, 'rejected', ExitCode.InputRejected],
+    ['interrupted wins over credentials rejected', {}, { interruptedWith: ExitCode.Interrupted, fatal: authError }, 'interrupted', ExitCode.Interrupted],
+    ['credentials rejected wins over the not-found guard', {}, { fatal: authError, notFoundGuard }, 'failed', ExitCode.AuthRejected],
+    ['interrupted wins over the not-found guard', {}, { interruptedWith: ExitCode.Terminated, notFoundGuard }, 'interrupted', ExitCode.Terminated],
+  ])('%s → %s', (_name, given, facts, status, exitCode) => {
+    expect(decideOutcome(counts(given), facts)).toMatchObject({ status, exitCode });
+  });
+});
+
+describe('decideOutcome: messages', () => {
+  const message = (given: Partial<Counts>, facts: RunFacts): RunOutcome['message'] => decideOutcome(counts(given), facts).message;
+
+  test('a rejected run says why, as given', () => {
+    expect(message({}, { rejected: '60 of 60 (100%) rows are invalid' })).toBe('60 of 60 (100%) rows are invalid');
+  });
+
+  test('an interrupted run says where it stopped and how to resume', () => {
+    expect(message({}, { interruptedWith: ExitCode.Interrupted, stoppedAfter: '3 of 10 customers' })).toBe(
+      'interrupted after 3 of 10 customers; rerun the same command to resume.',
+    );
+    expect(message({}, { interruptedWith: ExitCode.Terminated })).toBe('interrupted; rerun the same command to resume.');
+  });
+
+  test('a token refused gives the error, where sending stopped, and the advice to resume', () => {
+    expect(message({}, { fatal: authError, stoppedAfter: '4 of 9 customers' })).toBe(
+      'The endpoint rejected the access token (HTTP 401). Stopped sending after 4 of 9 customers. Check the token, then rerun the same command to resume.',
+    );
+  });
+
+  test('another fatal error keeps its own exit code and says to fix the endpoint', () => {
+    const notTheEndpoint = new InputError('NOT_THE_ENDPOINT', 'The URL does not answer like the segments endpoint.');
+    expect(decideOutcome(counts({}), { fatal: notTheEndpoint })).toEqual({
+      status: 'failed',
+      exitCode: notTheEndpoint.exitCode,
+      message: 'The URL does not answer like the segments endpoint. Stopped sending. Fix the endpoint, then rerun.',
+    });
+  });
+
+  test('the not-found guard names the option, the numbers and the likely causes', () => {
+    const text = message({}, { notFoundGuard });
+    expect(text).toContain('180 of the first 200 customers answered were not found, more than --max-not-found 50%');
+    expect(text).toContain('--env/--endpoint');
+    expect(text).toContain('--id-column');
+    expect(text).toContain('a retry cannot help');
+  });
+
+  test('a run decided by its counts has no message', () => {
+    expect(message({ customers: 1, updated: 1 }, {})).toBeUndefined();
+    expect(message({ customers: 2, updated: 1, notSent: 1 }, {})).toBeUndefined();
   });
 });
 
@@ -29,5 +98,6 @@ describe('worstStatus', () => {
     expect(worstStatus(['failed', 'interrupted', 'partial'])).toBe('interrupted');
     expect(worstStatus(['interrupted', 'rejected'])).toBe('rejected');
     expect(worstStatus(['succeeded'])).toBe('succeeded');
+    expect(worstStatus([])).toBe('succeeded');
   });
 });

@@ -1,7 +1,7 @@
 /** The Sender against real loopback servers, one endpoint behaviour per test. */
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { customerJson } from '../../src/batch.js';
+import { requestBody } from '../../src/batch.js';
 import { AuthError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/send/http.js';
 import { createLimiter, type Limiter } from '../../src/send/limiter.js';
@@ -81,18 +81,20 @@ function senderFor(url: string, overrides: Partial<SenderOptions> & { limiter?: 
   return { sender, events };
 }
 
-function batchOf(ids: string[], seq = 0): Batch {
-  const customers: CustomerRow[] = ids.map((id, i) => ({
-    kind: 'customer', file: 0, line: i + 2, id, segments: [{ type: 'tier', value: 'gold' }], ordinal: i,
-  }));
-  const parts = customers.map(customerJson);
-  return { seq, customers, parts, bytes: parts.join(',').length + 16, rows: customers };
+/** A customer as pass 1 spools it: its wire JSON serialised once. */
+function customerRow(id: string, ordinal: number): CustomerRow {
+  return { ordinal, id, json: JSON.stringify({ document_id: id, segments: [{ type: 'tier', value: 'gold' }] }), clears: false };
 }
 
-/** id → outcome (and error when failed), for readable assertions. */
+function batchOf(ids: string[], seq = 0): Batch {
+  const customers = ids.map(customerRow);
+  return { seq, customers, bytes: Buffer.byteLength(requestBody(customers)) };
+}
+
+/** id → outcome, with the error when there is one ('failed: …', 'not_sent: …'), for readable assertions. */
 function byId(result: BatchResult): Record<string, string> {
   return Object.fromEntries(
-    result.batch.customers.map((c, i) => [c.id, result.errors[i] ? `failed: ${result.errors[i]}` : result.outcomes[i]!]),
+    result.batch.customers.map((c, i) => [c.id, result.errors[i] ? `${result.outcomes[i]}: ${result.errors[i]}` : result.outcomes[i]!]),
   );
 }
 
@@ -109,9 +111,38 @@ describe('Sender', () => {
   it('sends nothing for a batch without customers', async () => {
     const api = await endpoint(updateKnown);
     const { sender } = senderFor(api.url);
-    const result = await sender.send({ ...batchOf([]), rows: [{ kind: 'invalid', file: 0, line: 2, id: '', reason: 'empty id' }] });
+    const result = await sender.send(batchOf([]));
     expect(result.outcomes).toEqual([]);
+    expect(result.errors).toEqual([]);
     expect(api.requests).toHaveLength(0);
+  });
+
+  it("sends each customer's spooled JSON verbatim, in batch order, as the body requestBody builds", async () => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        bodies.push(body);
+        json(res, 200, { updatedCustomers: (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id) });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const { sender } = senderFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/customers/segments`);
+    const customers: CustomerRow[] = [
+      { ordinal: 4, id: 'q"1', json: '{"document_id":"q\\"1","segments":null}', clears: true },
+      { ordinal: 9, id: 'é-2', json: '{"document_id":"é-2","segments":[{"type":"tier","value":"😀"}]}', clears: false },
+      { ordinal: 11, id: 'c-3', json: '{"document_id":"c-3","segments":[]}', clears: true },
+    ];
+    const result = await sender.send({ seq: 0, customers, bytes: Buffer.byteLength(requestBody(customers)) });
+    expect(bodies).toEqual([requestBody(customers)]);
+    expect(bodies[0]).toBe(`{"customers":[${customers.map((c) => c.json).join(',')}]}`);
+    expect(byId(result)).toEqual({ 'q"1': 'updated', 'é-2': 'updated', 'c-3': 'updated' });
   });
 
   it('reports ids the endpoint lists but were not sent, without counting them', async () => {
@@ -273,7 +304,7 @@ describe('Sender', () => {
     expect(sender.fatal()).toBeInstanceOf(AuthError);
     expect(sender.fatal()?.exitCode).toBe(4);
     const later = await sender.send(batchOf(['c'], 1));
-    expect(byId(later)).toEqual({ c: `failed: ${NOT_SENT_AUTH}` });
+    expect(byId(later)).toEqual({ c: `not_sent: ${NOT_SENT_AUTH}` });
     expect(api.requests).toHaveLength(2);
   });
 
@@ -285,12 +316,12 @@ describe('Sender', () => {
     expect(sender.fatal()?.status).toBe(401);
   });
 
-  it('sends nothing after the stop signal: customers fail as not sent', async () => {
+  it('sends nothing after the stop signal: customers are not_sent', async () => {
     const api = await endpoint(updateKnown);
     const stop = new AbortController();
     stop.abort();
     const { sender } = senderFor(api.url, { stop: stop.signal });
-    expect(byId(await sender.send(batchOf(['a', 'b'])))).toEqual({ a: `failed: ${NOT_SENT_INTERRUPTED}`, b: `failed: ${NOT_SENT_INTERRUPTED}` });
+    expect(byId(await sender.send(batchOf(['a', 'b'])))).toEqual({ a: `not_sent: ${NOT_SENT_INTERRUPTED}`, b: `not_sent: ${NOT_SENT_INTERRUPTED}` });
     expect(api.requests).toHaveLength(0);
   });
 
@@ -302,7 +333,7 @@ describe('Sender', () => {
       sleep: async () => stop.abort(),
     });
     const result = await sender.send(batchOf(['a']));
-    expect(byId(result)).toEqual({ a: `failed: ${NOT_SENT_INTERRUPTED} (last attempt: HTTP 503: {})` });
+    expect(byId(result)).toEqual({ a: `not_sent: ${NOT_SENT_INTERRUPTED} (last attempt: HTTP 503: {})` });
     expect(api.requests).toHaveLength(1);
   });
 

@@ -8,6 +8,11 @@
  * the first VALID occurrence of an id over the whole run is the customer, later valid rows with the id
  * are duplicates of it; an invalid row claims no id. A customer the endpoint knows is `updated` and
  * holds exactly the segments sent; any other is `not_found`.
+ *
+ * Rules (issue 7): in the long layout every record of an id, anywhere in the run and in any order,
+ * belongs to one customer (a repeated (type, value) pair counts once); one broken record, or a blank
+ * type-and-value record beside others, makes all of the customer's records invalid; a long record of
+ * an id a wide or json row claimed first is a duplicate of that row, and the other way round.
  */
 import { parse } from 'csv-parse/sync';
 
@@ -36,7 +41,7 @@ export interface OracleOptions {
   sent?: boolean;
 }
 
-export type ExpectedStatus = 'updated' | 'not_found' | 'failed' | 'invalid' | 'duplicate' | 'valid';
+export type ExpectedStatus = 'updated' | 'not_found' | 'failed' | 'not_sent' | 'invalid' | 'duplicate' | 'valid';
 
 export interface ExpectedRow {
   file: string;
@@ -52,9 +57,12 @@ export interface ExpectedCounts {
   invalid: number;
   duplicates: number;
   customers: number;
+  toClear: number;
   updated: number;
   notFound: number;
   failed: number;
+  notSent: number;
+  repeatedHeaders: number;
 }
 
 export interface Expectation {
@@ -96,43 +104,102 @@ function countLineBreaks(text: string): number {
   return text.match(/\r\n|\r|\n/g)?.length ?? 0;
 }
 
-/** A row after layout mapping: a customer candidate or an invalid row. */
+/** A record after layout mapping: a customer candidate, a long-layout record, or an invalid row. */
 interface MappedRow {
-  lines: number[];
+  line: number;
   id: string;
   segments?: Segment[] | null;
   invalid?: true;
+  /** long: the record's segment (undefined for a blank type and value). */
+  long?: { segment?: Segment; broken: boolean };
+}
+
+/** A long-layout customer being gathered: its records' rows, in input order. */
+interface LongGroup {
+  rows: ExpectedRow[];
+  segments: Segment[];
+  broken: boolean;
+  blank: boolean;
 }
 
 export function expectedOutcome(inputs: readonly OracleInput[], options: OracleOptions): Expectation {
   const idColumn = options.idColumn ?? 'document_id';
   const rows: ExpectedRow[] = [];
   const customers = new Map<string, Segment[] | null>();
-  const keptAt = new Map<string, number>();
-  const counts: ExpectedCounts = { rows: 0, invalid: 0, duplicates: 0, customers: 0, updated: 0, notFound: 0, failed: 0 };
+  /** Where each id was claimed, and by a long group or not. */
+  const claims = new Map<string, { line: number; group?: LongGroup }>();
+  const groups: [string, LongGroup][] = [];
   for (const input of inputs) {
     for (const mapped of mapFile(input, idColumn, Boolean(options.skipEmpty))) {
-      const status = classify(mapped, customers, keptAt, options);
-      counts.rows += mapped.lines.length;
-      if (status === 'invalid') counts.invalid += mapped.lines.length;
-      else if (status === 'duplicate') counts.duplicates += mapped.lines.length;
-      else {
-        counts.customers += 1;
-        if (status === 'updated') counts.updated += 1;
-        if (status === 'not_found') counts.notFound += 1;
+      const row: ExpectedRow = { file: input.display, line: mapped.line, id: mapped.id, status: 'invalid' };
+      rows.push(row);
+      if (mapped.invalid) continue;
+      const claim = claims.get(mapped.id);
+      if (mapped.long) {
+        if (claim !== undefined && claim.group === undefined) {
+          Object.assign(row, { status: 'duplicate', keptLine: claim.line });
+          continue;
+        }
+        const group = claim?.group ?? { rows: [], segments: [], broken: false, blank: false };
+        if (claim === undefined) {
+          claims.set(mapped.id, { line: mapped.line, group });
+          groups.push([mapped.id, group]);
+          customers.set(mapped.id, []); // placeholder: keeps the customer's place in first-occurrence order
+        }
+        group.rows.push(row);
+        const { segment, broken } = mapped.long;
+        if (broken) group.broken = true;
+        else if (segment === undefined) group.blank = true;
+        else if (!group.segments.some((s) => s.type === segment.type && s.value === segment.value)) group.segments.push(segment);
+        continue;
       }
-      const keptLine = status === 'duplicate' ? keptAt.get(mapped.id) : undefined;
-      for (const line of mapped.lines) rows.push({ file: input.display, line, id: mapped.id, status, ...(keptLine !== undefined && { keptLine }) });
+      if (claim !== undefined) {
+        Object.assign(row, { status: 'duplicate', keptLine: claim.line });
+        continue;
+      }
+      claims.set(mapped.id, { line: mapped.line });
+      customers.set(mapped.id, mapped.segments ?? null);
+      row.status = customerStatus(mapped.id, options);
     }
   }
+  for (const [id, group] of groups) {
+    if (group.broken || (group.blank && group.segments.length > 0)) {
+      customers.delete(id);
+      for (const row of group.rows) row.status = 'invalid';
+      continue;
+    }
+    customers.set(id, group.segments);
+    for (const row of group.rows) row.status = customerStatus(id, options);
+  }
+  const counts = countsOf(rows, customers, options);
   return { rows, counts, customers, finalState: (before = {}) => finalStateOf(customers, options.known, before) };
+}
+
+function customerStatus(id: string, options: OracleOptions): ExpectedStatus {
+  if (options.sent === false) return 'valid';
+  return isKnown(options.known, id) ? 'updated' : 'not_found';
+}
+
+function countsOf(rows: ExpectedRow[], customers: Map<string, Segment[] | null>, options: OracleOptions): ExpectedCounts {
+  const counts: ExpectedCounts = { rows: rows.length, invalid: 0, duplicates: 0, customers: customers.size, toClear: 0, updated: 0, notFound: 0, failed: 0, notSent: 0, repeatedHeaders: 0 };
+  for (const row of rows) {
+    if (row.status === 'invalid') counts.invalid++;
+    if (row.status === 'duplicate') counts.duplicates++;
+  }
+  for (const [id, segments] of customers) {
+    if (segments === null || segments.length === 0) counts.toClear++;
+    if (options.sent === false) continue;
+    if (isKnown(options.known, id)) counts.updated++;
+    else counts.notFound++;
+  }
+  return counts;
 }
 
 /**
  * The same run when these customers could not be delivered (refused, or never sent): their rows are
  * `failed`, the counts move, and the endpoint never receives them.
  */
-export function withFailed(expected: Expectation, failedIds: readonly string[], known: ReadonlySet<string> | 'all'): Expectation {
+export function withFailed(expected: Expectation, failedIds: readonly string[], known: ReadonlySet<string> | 'all', status: 'failed' | 'not_sent' = 'failed'): Expectation {
   const failed = new Set(failedIds);
   const counts = { ...expected.counts };
   const counted = new Set<string>();
@@ -142,21 +209,12 @@ export function withFailed(expected: Expectation, failedIds: readonly string[], 
     if (!counted.has(row.id)) {
       counted.add(row.id);
       counts[row.status === 'updated' ? 'updated' : 'notFound'] -= 1;
-      counts.failed += 1;
+      counts[status === 'failed' ? 'failed' : 'notSent'] += 1;
     }
-    return { ...row, status: 'failed' as const };
+    return { ...row, status };
   });
   const delivered = new Map([...expected.customers].filter(([id]) => !failed.has(id)));
   return { rows, counts, customers: expected.customers, finalState: (before = {}) => finalStateOf(delivered, known, before) };
-}
-
-function classify(row: MappedRow, customers: Map<string, Segment[] | null>, keptAt: Map<string, number>, options: OracleOptions): ExpectedStatus {
-  if (row.invalid) return 'invalid';
-  if (customers.has(row.id)) return 'duplicate';
-  customers.set(row.id, row.segments ?? null);
-  keptAt.set(row.id, row.lines[0]!);
-  if (options.sent === false) return 'valid';
-  return isKnown(options.known, row.id) ? 'updated' : 'not_found';
 }
 
 function isKnown(known: ReadonlySet<string> | 'all', id: string): boolean {
@@ -190,17 +248,17 @@ function mapFile(input: OracleInput, idColumn: string, skipEmpty: boolean): Mapp
 
 function mapWide(record: LocatedRecord, names: string[], idAt: number, skipEmpty: boolean): MappedRow {
   const id = (record.cells[idAt] ?? '').trim();
-  if (id === '' || record.cells.length !== names.length) return { lines: [record.line], id, invalid: true };
+  if (id === '' || record.cells.length !== names.length) return { line: record.line, id, invalid: true };
   const segments = record.cells
     .map((cell, column) => ({ type: names[column]!, value: cell.trim() }))
     .filter((segment, column) => column !== idAt && segment.value !== '');
-  if (segments.length === 0 && skipEmpty) return { lines: [record.line], id, invalid: true };
-  return { lines: [record.line], id, segments };
+  if (segments.length === 0 && skipEmpty) return { line: record.line, id, invalid: true };
+  return { line: record.line, id, segments };
 }
 
 function mapJson(record: LocatedRecord, names: string[], idAt: number): MappedRow {
   const id = (record.cells[idAt] ?? '').trim();
-  const invalid: MappedRow = { lines: [record.line], id, invalid: true };
+  const invalid: MappedRow = { line: record.line, id, invalid: true };
   if (id === '' || record.cells.length !== names.length) return invalid;
   const cell = record.cells[names.indexOf('segments')]!.trim();
   let parsed: unknown;
@@ -209,30 +267,22 @@ function mapJson(record: LocatedRecord, names: string[], idAt: number): MappedRo
   } catch {
     return invalid;
   }
-  if (parsed === null) return { lines: [record.line], id, segments: null };
+  if (parsed === null) return { line: record.line, id, segments: null };
   if (!Array.isArray(parsed)) return invalid;
   const segments = parsed.map((s: { type: string; value: string }) => ({ type: s.type.trim(), value: s.value.trim() }));
-  return segments.some((s) => s.type === '') ? invalid : { lines: [record.line], id, segments };
+  return segments.some((s) => s.type === '') ? invalid : { line: record.line, id, segments };
 }
 
-/** Consecutive records with the same id form one customer; a lone blank type,value means "no segments". */
+/** Each record on its own; expectedOutcome gathers an id's records wherever they are. */
 function mapLong(records: LocatedRecord[], names: string[], idAt: number): MappedRow[] {
   const typeAt = names.indexOf('type');
   const valueAt = names.indexOf('value');
-  const blocks: { id: string; records: LocatedRecord[] }[] = [];
-  for (const record of records) {
+  return records.map((record) => {
     const id = (record.cells[idAt] ?? '').trim();
-    const last = blocks.at(-1);
-    if (last !== undefined && id !== '' && last.id === id) last.records.push(record);
-    else blocks.push({ id, records: [record] });
-  }
-  return blocks.map(({ id, records: block }) => {
-    const lines = block.map((r) => r.line);
-    const broken = id === '' || block.some((r) => r.cells.length !== names.length || (r.cells[typeAt]!.trim() === '' && r.cells[valueAt]!.trim() !== ''));
-    if (broken) return { lines, id, invalid: true };
-    const segments = block
-      .map((r) => ({ type: r.cells[typeAt]!.trim(), value: r.cells[valueAt]!.trim() }))
-      .filter((s) => s.type !== '');
-    return { lines, id, segments };
+    if (id === '') return { line: record.line, id, invalid: true };
+    const type = (record.cells[typeAt] ?? '').trim();
+    const value = (record.cells[valueAt] ?? '').trim();
+    const broken = record.cells.length !== names.length || (type === '') !== (value === '');
+    return { line: record.line, id, long: { broken, ...(type !== '' && !broken && { segment: { type, value } }) } };
   });
 }
