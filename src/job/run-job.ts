@@ -14,6 +14,7 @@ import { promises as fs } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
+import { SpoolInterrupted } from '../input/open.js';
 import { IdIndex } from '../dedupe/index.js';
 import { acquireLock } from '../state/index.js';
 import { emptyCounts } from './tally.js';
@@ -54,10 +55,12 @@ async function inTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
 async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder): Promise<JobResult> {
   let cleanupInputs = async (): Promise<void> => {};
   try {
-    const opened = await openInputs(ctx.config.files, { tmpDir });
+    const opened = await openInputs(ctx.config.files, { tmpDir, signal: ctx.signals.stop, notice: (message) => ctx.log.info(message) });
     cleanupInputs = opened.cleanup;
     return await syncInputs(ctx, opened.files, tmpDir, finish);
   } catch (error) {
+    // A signal while stdin was spooled: nothing was read or sent, the spool is gone.
+    if (error instanceof SpoolInterrupted) return finish.done(emptyCounts(), [], { interruptedWith: ctx.signals.interruptedWith() });
     if (!(error instanceof InputError)) throw error;
     // No row could be reported: leave no results.csv or retry.csv of an earlier run beside this summary.
     await removeReportFiles(ctx.config.reportDir, [REPORT_FILES.results, REPORT_FILES.retry]);
