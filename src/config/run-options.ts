@@ -87,10 +87,16 @@ export const sendOptions = {
 /** The order the groups appear in --help: where to send, what to read, what protects, how to send. */
 const HELP_ORDER = [TARGET, INPUT, SAFETY, SENDING, STATE, OUTPUT];
 
+/** Within a group, these come first and in this order (the rest keep their order): rehearse, confirm, then the limits. */
+const FIRST_IN_GROUP = ['dry-run', 'yes', 'max-invalid', 'max-clear', 'max-not-found'];
+
 /** The options re-ordered so that --help lists their groups in HELP_ORDER (yargs shows groups as first met). */
 export function inHelpOrder<T extends Record<string, Options>>(options: T): T {
-  const rank = (option: Options): number => HELP_ORDER.indexOf(String(option.group));
-  return Object.fromEntries(Object.entries(options).sort(([, a], [, b]) => rank(a) - rank(b))) as T;
+  const rank = ([name, option]: [string, Options]): number => {
+    const first = FIRST_IN_GROUP.indexOf(name);
+    return HELP_ORDER.indexOf(String(option.group)) * 1000 + (first === -1 ? FIRST_IN_GROUP.length : first);
+  };
+  return Object.fromEntries(Object.entries(options).sort((a, b) => rank(a) - rank(b))) as T;
 }
 
 /** The defaults of a set of option definitions, keyed as yargs hands them over (camelCase). */
