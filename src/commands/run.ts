@@ -98,7 +98,7 @@ export async function execute(config: RunConfig, options: ExecuteOptions = {}): 
   const json = isJsonFormat(config.logFormat);
   const signals = watchSignals(config.graceMs, (name) => log.warn(`${name} received: no new requests; finishing those in flight`, { graceSeconds: config.graceMs / 1000 }));
   try {
-    log.info(`segment-sync ${version()} ${command}`, startFields(config, command));
+    log.info(`segment-sync ${version()} ${command} starting`, startFields(config, command));
     for (const { name, source } of ignored) log.debug(`ignored ${name} from the ${source}: not an option of ${command}`);
     if (token?.origin === 'flag' && process.argv.some((a) => a === '--token' || a.startsWith('--token='))) log.warn('token given with --token: prefer --token-file or SEGMENT_SYNC_TOKEN (command lines are visible to other users)');
     const result = await runJob({ config, log, signals, token, runId });

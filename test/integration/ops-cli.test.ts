@@ -76,6 +76,24 @@ describe('variables and config keys that do not apply', () => {
     });
   });
 
+  it.concurrent('keeps the precedence flag > environment > config file > default', async () => {
+    await withDirs(async (dirs) => {
+      const config = path.join(dirs.root, 'c.yaml');
+      await writeFile(config, 'id-column: from_file\n');
+      const cases: [string[], Record<string, string>, string][] = [
+        [[], {}, 'document_id'],
+        [['--config', config], {}, 'from_file'],
+        [['--config', config], { SEGMENT_SYNC_ID_COLUMN: 'from_env' }, 'from_env'],
+        [['--config', config, '--id-column', 'from_flag'], { SEGMENT_SYNC_ID_COLUMN: 'from_env' }, 'from_flag'],
+      ];
+      for (const [i, [flags, env, expected]] of cases.entries()) {
+        const report = dirs.reportNamed(`r${i}`);
+        await runCli(['validate', '--report-dir', report, ...flags, INPUT], { env });
+        expect(readSummary(report).options.idColumn).toBe(expected);
+      }
+    });
+  });
+
   it.concurrent('a boolean from the environment must be spelled as one', async () => {
     await withDirs(async (dirs) => {
       const { code, stderr } = await runCli(['validate', '--report-dir', dirs.report, INPUT], { env: { SEGMENT_SYNC_SKIP_EMPTY: 'sometimes' } });
