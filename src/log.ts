@@ -17,9 +17,16 @@ export interface LogOptions {
   stream?: NodeJS.WritableStream;
 }
 
+export type LogFormat = LogOptions['format'];
+
+/** json, or auto on a stdout that is not a terminal (a pipe, a file, a container's log). */
+export function isJsonFormat(format: LogFormat, stdout: NodeJS.WritableStream = process.stdout): boolean {
+  return format === 'json' || (format === 'auto' && (stdout as { isTTY?: boolean }).isTTY !== true);
+}
+
 export function createLogger(options: LogOptions): Logger {
   const stream = options.stream ?? process.stdout;
-  const json = options.format === 'json' || (options.format === 'auto' && !(stream as { isTTY?: boolean }).isTTY);
+  const json = isJsonFormat(options.format, stream);
   return winston.createLogger({
     level: options.level,
     defaultMeta: { runId: options.runId },
@@ -30,6 +37,31 @@ export function createLogger(options: LogOptions): Logger {
     ),
     transports: [new winston.transports.Stream({ stream })],
   });
+}
+
+export type Level = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * One JSON log line written without a logger (errors before logging exists, the end-of-run
+ * summary on stderr), shaped like the logger's: level, message, fields, runId, timestamp.
+ * Scrubbed like every logged line.
+ */
+export function jsonLine(level: Level, message: string, fields: Record<string, unknown>, runId: string | undefined, secrets: readonly string[] = []): string {
+  const record = { level, message, ...fields, ...(runId !== undefined ? { runId } : {}), timestamp: new Date().toISOString() };
+  return `${JSON.stringify(scrub(record, secrets))}\n`;
+}
+
+/** Exit codes that mean the run did not do its job and a person must act (usage, input, auth, guards, bugs). */
+const ERROR_EXITS = new Set([2, 3, 4, 5, 70]);
+
+/**
+ * The level of a run's outcome: `error` when it failed or was refused (exit 2, 3, 4, 5, 70; status
+ * failed or rejected), `warn` when it delivered part of the work (partial, interrupted), else `info`.
+ */
+export function outcomeLevel(outcome: { status?: string; exitCode: number }): Level {
+  if (ERROR_EXITS.has(outcome.exitCode) || outcome.status === 'failed' || outcome.status === 'rejected') return 'error';
+  if (outcome.exitCode !== 0 || outcome.status === 'partial' || outcome.status === 'interrupted') return 'warn';
+  return 'info';
 }
 
 const REDACTED = '[REDACTED]';

@@ -9,19 +9,19 @@ import path from 'node:path';
 import { startEmulator } from '../emulator/index.js';
 import { defaultsOf, inputOptions, resolveRunConfig, sendOptions } from '../config/run-options.js';
 import { execute } from './run.js';
-import type { ExitHolder } from '../main.js';
+import type { ExitHolder, Launch } from '../main.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const DEMO_TOKEN = 'demo-token';
 
-export function demoCommand(exit: ExitHolder): CommandModule<object, { file: string; reportDir?: string }> {
+export function demoCommand(exit: ExitHolder, launch: Launch): CommandModule<object, { file: string; reportDir?: string }> {
   return {
     command: 'demo',
     describe: 'Sync an example file to the bundled emulator and show the result (nothing leaves this machine)',
     builder: (y) =>
       y
         .option('file', { type: 'string', default: path.join(FIXTURES, 'customers-wide.csv'), describe: 'File to sync' })
-        .option('report-dir', { type: 'string', describe: 'Where the report goes (default: ./reports/<UTC timestamp>)' }) as never,
+        .option('report-dir', { type: 'string', describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>)' }) as never,
     handler: async (args) => {
       const known = readFileSync(path.join(FIXTURES, 'known-ids.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
       const emulator = await startEmulator({ tokens: [DEMO_TOKEN], known });
@@ -37,8 +37,8 @@ export function demoCommand(exit: ExitHolder): CommandModule<object, { file: str
           stateDir: path.join('.segment-sync', 'demo'),
           fresh: true,
           reportDir: args.reportDir,
-        });
-        exit.code = await execute(config);
+        }, process.env, new Date(), launch.runId);
+        exit.code = await execute(config, { runId: launch.runId, command: 'demo' });
         const held = Object.entries(emulator.state().customers);
         process.stderr.write(`\nThe emulator now holds segments for ${held.length} customers, e.g.:\n`);
         for (const [id, segments] of held.slice(0, 3)) process.stderr.write(`  ${id}: ${JSON.stringify(segments)}\n`);

@@ -95,7 +95,7 @@ function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
         type: 'string',
         array: true,
         default: [...EMULATOR_DEFAULTS.tokens],
-        describe: 'Accepted Bearer token; repeat the flag to accept several',
+        describe: 'Accepted Bearer token; repeat the flag to accept several (only from this flag: never SEGMENT_SYNC_TOKEN, the job\'s own credential)',
       },
       known: { type: 'string', describe: 'File of existing customer ids, one a line; other ids are not found' },
       'known-all': { type: 'boolean', describe: 'Every id is an existing customer (the default)' },

@@ -1,11 +1,13 @@
 /**
  * The options of `run` and `validate`: their yargs definitions (which are also the --help text) and
  * the pure step that turns parsed arguments into a validated RunConfig. Values come from flags, then
- * SEGMENT_SYNC_<OPTION> environment variables, then the --config file, then DEFAULTS (yargs applies
- * that precedence).
+ * SEGMENT_SYNC_<OPTION> environment variables, then the --config file, then DEFAULTS (main.ts reads
+ * the environment and the file for the options of the command being run, see sources.ts; yargs
+ * applies the precedence).
  */
 import type { Options } from 'yargs';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import type { Layout } from '../types.js';
 import { ENCODINGS, type Encoding } from '../input/options.js';
@@ -48,7 +50,7 @@ export const inputOptions = {
     describe: 'Send nothing (exit 3) when the run would clear the segments of more customers than this: a count, a share of customers (10%), or both',
   },
   'max-record-bytes': { group: SAFETY, type: 'number', default: DEFAULTS.maxRecordBytes, describe: 'Reject the input when one record is larger than this' },
-  'report-dir': { group: OUTPUT, type: 'string', describe: 'Where the report goes (default: ./reports/<UTC timestamp>)' },
+  'report-dir': { group: OUTPUT, type: 'string', describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>, new for every run)' },
   'log-level': { group: OUTPUT, type: 'string', choices: ['error', 'warn', 'info', 'debug'], default: DEFAULTS.logLevel, describe: 'Log verbosity' },
   'log-format': { group: OUTPUT, type: 'string', choices: ['auto', 'json', 'text'], default: DEFAULTS.logFormat, describe: 'auto: readable on a terminal, JSON lines otherwise' },
   'progress-interval': { group: OUTPUT, type: 'number', default: DEFAULTS.progressInterval, describe: 'Seconds between progress lines' },
@@ -85,10 +87,16 @@ export const sendOptions = {
 /** The order the groups appear in --help: where to send, what to read, what protects, how to send. */
 const HELP_ORDER = [TARGET, INPUT, SAFETY, SENDING, STATE, OUTPUT];
 
+/** Within a group, these come first and in this order (the rest keep their order): rehearse, confirm, then the limits. */
+const FIRST_IN_GROUP = ['dry-run', 'yes', 'max-invalid', 'max-clear', 'max-not-found'];
+
 /** The options re-ordered so that --help lists their groups in HELP_ORDER (yargs shows groups as first met). */
 export function inHelpOrder<T extends Record<string, Options>>(options: T): T {
-  const rank = (option: Options): number => HELP_ORDER.indexOf(String(option.group));
-  return Object.fromEntries(Object.entries(options).sort(([, a], [, b]) => rank(a) - rank(b))) as T;
+  const rank = ([name, option]: [string, Options]): number => {
+    const first = FIRST_IN_GROUP.indexOf(name);
+    return HELP_ORDER.indexOf(String(option.group)) * 1000 + (first === -1 ? FIRST_IN_GROUP.length : first);
+  };
+  return Object.fromEntries(Object.entries(options).sort((a, b) => rank(a) - rank(b))) as T;
 }
 
 /** The defaults of a set of option definitions, keyed as yargs hands them over (camelCase). */
@@ -167,7 +175,8 @@ export const STDIN_ARG_PLACEHOLDER = '\u0000stdin';
 
 const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
 
-export function resolveInputConfig(args: RawArgs, now = new Date()): InputConfig {
+/** `now` and `runId` name the default report dir. */
+export function resolveInputConfig(args: RawArgs, now = new Date(), runId: string = randomUUID()): InputConfig {
   const files = (args.files ?? []).map((file) => (file === STDIN_ARG_PLACEHOLDER ? STDIN_ARG : file));
   if (files.length === 0) throw new UsageError('Give at least one input file (or - for stdin).');
   return {
@@ -181,15 +190,15 @@ export function resolveInputConfig(args: RawArgs, now = new Date()): InputConfig
     maxInvalid: parseThreshold('--max-invalid', String(args.maxInvalid)),
     maxClear: parseThreshold('--max-clear', String(args.maxClear)),
     maxRecordBytes: positiveInt('--max-record-bytes', args.maxRecordBytes),
-    reportDir: optionalString(args.reportDir) ?? defaultReportDir(now),
+    reportDir: optionalString(args.reportDir) ?? defaultReportDir(now, runId),
     logLevel: String(args.logLevel),
     logFormat: args.logFormat as InputConfig['logFormat'],
     progressIntervalMs: positiveNumber('--progress-interval', args.progressInterval) * 1000,
   };
 }
 
-export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process.env, now = new Date()): RunConfig {
-  const input = resolveInputConfig(args, now);
+export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process.env, now = new Date(), runId: string = randomUUID()): RunConfig {
+  const input = resolveInputConfig(args, now, runId);
   const dryRun = Boolean(args.dryRun);
   const endpoint = resolveEndpoint(args, dryRun);
   const shard = resolveShard(args, env);
@@ -277,10 +286,23 @@ function resolveShard(args: RawArgs, env: NodeJS.ProcessEnv): Shard | undefined 
   return parseShard('--shard-count with JOB_COMPLETION_INDEX', `${index}/${String(count)}`);
 }
 
-/** ./reports/20261121T213700Z: sortable, no colons (they break some file systems and tools). */
-export function defaultReportDir(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return path.join(DEFAULTS.reportRoot, stamp);
+/**
+ * ./reports/20261121T213705.123Z-6f1c2d3e: the UTC time to the millisecond, then the first 8
+ * characters of the run id, so two runs started in the same second (or millisecond) never share a
+ * directory. Fixed width, so names sort in start order; no colons (they break some file systems
+ * and tools).
+ */
+export function defaultReportDir(now: Date, runId: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '');
+  const suffix = runId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toLowerCase() || 'run';
+  return path.join(DEFAULTS.reportRoot, `${stamp}-${suffix}`);
+}
+
+/** Where a run sends, for the log and the confirmation: an environment's name, `custom`, or `none` (dry run). */
+export function environmentOf(config: Pick<RunConfig, 'dryRun' | 'endpoint'>): EnvName | 'custom' | 'none' {
+  if (config.dryRun || config.endpoint === undefined) return 'none';
+  const named = (Object.keys(ENDPOINTS) as EnvName[]).find((name) => ENDPOINTS[name] === config.endpoint);
+  return named ?? 'custom';
 }
 
 /** --segment-columns / --ignore-columns: a comma-separated string (flag, env) or a list (config file). */

@@ -31,6 +31,23 @@ export interface OpenOptions {
   tmpDir: string;
   /** What `-` reads; process.stdin unless a test gives another stream. */
   stdin?: Readable;
+  /** Aborting stops spooling stdin at once (the run's stop signal: SIGINT/SIGTERM); the spool is removed. */
+  signal?: AbortSignal;
+  /** Says that stdin is being read, when stdin and stderr are terminals (default: a line on stderr). */
+  notice?: (message: string) => void;
+  /** Whose isTTY decides, with stdin's, whether to give the notice; process.stderr by default. */
+  stderr?: { isTTY?: boolean };
+}
+
+/** Shown when a person would otherwise wonder why nothing happens: `run -` typed on a terminal. */
+export const STDIN_NOTICE = 'reading stdin… (Ctrl-D ends it, Ctrl-C aborts)';
+
+/** Thrown when the stop signal ends the spooling of stdin: the run is interrupted, not rejected. */
+export class SpoolInterrupted extends Error {
+  constructor() {
+    super('stopped while reading stdin');
+    this.name = 'SpoolInterrupted';
+  }
 }
 
 export async function openInputs(paths: readonly string[], opts: OpenOptions): Promise<OpenedInputs> {
@@ -38,7 +55,13 @@ export async function openInputs(paths: readonly string[], opts: OpenOptions): P
   if (paths.filter((p) => p === STDIN_PATH).length > 1) throw new UsageError("'-' (stdin) can be given only once", 'STDIN_TWICE');
   // Files first: a typo in a path must not cost the producer of stdin its data.
   for (const p of paths) if (p !== STDIN_PATH) await checkReadableFile(p);
-  const spool = paths.includes(STDIN_PATH) ? await spoolToFile(opts.stdin ?? process.stdin, opts.tmpDir) : undefined;
+  let spool: Spool | undefined;
+  if (paths.includes(STDIN_PATH)) {
+    const stdin = opts.stdin ?? process.stdin;
+    const terminal = (stdin as { isTTY?: boolean }).isTTY === true && (opts.stderr ?? process.stderr).isTTY === true;
+    if (terminal) (opts.notice ?? ((message: string) => process.stderr.write(`${message}\n`)))(STDIN_NOTICE);
+    spool = await spoolToFile(stdin, opts.tmpDir, opts.signal);
+  }
   const files = paths.map((p) => (p === STDIN_PATH && spool !== undefined ? { path: spool.path, display: STDIN_DISPLAY } : { path: p, display: p }));
   return { files, cleanup: async () => spool?.cleanup() };
 }
@@ -48,8 +71,13 @@ export interface Spool {
   cleanup(): Promise<void>;
 }
 
-/** Copies a stream to a private temp file so it can be read any number of times. */
-export async function spoolToFile(source: Readable, tmpDir: string): Promise<Spool> {
+/**
+ * Copies a stream to a private temp file so it can be read any number of times. When `signal`
+ * aborts (before or while copying), the copy stops at once, the spool is removed and
+ * SpoolInterrupted is thrown.
+ */
+export async function spoolToFile(source: Readable, tmpDir: string, signal?: AbortSignal): Promise<Spool> {
+  if (signal?.aborted) throw new SpoolInterrupted();
   let dir: string;
   try {
     dir = await fs.mkdtemp(path.join(tmpDir, 'segment-sync-stdin-'));
@@ -59,9 +87,11 @@ export async function spoolToFile(source: Readable, tmpDir: string): Promise<Spo
   const cleanup = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
   const file = path.join(dir, 'stdin.csv');
   try {
-    await pipeline(source, createWriteStream(file, { mode: 0o600 }));
+    const sink = createWriteStream(file, { mode: 0o600 });
+    await (signal ? pipeline(source, sink, { signal }) : pipeline(source, sink));
   } catch (err) {
     await cleanup();
+    if (signal?.aborted) throw new SpoolInterrupted();
     throw readFailure(errorCode(err), STDIN_DISPLAY, false);
   }
   return { path: file, cleanup };

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { formatThreshold } from '../config/threshold.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
+import { SpoolInterrupted } from '../input/open.js';
 import { IdIndex } from '../dedupe/index.js';
 import { acquireLock } from '../state/index.js';
 import { REPORT_FILES, RetryWriter } from '../report/index.js';
@@ -60,10 +61,12 @@ async function inTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
 async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder): Promise<JobResult> {
   let cleanupInputs = async (): Promise<void> => {};
   try {
-    const opened = await openInputs(ctx.config.files, { tmpDir });
+    const opened = await openInputs(ctx.config.files, { tmpDir, signal: ctx.signals.stop, notice: (message) => ctx.log.info(message) });
     cleanupInputs = opened.cleanup;
     return await syncInputs(ctx, opened.files, tmpDir, finish);
   } catch (error) {
+    // A signal while stdin was spooled: nothing was read or sent, the spool is gone.
+    if (error instanceof SpoolInterrupted) return finish.done(emptyCounts(), [], { interruptedWith: ctx.signals.interruptedWith() });
     if (!(error instanceof InputError)) throw error;
     ctx.log.error('input rejected, nothing sent', { reason: error.message });
     // No row could be reported: leave no results.csv or retry.csv of an earlier run beside this summary.

@@ -7,6 +7,11 @@ import type { RequestCounts, Summary } from './summary.js';
 const LABEL_WIDTH = 11;
 
 export function formatSummary(summary: Summary, reportDir: string): string {
+  return `${summaryLines(summary, reportDir).map(([label, text]) => `${label.padEnd(LABEL_WIDTH)}${text}`).join('\n')}\n`;
+}
+
+/** The summary as [label, text] pairs (status, message, rows, customers, requests, duration, report, next). */
+export function summaryLines(summary: Summary, reportDir: string): [string, string][] {
   const lines: [string, string][] = [
     ['status', statusText(summary)],
     ...(summary.message ? [['message', summary.message] as [string, string]] : []),
@@ -18,7 +23,7 @@ export function formatSummary(summary: Summary, reportDir: string): string {
   ];
   const next = nextStep(summary, reportDir);
   if (next) lines.push(['next', next]);
-  return `${lines.map(([label, text]) => `${label.padEnd(LABEL_WIDTH)}${text}`).join('\n')}\n`;
+  return lines;
 }
 
 function statusText({ status, dryRun, exitCode }: Summary): string {

@@ -5,6 +5,7 @@ import {
   checkEndpointUrl,
   defaultReportDir,
   defaultsOf,
+  environmentOf,
   inputOptions,
   resolveInputConfig,
   resolveRunConfig,
@@ -214,25 +215,50 @@ describe('resolveInputConfig', () => {
     expect(resolveInputConfig(inputArgs({ idColumn: '  customer_id ' })).idColumn).toBe('customer_id');
   });
 
-  it('puts the report in a timestamped directory unless --report-dir is given', () => {
+  it('puts the report in a timestamped directory of the run unless --report-dir is given', () => {
     const now = new Date('2026-11-21T21:37:05.123Z');
-    expect(resolveInputConfig(inputArgs(), now).reportDir).toBe(defaultReportDir(now));
-    expect(resolveInputConfig(inputArgs({ reportDir: '' }), now).reportDir).toBe(defaultReportDir(now));
-    expect(resolveInputConfig(inputArgs({ reportDir: '/data/reports/x' }), now).reportDir).toBe('/data/reports/x');
+    const runId = '6f1c2d3e-0000-4000-8000-000000000001';
+    expect(resolveInputConfig(inputArgs(), now, runId).reportDir).toBe(defaultReportDir(now, runId));
+    expect(resolveInputConfig(inputArgs({ reportDir: '' }), now, runId).reportDir).toBe(defaultReportDir(now, runId));
+    expect(resolveInputConfig(inputArgs({ reportDir: '/data/reports/x' }), now, runId).reportDir).toBe('/data/reports/x');
+    expect(resolveRunConfig(runArgs(), {}, now, runId).reportDir).toBe(defaultReportDir(now, runId));
+  });
+
+  it('gives two runs started at the same moment different report dirs', () => {
+    const now = new Date('2026-11-21T21:37:05.123Z');
+    expect(resolveInputConfig(inputArgs(), now).reportDir).not.toBe(resolveInputConfig(inputArgs(), now).reportDir);
   });
 });
 
 describe('defaultReportDir', () => {
-  it('names the directory after the UTC time, sortable and without colons', () => {
-    const dir = defaultReportDir(new Date('2026-11-21T21:37:05.123Z'));
-    expect(dir).toBe(path.join(DEFAULTS.reportRoot, '20261121T213705Z'));
+  const RUN_ID = '6f1c2d3e-0000-4000-8000-000000000001';
+
+  it('names the directory after the UTC time to the millisecond and the run id, without colons', () => {
+    const dir = defaultReportDir(new Date('2026-11-21T21:37:05.123Z'), RUN_ID);
+    expect(dir).toBe(path.join(DEFAULTS.reportRoot, '20261121T213705.123Z-6f1c2d3e'));
     expect(path.basename(dir)).not.toContain(':');
   });
 
-  it('sorts later runs after earlier ones', () => {
-    const earlier = defaultReportDir(new Date('2026-01-02T09:59:59Z'));
-    const later = defaultReportDir(new Date('2026-01-02T10:00:00Z'));
-    expect([later, earlier].sort()).toEqual([earlier, later]);
+  it('differs for runs started in the same millisecond', () => {
+    const now = new Date('2026-11-21T21:37:05.123Z');
+    expect(defaultReportDir(now, RUN_ID)).not.toBe(defaultReportDir(now, 'a1b2c3d4-0000-4000-8000-000000000002'));
+  });
+
+  it('sorts later runs after earlier ones, whatever their run ids', () => {
+    const earlier = defaultReportDir(new Date('2026-01-02T09:59:59.999Z'), 'ffffffff-0000');
+    const later = defaultReportDir(new Date('2026-01-02T10:00:00.000Z'), '00000000-0000');
+    const sameSecondLater = defaultReportDir(new Date('2026-01-02T10:00:00.001Z'), '00000000-0000');
+    expect([sameSecondLater, later, earlier].sort()).toEqual([earlier, later, sameSecondLater]);
+  });
+});
+
+describe('environmentOf', () => {
+  it('names the documented environments, a custom endpoint, and none for dry runs', () => {
+    expect(environmentOf({ dryRun: false, endpoint: ENDPOINTS.production })).toBe('production');
+    expect(environmentOf({ dryRun: false, endpoint: ENDPOINTS.staging })).toBe('staging');
+    expect(environmentOf({ dryRun: false, endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments' })).toBe('custom');
+    expect(environmentOf({ dryRun: true, endpoint: ENDPOINTS.production })).toBe('none');
+    expect(environmentOf({ dryRun: true, endpoint: undefined })).toBe('none');
   });
 });
 

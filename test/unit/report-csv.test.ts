@@ -1,13 +1,46 @@
 import { parse } from 'csv-parse/sync';
 import { csvCell, neutraliseFormula } from '../../src/report/index.js';
+import { isFormula, safeCell } from '../../src/report/csv.js';
 
 describe('neutraliseFormula', () => {
   test.each(['=', '+', '-', '@', '\t', '\r'])('prefixes a single quote to a cell starting with %j', (trigger) => {
     expect(neutraliseFormula(`${trigger}SUM(A1)`)).toBe(`'${trigger}SUM(A1)`);
   });
 
-  test('neutralises a negative-looking id such as -12', () => {
-    expect(neutraliseFormula('-12')).toBe("'-12");
+  test.each(['+573001234567', '-100', '-12', '+0', '-1.5', '+.5', '-7.', '+1e5', '-2.5E-3', '+12345678901234567890'])(
+    'writes the signed number %j as it is: an id, not a formula (joinable with the source)',
+    (id) => {
+      expect(isFormula(id)).toBe(false);
+      expect(neutraliseFormula(id)).toBe(id);
+      expect(safeCell(id)).toBe(id);
+    },
+  );
+
+  test.each([
+    '-2+3',
+    '+A1',
+    "-cmd|' /C calc'!A0",
+    '+57 300 123 4567',
+    '-',
+    '+',
+    '--1',
+    '+1e',
+    '-1.2.3',
+    '-0x1F',
+    '+1+1',
+    '-SUM(A1:A2)',
+    '=1',
+    '@SUM(A1)',
+    '\t-1',
+    '\r=1',
+  ])('prefixes %j: a spreadsheet would run it', (cell) => {
+    expect(isFormula(cell)).toBe(true);
+    expect(neutraliseFormula(cell)).toBe(`'${cell}`);
+  });
+
+  test('quotes a prefixed cell that also needs CSV quoting, the quote inside', () => {
+    expect(safeCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(safeCell('-1,5')).toBe(`"'-1,5"`);
   });
 
   test('leaves ordinary cells, empty cells and triggers not in first position alone', () => {
