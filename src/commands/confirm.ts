@@ -12,6 +12,7 @@
  * exit 2 (the usage class: the operator said no, nothing is wrong with the file, and retrying the
  * same command without a person answering y cannot help).
  */
+import { NOT_CONFIRMED_MESSAGE } from '../report/status.js';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ENDPOINTS } from '../config/defaults.js';
@@ -109,7 +110,7 @@ export function confirmSend(question: string, io: ConfirmIo): Promise<boolean> {
 /** How a declined run ends: nothing sent, status `rejected`, this message, exit 2. */
 export const NOT_CONFIRMED = {
   status: 'rejected',
-  message: 'not confirmed: nothing was sent (answer y to send, or pass --yes)',
+  message: NOT_CONFIRMED_MESSAGE,
   exitCode: ExitCode.Usage,
 } as const;
 

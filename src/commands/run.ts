@@ -9,6 +9,8 @@ import type { IgnoredSetting } from '../config/sources.js';
 import { resolveToken } from '../config/token.js';
 import { version } from '../config/version.js';
 import { createLogger, isJsonFormat, jsonLine, outcomeLevel, scrub, type Level, type Logger } from '../log.js';
+import type { Plan } from '../job/plan.js';
+import { confirmProductionSend } from './confirm.js';
 import { runJob, type JobResult } from '../job/run-job.js';
 import { watchSignals } from '../job/signals.js';
 import { formatSummary } from '../report/index.js';
@@ -101,7 +103,13 @@ export async function execute(config: RunConfig, options: ExecuteOptions = {}): 
     log.info(`segment-sync ${version()} ${command} starting`, startFields(config, command));
     for (const { name, source } of ignored) log.debug(`ignored ${name} from the ${source}: not an option of ${command}`);
     if (token?.origin === 'flag' && process.argv.some((a) => a === '--token' || a.startsWith('--token='))) log.warn('token given with --token: prefer --token-file or SEGMENT_SYNC_TOKEN (command lines are visible to other users)');
-    const result = await runJob({ config, log, signals, token, runId });
+    const confirm = (plan: Plan): Promise<boolean> =>
+      confirmProductionSend(
+        config,
+        { customers: plan.customers, requests: plan.requests, estimatedMs: (plan.estimatedSeconds ?? 0) * 1000, endpoint: config.endpoint ?? '', environment: environmentOf(config) },
+        { signal: signals.stop },
+      );
+    const result = await runJob({ config, log, signals, token, runId, confirm });
     await pushMetrics(config, result, log);
     const level = outcomeLevel(result.summary);
     log.log(level, 'run finished', {

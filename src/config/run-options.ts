@@ -301,8 +301,7 @@ export function defaultReportDir(now: Date, runId: string): string {
 /** Where a run sends, for the log and the confirmation: an environment's name, `custom`, or `none` (dry run). */
 export function environmentOf(config: Pick<RunConfig, 'dryRun' | 'endpoint'>): EnvName | 'custom' | 'none' {
   if (config.dryRun || config.endpoint === undefined) return 'none';
-  const named = (Object.keys(ENDPOINTS) as EnvName[]).find((name) => ENDPOINTS[name] === config.endpoint);
-  return named ?? 'custom';
+  return envOf(config.endpoint) ?? 'custom';
 }
 
 /** --segment-columns / --ignore-columns: a comma-separated string (flag, env) or a list (config file). */

@@ -5,6 +5,7 @@ import type { ExitCodeValue } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import type { Summary } from '../report/index.js';
 import type { StopSignals } from './signals.js';
+import type { Plan } from './plan.js';
 
 export interface JobContext {
   config: RunConfig;
@@ -13,6 +14,8 @@ export interface JobContext {
   /** Absent in dry runs. */
   token?: TokenSource;
   runId?: string;
+  /** Asked with the plan before the first request (a person at a terminal, for production); false: nothing is sent. */
+  confirm?: (plan: Plan) => Promise<boolean>;
 }
 
 export interface JobResult {

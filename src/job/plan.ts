@@ -4,7 +4,7 @@
  * but for reading the first spooled customers for the sample body.
  */
 import type { FileFacts } from '../input/index.js';
-import { VERSION } from '../version.js';
+import { version } from '../config/version.js';
 import type { JobContext } from './context.js';
 import type { Intake } from './validate-pass.js';
 
@@ -52,7 +52,7 @@ export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> 
   const { counts } = intake;
   const requests = Math.ceil(counts.customers / config.batchSize);
   return {
-    version: VERSION,
+    version: version(),
     ...(config.endpoint && !config.dryRun ? { target: { endpoint: config.endpoint, ...(config.env ? { env: config.env } : {}) } } : {}),
     inputs: intake.facts.map((f) => planInput(f, config.idColumn)),
     rows: counts.rows,

@@ -66,7 +66,7 @@ async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder
     return await syncInputs(ctx, opened.files, tmpDir, finish);
   } catch (error) {
     // A signal while stdin was spooled: nothing was read or sent, the spool is gone.
-    if (error instanceof SpoolInterrupted) return finish.done(emptyCounts(), [], { interruptedWith: ctx.signals.interruptedWith() });
+    if (error instanceof SpoolInterrupted) return finish(emptyCounts(), [], { facts: { interruptedWith: ctx.signals.interruptedWith() } });
     if (!(error instanceof InputError)) throw error;
     ctx.log.error('input rejected, nothing sent', { reason: error.message });
     // No row could be reported: leave no results.csv or retry.csv of an earlier run beside this summary.
@@ -98,10 +98,15 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, f
       await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: input rejected' });
       return await finish(intake.counts, intake.facts, { facts: { rejected } });
     }
-    logPlan(ctx, await buildPlan(ctx, intake));
+    const plan = await buildPlan(ctx, intake);
+    logPlan(ctx, plan);
     if (config.dryRun || config.endpoint === undefined || ctx.token === undefined) {
       await writeResults(ctx, intake, displays, { kind: 'valid', detail: '' });
       return await finish(intake.counts, intake.facts, { facts: {} });
+    }
+    if (ctx.confirm !== undefined && !(await ctx.confirm(plan))) {
+      await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: not confirmed' });
+      return await finish(intake.counts, intake.facts, { facts: { notConfirmed: true } });
     }
     progress.phase = 'sending';
     progress.counts = intake.counts;

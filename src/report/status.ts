@@ -7,6 +7,8 @@ import type { Counts, RunStatus } from '../types.js';
 export interface RunFacts {
   /** The input was refused before anything was sent: why. */
   rejected?: string;
+  /** The operator answered no to the confirmation before sending. */
+  notConfirmed?: boolean;
   /** Stopped by SIGINT/SIGTERM: the exit code of the signal. */
   interruptedWith?: ExitCodeValue;
   /** Sending stopped on an error no retry can mend: credentials refused, not the endpoint. */
@@ -24,14 +26,17 @@ export interface RunOutcome {
   message?: string;
 }
 
+export const NOT_CONFIRMED_MESSAGE = 'not confirmed: nothing was sent (answer y to send, or pass --yes)';
+
 /**
- * rejected → interrupted → fatal (credentials, endpoint) → not-found guard → failed (customers to
+ * rejected → not confirmed → interrupted → fatal (credentials, endpoint) → not-found guard → failed (customers to
  * send and none delivered) → partial (some failed or not sent) → succeeded (every valid customer
  * updated or not found, also when there were none).
  */
 export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   const where = facts.stoppedAfter ? ` after ${facts.stoppedAfter}` : '';
   if (facts.rejected !== undefined) return { status: 'rejected', exitCode: ExitCode.InputRejected, message: facts.rejected };
+  if (facts.notConfirmed) return { status: 'rejected', exitCode: ExitCode.Usage, message: NOT_CONFIRMED_MESSAGE };
   if (facts.interruptedWith !== undefined) {
     return { status: 'interrupted', exitCode: facts.interruptedWith, message: `interrupted${where}; rerun the same command to resume.` };
   }
