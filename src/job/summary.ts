@@ -4,7 +4,7 @@ import { formatThreshold } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
 import { redactUrl } from '../metrics/push-target.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import type { AuthError } from '../errors.js';
+import type { AuthError, EndpointError } from '../errors.js';
 import type { InputFile } from '../input/index.js';
 import { decideStatus, writeSummary, type Summary } from '../report/index.js';
 import type { ClassifiedRow, Counts } from '../types.js';
@@ -13,7 +13,7 @@ import type { JobContext, JobResult } from './context.js';
 export interface DoneDetails {
   dryRun?: boolean;
   interruptedWith?: ExitCodeValue;
-  fatal?: AuthError;
+  fatal?: AuthError | EndpointError;
   requests?: Record<string, number>;
   resumedFrom?: number;
   stoppedAt?: ClassifiedRow;
@@ -47,7 +47,7 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
       write({ ...base(counts, inputs), status: 'rejected', exitCode: ExitCode.InputRejected, requests: { total: 0, retries: 0 }, message }),
     done: (counts: Counts, inputs: Summary['inputs'], d: DoneDetails): Promise<JobResult> => {
       const status = decideStatus(counts, { interrupted: d.interruptedWith !== undefined, rejected: false, authFailed: d.fatal !== undefined });
-      const exitCode: ExitCodeValue = d.interruptedWith ?? (d.fatal ? ExitCode.AuthRejected : counts.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok);
+      const exitCode: ExitCodeValue = d.interruptedWith ?? (d.fatal ? d.fatal.exitCode : counts.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok);
       const requests = d.requests ?? {};
       const total = Object.entries(requests).filter(([k]) => k !== 'retries').reduce((sum, [, n]) => sum + n, 0);
       return write({
@@ -64,6 +64,8 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
 
 function stopMessage(d: DoneDetails): string | undefined {
   const where = d.stoppedAt && d.files ? ` after ${d.files[d.stoppedAt.file]?.display}:${d.stoppedAt.line}` : '';
+  // A misconfigured endpoint's message names the endpoint and its answer; nothing was delivered.
+  if (d.fatal?.code === 'ENDPOINT_MISCONFIGURED') return d.fatal.message;
   if (d.fatal) return `authentication rejected (${d.fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`;
   if (d.interruptedWith !== undefined) return `interrupted${where}; rerun the same command to resume.`;
   return undefined;
