@@ -9,8 +9,8 @@
  * Two answers end the run's sending (`fatal()`): a definitive 401/403 (AuthError, exit 4), and a
  * misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
  * misconfiguration.ts). From then on no request starts and every customer not delivered fails
- * with a detail that starts with 'not sent: '. Until the first request has come back, it is the
- * only one: a wrong URL costs one request, not one per slot of --concurrency.
+ * with a detail that starts with 'not sent: '. A wrong URL costs the requests in flight when its
+ * first answer comes back: at most --concurrency.
  */
 import { setMaxListeners } from 'node:events';
 import { requestBody } from '../batch.js';
@@ -95,8 +95,6 @@ export class Sender {
   private readonly halt = new AbortController();
   /** Whether any request got a 200 with updatedCustomers: from then on a 404 or TLS error is a failure like any other. */
   private succeeded = false;
-  /** Settles when the run's first request has come back; later requests wait for it (see `attempt`). */
-  private firstAnswer: Promise<void> | undefined;
   private readonly renewal: TokenRenewal;
   /** Either stop, or a fatal answer: nothing new starts once one has fired. */
   private readonly noNewRequests: AbortSignal;
@@ -282,19 +280,6 @@ export class Sender {
    * old size they would only be answered 413 too.
    */
   private async attempt(body: string, customers: number, seq: number): Promise<Attempt> {
-    // The run's first request goes alone: if the URL is wrong, it is the only one that hits it.
-    // Whatever it comes back with (or if it never starts), the others then go.
-    let answered: (() => void) | undefined;
-    if (this.firstAnswer === undefined) this.firstAnswer = new Promise<void>((resolve) => (answered = resolve));
-    else await settledOrAborted(this.firstAnswer, this.noNewRequests);
-    try {
-      return await this.attemptNow(body, customers, seq);
-    } finally {
-      answered?.();
-    }
-  }
-
-  private async attemptNow(body: string, customers: number, seq: number): Promise<Attempt> {
     const started = await this.options.limiter.run(async (): Promise<Attempt> => {
       if (this.failure) return { kind: 'not-sent', reason: this.notSentReason() };
       if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
@@ -338,19 +323,6 @@ function failureDetail(outcome: HttpOutcome, attempts: number): string {
   if (outcome.kind === 'http' && outcome.status === 413) return 'payload too large (HTTP 413 for this customer alone)';
   const description = describeOutcome(outcome);
   return attempts > 1 && outcome.kind !== 'aborted' ? `${description} (after ${attempts} attempts)` : description;
-}
-
-/** Resolves when `promise` settles or `signal` fires, whichever comes first. */
-function settledOrAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    signal.addEventListener('abort', done, { once: true });
-    void promise.finally(done);
-  });
 }
 
 function fail(slice: Slice, reason: string): void {
