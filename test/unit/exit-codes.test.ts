@@ -15,7 +15,7 @@ function helpEntries(): string[][] {
 
 describe('exit codes', () => {
   it('every exit code has a meaning, and --help lists each of them', () => {
-    const codes = [...Object.values(ExitCode), INTERNAL_ERROR_EXIT];
+    const codes: (keyof typeof EXIT_CODE_MEANINGS)[] = [...Object.values(ExitCode), INTERNAL_ERROR_EXIT];
     expect(Object.keys(EXIT_CODE_MEANINGS).map(Number).sort((a, b) => a - b)).toEqual([...codes].sort((a, b) => a - b));
     const entries = helpEntries();
     for (const code of codes) expect(entries).toContainEqual([String(code), EXIT_CODE_MEANINGS[code]]);

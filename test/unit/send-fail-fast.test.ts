@@ -76,7 +76,9 @@ async function selfSignedEndpoint() {
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
-const updateAll: Answer = (request, res) => json(res, 200, { updatedCustomers: request.ids });
+const updateAll = (request: Request, res: ServerResponse): void => {
+  json(res, 200, { updatedCustomers: request.ids });
+};
 
 function senderFor(url: string, overrides: Partial<SenderOptions> = {}) {
   const client = createHttpClient({ endpoint: url, timeoutMs: 2000, maxResponseBytes: 1 << 20, userAgent: 'test' });
