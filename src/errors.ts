@@ -45,3 +45,22 @@ export class AuthError extends SyncError {
     super('AUTH_REJECTED', message);
   }
 }
+
+/**
+ * The endpoint URL is wrong: before any request succeeded it answered 404, 405 or a redirect, or
+ * the connection failed on TLS or DNS. A retry would get the same answer. Exit 2, like any other
+ * configuration error. `endpoint` is origin + path only (never a query, credentials or the token);
+ * `answer` is what came back ("HTTP 404", "redirect 301 to https://…", "TLS: self-signed certificate").
+ */
+export class EndpointError extends SyncError {
+  readonly exitCode = ExitCode.Usage;
+  constructor(
+    message: string,
+    readonly endpoint: string,
+    readonly answer: string,
+    /** The HTTP status when the answer was one (404, 405, 3xx); undefined for TLS and DNS failures. */
+    readonly status?: number,
+  ) {
+    super('ENDPOINT_MISCONFIGURED', message);
+  }
+}

@@ -7,13 +7,19 @@ export const ExitCode = {
   Ok: 0,
   /** Some customers failed after their retries; they are listed in retry.csv. */
   PartialFailure: 1,
-  /** Usage or configuration error: bad flag, missing token, state dir locked by another run. */
+  /**
+   * Usage or configuration error: bad flag, missing token, state dir locked by another run, or an
+   * endpoint URL that answered 404/405/a redirect or failed on TLS/DNS before any request succeeded.
+   */
   Usage: 2,
   /** The input was rejected before anything was sent (structure, or too many invalid rows). */
   InputRejected: 3,
   /** The endpoint rejected the credentials (401/403). */
   AuthRejected: 4,
-  /** Most customers were not found (--max-not-found): the wrong environment or id column. */
+  /**
+   * Sending stopped because most customers answered so far were not found (--max-not-found): the
+   * wrong environment or id column. A retry cannot help.
+   */
   NotFoundGuard: 5,
   /** Stopped by SIGINT (128 + 2). */
   Interrupted: 130,
@@ -30,7 +36,7 @@ export const INTERNAL_ERROR_EXIT = 70;
 export const EXIT_CODE_MEANINGS: Record<ExitCodeValue | typeof INTERNAL_ERROR_EXIT, string> = {
   [ExitCode.Ok]: 'every customer got a definitive answer (updated or not found)',
   [ExitCode.PartialFailure]: 'some customers failed after retries: see retry.csv in the report',
-  [ExitCode.Usage]: 'usage or configuration error (bad option, missing token, state dir in use)',
+  [ExitCode.Usage]: 'usage or configuration error (bad option, missing token, state dir in use, wrong endpoint)',
   [ExitCode.InputRejected]: 'input rejected, nothing sent (broken file, too many invalid rows)',
   [ExitCode.AuthRejected]: 'the endpoint rejected the token',
   [ExitCode.NotFoundGuard]: 'most customers were not found (wrong environment or id column): fix the target; a retry cannot help',

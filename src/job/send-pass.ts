@@ -154,7 +154,7 @@ function createSender(
     stop: ctx.stop,
     abort: signals.abort,
     limits,
-    onEvent: (event: SendEvent) => log.log(event.type === 'retry' ? 'debug' : 'info', `send: ${event.type}`, event),
+    onEvent: (event: SendEvent) => log.log(send.eventLevel(event), `send: ${event.type}`, event),
     // Journalled as each request is acknowledged, not when its batch's turn comes: after a kill -9
     // only requests in flight are sent again.
     onAcknowledged: (customers: readonly CustomerRow[], outcomes) => journal.record(customers.map((c) => c.ordinal), [...outcomes]),

@@ -8,7 +8,8 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios from 'axios';
 import { UsageError } from '../errors.js';
-import type { HttpOutcome } from './outcome.js';
+import { endpointTarget } from './misconfiguration.js';
+import { isTlsCode, type HttpOutcome } from './outcome.js';
 import { interpretResponse } from './response.js';
 
 export interface HttpClientOptions {
@@ -22,6 +23,8 @@ export interface HttpClientOptions {
 }
 
 export interface HttpClient {
+  /** The endpoint as shown in messages: origin and path, without query, credentials or fragment. */
+  readonly target: string;
   post(body: string, token: string, signal: AbortSignal): Promise<HttpOutcome>;
   /** Closes the kept-alive connections. */
   close(): void;
@@ -50,6 +53,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   });
 
   return {
+    target: endpointTarget(endpoint),
     async post(body, token, signal) {
       // axios's own `timeout` restarts on every byte, so a server dripping its answer would never
       // trip it; this deadline covers the whole exchange.
@@ -118,7 +122,7 @@ function failureOutcome(error: unknown, callerSignal: AbortSignal, deadline: Abo
   if (callerSignal.aborted) return { kind: 'aborted' };
   if (deadline.aborted) return { kind: 'timeout' };
   const code = errorCode(error);
-  if (code !== undefined) return { kind: 'network', code };
+  if (code !== undefined) return isTlsCode(code) ? { kind: 'tls', code } : { kind: 'network', code };
   if (axios.isAxiosError(error)) return { kind: 'network', code: 'ERR_UNKNOWN' };
   throw error;
 }

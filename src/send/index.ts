@@ -2,6 +2,8 @@
 export { createHttpClient, type HttpClient, type HttpClientOptions } from './http.js';
 export { createLimiter, NOT_STARTED, type Limiter, type LimiterOptions } from './limiter.js';
 export { describeOutcome, type HttpOutcome } from './outcome.js';
+export { eventLevel, type SendEventLevel } from './event-level.js';
+export { endpointTarget, misconfiguration, NOT_SENT_ENDPOINT, type Misconfiguration } from './misconfiguration.js';
 export { sendInOrder, type OrderedOptions } from './ordered.js';
 export { reconcile, type Reconciliation } from './reconcile.js';
 export type { TokenProvider } from './token-renewal.js';
@@ -11,6 +13,7 @@ export {
   NOT_SENT_INTERRUPTED,
   Sender,
   type SendEvent,
+  type SendFailure,
   type SenderOptions,
   type SenderStats,
 } from './sender.js';

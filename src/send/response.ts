@@ -36,6 +36,9 @@ export function interpretResponse(response: RawResponse, context: InterpretConte
     status,
     message: body === undefined ? `(${tooLarge})` : errorMessage(response, body, context.secrets),
   };
+  if (status >= 300 && status < 400 && response.location !== undefined) {
+    outcome.location = excerpt(redact(response.location, context.secrets), MAX_MESSAGE_CHARS);
+  }
   const retryAfterMs = parseRetryAfter(response.retryAfter, context.nowMs);
   if (retryAfterMs !== undefined) outcome.retryAfterMs = retryAfterMs;
   return outcome;

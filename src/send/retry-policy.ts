@@ -37,12 +37,18 @@ export function validateRetryPolicy(policy: RetryPolicy): RetryPolicy {
   return policy;
 }
 
-/** 408, 429, 5xx, network failures, our deadline and malformed 2xx may succeed on another try. */
+/**
+ * 408, 429, 5xx, network and TLS failures, our deadline and malformed 2xx may succeed on another try.
+ * (A TLS failure, a 404 or a redirect before any request succeeded never gets here: the Sender
+ * stops the run on it, see misconfiguration.ts. After a success they are one bad node or a
+ * moment's glitch, and retried like any network error.)
+ */
 export function isRetryable(outcome: HttpOutcome): boolean {
   switch (outcome.kind) {
     case 'http':
       return outcome.status === 408 || outcome.status === 429 || outcome.status >= 500;
     case 'network':
+    case 'tls':
     case 'timeout':
     case 'malformed':
       return true;

@@ -5,13 +5,20 @@
  * A batch may become several requests (slices of it): a batch above the current size limit is sent
  * in chunks, a 413 splits a request in halves and lowers the limit for the rest of the run, and a
  * 400 bisects a request until the customers the endpoint rejects are isolated.
+ *
+ * Two answers end the run's sending (`fatal()`): a definitive 401/403 (AuthError, exit 4), and a
+ * misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
+ * misconfiguration.ts). From then on no request starts and every customer not delivered fails
+ * with a detail that starts with 'not sent: '. A wrong URL costs the requests in flight when its
+ * first answer comes back: at most --concurrency.
  */
 import { setMaxListeners } from 'node:events';
 import { requestBody } from '../batch.js';
-import { AuthError, UsageError } from '../errors.js';
+import { AuthError, EndpointError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import type { HttpClient } from './http.js';
 import { NOT_STARTED, type Limiter } from './limiter.js';
+import { endpointError, misconfiguration, notSentDetail } from './misconfiguration.js';
 import { describeOutcome, isAuthRejection, statsKey, type HttpOutcome } from './outcome.js';
 import { reconcile } from './reconcile.js';
 import { retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -28,10 +35,16 @@ export type SendEvent =
   | { type: 'bisect400'; seq: number; size: number; reason: string }
   | { type: 'unexpectedIds'; seq: number; ids: string[] }
   | { type: 'authRetry'; seq: number; status: number }
-  | { type: 'authRejected'; seq: number; status: number };
+  | { type: 'authRejected'; seq: number; status: number }
+  /** Before any success the endpoint answered 404/405/3xx or failed on TLS/DNS: the run stops sending. */
+  | { type: 'endpointMisconfigured'; seq: number; endpoint: string; answer: string };
+
+/** What ends a run's sending: the token was rejected (exit 4), or the endpoint URL is wrong (exit 2). */
+export type SendFailure = AuthError | EndpointError;
 
 export interface SenderOptions {
-  client: Pick<HttpClient, 'post'>;
+  /** `target` (origin + path) names the endpoint in an EndpointError; without it, "the endpoint". */
+  client: Pick<HttpClient, 'post'> & Partial<Pick<HttpClient, 'target'>>;
   limiter: Limiter;
   retry: RetryPolicy;
   token: TokenProvider;
@@ -66,7 +79,7 @@ interface Slice {
 
 /** 'shrunk': a 413 lowered the size limit below this request while it waited its turn. */
 type Attempt =
-  | { kind: 'sent'; outcome: HttpOutcome; token: string }
+  | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean }
   | { kind: 'not-sent'; reason: string }
   | { kind: 'shrunk' };
 
@@ -77,9 +90,13 @@ type Answer =
 
 export class Sender {
   private readonly counts: SenderStats = { requests: {}, retries: 0, splits: 0, bisections: 0 };
-  private authFailure: AuthError | undefined;
+  private failure: SendFailure | undefined;
+  /** Fired with `failure`: queued requests and backoffs end at once. */
+  private readonly halt = new AbortController();
+  /** Whether any request got a 200 with updatedCustomers: from then on a 404 or TLS error is a failure like any other. */
+  private succeeded = false;
   private readonly renewal: TokenRenewal;
-  /** Either stop: nothing new starts once one has fired. */
+  /** Either stop, or a fatal answer: nothing new starts once one has fired. */
   private readonly noNewRequests: AbortSignal;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -91,7 +108,7 @@ export class Sender {
       throw new UsageError(`maxCustomers must be a whole number ≥ 1 (got ${String(maxCustomers)}).`);
     }
     this.renewal = new TokenRenewal(options.token);
-    this.noNewRequests = AbortSignal.any([options.stop, options.abort]);
+    this.noNewRequests = AbortSignal.any([options.stop, options.abort, this.halt.signal]);
     // Every queued request listens to it: many listeners is the design, not a leak.
     setMaxListeners(0, this.noNewRequests);
     this.random = options.random ?? Math.random;
@@ -114,15 +131,19 @@ export class Sender {
     return { ...this.counts, requests: { ...this.counts.requests } };
   }
 
-  /** Set after a definitive 401/403; from then on nothing is sent. */
-  fatal(): AuthError | undefined {
-    return this.authFailure;
+  /**
+   * Set after a definitive 401/403 (AuthError, exit 4) or a misconfigured endpoint before any
+   * success (EndpointError, exit 2); from then on nothing is sent. The first one wins. The job's
+   * exit code is `fatal().exitCode`.
+   */
+  fatal(): SendFailure | undefined {
+    return this.failure;
   }
 
   private async deliver(slice: Slice): Promise<void> {
     const max = this.options.limits.maxCustomers;
     if (sizeOf(slice) > max) return this.deliverAll(chunks(slice, max));
-    if (this.authFailure) return notSent(slice, NOT_SENT_AUTH);
+    if (this.failure) return notSent(slice, this.notSentReason());
     const answer = await this.postWithRetries(slice);
     if (answer.kind === 'shrunk') return this.deliver(slice);
     if (answer.kind === 'not-sent') return notSent(slice, answer.reason);
@@ -179,10 +200,13 @@ export class Sender {
     let attempt = 1;
     let authRetried = false;
     for (;;) {
-      const sent = await this.attempt(body, sizeOf(slice));
+      const sent = await this.attempt(body, sizeOf(slice), slice.batch.seq);
       if (sent.kind !== 'sent') return sent;
       const { outcome } = sent;
       this.count(outcome);
+      // This answer (or one that came back with it) showed the endpoint is misconfigured: the
+      // customers were not delivered anywhere, and nothing is retried.
+      if (sent.misconfigured) return { kind: 'not-sent', reason: this.notSentReason() };
       if (isAuthRejection(outcome)) {
         // One retry with a rotated token, outside the retry budget; a second rejection is final.
         const renewed = !authRetried && (await this.renewal.renewed(sent.token));
@@ -195,7 +219,8 @@ export class Sender {
       if (delayMs === undefined) return { kind: 'answered', outcome, attempts: attempt };
       await this.backOff(slice, outcome, attempt, delayMs);
       if (this.noNewRequests.aborted) {
-        return { kind: 'not-sent', reason: `${NOT_SENT_INTERRUPTED} (last attempt: ${describeOutcome(outcome)})` };
+        const reason = this.failure ? this.notSentReason() : NOT_SENT_INTERRUPTED;
+        return { kind: 'not-sent', reason: `${reason} (last attempt: ${describeOutcome(outcome)})` };
       }
       attempt++;
     }
@@ -207,12 +232,41 @@ export class Sender {
       this.emit({ type: 'authRetry', seq: slice.batch.seq, status });
       return;
     }
-    this.authFailure ??= new AuthError(
-      `The endpoint rejected the access token (HTTP ${status}). Check that it is valid and has rights to ` +
-        'update customer segments; a token from --token-file was re-read once before giving up.',
-      status,
+    this.stopWith(
+      new AuthError(
+        `The endpoint rejected the access token (HTTP ${status}). Check that it is valid and has rights to ` +
+          'update customer segments; a token from --token-file was re-read once before giving up.',
+        status,
+      ),
     );
     this.emit({ type: 'authRejected', seq: slice.batch.seq, status });
+  }
+
+  /**
+   * Called as each answer arrives, in arrival order: the first success settles that the endpoint
+   * is right; before it, a misconfiguration stops the run. True when `outcome` is one.
+   */
+  private judgeEndpoint(outcome: HttpOutcome, seq: number): boolean {
+    if (outcome.kind === 'ok') this.succeeded = true;
+    if (this.succeeded) return false;
+    const found = misconfiguration(outcome);
+    if (!found) return false;
+    const error = endpointError(this.options.client.target ?? 'the endpoint', found);
+    if (this.stopWith(error)) this.emit({ type: 'endpointMisconfigured', seq, endpoint: error.endpoint, answer: error.answer });
+    return true;
+  }
+
+  /** Records the run's fatal failure (the first one wins) and stops everything queued. True if it was the first. */
+  private stopWith(failure: SendFailure): boolean {
+    if (this.failure) return false;
+    this.failure = failure;
+    this.halt.abort();
+    return true;
+  }
+
+  /** The detail of customers not sent because of the fatal failure. */
+  private notSentReason(): string {
+    return this.failure instanceof EndpointError ? notSentDetail(this.failure) : NOT_SENT_AUTH;
   }
 
   private count(outcome: HttpOutcome): void {
@@ -225,20 +279,22 @@ export class Sender {
    * queued before a 413 are checked against the limit again when their turn comes: sent at their
    * old size they would only be answered 413 too.
    */
-  private async attempt(body: string, customers: number): Promise<Attempt> {
+  private async attempt(body: string, customers: number, seq: number): Promise<Attempt> {
     const started = await this.options.limiter.run(async (): Promise<Attempt> => {
-      if (this.authFailure) return { kind: 'not-sent', reason: NOT_SENT_AUTH };
+      if (this.failure) return { kind: 'not-sent', reason: this.notSentReason() };
       if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
       const token = this.options.token.current();
       const outcome = await this.options.client.post(body, token, this.options.abort);
+      const misconfigured = this.judgeEndpoint(outcome, seq);
       // The endpoint asked the whole client to wait. Paused before this job gives up its slot, so
       // the next queued request cannot slip in first.
       if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
       // Likewise, no later request may start at a size the endpoint just refused.
       if (outcome.kind === 'http' && outcome.status === 413 && customers > 1) this.lowerLimitBelow(customers);
-      return { kind: 'sent', outcome, token };
+      return { kind: 'sent', outcome, token, misconfigured };
     }, this.noNewRequests);
-    return started === NOT_STARTED ? { kind: 'not-sent', reason: NOT_SENT_INTERRUPTED } : started;
+    if (started !== NOT_STARTED) return started;
+    return { kind: 'not-sent', reason: this.failure ? this.notSentReason() : NOT_SENT_INTERRUPTED };
   }
 
   /** After a 413 for `customers` (> 1): no request larger than half of it from now on. */

@@ -32,7 +32,7 @@ function expectExitCodePolicy(jobSpec: K8sObject['spec']): void {
   const rules = jobSpec.podFailurePolicy.rules;
   expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
   // The API requires each rule's values in ascending order.
-  expect(exitCodesOf(jobSpec, 'FailJob')).toEqual(ascending(ExitCode.Usage, ExitCode.InputRejected, ExitCode.AuthRejected));
+  expect(exitCodesOf(jobSpec, 'FailJob')).toEqual(ascending(ExitCode.Usage, ExitCode.InputRejected, ExitCode.AuthRejected, ExitCode.NotFoundGuard));
   expect(exitCodesOf(jobSpec, 'Count')).toEqual(ascending(ExitCode.PartialFailure, ExitCode.Interrupted, ExitCode.Terminated));
   const decided = rules.flatMap((r: { onExitCodes?: { values: number[] } }) => r.onExitCodes?.values ?? []);
   expect(ascending(...decided)).toEqual(ascending(...Object.values(ExitCode).filter((code) => code !== ExitCode.Ok)));
@@ -60,6 +60,11 @@ function expectRestricted(podSpec: K8sObject['spec'], container: K8sObject['spec
 describe('k8s/base/cronjob.yaml as written (runs without kubectl)', () => {
   it('builds its podFailurePolicy from the CLI exit codes', async () => {
     expectExitCodePolicy(partsOf(await readManifest('base/cronjob.yaml')).jobSpec);
+  });
+
+  it('turns off service links, whose SEGMENT_SYNC_SERVICE_* variables the CLI would read as options', async () => {
+    expect(partsOf(await readManifest('base/cronjob.yaml')).podSpec.enableServiceLinks).toBe(false);
+    expect((await readManifest('tools/toolbox.yaml')).spec.enableServiceLinks).toBe(false);
   });
 
   it('gives the pod longer to stop than the --grace set in config.yaml', async () => {
@@ -123,8 +128,12 @@ describeRendered.each(OVERLAYS)('overlay $overlay', ({ overlay, env, namespace, 
     expect(cronJob.spec.failedJobsHistoryLimit).toBeGreaterThan(0);
   });
 
-  it('fails the Job at once on usage, input and auth errors and retries partial or interrupted runs', () => {
+  it('fails the Job at once on usage, input, auth and not-found-guard errors and retries partial or interrupted runs', () => {
     expectExitCodePolicy(parts.jobSpec);
+  });
+
+  it('injects no service-link variables into the pod (a Service named segment-sync would set SEGMENT_SYNC_SERVICE_HOST)', () => {
+    expect(parts.podSpec.enableServiceLinks).toBe(false);
   });
 
   it('bounds the Job: retries, total run time, cleanup, and pods that are never restarted in place', () => {
@@ -230,6 +239,7 @@ describeRendered('toolbox (k8s/tools)', () => {
     expect(tool.image).toBe(container.image);
     expectRestricted(toolbox!.spec, tool);
     expect(toolbox!.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(toolbox!.spec.enableServiceLinks).toBe(false);
     const claims = toolbox!.spec.volumes.filter((v: K8sObject) => v.persistentVolumeClaim).map((v: K8sObject) => v.persistentVolumeClaim.claimName);
     expect(claims.sort()).toEqual(['segment-sync-data', 'segment-sync-inbox']);
   });
