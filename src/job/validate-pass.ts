@@ -85,6 +85,9 @@ export function readOptions(config: RunConfig): InputOptions {
     skipEmpty: config.skipEmpty,
     maxRecordBytes: config.maxRecordBytes,
     maxFields: DEFAULTS.maxFields,
+    encoding: config.encoding,
+    segmentColumns: config.segmentColumns,
+    ignoreColumns: config.ignoreColumns,
   };
 }
 
