@@ -90,7 +90,7 @@ export function sepLine(text: string, complete: boolean): { delimiter: string; t
 }
 
 /** Why a header could be read in more than one layout; see detectLayout. */
-export type LayoutGuess = { layout: Layout } | { ambiguous: string };
+export type LayoutGuess = { layout: Layout } | { ambiguous: string; advice: string };
 
 /**
  * The layout a header says (names are matched trimmed and case-insensitively):
@@ -118,16 +118,25 @@ export function detectLayout(names: readonly string[], idColumn: string, columns
     if (segments && !type && !value && others.length === 0) return { layout: 'json' };
     return { layout: 'wide' };
   }
-  if (segments && type && value) return { ambiguous: 'it has a "segments" column (json layout) and "type" and "value" columns (long layout)' };
+  if (segments && type && value) {
+    return {
+      ambiguous: 'it has a "segments" column (json layout) and "type" and "value" columns (long layout)',
+      advice: 'say which with --layout json or --layout long (the other columns are then ignored), or --layout wide',
+    };
+  }
   if (type && value) return { layout: 'long' };
   if (segments) {
     if (!type && !value && others.length === 0) return { layout: 'json' };
-    return { ambiguous: 'it has a "segments" column (json layout) and other columns, so it could also be a wide file with a segment type named "segments"' };
+    return {
+      ambiguous: 'it has a "segments" column (json layout) and other columns, so it could also be a wide file with a segment type named "segments"',
+      advice: 'say which with --layout json (the other columns are then ignored) or --layout wide',
+    };
   }
   if (type || value) {
     const [found, lacking] = type ? ['type', 'value'] : ['value', 'type'];
     return {
       ambiguous: `it has a "${found}" column but no "${lacking}" column: a long export with a renamed column, or a wide file with a segment type named "${found}"`,
+      advice: `for the long layout name the columns "type" and "value"; for a wide file say so with --layout wide`,
     };
   }
   return { layout: 'wide' };

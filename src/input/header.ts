@@ -73,7 +73,7 @@ export function readHeader(record: readonly string[], line: number, opts: Header
         problem: inputProblem(
           'AMBIGUOUS_LAYOUT',
           line,
-          `the header could be read in two layouts: ${guess.ambiguous}; say which with --layout long, --layout json or --layout wide (or rename the columns)`,
+          `the header could be read in two layouts: ${guess.ambiguous}; ${guess.advice}`,
         ),
       };
     }

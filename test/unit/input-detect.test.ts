@@ -99,7 +99,7 @@ describe('detectLayout', () => {
     [['document_id', 'type', 'tier']],
     [['document_id', 'Value']],
   ])('%j is ambiguous', (names) => {
-    expect(detectLayout(names, 'document_id')).toEqual({ ambiguous: expect.any(String) });
+    expect(detectLayout(names, 'document_id')).toEqual({ ambiguous: expect.any(String), advice: expect.stringContaining('--layout') });
   });
 
   test('with columns chosen, only an exact json or long header is not wide', () => {
