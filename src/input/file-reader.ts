@@ -51,6 +51,9 @@ export class FileReader {
   private delimiter = '';
   /** Line 1 is a `sep=` line: skipped. */
   private sepLine = false;
+  /** Line 1's record, when it is a `sep=` line. */
+  private sepRecord: readonly string[] | undefined;
+  private repeatedSepLines = 0;
   private readonly notes: string[] = [];
   private ended = false;
   private finished = false;
@@ -107,6 +110,7 @@ export class FileReader {
         `${rows.repeatedHeaders} line${rows.repeatedHeaders === 1 ? '' : 's'} identical to the header skipped (concatenated exports?), the first at line ${rows.firstRepeatedHeader}`,
       );
     }
+    if (this.repeatedSepLines > 0) notes.push(`${this.repeatedSepLines} more "sep=" line${this.repeatedSepLines === 1 ? '' : 's'} skipped (concatenated Excel exports?)`);
     if (rows.stats.typesCapped) notes.push(`more than ${MAX_TYPES} segment types; only the first ${MAX_TYPES} are listed`);
     return {
       rows: rows.rowCount,
@@ -149,7 +153,7 @@ export class FileReader {
     if (csv === undefined) return undefined;
     let record: string[] | undefined;
     while ((record = csv.next()) !== undefined) {
-      if (this.sepLine && csv.line === 1) continue;
+      if (this.sepLine && this.isSepLine(record, csv.line)) continue;
       const row = this.rows.accept(record, csv.line);
       if (this.rows.problem !== undefined) return this.rows.problem;
       if (row !== undefined) rows.push(row);
@@ -159,6 +163,21 @@ export class FileReader {
     this.finished = true;
     this.rows.finish();
     return this.rows.problem;
+  }
+
+  /**
+   * Line 1 when the file starts with `sep=`; later, the same line again (concatenated Excel
+   * exports bring theirs along, before their repeated header): skipped too, never a customer.
+   */
+  private isSepLine(record: readonly string[], line: number): boolean {
+    if (line === 1) {
+      this.sepRecord = record;
+      return true;
+    }
+    const sep = this.sepRecord;
+    if (sep === undefined || record[0] !== sep[0] || record.length !== sep.length || !record.every((cell, i) => cell === sep[i])) return false;
+    this.repeatedSepLines++;
+    return true;
   }
 
   /** Starts parsing once the start of the file says how (always when `complete`). */

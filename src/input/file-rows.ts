@@ -34,6 +34,8 @@ export class FileRows {
   /** The header's names as compared (trimmed, lower case), up to the last named one. */
   private headerKeys: string[] = [];
   private idKey = '';
+  /** First character code of idKey. */
+  private idFirst = 0;
 
   constructor(
     private readonly file: number,
@@ -53,9 +55,12 @@ export class FileRows {
       return undefined;
     }
     const columns = this.columns as Columns;
-    // Cheap first test (one cell) before comparing the whole record: this runs for every row.
-    const idCell = (record[columns.id] ?? '').trim();
-    if (idCell.length === this.idKey.length && idCell.toLowerCase() === this.idKey) {
+    if (this.mayBeIdName(record[columns.id])) {
+      const idCell = (record[columns.id] as string).trim();
+      if (idCell.toLowerCase() !== this.idKey) {
+        this.rowCount++;
+        return mapper.map(record, line);
+      }
       if (this.isHeader(record)) {
         // `zcat part-*.csv.gz | segment-sync run -`: every part brings its header along.
         this.repeatedHeaders++;
@@ -96,8 +101,21 @@ export class FileRows {
     this.headerLine = line;
     this.headerKeys = columns.names.slice(0, columns.width).map(headerKey);
     this.idKey = this.headerKeys[columns.id] as string;
+    this.idFirst = this.idKey.charCodeAt(0);
     if (columns.layout === 'wide') for (const column of columns.segments) this.stats.declare(column.type);
     this.mapper = createRowMapper(columns, this.file, { skipEmpty: this.opts.skipEmpty, buildSegments: this.opts.buildSegments ?? true, stats: this.stats });
+  }
+
+  /**
+   * Whether an id cell might be the id column's name (trimmed, any case): a test of its first
+   * character and length that runs for every row, so that only such rows are compared in full.
+   */
+  private mayBeIdName(cell: string | undefined): boolean {
+    if (cell === undefined || cell.length < this.idKey.length) return false;
+    const first = cell.charCodeAt(0);
+    // Whitespace or a BOM (a concatenated part's) before the name; a non-ASCII name: test in full.
+    if (first <= 0x20 || first === 0xfeff || this.idFirst > 0x7f) return true;
+    return first === this.idFirst || (first | 0x20) === this.idFirst;
   }
 
   /** The record repeats the header: the same names, trimmed, any case (trailing blanks aside). */

@@ -11,9 +11,9 @@
  * without segments.
  */
 import type { InputRow, Segment } from '../types.js';
-import type { Columns } from './header.js';
+import type { Columns, WideSegmentColumn } from './header.js';
 import { MAX_ID_LENGTH } from './options.js';
-import type { TypeStats } from './type-stats.js';
+import type { TypeStats, ValueCounter } from './type-stats.js';
 
 export interface RowMapper {
   /** Maps one data record. */
@@ -38,8 +38,10 @@ export interface RowMapperOptions {
 
 export function createRowMapper(columns: Columns, file: number, opts: RowMapperOptions): RowMapper {
   switch (columns.layout) {
-    case 'wide':
-      return { map: (record, line) => mapWideRecord(columns, record, file, line, opts) };
+    case 'wide': {
+      const counters = opts.stats === undefined ? undefined : columns.segments.map((c) => opts.stats?.counter(c.type));
+      return { map: (record, line) => mapWide(columns, record, file, line, opts, counters) };
+    }
     case 'json':
       return { map: (record, line) => mapJsonRecord(columns, record, file, line, opts) };
     case 'long':
@@ -52,17 +54,32 @@ export function createRowMapper(columns: Columns, file: number, opts: RowMapperO
  * the cell}; other columns (left out by --segment-columns/--ignore-columns) are not read.
  */
 export function mapWideRecord(columns: WideColumns, record: readonly string[], file: number, line: number, opts: RowMapperOptions): InputRow {
+  const counters = opts.stats === undefined ? undefined : columns.segments.map((c) => opts.stats?.counter(c.type));
+  return mapWide(columns, record, file, line, opts, counters);
+}
+
+/** `counters[i]` counts the values of `columns.segments[i]`. */
+function mapWide(
+  columns: WideColumns,
+  record: readonly string[],
+  file: number,
+  line: number,
+  opts: RowMapperOptions,
+  counters: (ValueCounter | undefined)[] | undefined,
+): InputRow {
   const id = idOf(record, columns.id);
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
   const build = opts.buildSegments ?? true;
   const segments: Segment[] = [];
   let filled = false;
-  for (const column of columns.segments) {
+  const segmentColumns = columns.segments;
+  for (let i = 0; i < segmentColumns.length; i++) {
+    const column = segmentColumns[i] as WideSegmentColumn;
     const value = (record[column.index] as string).trim();
     if (value === '') continue;
     filled = true;
-    opts.stats?.add(column.type, value);
+    counters?.[i]?.add(value);
     if (build) segments.push({ type: column.type, value });
   }
   // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.

@@ -25,15 +25,27 @@ export interface TypeStat {
   top: [string, number][];
 }
 
-interface Entry {
-  counts: Map<string, number>;
-  values: number;
-  /** Values seen when the first value beyond MAX_DISTINCT distinct ones came (then counting of new values stops). */
-  cappedAt?: number;
+/** The values of one type. */
+export class ValueCounter {
+  /** Value → count; the count is boxed so that a repeated value costs one lookup, not two. */
+  readonly counts = new Map<string, { n: number }>();
+  values = 0;
+  /** Values seen when the first value beyond the cap of distinct ones came (new values are then not kept). */
+  cappedAt: number | undefined;
+
+  constructor(private readonly maxDistinct: number) {}
+
+  add(value: string): void {
+    this.values++;
+    const count = this.counts.get(value);
+    if (count !== undefined) count.n++;
+    else if (this.counts.size < this.maxDistinct) this.counts.set(value, { n: 1 });
+    else this.cappedAt ??= this.values;
+  }
 }
 
 export class TypeStats {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, ValueCounter>();
   /** A type beyond maxTypes was seen (and not tracked). */
   typesCapped = false;
 
@@ -44,25 +56,29 @@ export class TypeStats {
 
   /** Registers a type with no value yet (wide: every segment column, in header order). */
   declare(type: string): void {
-    if (!this.entries.has(type)) this.entries.set(type, { counts: new Map(), values: 0 });
+    this.counter(type);
   }
 
-  /** One non-blank value of `type`. */
-  add(type: string, value: string): void {
+  /**
+   * The counter of `type` (registered if new), undefined past maxTypes. The wide mapper holds one
+   * per column, so that a cell costs no lookup by type name.
+   */
+  counter(type: string): ValueCounter | undefined {
     let entry = this.entries.get(type);
     if (entry === undefined) {
       if (this.entries.size >= this.maxTypes) {
         this.typesCapped = true;
-        return;
+        return undefined;
       }
-      entry = { counts: new Map(), values: 0 };
+      entry = new ValueCounter(this.maxDistinct);
       this.entries.set(type, entry);
     }
-    entry.values++;
-    const count = entry.counts.get(value);
-    if (count !== undefined) entry.counts.set(value, count + 1);
-    else if (entry.counts.size < this.maxDistinct) entry.counts.set(value, 1);
-    else entry.cappedAt ??= entry.values;
+    return entry;
+  }
+
+  /** One non-blank value of `type`. */
+  add(type: string, value: string): void {
+    (this.entries.get(type) ?? this.counter(type))?.add(value);
   }
 
   /** The types seen or declared, in order of first appearance. */
@@ -74,7 +90,10 @@ export class TypeStats {
     return [...this.entries].map(([type, entry]) => {
       const capped = entry.cappedAt !== undefined;
       // Array.prototype.sort is stable: ties keep the order of first appearance.
-      const top = [...entry.counts].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+      const top = [...entry.counts]
+        .map(([value, count]): [string, number] => [value, count.n])
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, TOP);
       return { type, distinct: capped ? this.maxDistinct + 1 : entry.counts.size, distinctCapped: capped, values: entry.values, top };
     });
   }
@@ -93,7 +112,7 @@ export class TypeStats {
   idLike(): TypeStat[] {
     return this.stats().filter((stat) => {
       if (stat.values < ID_LIKE_MIN_VALUES) return false;
-      const entry = this.entries.get(stat.type) as Entry;
+      const entry = this.entries.get(stat.type) as ValueCounter;
       const distinct = stat.distinctCapped ? this.maxDistinct + 1 : stat.distinct;
       const values = entry.cappedAt ?? entry.values;
       return distinct * 2 > values;

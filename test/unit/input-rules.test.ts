@@ -107,6 +107,13 @@ describe('a sep= first line (Excel)', () => {
     expect(refusal('sep=,\ncustomer,tier\n')).toMatchObject({ code: 'MISSING_ID_COLUMN', line: 2 });
   });
 
+  test('the same line again later (concatenated Excel exports) is skipped too, with its header', () => {
+    const { rows, facts } = read(`${excel}sep=;\r\ndocument_id;tier;region\r\n3;gold;\r\n`);
+    expect(ids(rows)).toEqual([[3, '1'], [4, '2'], [7, '3']]);
+    expect(facts.repeatedHeaders).toBe(1);
+    expect(facts.notes).toContainEqual(expect.stringContaining('1 more "sep=" line skipped'));
+  });
+
   test('only as the first line: later, it is data', () => {
     const { rows } = read('document_id,tier\nsep=;,x\n');
     expect(rows).toEqual([{ file: 0, line: 2, id: 'sep=;', segments: [{ type: 'tier', value: 'x' }] }]);
