@@ -108,6 +108,10 @@ export class TypeStats {
    * MAX_DISTINCT distinct values, and otherwise over the column's values up to (and including)
    * the first one beyond MAX_DISTINCT distinct ones: MAX_DISTINCT + 1 distinct values within
    * fewer than 2 × (MAX_DISTINCT + 1) values is more than half distinct.
+   * Limits, on purpose: a column whose values repeat a lot (first names, cities) is not refused
+   * by itself, and past the cap the verdict rests on the first values of the column. The rule is
+   * a guard against sending obvious identifiers, not a classifier; --segment-columns and
+   * --ignore-columns say exactly what is sent and turn it off.
    */
   idLike(): TypeStat[] {
     return this.stats().filter((stat) => {
