@@ -42,10 +42,13 @@ export interface InputRow {
   segments?: Segment[] | null;
   /** Why the row is invalid; unset when valid. */
   invalid?: string;
+  /**
+   * A record of the long layout (one segment, or `segments: []` for a blank type and value): the
+   * dedupe stage groups every row of an id into one customer.
+   */
+  long?: true;
   /** Set with `invalid` when the row was skipped on purpose (--skip-empty): not held against --max-invalid. */
   skipped?: true;
-  /** A long-layout record: every record of an id, anywhere in the run, forms one customer. */
-  long?: true;
 }
 
 /** Final status of one input row, as written to results.csv. */

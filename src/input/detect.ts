@@ -43,27 +43,106 @@ export function detectDelimiter(headerLine: string): Delimiter {
   return best;
 }
 
-/**
- * Detects the delimiter from the first bytes of a (decoded, valid UTF-8) file, or returns
- * undefined while the header line is not complete yet. `complete`: no more bytes will come.
- */
-export function delimiterFromPrefix(chunks: readonly Buffer[], complete: boolean): Delimiter | undefined {
-  const text = Buffer.concat(chunks).toString('utf8');
-  const line = firstLine(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, complete);
-  if (line !== undefined) return detectDelimiter(line);
-  return complete ? DELIMITERS[0] : undefined;
+/** What the first line(s) of a file say about how to read it. */
+export interface Prefix {
+  /** The delimiter to use: given, from a `sep=` line, or detected from the header line. */
+  delimiter: string;
+  /** The `sep=` line's delimiter when the file starts with one (line 1, then skipped). */
+  sep?: string;
 }
 
 /**
- * json = exactly the id column and `segments`; long = exactly id, `type`, `value` (in any order);
- * anything else is wide (its other columns are segment types). Names are trimmed, case-sensitive.
+ * Reads the start of a (decoded, valid UTF-8) file: a `sep=<c>` first line (Excel writes it so
+ * that it opens the file with the right delimiter), and the delimiter (`given`, else the `sep=`
+ * one, else detected from the header line). Undefined while more bytes are needed; `complete`:
+ * no more bytes will come.
  */
-export function detectLayout(names: readonly string[], idColumn: string): Layout {
-  if (sameNames(names, [idColumn, 'segments'])) return 'json';
-  if (sameNames(names, [idColumn, 'type', 'value'])) return 'long';
-  return 'wide';
+export function readPrefix(chunks: readonly Buffer[], given: string | undefined, complete: boolean): Prefix | undefined {
+  let text = Buffer.concat(chunks).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const sep = sepLine(text, complete);
+  if (sep === undefined) return undefined;
+  if (sep !== false) return { delimiter: given ?? sep.delimiter, sep: sep.delimiter };
+  if (given !== undefined) return { delimiter: given };
+  const line = firstLine(text, complete);
+  if (line !== undefined) return { delimiter: detectDelimiter(line) };
+  return complete ? { delimiter: DELIMITERS[0] } : undefined;
 }
 
-export function sameNames(names: readonly string[], expected: readonly string[]): boolean {
-  return names.length === expected.length && expected.every((name) => names.includes(name));
+const SEP_LINE = /^sep=([^\r\n"\s]|\t) *$/i;
+const SEP_PREFIX = 'sep=';
+
+/**
+ * The `sep=` first line: its delimiter, false when the file does not start with one, undefined
+ * while the first line is not complete and could still be one. Only line 1 counts (Excel writes
+ * it there); the delimiter is one character, not a quote or a space.
+ */
+export function sepLine(text: string, complete: boolean): { delimiter: string; text: string } | false | undefined {
+  const end = text.search(/[\r\n]/);
+  if (end === -1 && !complete) {
+    // A short start that may still become `sep=;`: wait for its line break.
+    const couldBe = text.length <= SEP_PREFIX.length + 3 && SEP_PREFIX.startsWith(text.slice(0, SEP_PREFIX.length).toLowerCase());
+    return couldBe ? undefined : false;
+  }
+  const line = end === -1 ? text : text.slice(0, end);
+  const match = SEP_LINE.exec(line);
+  return match === null ? false : { delimiter: match[1] as string, text: line };
+}
+
+/** Why a header could be read in more than one layout; see detectLayout. */
+export type LayoutGuess = { layout: Layout } | { ambiguous: string; advice: string };
+
+/**
+ * The layout a header says (names are matched trimmed and case-insensitively):
+ * - id + `type` + `value` is long (any other columns are ignored: exports often add one, e.g. `source`);
+ * - id + `segments` and nothing else is json;
+ * - a header without any of `segments`, `type`, `value` is wide.
+ * Anything in between could be read two ways, and guessing wrong sends wrong segments to an
+ * endpoint that replaces them, so it is `ambiguous` (the caller refuses it, naming --layout):
+ * `segments` with `type`+`value`; `segments` with other columns (json with an extra column, or a
+ * wide file with a segment type named "segments"); `type` without `value` or the reverse (a long
+ * export with a renamed column, or a wide file with a type named "type").
+ * `columnsChosen` (--segment-columns given): the user has listed the columns to send, so the file
+ * is wide unless its header is exactly a json or long one (which the caller then refuses).
+ */
+export function detectLayout(names: readonly string[], idColumn: string, columnsChosen = false): LayoutGuess {
+  const keys = names.map(headerKey);
+  const id = headerKey(idColumn);
+  const has = (name: string): boolean => keys.includes(name);
+  const segments = has('segments');
+  const type = has('type');
+  const value = has('value');
+  const others = keys.filter((k) => k !== id && k !== 'segments' && k !== 'type' && k !== 'value' && k !== '');
+  if (columnsChosen) {
+    if (type && value && !segments && others.length === 0) return { layout: 'long' };
+    if (segments && !type && !value && others.length === 0) return { layout: 'json' };
+    return { layout: 'wide' };
+  }
+  if (segments && type && value) {
+    return {
+      ambiguous: 'it has a "segments" column (json layout) and "type" and "value" columns (long layout)',
+      advice: 'say which with --layout json or --layout long (the other columns are then ignored), or --layout wide',
+    };
+  }
+  if (type && value) return { layout: 'long' };
+  if (segments) {
+    if (!type && !value && others.length === 0) return { layout: 'json' };
+    return {
+      ambiguous: 'it has a "segments" column (json layout) and other columns, so it could also be a wide file with a segment type named "segments"',
+      advice: 'say which with --layout json (the other columns are then ignored) or --layout wide',
+    };
+  }
+  if (type || value) {
+    const [found, lacking] = type ? ['type', 'value'] : ['value', 'type'];
+    return {
+      ambiguous: `it has a "${found}" column but no "${lacking}" column: a long export with a renamed column, or a wide file with a segment type named "${found}"`,
+      advice: `for the long layout name the columns "type" and "value"; for a wide file say so with --layout wide`,
+    };
+  }
+  return { layout: 'wide' };
+}
+
+/** How header names are compared: trimmed, case-insensitive. */
+export function headerKey(name: string): string {
+  return name.trim().toLowerCase();
 }

@@ -1,13 +1,98 @@
 /**
- * The encoding checks csv-parse does not do: it would silently turn invalid UTF-8 into U+FFFD
- * (corrupting ids and values that then replace production data) and would switch itself to
- * UTF-16 on a UTF-16 BOM. Every decoded byte passes through `check` before the parser sees it.
+ * Text encodings. Files are read as UTF-8 unless --encoding says otherwise (or a UTF-16 byte
+ * order mark does); other encodings are decoded with iconv-lite, a well-kept decoder (Node's
+ * TextDecoder lacks windows-1252 in small-icu builds), and re-encoded to UTF-8, which the rest of
+ * the pipeline works on.
+ *
+ * The checks csv-parse does not do: it would silently turn invalid UTF-8 into U+FFFD (corrupting
+ * ids and values that then replace production data) and would switch itself to UTF-16 on a
+ * UTF-16 BOM. Every decoded byte passes through `EncodingChecker.check` before the parser sees it.
  */
 import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
 import { LineBreakCounter } from './lines.js';
+import type { Encoding } from './options.js';
 import { inputProblem, type InputProblem } from './problem.js';
 
-const UTF16_HINT = 'the file looks like UTF-16; re-export it as UTF-8';
+const EMPTY = Buffer.alloc(0);
+/** U+FFFD in UTF-8. */
+const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
+
+/**
+ * Raw file bytes → UTF-8 bytes. `requested` undefined: UTF-8, unless the file starts with a UTF-16
+ * byte order mark (FF FE little-endian, FE FF big-endian), which no UTF-8 or Latin-1 text starts
+ * with. `encoding` is the one used, known once the first two bytes (or the end) have been seen.
+ */
+export class InputDecoder {
+  encoding: Encoding | undefined;
+  private decoder: iconv.DecoderStream | undefined;
+  /** The first byte, held while a byte order mark is still possible. */
+  private head: Buffer | undefined;
+  /** A high surrogate ending the last decoded text: encoded alone it would become U+FFFD. */
+  private surrogate = '';
+
+  constructor(private readonly requested: Encoding | undefined) {
+    if (requested !== undefined) this.use(requested);
+  }
+
+  write(chunk: Buffer): Buffer {
+    if (this.encoding === undefined) {
+      const data = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+      if (data.length < 2) {
+        this.head = data;
+        return EMPTY;
+      }
+      this.head = undefined;
+      this.use(bomEncoding(data) ?? 'utf-8');
+      return this.decode(data);
+    }
+    return this.decode(chunk);
+  }
+
+  /** The end of the file: what the decoder still holds. */
+  end(): Buffer {
+    if (this.encoding === undefined) {
+      this.use('utf-8');
+      const head = this.head ?? EMPTY;
+      this.head = undefined;
+      return head;
+    }
+    if (this.decoder === undefined) return EMPTY;
+    const text = this.surrogate + (this.decoder.end() ?? '');
+    this.surrogate = '';
+    return text === '' ? EMPTY : Buffer.from(text, 'utf8');
+  }
+
+  private use(encoding: Encoding): void {
+    this.encoding = encoding;
+    // UTF-8 is passed through as bytes: the checker below validates it, and decoding would hide
+    // invalid bytes behind U+FFFD. iconv-lite strips a UTF-16 BOM itself.
+    if (encoding !== 'utf-8') this.decoder = iconv.getDecoder(encoding);
+  }
+
+  private decode(chunk: Buffer): Buffer {
+    if (this.decoder === undefined) return chunk;
+    let text = this.surrogate + this.decoder.write(chunk);
+    this.surrogate = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.surrogate = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    return text === '' ? EMPTY : Buffer.from(text, 'utf8');
+  }
+}
+
+function bomEncoding(data: Buffer): Encoding | undefined {
+  if (data[0] === 0xff && data[1] === 0xfe) return 'utf-16le';
+  if (data[0] === 0xfe && data[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+export function utf16Hint(littleEndian: boolean): string {
+  const name = littleEndian ? 'utf-16le' : 'utf-16be';
+  return `the file looks like UTF-16; read it with --encoding ${name}, or re-export it as UTF-8`;
+}
 
 export class EncodingChecker {
   private readonly lines = new LineBreakCounter();
@@ -15,19 +100,47 @@ export class EncodingChecker {
   private carry: Buffer | undefined;
   private started = false;
 
+  /**
+   * `validateUtf8` false: the bytes come from a decoder (always valid UTF-8); only binary data
+   * (NUL bytes, which no CSV export writes) and the line count are checked.
+   */
+  constructor(
+    private readonly validateUtf8 = true,
+    /**
+     * Decoded windows-1252: U+FFFD can only come from a byte the encoding leaves undefined (0x81,
+     * 0x8D, 0x8F, 0x90, 0x9D), which iconv-lite replaces silently; a file holding one is not
+     * Windows-1252, and a replaced character would corrupt an id or a value.
+     */
+    private readonly rejectReplacement = false,
+  ) {}
+
   /** Checks the next chunk of the file; returns the first problem found. */
   check(chunk: Buffer): InputProblem | undefined {
     const data = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk]);
     if (!this.started && data.length > 0) {
       this.started = true;
-      if (hasUtf16Bom(data)) return inputProblem('UNSUPPORTED_ENCODING', 1, `the file starts with a UTF-16 byte order mark: ${UTF16_HINT}`);
+      // Only reached with --encoding utf-8: without it the mark selects UTF-16 by itself.
+      if (hasUtf16Bom(data)) return inputProblem('UNSUPPORTED_ENCODING', 1, `the file starts with a UTF-16 byte order mark: ${utf16Hint(data[0] === 0xff)}`);
     }
     const nul = data.indexOf(0);
     if (nul !== -1) return this.nulProblem(data, nul);
+    if (!this.validateUtf8) {
+      const bad = this.rejectReplacement ? data.indexOf(REPLACEMENT) : -1;
+      if (bad !== -1) {
+        return this.problemAt(data, bad, 'INVALID_ENCODING', 'a byte that Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90 or 0x9D); check the encoding of the export, or read it with --encoding latin1');
+      }
+      this.lines.add(data);
+      return undefined;
+    }
     const complete = data.length - incompleteTail(data);
     if (!isUtf8(data.subarray(0, complete))) {
       const at = firstInvalidUtf8(data, complete);
-      return this.problemAt(data, at, 'INVALID_UTF8', `invalid UTF-8 (byte 0x${hex(data[at])}; Latin-1/Windows-1252 exports look like this); re-export the file as UTF-8`);
+      return this.problemAt(
+        data,
+        at,
+        'INVALID_UTF8',
+        `invalid UTF-8 (byte 0x${hex(data[at])}; Latin-1/Windows-1252 exports look like this); re-export the file as UTF-8, or read it with --encoding windows-1252 (or latin1)`,
+      );
     }
     this.lines.add(data, complete);
     this.carry = complete < data.length ? Buffer.from(data.subarray(complete)) : undefined;
@@ -41,7 +154,8 @@ export class EncodingChecker {
   }
 
   private nulProblem(data: Buffer, at: number): InputProblem {
-    if (looksLikeUtf16(data)) return this.problemAt(data, at, 'UNSUPPORTED_ENCODING', `NUL bytes between characters: ${UTF16_HINT}`);
+    const utf16 = looksLikeUtf16(data);
+    if (utf16 !== undefined) return this.problemAt(data, at, 'UNSUPPORTED_ENCODING', `NUL bytes between characters: ${utf16Hint(utf16 === 'le')}`);
     return this.problemAt(data, at, 'BINARY_FILE', 'NUL byte found: this looks like a binary file, not CSV text; check that the right file was given');
   }
 
@@ -56,8 +170,11 @@ function hasUtf16Bom(data: Buffer): boolean {
   return (data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff);
 }
 
-/** UTF-16 text of mostly ASCII has a NUL in every other byte; binary files have them anywhere. */
-function looksLikeUtf16(data: Buffer): boolean {
+/**
+ * UTF-16 text of mostly ASCII has a NUL in every other byte (odd bytes: little-endian; even:
+ * big-endian); binary files have them anywhere.
+ */
+function looksLikeUtf16(data: Buffer): 'le' | 'be' | undefined {
   const sample = Math.min(data.length, 512) & ~1;
   let even = 0;
   let odd = 0;
@@ -66,7 +183,8 @@ function looksLikeUtf16(data: Buffer): boolean {
     if (data[i + 1] === 0) odd++;
   }
   const pairs = sample / 2;
-  return pairs > 0 && Math.max(even, odd) >= pairs * 0.4 && Math.min(even, odd) <= pairs * 0.05;
+  if (!(pairs > 0 && Math.max(even, odd) >= pairs * 0.4 && Math.min(even, odd) <= pairs * 0.05)) return undefined;
+  return odd > even ? 'le' : 'be';
 }
 
 /**

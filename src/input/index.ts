@@ -5,6 +5,7 @@
 export { openInputs, spoolToFile, STDIN_PATH, STDIN_DISPLAY, type InputFile, type OpenedInputs, type OpenOptions, type Spool } from './open.js';
 export { readInputs, type FileFacts } from './read.js';
 export { FileReader, type ParsedFacts } from './file-reader.js';
-export { DELIMITERS, MAX_ID_LENGTH, type InputOptions, type Delimiter } from './options.js';
+export { DELIMITERS, ENCODINGS, MAX_ID_LENGTH, type InputOptions, type Delimiter, type Encoding, type SegmentColumn } from './options.js';
 export { SKIPPED_EMPTY } from './layouts.js';
 export { estimateRecords } from './estimate.js';
+export { type TypeStat, MAX_DISTINCT, MAX_TYPES, ID_LIKE_MIN_VALUES } from './type-stats.js';

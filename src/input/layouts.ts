@@ -1,98 +1,123 @@
 /**
- * Layout mapping: one data record (or, for `long`, a block of records) → one InputRow. Pure.
- * Ids, types and values are trimmed. A record that cannot be sent becomes a row with `invalid`
- * set (never an exception): row problems are counted against --max-invalid later.
+ * Layout mapping: one data record → one InputRow. Pure apart from the TypeStats it feeds. Ids,
+ * types and values are trimmed. A record that cannot be sent becomes a row with `invalid` set
+ * (never an exception): row problems are counted against --max-invalid later.
  *
- * Each layout also has a check-only form for the validation pass, which sends nothing: it applies
- * every rule but builds no Segment objects (they were most of that pass's garbage).
+ * Long records are mapped one by one, each its own row marked `long`: all rows of an id, anywhere
+ * in the run, form that customer, and grouping them is the dedupe stage's job (it spills to disk
+ * for files that do not fit in memory).
+ *
+ * With buildSegments false (a pass that sends nothing) every rule is applied but valid rows come
+ * without segments.
  */
 import type { InputRow, Segment } from '../types.js';
-import type { Columns } from './header.js';
+import type { Columns, WideSegmentColumn } from './header.js';
 import { MAX_ID_LENGTH } from './options.js';
+import type { TypeStats, ValueCounter } from './type-stats.js';
 
 export interface RowMapper {
-  /** Maps one data record; undefined while a `long` block may still continue. */
-  map(record: readonly string[], line: number): InputRow | undefined;
-  /** At the end of the file: the row still pending (`long`), if any. */
-  finish(): InputRow | undefined;
+  /** Maps one data record. */
+  map(record: readonly string[], line: number): InputRow;
 }
 
 export const SKIPPED_EMPTY = 'skipped: every segment cell is blank (--skip-empty)';
 
-type WideColumns = Extract<Columns, { layout: 'wide' }>;
-type JsonColumns = Extract<Columns, { layout: 'json' }>;
-type LongColumns = Extract<Columns, { layout: 'long' }>;
+export type WideColumns = Extract<Columns, { layout: 'wide' }>;
+export type JsonColumns = Extract<Columns, { layout: 'json' }>;
+export type LongColumns = Extract<Columns, { layout: 'long' }>;
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export interface RowMapperOptions {
   /** wide: an all-blank row is skipped (--skip-empty). */
   skipEmpty: boolean;
-  /** false: check rows only; valid rows come without `segments`. */
-  buildSegments: boolean;
+  /** false: check rows only; valid rows come without `segments`. Unset = true. */
+  buildSegments?: boolean;
+  /** Told every non-blank (type, value) of the valid rows. */
+  stats?: TypeStats;
 }
 
 export function createRowMapper(columns: Columns, file: number, opts: RowMapperOptions): RowMapper {
-  const { skipEmpty, buildSegments } = opts;
   switch (columns.layout) {
     case 'wide': {
-      const mapWide = buildSegments ? mapWideRecord : checkWideRecord;
-      return { map: (record, line) => mapWide(columns, record, file, line, skipEmpty), finish: () => undefined };
+      const counters = opts.stats === undefined ? undefined : columns.segments.map((c) => opts.stats?.counter(c.type));
+      return { map: (record, line) => mapWide(columns, record, file, line, opts, counters) };
     }
-    case 'json': {
-      const mapJson = buildSegments ? mapJsonRecord : checkJsonRecord;
-      return { map: (record, line) => mapJson(columns, record, file, line), finish: () => undefined };
-    }
+    case 'json':
+      return { map: (record, line) => mapJsonRecord(columns, record, file, line, opts) };
     case 'long':
-      return new LongBlocks(columns, file, buildSegments);
+      return { map: (record, line) => mapLongRecord(columns, record, file, line, opts) };
   }
 }
 
-/** wide: each non-blank cell is a segment {type: its column name, value: the cell}. */
-export function mapWideRecord(columns: WideColumns, record: readonly string[], file: number, line: number, skipEmpty: boolean): InputRow {
-  const checked = checkWideRecord(columns, record, file, line, skipEmpty);
-  return checked.invalid === undefined ? { file, line, id: checked.id, segments: wideSegments(columns, record) } : checked;
+/**
+ * wide: each non-blank cell of a segment column is a segment {type: the column's type, value:
+ * the cell}; other columns (left out by --segment-columns/--ignore-columns) are not read.
+ */
+export function mapWideRecord(columns: WideColumns, record: readonly string[], file: number, line: number, opts: RowMapperOptions): InputRow {
+  const counters = opts.stats === undefined ? undefined : columns.segments.map((c) => opts.stats?.counter(c.type));
+  return mapWide(columns, record, file, line, opts, counters);
 }
 
-/** wide, check only: the id, the field count and (with skipEmpty) whether any segment cell is filled. */
-export function checkWideRecord(columns: WideColumns, record: readonly string[], file: number, line: number, skipEmpty: boolean): InputRow {
+/** `counters[i]` counts the values of `columns.segments[i]`. */
+function mapWide(
+  columns: WideColumns,
+  record: readonly string[],
+  file: number,
+  line: number,
+  opts: RowMapperOptions,
+  counters: (ValueCounter | undefined)[] | undefined,
+): InputRow {
   const id = idOf(record, columns.id);
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
-  // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.
-  if (skipEmpty && !hasSegmentCell(record, columns.id)) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
-  return { file, line, id };
-}
-
-function wideSegments(columns: WideColumns, record: readonly string[]): Segment[] {
+  const build = opts.buildSegments ?? true;
   const segments: Segment[] = [];
-  for (let c = 0; c < record.length; c++) {
-    if (c === columns.id) continue;
-    const value = (record[c] as string).trim();
-    if (value !== '') segments.push({ type: columns.names[c] as string, value });
+  let filled = false;
+  const segmentColumns = columns.segments;
+  for (let i = 0; i < segmentColumns.length; i++) {
+    const column = segmentColumns[i] as WideSegmentColumn;
+    const value = (record[column.index] as string).trim();
+    if (value === '') continue;
+    filled = true;
+    counters?.[i]?.add(value);
+    if (build) segments.push({ type: column.type, value });
   }
-  return segments;
-}
-
-function hasSegmentCell(record: readonly string[], idIndex: number): boolean {
-  for (let c = 0; c < record.length; c++) {
-    if (c !== idIndex && (record[c] as string).trim() !== '') return true;
-  }
-  return false;
+  // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.
+  if (opts.skipEmpty && !filled) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
+  return build ? { file, line, id, segments } : { file, line, id };
 }
 
 /** json: the segments cell holds a JSON array of {type, value}, or null. */
-export function mapJsonRecord(columns: JsonColumns, record: readonly string[], file: number, line: number): InputRow {
+export function mapJsonRecord(columns: JsonColumns, record: readonly string[], file: number, line: number, opts: Partial<RowMapperOptions> = {}): InputRow {
   const id = idOf(record, columns.id);
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
+  // Parsed in both modes: whether the cell is valid is only known by parsing it.
   const parsed = parseSegmentsCell((record[columns.segments] as string).trim());
-  return parsed.ok ? { file, line, id, segments: parsed.value } : { file, line, id, invalid: parsed.reason };
+  if (!parsed.ok) return { file, line, id, invalid: parsed.reason };
+  const stats = opts.stats;
+  if (stats !== undefined && parsed.value !== null) for (const segment of parsed.value) stats.add(segment.type, segment.value);
+  return (opts.buildSegments ?? true) ? { file, line, id, segments: parsed.value } : { file, line, id };
 }
 
-/** json, check only: the cell must still be parsed to know whether it is valid. */
-export function checkJsonRecord(columns: JsonColumns, record: readonly string[], file: number, line: number): InputRow {
-  const row = mapJsonRecord(columns, record, file, line);
-  return row.invalid === undefined ? { file, line, id: row.id } : row;
+/**
+ * long: one record, one row with one segment; a record with a blank type and value is the row
+ * saying "no segments" (`segments: []`; the dedupe stage decides whether it stands alone). A
+ * broken record is an invalid row carrying its id, so that the dedupe stage can hold the whole
+ * customer back (sending its other rows would replace its segments without the broken one).
+ */
+export function mapLongRecord(columns: LongColumns, record: readonly string[], file: number, line: number, opts: Partial<RowMapperOptions> = {}): InputRow {
+  const id = idOf(record, columns.id);
+  const problem = recordProblem(record, columns, id);
+  if (problem !== undefined) return { file, line, id, long: true, invalid: problem };
+  const type = (record[columns.type] as string).trim();
+  const value = (record[columns.value] as string).trim();
+  const build = opts.buildSegments ?? true;
+  if (type === '' && value === '') return build ? { file, line, id, long: true, segments: [] } : { file, line, id, long: true };
+  const reason = segmentProblem(type, value);
+  if (reason !== undefined) return { file, line, id, long: true, invalid: reason };
+  opts.stats?.add(type, value);
+  return build ? { file, line, id, long: true, segments: [{ type, value }] } : { file, line, id, long: true };
 }
 
 export function parseSegmentsCell(cell: string): Parsed<Segment[] | null> {
@@ -143,97 +168,23 @@ function shortReason(err: unknown): string {
   return message.length > 100 ? `${message.slice(0, 100)}…` : message;
 }
 
-interface Block {
-  id: string;
-  line: number;
-  /** Start lines of the block's records after the first. */
-  moreLines: number[];
-  segments: Segment[];
-  /** Line of a row with blank type and value (it means "no segments"). */
-  clearLine?: number;
-  invalid?: string;
-}
-
-/**
- * long: consecutive records with the same id form one customer, reported at the block's first
- * line. One bad record makes the whole block invalid: sending the rest would replace the
- * customer's segments without the broken one.
- */
-export class LongBlocks implements RowMapper {
-  private block: Block | undefined;
-
-  constructor(
-    private readonly columns: LongColumns,
-    private readonly file: number,
-    /** false: check each (type, value) but keep no segments. */
-    private readonly buildSegments = true,
-  ) {}
-
-  map(record: readonly string[], line: number): InputRow | undefined {
-    const id = idOf(record, this.columns.id);
-    // An empty id cannot say which customer it belongs to: it never joins a block.
-    if (this.block !== undefined && id !== '' && id === this.block.id) {
-      this.add(this.block, record, line);
-      return undefined;
-    }
-    const finished = this.finish();
-    this.block = { id, line, moreLines: [], segments: [], invalid: idProblem(id, this.idName()) };
-    this.add(this.block, record, line);
-    return finished;
-  }
-
-  finish(): InputRow | undefined {
-    const block = this.block;
-    this.block = undefined;
-    return block === undefined ? undefined : this.toRow(block);
-  }
-
-  private add(block: Block, record: readonly string[], line: number): void {
-    if (line !== block.line) block.moreLines.push(line);
-    if (block.invalid !== undefined) return;
-    const width = this.columns.names.length;
-    if (record.length !== width) {
-      block.invalid = `wrong number of fields on line ${line}: expected ${width}, got ${record.length}`;
-      return;
-    }
-    const type = (record[this.columns.type] as string).trim();
-    const value = (record[this.columns.value] as string).trim();
-    if (type === '' && value === '') {
-      block.clearLine = line;
-      return;
-    }
-    const problem = segmentProblem(type, value);
-    if (problem !== undefined) block.invalid = `${problem} on line ${line}`;
-    else if (this.buildSegments) block.segments.push({ type, value });
-  }
-
-  private toRow(block: Block): InputRow {
-    const { id, line } = block;
-    // Every record of the block gets its own results.csv row.
-    const position = block.moreLines.length > 0 ? { file: this.file, line, moreLines: block.moreLines, id } : { file: this.file, line, id };
-    if (block.invalid !== undefined) return { ...position, invalid: block.invalid };
-    if (block.clearLine !== undefined && block.moreLines.length > 0) {
-      return {
-        ...position,
-        invalid: `line ${block.clearLine} has a blank type and value, which means "no segments" only as the customer's single row; remove it or the other rows`,
-      };
-    }
-    return this.buildSegments ? { ...position, segments: block.segments } : position;
-  }
-
-  private idName(): string {
-    return this.columns.names[this.columns.id] as string;
-  }
-}
-
 function idOf(record: readonly string[], index: number): string {
   return (record[index] ?? '').trim();
 }
 
 /** Why a record cannot be a customer whatever its layout, or undefined. */
 function recordProblem(record: readonly string[], columns: Columns, id: string): string | undefined {
-  const width = columns.names.length;
-  if (record.length !== width) return `wrong number of fields: expected ${width}, got ${record.length}`;
+  const { width, fullWidth } = columns;
+  const n = record.length;
+  if (n !== width && n !== fullWidth) {
+    // Excel pads lines to the header's width, trailing unnamed columns included; both are fine.
+    return `wrong number of fields: expected ${width === fullWidth ? width : `${width} or ${fullWidth}`}, got ${n}`;
+  }
+  for (let c = width; c < n; c++) {
+    if ((record[c] as string).trim() !== '') {
+      return `a value in column ${c + 1}, which has no name in the header; name the column or remove the value`;
+    }
+  }
   return idProblem(id, columns.names[columns.id] as string);
 }
 

@@ -33,4 +33,20 @@ export interface InputOptions {
    * pass that sends nothing. Unset = true.
    */
   buildSegments?: boolean;
+  /** undefined = UTF-8, or UTF-16 when the file starts with a UTF-16 byte order mark. */
+  encoding?: Encoding;
+  /**
+   * wide: only these columns are segment types, each sent as `type` (a rename when it differs
+   * from `header`). Headers are matched trimmed and case-insensitively; a missing one is a
+   * structural problem. At most one of segmentColumns and ignoreColumns is given.
+   */
+  segmentColumns?: readonly SegmentColumn[];
+  /** wide: every column but these and the id is a segment type (a missing one is only a note). */
+  ignoreColumns?: readonly string[];
+}
+
+/** One entry of --segment-columns: `Header` or `Header=type`. */
+export interface SegmentColumn {
+  header: string;
+  type: string;
 }

@@ -3,17 +3,11 @@
  * it was read; in all, what will be sent, where, and how long it should take. Building it is pure
  * but for reading the first spooled customers for the sample body.
  */
-import type { FileFacts } from '../input/index.js';
+import type { FileFacts, TypeStat } from '../input/index.js';
 import { version } from '../config/version.js';
 import type { JobContext } from './context.js';
 import type { Intake } from './validate-pass.js';
 
-export interface TypeStats {
-  type: string;
-  distinct: number;
-  distinctCapped?: boolean;
-  top: [string, number][];
-}
 
 export interface PlanInput {
   path: string;
@@ -22,7 +16,7 @@ export interface PlanInput {
   encoding: string;
   idColumn: string;
   rows: number;
-  segmentTypes: TypeStats[];
+  segmentTypes: TypeStat[];
   ignoredColumns: string[];
 }
 
@@ -54,7 +48,7 @@ export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> 
   return {
     version: version(),
     ...(config.endpoint && !config.dryRun ? { target: { endpoint: config.endpoint, ...(config.env ? { env: config.env } : {}) } } : {}),
-    inputs: intake.facts.map((f) => planInput(f, config.idColumn)),
+    inputs: intake.facts.map(planInput),
     rows: counts.rows,
     customers: counts.customers,
     duplicates: counts.duplicates,
@@ -68,18 +62,16 @@ export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> 
   };
 }
 
-function planInput(f: FileFacts, idColumn: string): PlanInput {
-  const extra = f as Partial<{ encoding: string; typeStats: TypeStats[]; ignoredColumns: string[] }>;
-  const stats = new Map((extra.typeStats ?? []).map((s) => [s.type, s]));
+function planInput(f: FileFacts): PlanInput {
   return {
     path: f.path,
     layout: f.layout,
     delimiter: f.delimiter,
-    encoding: extra.encoding ?? 'utf-8',
-    idColumn,
+    encoding: f.encoding,
+    idColumn: f.idColumn,
     rows: f.rows,
-    segmentTypes: (extra.typeStats?.length ? extra.typeStats.map((s) => s.type) : f.segmentTypes).map((type) => stats.get(type) ?? { type, distinct: 0, top: [] }),
-    ignoredColumns: extra.ignoredColumns ?? [],
+    segmentTypes: f.typeStats,
+    ignoredColumns: f.ignoredColumns,
   };
 }
 
@@ -111,7 +103,7 @@ export function formatPlan(plan: Plan): string {
   return lines.join('\n');
 }
 
-function describeType(s: TypeStats): string {
+function describeType(s: TypeStat): string {
   if (s.distinct === 0) return s.type;
   const top = s.top.map(([value, n]) => `${value} ${count(n)}`).join(', ');
   return `${s.type} (${s.distinctCapped ? 'more than ' : ''}${count(s.distinct)} values${top ? `: ${top}` : ''})`;

@@ -194,8 +194,7 @@ function unionOfSegmentTypes(intake: Intake): string[] {
 /** What the input stage noticed and worked around (sep= line, ignored columns, repeated headers). */
 function logInputNotes(ctx: JobContext, intake: Intake): void {
   for (const f of intake.facts) {
-    const notes = (f as { notes?: string[] }).notes ?? [];
-    for (const note of notes) ctx.log.warn(`${f.path}: ${note}`);
+    for (const note of f.notes) ctx.log.warn(`${f.path}: ${note}`);
   }
 }
 

@@ -48,14 +48,13 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
 }
 
 function inputSummary(f: FileFacts): Summary['inputs'][number] {
-  const extra = f as Partial<{ encoding: string }>;
   return {
     path: f.path,
     sha256: f.sha256,
     rows: f.rows,
     layout: f.layout,
     delimiter: f.delimiter,
-    ...(extra.encoding ? { encoding: extra.encoding } : {}),
+    encoding: f.encoding,
     segmentTypes: f.segmentTypes,
   };
 }

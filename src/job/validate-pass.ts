@@ -121,7 +121,7 @@ class IntakeBuilder {
       counts.customers++;
       if (ledger.longClears(ordinal)) counts.toClear++;
     }
-    counts.repeatedHeaders = facts.reduce((sum, f) => sum + ((f as { repeatedHeaders?: number }).repeatedHeaders ?? 0), 0);
+    counts.repeatedHeaders = facts.reduce((sum, f) => sum + f.repeatedHeaders, 0);
     const invalidReasons = [...this.reasons].sort((a, b) => b[1] - a[1]);
     return { counts, facts, read, invalidReasons, ledger, spool: this.spool, rowLog: this.rowLog };
   }
@@ -151,5 +151,8 @@ export function readOptions(config: RunConfig): InputOptions {
     skipEmpty: config.skipEmpty,
     maxRecordBytes: config.maxRecordBytes,
     maxFields: DEFAULTS.maxFields,
+    encoding: config.encoding,
+    segmentColumns: config.segmentColumns,
+    ignoreColumns: config.ignoreColumns,
   };
 }

@@ -1,4 +1,4 @@
-import { delimiterFromPrefix, detectDelimiter, detectLayout, firstLine } from '../../src/input/detect.js';
+import { detectDelimiter, detectLayout, firstLine, readPrefix, sepLine } from '../../src/input/detect.js';
 
 describe('detectDelimiter', () => {
   test.each([
@@ -35,36 +35,81 @@ describe('firstLine', () => {
   });
 });
 
-describe('delimiterFromPrefix', () => {
+describe('readPrefix', () => {
   test('ignores a UTF-8 BOM and detects across chunk boundaries', () => {
     const chunks = [Buffer.from('\ufeffdocument_id;ti'), Buffer.from('er\r\n1;gold\r\n')];
-    expect(delimiterFromPrefix(chunks.slice(0, 1), false)).toBeUndefined();
-    expect(delimiterFromPrefix(chunks, false)).toBe(';');
+    expect(readPrefix(chunks.slice(0, 1), undefined, false)).toBeUndefined();
+    expect(readPrefix(chunks, undefined, false)).toEqual({ delimiter: ';' });
   });
 
   test('falls back to the comma for a file without any line', () => {
-    expect(delimiterFromPrefix([Buffer.from('  \n')], true)).toBe(',');
+    expect(readPrefix([Buffer.from('  \n')], undefined, true)).toEqual({ delimiter: ',' });
+  });
+
+  test('a given delimiter is used at once', () => {
+    expect(readPrefix([Buffer.from('document_id;tier')], '|', false)).toEqual({ delimiter: '|' });
+  });
+
+  test('a sep= first line sets the delimiter, before and after a BOM', () => {
+    expect(readPrefix([Buffer.from('sep=;\r\ndocument_id,tier;region\r\n')], undefined, false)).toEqual({ delimiter: ';', sep: ';' });
+    expect(readPrefix([Buffer.from('\ufeffSEP=|\n')], undefined, false)).toEqual({ delimiter: '|', sep: '|' });
+    expect(readPrefix([Buffer.from('sep=\t\n')], undefined, false)).toEqual({ delimiter: '\t', sep: '\t' });
+  });
+
+  test('a given delimiter wins over the sep= line, which is still recognised (and skipped)', () => {
+    expect(readPrefix([Buffer.from('sep=;\n')], ',', false)).toEqual({ delimiter: ',', sep: ';' });
+  });
+
+  test('waits while a short first line could still be a sep= line', () => {
+    expect(readPrefix([Buffer.from('se')], ',', false)).toBeUndefined();
+    expect(readPrefix([Buffer.from('sep=;')], undefined, false)).toBeUndefined();
+    expect(readPrefix([Buffer.from('sep=;')], undefined, true)).toEqual({ delimiter: ';', sep: ';' });
+  });
+});
+
+describe('sepLine', () => {
+  test.each([['sep=;\n', ';'], ['sep=, \r\n', ','], ['Sep=|\r', '|']])('%j is a sep= line', (text, delimiter) => {
+    expect(sepLine(text, false)).toMatchObject({ delimiter });
+  });
+
+  test.each([['document_id,tier\n'], ['sep=;;\n'], ['sep=\n'], ['sep="\n'], ['sep= \n'], ['"sep=;"\n'], ['x\nsep=;\n']])('%j is not', (text) => {
+    expect(sepLine(text, false)).toBe(false);
   });
 });
 
 describe('detectLayout', () => {
-  test('id + segments is json, in any column order', () => {
-    expect(detectLayout(['document_id', 'segments'], 'document_id')).toBe('json');
-    expect(detectLayout(['segments', 'document_id'], 'document_id')).toBe('json');
+  test('id + segments is json, in any column order and any case', () => {
+    expect(detectLayout(['document_id', 'segments'], 'document_id')).toEqual({ layout: 'json' });
+    expect(detectLayout(['Segments', ' DOCUMENT_ID'], 'document_id')).toEqual({ layout: 'json' });
   });
 
-  test('id + type + value is long', () => {
-    expect(detectLayout(['document_id', 'type', 'value'], 'document_id')).toBe('long');
+  test('id + type + value is long, whatever else the header has', () => {
+    expect(detectLayout(['document_id', 'type', 'value'], 'document_id')).toEqual({ layout: 'long' });
+    expect(detectLayout(['document_id', 'Type', 'Value', 'source', 'updated_at'], 'document_id')).toEqual({ layout: 'long' });
   });
 
-  test('anything else is wide, and names are case-sensitive', () => {
-    expect(detectLayout(['document_id', 'tier', 'region'], 'document_id')).toBe('wide');
-    expect(detectLayout(['document_id', 'Segments'], 'document_id')).toBe('wide');
-    expect(detectLayout(['document_id', 'segments', 'tier'], 'document_id')).toBe('wide');
+  test('a header without segments, type or value is wide', () => {
+    expect(detectLayout(['document_id', 'tier', 'region'], 'document_id')).toEqual({ layout: 'wide' });
+    expect(detectLayout(['document_id', 'segment', 'types'], 'document_id')).toEqual({ layout: 'wide' });
+  });
+
+  test.each([
+    [['document_id', 'segments', 'type', 'value']],
+    [['document_id', 'segments', 'tier']],
+    [['document_id', 'type', 'tier']],
+    [['document_id', 'Value']],
+  ])('%j is ambiguous', (names) => {
+    expect(detectLayout(names, 'document_id')).toEqual({ ambiguous: expect.any(String), advice: expect.stringContaining('--layout') });
+  });
+
+  test('with columns chosen, only an exact json or long header is not wide', () => {
+    expect(detectLayout(['document_id', 'type', 'tier'], 'document_id', true)).toEqual({ layout: 'wide' });
+    expect(detectLayout(['document_id', 'type', 'value', 'tier'], 'document_id', true)).toEqual({ layout: 'wide' });
+    expect(detectLayout(['document_id', 'type', 'value'], 'document_id', true)).toEqual({ layout: 'long' });
+    expect(detectLayout(['document_id', 'segments'], 'document_id', true)).toEqual({ layout: 'json' });
   });
 
   test('uses the configured id column', () => {
-    expect(detectLayout(['customer', 'type', 'value'], 'customer')).toBe('long');
-    expect(detectLayout(['document_id', 'type', 'value'], 'customer')).toBe('wide');
+    expect(detectLayout(['customer', 'type', 'value'], 'customer')).toEqual({ layout: 'long' });
   });
 });

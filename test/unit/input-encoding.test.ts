@@ -1,4 +1,5 @@
-import { EncodingChecker, firstInvalidUtf8, incompleteTail } from '../../src/input/encoding.js';
+import { EncodingChecker, InputDecoder, firstInvalidUtf8, incompleteTail } from '../../src/input/encoding.js';
+import type { Encoding } from '../../src/input/options.js';
 import type { InputProblem } from '../../src/input/problem.js';
 
 function checkAll(chunks: Buffer[]): InputProblem | undefined {
@@ -21,11 +22,12 @@ describe('EncodingChecker', () => {
     for (const chunks of allSplits(bytes)) expect(checkAll(chunks)).toBeUndefined();
   });
 
-  test('rejects Latin-1 bytes as invalid UTF-8 on the right line', () => {
+  test('rejects Latin-1 bytes as invalid UTF-8 on the right line, naming --encoding', () => {
     const bytes = Buffer.concat([Buffer.from('document_id,city\r\n1,Cali\r\n'), Buffer.from('2,Bogotá\n', 'latin1')]);
     for (const chunks of allSplits(bytes)) {
       expect(checkAll(chunks)).toMatchObject({ code: 'INVALID_UTF8', line: 3 });
     }
+    expect(checkAll([bytes])?.message).toContain('--encoding windows-1252');
   });
 
   test('counts lines across chunks for an error in a later chunk', () => {
@@ -43,20 +45,72 @@ describe('EncodingChecker', () => {
     expect(checkAll([Buffer.from([0x61, 0xed, 0xa0, 0x80])])?.code).toBe('INVALID_UTF8');
   });
 
-  test('rejects a UTF-16 file by its BOM, saying to re-export as UTF-8', () => {
+  test('read as UTF-8 (--encoding utf-8), a UTF-16 file is rejected by its BOM, naming --encoding', () => {
     const problem = checkAll([Buffer.from('\ufeffdocument_id,tier\n', 'utf16le')]);
     expect(problem).toMatchObject({ code: 'UNSUPPORTED_ENCODING', line: 1 });
     expect(problem?.message).toContain('UTF-16');
-    expect(problem?.message).toContain('UTF-8');
+    expect(problem?.message).toContain('--encoding utf-16le');
   });
 
-  test('recognises UTF-16 without a BOM by its NUL pattern', () => {
-    expect(checkAll([Buffer.from('document_id,tier\n1,gold\n', 'utf16le')])?.code).toBe('UNSUPPORTED_ENCODING');
+  test('recognises UTF-16 without a BOM by its NUL pattern, and its byte order', () => {
+    expect(checkAll([Buffer.from('document_id,tier\n1,gold\n', 'utf16le')])).toMatchObject({ code: 'UNSUPPORTED_ENCODING', message: expect.stringContaining('--encoding utf-16le') });
+    const be = Buffer.from('document_id,tier\n1,gold\n', 'utf16le').swap16();
+    expect(checkAll([be])?.message).toContain('--encoding utf-16be');
+  });
+
+  test('for decoded text, skips the UTF-8 check but still rejects NUL bytes as binary', () => {
+    const checker = new EncodingChecker(false);
+    expect(checker.check(Buffer.from('document_id,city\n1,Bogotá\n'))).toBeUndefined();
+    expect(checker.check(Buffer.from('2,x\u0000y\n'))).toMatchObject({ code: 'BINARY_FILE', line: 3 });
   });
 
   test('rejects NUL bytes elsewhere as a binary file, on the line of the NUL', () => {
     const problem = checkAll([Buffer.from('document_id,tier\n1,gold\n2,si\u0000lver\n')]);
     expect(problem).toMatchObject({ code: 'BINARY_FILE', line: 3 });
+  });
+});
+
+/** Decodes `bytes` cut into chunks of `size` bytes. */
+function decodeAll(encoding: Encoding | undefined, bytes: Buffer, size: number): { text: string; encoding: Encoding | undefined } {
+  const decoder = new InputDecoder(encoding);
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(decoder.write(bytes.subarray(at, at + size)));
+  out.push(decoder.end());
+  return { text: Buffer.concat(out).toString('utf8'), encoding: decoder.encoding };
+}
+
+describe('InputDecoder', () => {
+  const text = 'document_id,city\r\n1,Bogotá\r\n2,東京 🎉\r\n';
+
+  test('passes UTF-8 through as it is (the checker validates it), also by default', () => {
+    const bytes = Buffer.from(`\ufeff${text}`);
+    expect(decodeAll('utf-8', bytes, 5)).toEqual({ text: `\ufeff${text}`, encoding: 'utf-8' });
+    expect(decodeAll(undefined, bytes, 1)).toEqual({ text: `\ufeff${text}`, encoding: 'utf-8' });
+  });
+
+  test.each([1, 2, 3, 7, 1000])('by default, a UTF-16 BOM selects UTF-16 (chunks of %i bytes), and the BOM is dropped', (size) => {
+    const le = Buffer.from(`\ufeff${text}`, 'utf16le');
+    expect(decodeAll(undefined, le, size)).toEqual({ text, encoding: 'utf-16le' });
+    expect(decodeAll(undefined, Buffer.from(le).swap16(), size)).toEqual({ text, encoding: 'utf-16be' });
+  });
+
+  test('decodes UTF-16 without a BOM when told to, surrogate pairs cut anywhere', () => {
+    const le = Buffer.from(text, 'utf16le');
+    for (const size of [1, 2, 3, 5]) {
+      expect(decodeAll('utf-16le', le, size).text).toBe(text);
+      expect(decodeAll('utf-16be', Buffer.from(le).swap16(), size).text).toBe(text);
+    }
+  });
+
+  test('decodes Latin-1 and Windows-1252 (which has € and curly quotes where Latin-1 has controls)', () => {
+    const bytes = Buffer.from([0x31, 0x2c, 0x42, 0x6f, 0x67, 0x6f, 0x74, 0xe1, 0x2c, 0x80, 0x93, 0x94, 0x0a]);
+    expect(decodeAll('latin1', bytes, 3).text).toBe('1,Bogotá,\u0080\u0093\u0094\n');
+    expect(decodeAll('windows-1252', bytes, 3).text).toBe('1,Bogotá,€“”\n');
+  });
+
+  test('an empty or one-byte file is UTF-8', () => {
+    expect(decodeAll(undefined, Buffer.alloc(0), 1)).toEqual({ text: '', encoding: 'utf-8' });
+    expect(decodeAll(undefined, Buffer.from('a'), 1)).toEqual({ text: 'a', encoding: 'utf-8' });
   });
 });
 

@@ -16,16 +16,16 @@ function hostile(name: string): InputFile {
   return { path: file, display: file };
 }
 
-async function collect(files: InputFile[], facts?: FileFacts[]): Promise<InputRow[]> {
+async function collect(files: InputFile[], facts?: FileFacts[], opts: Partial<InputOptions> = {}): Promise<InputRow[]> {
   const rows: InputRow[] = [];
-  for await (const chunk of readInputs(files, OPTS, facts)) rows.push(...chunk);
+  for await (const chunk of readInputs(files, { ...OPTS, ...opts }, facts)) rows.push(...chunk);
   return rows;
 }
 
 /** Reads until the reader throws; returns the error (fails the test if nothing is thrown). */
-async function rejection(files: InputFile[]): Promise<InputError> {
+async function rejection(files: InputFile[], opts: Partial<InputOptions> = {}): Promise<InputError> {
   try {
-    await collect(files);
+    await collect(files, undefined, opts);
   } catch (err) {
     if (err instanceof InputError) return err;
     throw err;
@@ -46,7 +46,6 @@ describe('hostile input is rejected with a code, the file and the line', () => {
   test.each([
     ['unclosed-quote.csv', 'CSV_QUOTE_NOT_CLOSED', 4],
     ['latin1.csv', 'INVALID_UTF8', 3],
-    ['utf16.csv', 'UNSUPPORTED_ENCODING', 1],
     ['binary.bin', 'BINARY_FILE', 1],
     ['empty.csv', 'EMPTY_FILE', 1],
     ['missing-id-column.csv', 'MISSING_ID_COLUMN', 1],
@@ -122,6 +121,30 @@ describe('hostile input is rejected with a code, the file and the line', () => {
 });
 
 describe('hostile input that is not an error', () => {
+  test('UTF-16 LE with a BOM is read as UTF-16 by itself', async () => {
+    const facts: FileFacts[] = [];
+    const rows = await collect([hostile('utf16.csv')], facts);
+    expect(rows).toEqual([
+      { file: 0, line: 2, id: '2003-1001', segments: [{ type: 'tier', value: 'gold' }] },
+      { file: 0, line: 3, id: '2003-1002', segments: [{ type: 'tier', value: 'silver' }] },
+    ]);
+    expect(facts[0]).toMatchObject({ encoding: 'utf-16le', header: ['document_id', 'tier'] });
+  });
+
+  test('latin1.csv reads with --encoding latin1 or windows-1252', async () => {
+    for (const encoding of ['latin1', 'windows-1252'] as const) {
+      const facts: FileFacts[] = [];
+      const rows = await collect([hostile('latin1.csv')], facts, { encoding });
+      expect(rows[1]?.segments).toEqual([{ type: 'tier', value: 'silver' }, { type: 'city', value: 'Bogotá' }]);
+      expect(facts[0]?.encoding).toBe(encoding);
+    }
+  });
+
+  test('binary data is still rejected when read as Latin-1', async () => {
+    const err = await rejection([hostile('binary.bin')], { encoding: 'latin1' });
+    expect(err.code).toBe('BINARY_FILE');
+  });
+
   test('header only: zero rows, with the facts of the file', async () => {
     const facts: FileFacts[] = [];
     expect(await collect([hostile('header-only.csv')], facts)).toEqual([]);

@@ -1,14 +1,31 @@
 import type { Columns } from '../../src/input/header.js';
-import { LongBlocks, SKIPPED_EMPTY, checkJsonRecord, checkWideRecord, mapJsonRecord, mapWideRecord, parseSegmentsCell } from '../../src/input/layouts.js';
+import { SKIPPED_EMPTY, createRowMapper, mapJsonRecord, mapLongRecord, mapWideRecord, parseSegmentsCell, type RowMapperOptions } from '../../src/input/layouts.js';
+import { TypeStats } from '../../src/input/type-stats.js';
 import type { InputRow } from '../../src/types.js';
 
-const wide: Extract<Columns, { layout: 'wide' }> = { layout: 'wide', names: ['document_id', 'tier', 'region'], id: 0 };
-const json: Extract<Columns, { layout: 'json' }> = { layout: 'json', names: ['document_id', 'segments'], id: 0, segments: 1 };
-const long: Extract<Columns, { layout: 'long' }> = { layout: 'long', names: ['document_id', 'type', 'value'], id: 0, type: 1, value: 2 };
+type Wide = Extract<Columns, { layout: 'wide' }>;
+type Json = Extract<Columns, { layout: 'json' }>;
+type Long = Extract<Columns, { layout: 'long' }>;
+
+const base = { width: 3, fullWidth: 3, ignored: [], notes: [] };
+const wide: Wide = {
+  ...base,
+  layout: 'wide',
+  names: ['document_id', 'tier', 'region'],
+  id: 0,
+  segments: [
+    { index: 1, type: 'tier' },
+    { index: 2, type: 'region' },
+  ],
+  selected: false,
+};
+const json: Json = { ...base, width: 2, fullWidth: 2, layout: 'json', names: ['document_id', 'segments'], id: 0, segments: 1 };
+const long: Long = { ...base, layout: 'long', names: ['document_id', 'type', 'value'], id: 0, type: 1, value: 2 };
+const OPTS: RowMapperOptions = { skipEmpty: false };
 
 describe('wide layout', () => {
   test('non-blank cells become segments named by their column, trimmed', () => {
-    expect(mapWideRecord(wide, [' 42-1 ', ' gold ', 'north, coast'], 1, 7, false)).toEqual({
+    expect(mapWideRecord(wide, [' 42-1 ', ' gold ', 'north, coast'], 1, 7, OPTS)).toEqual({
       file: 1,
       line: 7,
       id: '42-1',
@@ -20,20 +37,27 @@ describe('wide layout', () => {
   });
 
   test('a blank cell means no segment of that type', () => {
-    expect(mapWideRecord(wide, ['42-1', '  ', 'north'], 0, 2, false).segments).toEqual([{ type: 'region', value: 'north' }]);
+    expect(mapWideRecord(wide, ['42-1', '  ', 'north'], 0, 2, OPTS).segments).toEqual([{ type: 'region', value: 'north' }]);
   });
 
   test('an all-blank row clears the segments', () => {
-    expect(mapWideRecord(wide, ['42-1', '', ' '], 0, 2, false)).toEqual({ file: 0, line: 2, id: '42-1', segments: [] });
+    expect(mapWideRecord(wide, ['42-1', '', ' '], 0, 2, OPTS)).toEqual({ file: 0, line: 2, id: '42-1', segments: [] });
   });
 
   test('with skipEmpty an all-blank row is skipped, not counted as a mistake', () => {
-    expect(mapWideRecord(wide, ['42-1', '', ''], 0, 2, true)).toEqual({ file: 0, line: 2, id: '42-1', invalid: SKIPPED_EMPTY, skipped: true });
+    expect(mapWideRecord(wide, ['42-1', '', ''], 0, 2, { skipEmpty: true })).toEqual({ file: 0, line: 2, id: '42-1', invalid: SKIPPED_EMPTY, skipped: true });
   });
 
   test('the id column may be anywhere', () => {
-    const columns = { ...wide, names: ['tier', 'document_id', 'region'], id: 1 };
-    expect(mapWideRecord(columns, ['gold', '42-1', ''], 0, 2, false)).toEqual({ file: 0, line: 2, id: '42-1', segments: [{ type: 'tier', value: 'gold' }] });
+    const columns: Wide = { ...wide, names: ['tier', 'document_id', 'region'], id: 1, segments: [{ index: 0, type: 'tier' }, { index: 2, type: 'region' }] };
+    expect(mapWideRecord(columns, ['gold', '42-1', ''], 0, 2, OPTS)).toEqual({ file: 0, line: 2, id: '42-1', segments: [{ type: 'tier', value: 'gold' }] });
+  });
+
+  test('only the selected columns are read, under their (renamed) types', () => {
+    const columns: Wide = { ...wide, segments: [{ index: 2, type: 'area' }], selected: true };
+    expect(mapWideRecord(columns, ['42-1', 'gold', 'north'], 0, 2, OPTS).segments).toEqual([{ type: 'area', value: 'north' }]);
+    // A value only in a column left out is still "no segments" for --skip-empty.
+    expect(mapWideRecord(columns, ['42-1', 'gold', ''], 0, 2, { skipEmpty: true }).skipped).toBe(true);
   });
 
   test.each([
@@ -42,11 +66,49 @@ describe('wide layout', () => {
     [['  ', 'gold', 'north'], 'empty document_id'],
     [['x'.repeat(513), 'gold', 'north'], 'document_id longer than 512 characters (513)'],
   ])('%j is invalid: %s', (record, reason) => {
-    expect(mapWideRecord(wide, record, 0, 5, false).invalid).toBe(reason);
+    expect(mapWideRecord(wide, record, 0, 5, OPTS).invalid).toBe(reason);
   });
 
   test('an id of exactly 512 characters is fine', () => {
-    expect(mapWideRecord(wide, ['x'.repeat(512), 'gold', ''], 0, 5, false).invalid).toBeUndefined();
+    expect(mapWideRecord(wide, ['x'.repeat(512), 'gold', ''], 0, 5, OPTS).invalid).toBeUndefined();
+  });
+
+  test('the values of valid rows are counted per type', () => {
+    const stats = new TypeStats();
+    mapWideRecord(wide, ['1', 'gold', ''], 0, 2, { ...OPTS, stats });
+    mapWideRecord(wide, ['2', 'gold', 'north'], 0, 3, { ...OPTS, stats });
+    mapWideRecord(wide, ['3', 'silver'], 0, 4, { ...OPTS, stats }); // invalid: not counted
+    expect(stats.stats().map((s) => [s.type, s.values, s.top])).toEqual([
+      ['tier', 2, [['gold', 2]]],
+      ['region', 1, [['north', 1]]],
+    ]);
+  });
+});
+
+describe('trailing columns without a name (Excel)', () => {
+  const padded: Wide = { ...wide, names: ['document_id', 'tier', 'region', '', ''], fullWidth: 5 };
+
+  test('rows of the named width and of the full width are both fine', () => {
+    expect(mapWideRecord(padded, ['1', 'gold', 'north'], 0, 2, OPTS).invalid).toBeUndefined();
+    expect(mapWideRecord(padded, ['1', 'gold', 'north', '', ' '], 0, 2, OPTS)).toEqual({
+      file: 0,
+      line: 2,
+      id: '1',
+      segments: [
+        { type: 'tier', value: 'gold' },
+        { type: 'region', value: 'north' },
+      ],
+    });
+  });
+
+  test('a value in an unnamed column makes the row invalid, saying so', () => {
+    expect(mapWideRecord(padded, ['1', 'gold', 'north', '', 'oops'], 0, 2, OPTS).invalid).toBe(
+      'a value in column 5, which has no name in the header; name the column or remove the value',
+    );
+  });
+
+  test('any other width is wrong, naming both widths', () => {
+    expect(mapWideRecord(padded, ['1', 'gold', 'north', ''], 0, 2, OPTS).invalid).toBe('wrong number of fields: expected 3 or 5, got 4');
   });
 });
 
@@ -83,87 +145,72 @@ describe('json layout', () => {
   test('a wrong number of fields is invalid', () => {
     expect(mapJsonRecord(json, ['42-1', '[]', 'x'], 0, 3).invalid).toBe('wrong number of fields: expected 2, got 3');
   });
+
+  test('extra columns of the header are ignored, whatever their cells hold', () => {
+    const columns: Json = { ...json, names: ['source', 'document_id', 'segments'], width: 3, fullWidth: 3, id: 1, segments: 2, ignored: ['source'] };
+    expect(mapJsonRecord(columns, ['crm', '42-1', '[]'], 0, 3)).toEqual({ file: 0, line: 3, id: '42-1', segments: [] });
+  });
+
+  test('the types and values of the segments are counted', () => {
+    const stats = new TypeStats();
+    mapJsonRecord(json, ['1', '[{"type":"tier","value":"gold"},{"type":"region","value":"north"}]'], 0, 2, { stats });
+    mapJsonRecord(json, ['2', 'null'], 0, 3, { stats });
+    expect(stats.types()).toEqual(['tier', 'region']);
+  });
 });
 
-describe('long layout', () => {
-  function run(records: [string[], number][]): InputRow[] {
-    const blocks = new LongBlocks(long, 2);
-    const rows: InputRow[] = [];
-    for (const [record, line] of records) {
-      const row = blocks.map(record, line);
-      if (row) rows.push(row);
-    }
-    const last = blocks.finish();
-    if (last) rows.push(last);
-    return rows;
-  }
+describe('long layout: one row per record', () => {
+  const map = (record: string[], line = 2): InputRow => mapLongRecord(long, record, 4, line);
 
-  test('consecutive rows of one id form one customer at the first line', () => {
-    const rows = run([
-      [['a', 'tier', 'gold'], 2],
-      [[' a ', 'region', 'north'], 3],
-      [['b', 'tier', 'silver'], 4],
-    ]);
-    expect(rows).toEqual([
-      { file: 2, line: 2, moreLines: [3], id: 'a', segments: [{ type: 'tier', value: 'gold' }, { type: 'region', value: 'north' }] },
-      { file: 2, line: 4, id: 'b', segments: [{ type: 'tier', value: 'silver' }] },
-    ]);
+  test('a record is a row with one segment, marked long', () => {
+    expect(map([' a ', ' tier ', ' gold '])).toEqual({ file: 4, line: 2, id: 'a', long: true, segments: [{ type: 'tier', value: 'gold' }] });
   });
 
-  test('an id that comes back later is another row with the same id', () => {
-    const rows = run([
-      [['a', 'tier', 'gold'], 2],
-      [['b', 'tier', 'silver'], 3],
-      [['a', 'tier', 'bronze'], 4],
+  test('records of one id stay separate rows, at their own lines, sorted or not', () => {
+    const mapper = createRowMapper(long, 4, OPTS);
+    const rows = [
+      mapper.map(['a', 'tier', 'gold'], 2),
+      mapper.map(['b', 'tier', 'silver'], 3),
+      mapper.map(['a', 'region', 'north'], 4),
+    ];
+    expect(rows.map((r) => [r.id, r.line, r.segments])).toEqual([
+      ['a', 2, [{ type: 'tier', value: 'gold' }]],
+      ['b', 3, [{ type: 'tier', value: 'silver' }]],
+      ['a', 4, [{ type: 'region', value: 'north' }]],
     ]);
-    expect(rows.map((r) => [r.id, r.line])).toEqual([['a', 2], ['b', 3], ['a', 4]]);
+    expect(rows.every((r) => r.long === true && r.moreLines === undefined)).toBe(true);
   });
 
-  test('a lone row with blank type and value is the customer with no segments', () => {
-    expect(run([[['a', ' ', ''], 2]])).toEqual([{ file: 2, line: 2, id: 'a', segments: [] }]);
-  });
-
-  test('a blank row next to real segments makes the customer invalid', () => {
-    const [row] = run([
-      [['a', 'tier', 'gold'], 2],
-      [['a', '', ''], 3],
-    ]);
-    expect(row?.invalid).toMatch(/^line 3 has a blank type and value/);
-  });
-
-  test('one broken row invalidates its whole block, reported at the first line', () => {
-    const rows = run([
-      [['a', 'tier', 'gold'], 2],
-      [['a', 'region', ''], 3],
-      [['a', 'churn', 'low'], 4],
-      [['b', 'tier', 'gold'], 5],
-    ]);
-    expect(rows).toEqual([
-      { file: 2, line: 2, moreLines: [3, 4], id: 'a', invalid: 'blank value for segment type "region" on line 3' },
-      { file: 2, line: 5, id: 'b', segments: [{ type: 'tier', value: 'gold' }] },
-    ]);
+  test('a blank type and value is a row with no segments (the dedupe stage decides if it stands alone)', () => {
+    expect(map(['a', ' ', ''])).toEqual({ file: 4, line: 2, id: 'a', long: true, segments: [] });
   });
 
   test.each([
-    [['a', '', 'gold'], 'empty segment type on line 2'],
-    [['a', 'tier'], 'wrong number of fields on line 2: expected 3, got 2'],
+    [['a', '', 'gold'], 'empty segment type'],
+    [['a', 'region', ' '], 'blank value for segment type "region"'],
+    [['a', 'tier'], 'wrong number of fields: expected 3, got 2'],
     [['', 'tier', 'gold'], 'empty document_id'],
-  ])('%j is invalid: %s', (record, reason) => {
-    expect(run([[record, 2]])[0]?.invalid).toBe(reason);
+  ])('%j is an invalid row carrying its id: %s', (record, reason) => {
+    expect(map(record)).toEqual({ file: 4, line: 2, id: (record[0] as string).trim(), long: true, invalid: reason });
   });
 
-  test('rows with an empty id never merge into one block', () => {
-    const rows = run([
-      [['', 'tier', 'gold'], 2],
-      [['', 'tier', 'gold'], 3],
-    ]);
-    expect(rows.map((r) => r.line)).toEqual([2, 3]);
+  test('extra columns are not read', () => {
+    const columns: Long = { ...long, names: ['document_id', 'type', 'value', 'source'], width: 4, fullWidth: 4, ignored: ['source'] };
+    expect(mapLongRecord(columns, ['a', 'tier', 'gold', 'crm'], 0, 2).segments).toEqual([{ type: 'tier', value: 'gold' }]);
+    expect(mapLongRecord(columns, ['a', 'tier', 'gold'], 0, 2).invalid).toBe('wrong number of fields: expected 4, got 3');
+  });
+
+  test('types are counted in order of first appearance', () => {
+    const stats = new TypeStats();
+    for (const [type, value] of [['region', 'north'], ['tier', 'gold'], ['region', 'south'], ['', '']]) mapLongRecord(long, ['a', type as string, value as string], 0, 2, { stats });
+    expect(stats.types()).toEqual(['region', 'tier']);
   });
 });
 
-describe('check-only mapping (the validation pass builds no segments)', () => {
+describe('check-only mapping (buildSegments false)', () => {
   /** A row as the full mapping gives it, without its segments. */
   const withoutSegments = ({ segments: _segments, ...rest }: InputRow): InputRow => rest;
+  const check = { skipEmpty: false, buildSegments: false };
 
   test.each([
     ['a valid row', ['42-1', ' gold ', 'north'], false],
@@ -173,37 +220,20 @@ describe('check-only mapping (the validation pass builds no segments)', () => {
     ['an empty id', ['  ', 'gold', 'north'], false],
     ['a too long id', ['x'.repeat(513), 'gold', 'north'], false],
   ])('wide, %s: the full mapping without segments', (_name, record, skipEmpty) => {
-    const checked = checkWideRecord(wide, record, 1, 7, skipEmpty);
-    expect(checked).toEqual(withoutSegments(mapWideRecord(wide, record, 1, 7, skipEmpty)));
+    const checked = mapWideRecord(wide, record, 1, 7, { ...check, skipEmpty });
+    expect(checked).toEqual(withoutSegments(mapWideRecord(wide, record, 1, 7, { skipEmpty })));
     expect(checked).not.toHaveProperty('segments');
   });
 
-  test.each([['[{"type":"tier","value":"gold"}]'], ['null'], ['[{"type":"tier","value":" "}]'], ['{bad'], ['']])(
-    'json %j gives the full mapping without segments',
-    (cell) => {
-      const checked = checkJsonRecord(json, ['42-1', cell], 0, 3);
-      expect(checked).toEqual(withoutSegments(mapJsonRecord(json, ['42-1', cell], 0, 3)));
-      expect(checked).not.toHaveProperty('segments');
-    },
-  );
+  test.each([['[{"type":"tier","value":"gold"}]'], ['null'], ['[{"type":"tier","value":" "}]'], ['{bad'], ['']])('json %j gives the full mapping without segments', (cell) => {
+    const checked = mapJsonRecord(json, ['42-1', cell], 0, 3, check);
+    expect(checked).toEqual(withoutSegments(mapJsonRecord(json, ['42-1', cell], 0, 3)));
+    expect(checked).not.toHaveProperty('segments');
+  });
 
-  test('long blocks apply every rule and keep no segments', () => {
-    const records: [string[], number][] = [
-      [['a', 'tier', 'gold'], 2],
-      [['a', 'region', 'north'], 3],
-      [['b', 'tier', ''], 4],
-      [['c', '', ''], 5],
-      [['d', 'tier', 'gold'], 6],
-      [['d', '', ''], 7],
-    ];
-    const mapAll = (blocks: LongBlocks): InputRow[] => {
-      const rows = records.flatMap(([record, line]) => blocks.map(record, line) ?? []);
-      const last = blocks.finish();
-      return last === undefined ? rows : [...rows, last];
-    };
-    const checked = mapAll(new LongBlocks(long, 0, false));
-    expect(checked).toEqual(mapAll(new LongBlocks(long, 0)).map(withoutSegments));
-    expect(checked.map((r) => [r.line, r.invalid === undefined])).toEqual([[2, true], [4, false], [5, true], [6, false]]);
-    expect(checked.some((r) => 'segments' in r)).toBe(false);
+  test.each([[['a', 'tier', 'gold']], [['a', '', '']], [['a', 'tier', '']], [['', 'tier', 'gold']]])('long %j gives the full mapping without segments', (record) => {
+    const checked = mapLongRecord(long, record, 0, 3, check);
+    expect(checked).toEqual(withoutSegments(mapLongRecord(long, record, 0, 3)));
+    expect(checked).not.toHaveProperty('segments');
   });
 });

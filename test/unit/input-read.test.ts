@@ -160,16 +160,20 @@ describe('layouts through the reader', () => {
     expect(rows.every((r) => r.invalid === undefined)).toBe(true);
   });
 
-  test('long fixture: blocks at their first line, a lone blank row clears', async () => {
+  test('long fixture: one row per record, at its own line, marked long', async () => {
     const facts: FileFacts[] = [];
     const rows = await collect(readInputs([fixture('customers-long.csv')], OPTS, facts));
-    expect(lineAndId(rows).slice(0, 3)).toEqual([[2, '1000-2000'], [5, '1037-2053'], [7, '1074-2106']]);
-    expect(rows[0]?.segments).toEqual([{ type: 'tier', value: 'gold' }, { type: 'region', value: 'north' }, { type: 'churn_risk', value: 'low' }]);
-    expect(rows.find((r) => r.id === '1370-2530')?.segments).toEqual([]);
-    expect(rows.at(-1)).toEqual({ file: 0, line: 29, id: '1000-2000', segments: [{ type: 'tier', value: 'bronze' }] });
-    expect(rows[0]?.moreLines).toEqual([3, 4]);
-    const records = rows.reduce((sum, r) => sum + 1 + (r.moreLines?.length ?? 0), 0);
-    expect(facts[0]).toMatchObject({ layout: 'long', rows: records, segmentTypes: [] });
+    expect(rows).toHaveLength(28);
+    expect(rows.slice(0, 4)).toEqual([
+      { file: 0, line: 2, id: '1000-2000', long: true, segments: [{ type: 'tier', value: 'gold' }] },
+      { file: 0, line: 3, id: '1000-2000', long: true, segments: [{ type: 'region', value: 'north' }] },
+      { file: 0, line: 4, id: '1000-2000', long: true, segments: [{ type: 'churn_risk', value: 'low' }] },
+      { file: 0, line: 5, id: '1037-2053', long: true, segments: [{ type: 'tier', value: 'silver' }] },
+    ]);
+    expect(rows.find((r) => r.id === '1370-2530')).toEqual({ file: 0, line: 27, id: '1370-2530', long: true, segments: [] });
+    expect(rows.at(-1)).toEqual({ file: 0, line: 29, id: '1000-2000', long: true, segments: [{ type: 'tier', value: 'bronze' }] });
+    expect(rows.every((r) => r.long === true && r.moreLines === undefined)).toBe(true);
+    expect(facts[0]).toMatchObject({ layout: 'long', rows: 28, segmentTypes: ['tier', 'region', 'churn_risk'] });
   });
 
   test('several files read as one stream, each row naming its file', async () => {
@@ -249,8 +253,18 @@ describe('repeatability and facts', () => {
         rows: 31,
         layout: 'wide',
         delimiter: ',',
+        encoding: 'utf-8',
         header: ['document_id', 'tier', 'region', 'churn_risk'],
+        idColumn: 'document_id',
         segmentTypes: ['tier', 'region', 'churn_risk'],
+        typeStats: [
+          { type: 'tier', distinct: 4, distinctCapped: false, values: 30, top: [['gold', 8], ['bronze', 8], ['silver', 7]] },
+          { type: 'region', distinct: expect.any(Number), distinctCapped: false, values: expect.any(Number), top: expect.any(Array) },
+          { type: 'churn_risk', distinct: expect.any(Number), distinctCapped: false, values: expect.any(Number), top: expect.any(Array) },
+        ],
+        ignoredColumns: [],
+        repeatedHeaders: 0,
+        notes: [],
       },
     ]);
   });
@@ -258,6 +272,11 @@ describe('repeatability and facts', () => {
   test('a given delimiter and layout are used instead of detection', async () => {
     const rows = parseChunks([Buffer.from('document_id;type;value\nx;tier;gold\n')], { delimiter: ';', layout: 'wide' });
     expect(rows).toEqual([{ file: 0, line: 2, id: 'x', segments: [{ type: 'type', value: 'tier' }, { type: 'value', value: 'gold' }] }]);
+  });
+
+  test('a forced long layout reads a header with extra columns', async () => {
+    const rows = parseChunks([Buffer.from('document_id,type,value,source\nx,tier,gold,crm\n')], { layout: 'long' });
+    expect(rows).toEqual([{ file: 0, line: 2, id: 'x', long: true, segments: [{ type: 'tier', value: 'gold' }] }]);
   });
 
   test('a custom id column is honoured', async () => {
