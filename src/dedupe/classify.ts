@@ -21,8 +21,6 @@ export interface ClassifyOptions {
   ids: Pick<IdIndex, 'firstSeen'>;
   /** Keep only the rows of this shard (`shardOf(id, count) === index`); other rows are not yielded at all. */
   shard?: Shard;
-  /** Whether the customer `ordinal` was opened by a long-layout record (the caller keeps that). */
-  isLong: (ordinal: number) => boolean;
 }
 
 /** The shard a row belongs to. Rows without an id cannot be hashed meaningfully: shard 0 reports them. */
@@ -48,6 +46,8 @@ export function knownStatus(row: ClassifiedRow): RowStatus | undefined {
  */
 export class Classifier {
   private nextOrdinal = 0;
+  /** Per ordinal, 1 when a long-layout record opened the customer (so later records join it). */
+  private longOrdinals = new Uint8Array(1024);
 
   constructor(private readonly opts: ClassifyOptions) {}
 
@@ -91,11 +91,21 @@ export class Classifier {
     const kept = this.opts.ids.firstSeen(id, { file, line, ordinal });
     const segments = row.segments ?? [];
     if (kept === undefined) {
+      this.markLong(ordinal);
       this.nextOrdinal++;
       return { kind: 'part', file, line, id, ordinal, opens: true, segments, ...(row.invalid !== undefined && { invalid: row.invalid }) };
     }
-    if (!this.opts.isLong(kept.ordinal)) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
+    if (this.longOrdinals[kept.ordinal] !== 1) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
     return { kind: 'part', file, line, id, ordinal: kept.ordinal, opens: false, segments, ...(row.invalid !== undefined && { invalid: row.invalid }) };
+  }
+
+  private markLong(ordinal: number): void {
+    if (ordinal >= this.longOrdinals.length) {
+      const grown = new Uint8Array(Math.max(2 * this.longOrdinals.length, ordinal + 1));
+      grown.set(this.longOrdinals);
+      this.longOrdinals = grown;
+    }
+    this.longOrdinals[ordinal] = 1;
   }
 }
 

@@ -40,7 +40,7 @@ export async function validatePass(ctx: JobContext, files: InputFile[], index: I
   const read: ReadTally = { rows: 0, invalid: 0 };
   const ledger = new Ledger();
   const intake = new IntakeBuilder(files.map((f) => f.display), ledger, new CustomerSpool({ dir: tmpDir }), new RowLog(tmpDir));
-  const classifier = new Classifier({ ids: index, shard: config.shard, isLong: (ordinal) => ledger.isLong(ordinal) });
+  const classifier = new Classifier({ ids: index, shard: config.shard });
   try {
     for await (const chunk of readInputs(files, readOptions(config), facts)) {
       // A big file takes a while to check; SIGTERM must not wait for the end of it.

@@ -26,7 +26,7 @@ async function cliBodies(file: string, batchSize: number): Promise<string[]> {
   const index = new IdIndex({ dir });
   const spool = new CustomerSpool({ dir });
   try {
-    const classifier = new Classifier({ ids: index, isLong: () => false });
+    const classifier = new Classifier({ ids: index });
     for await (const chunk of readInputs([{ path: file, display: file }], options)) {
       for (const row of classifier.classify(chunk)) if (row.kind === 'customer') spool.addCustomer(row.ordinal, row.id, row.segments);
     }

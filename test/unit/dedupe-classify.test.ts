@@ -23,12 +23,12 @@ afterEach(() => {
 
 /**
  * Classifies `rows` in chunks of `chunkSize`, the way pass 1 does (validate-pass.ts): the whole
- * chunk is classified, then each classified row goes to the ledger (a long customer is opened in
- * the ledger when its opening record is handled), and `isLong` asks that ledger.
+ * chunk is classified first, then each classified row goes to the ledger, which checks that
+ * customers are opened in ordinal order.
  */
 function run(rows: InputRow[], opts: { shard?: Shard; chunkSize?: number; ids?: IdIndex } = {}): ClassifiedRow[] {
   const ledger = new Ledger();
-  const classifier = new Classifier({ ids: opts.ids ?? index, shard: opts.shard, isLong: (ordinal) => ledger.isLong(ordinal) });
+  const classifier = new Classifier({ ids: opts.ids ?? index, shard: opts.shard });
   const size = opts.chunkSize ?? 3;
   const out: ClassifiedRow[] = [];
   for (let i = 0; i < rows.length; i += size) {
@@ -91,7 +91,7 @@ describe('Classifier: wide and json rows', () => {
   });
 
   it('counts the customers it numbered', () => {
-    const classifier = new Classifier({ ids: index, isLong: () => false });
+    const classifier = new Classifier({ ids: index });
     classifier.classify(twoFiles.slice(0, 4));
     expect(classifier.customers).toBe(2);
     classifier.classify(twoFiles.slice(4));
@@ -134,7 +134,8 @@ describe('Classifier: long-layout records', () => {
     ]);
   });
 
-  // The records of one customer usually come together (a sorted export): they share a chunk.
+  // The records of one customer usually come together (a sorted export): they share a chunk, and
+  // the later ones must find the customer opened by the first even before the chunk is handled.
   it('makes consecutive records of an id within one chunk parts of one customer, as pass 1 chunks them', () => {
     const rows = [long(0, 2, 'L', { type: 'tier', value: 'gold' }), long(0, 3, 'L', { type: 'region', value: 'north' }), long(0, 4, 'L', { type: 'x', value: 'y' })];
     expect(run(rows, { chunkSize: 3 }).map((r) => [r.kind, r.line, r.kind === 'part' ? r.ordinal : undefined])).toEqual([
@@ -142,6 +143,22 @@ describe('Classifier: long-layout records', () => {
       ['part', 3, 0],
       ['part', 4, 0],
     ]);
+  });
+
+  it('joins later records to their long customer among thousands of wide and long customers', () => {
+    const rows: InputRow[] = [];
+    for (let i = 0; i < 3000; i++) rows.push(i % 2 === 0 ? long(0, i + 2, `L${i}`, { type: 'a', value: '1' }) : valid(0, i + 2, `W${i}`));
+    // Second records, in reverse: a long id joins its customer, a wide id is a duplicate.
+    for (let i = 2999; i >= 0; i--) rows.push(long(1, 3000 - i + 1, i % 2 === 0 ? `L${i}` : `W${i}`, { type: 'b', value: '2' }));
+    const classified = run(rows, { chunkSize: 500 });
+    const later = classified.slice(3000);
+    expect(later.filter((r) => r.kind === 'part')).toHaveLength(1500);
+    expect(later.filter((r) => r.kind === 'duplicate')).toHaveLength(1500);
+    for (const row of later) {
+      const i = Number(row.id.slice(1));
+      if (row.kind === 'part') expect([row.id[0], row.ordinal, row.opens]).toEqual(['L', i, false]);
+      else expect([row.kind, row.id[0]]).toEqual(['duplicate', 'W']);
+    }
   });
 
   it('gives a blank record (no segment) segments []', () => {
@@ -217,7 +234,7 @@ describe('Classifier with a shard', () => {
   });
 
   it('returns an empty chunk when every row of a chunk belongs to another shard', () => {
-    const classifier = new Classifier({ ids: index, shard: { index: 1, count: 3 }, isLong: () => false });
+    const classifier = new Classifier({ ids: index, shard: { index: 1, count: 3 } });
     const others = many.filter((r) => shardOfRow(r.id, 3) !== 1).slice(0, 5);
     expect(classifier.classify(others)).toEqual([]);
   });

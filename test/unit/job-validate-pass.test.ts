@@ -129,6 +129,47 @@ describe('validatePass', () => {
     });
   });
 
+  it('makes every record of a long-layout id one customer, sorted or not, and counts a lone blank record as clearing', async () => {
+    // a's records are consecutive (one chunk, as in a sorted export) and one more comes later.
+    const text = 'document_id,type,value\na,tier,gold\na,region,north\nb,,\nc,tier,gold\na,x,y\n';
+    await validate({ 'long.csv': text }, async (result, reportDir) => {
+      const intake = intakeOf(result);
+      expect(intake.counts).toMatchObject({ rows: 5, invalid: 0, duplicates: 0, customers: 3, toClear: 1 });
+      expect(await spooled(intake)).toEqual([
+        { ordinal: 0, id: 'a', json: '{"document_id":"a","segments":[{"type":"tier","value":"gold"},{"type":"region","value":"north"},{"type":"x","value":"y"}]}', clears: false },
+        { ordinal: 1, id: 'b', json: '{"document_id":"b","segments":[]}', clears: true },
+        { ordinal: 2, id: 'c', json: '{"document_id":"c","segments":[{"type":"tier","value":"gold"}]}', clears: false },
+      ]);
+      expect((await dryRunResults(intake, reportDir, ['long.csv'])).slice(1).map((r) => [r[0], r[1], r[2]])).toEqual([
+        ['2', 'a', 'valid'],
+        ['3', 'a', 'valid'],
+        ['4', 'b', 'valid'],
+        ['5', 'c', 'valid'],
+        ['6', 'a', 'valid'],
+      ]);
+    });
+  });
+
+  it('holds back every record of a long customer with a broken record or a blank record among others', async () => {
+    const text = 'document_id,type,value\na,tier,gold\nb,tier,gold\na,tier,\nb,,\nc,tier,gold\n';
+    await validate({ 'long.csv': text }, async (result, reportDir) => {
+      const intake = intakeOf(result);
+      expect(intake.counts).toMatchObject({ rows: 5, customers: 1, invalid: 4, toClear: 0 });
+      expect((await spooled(intake)).map((c) => c.id)).toEqual(['a', 'b', 'c']);
+      expect([0, 1, 2].map((o) => intake.ledger.isSpoiled(o))).toEqual([true, true, false]);
+      const rows = (await dryRunResults(intake, reportDir, ['long.csv'])).slice(1);
+      expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([
+        ['2', 'a', 'invalid'],
+        ['3', 'b', 'invalid'],
+        ['4', 'a', 'invalid'],
+        ['5', 'b', 'invalid'],
+        ['6', 'c', 'valid'],
+      ]);
+      expect(rows[0]![3]).toMatch(/^another row of this customer is invalid \(line 4: /);
+      expect(rows[3]![3]).toContain('line 5 has a blank type and value');
+    });
+  });
+
   it('stops at once when a stop signal has come: nothing read, and no results.csv', async () => {
     await validate(
       { 'in.csv': WIDE },

@@ -1,5 +1,6 @@
 import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/report/index.js';
-import { AuthError, InputError } from '../../src/errors.js';
+import { NOT_CONFIRMED_MESSAGE } from '../../src/report/status.js';
+import { AuthError, EndpointError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { Counts, RunStatus } from '../../src/types.js';
 
@@ -19,6 +20,7 @@ const counts = (over: Partial<Counts>): Counts => ({
 
 const authError = new AuthError('The endpoint rejected the access token (HTTP 401).', 401);
 const notFoundGuard = { notFound: 180, answered: 200, threshold: '50%' };
+const endpointError = new EndpointError('https://api.example/v3 answered HTTP 404.', 'https://api.example/v3', 'HTTP 404', 404);
 
 describe('decideOutcome: status and exit code', () => {
   test.each<[string, Partial<Counts>, RunFacts, RunStatus, number]>([
@@ -38,7 +40,11 @@ describe('decideOutcome: status and exit code', () => {
     ['stopped by a signal with every customer answered', { customers: 1, updated: 1 }, { interruptedWith: ExitCode.Terminated }, 'interrupted', ExitCode.Terminated],
     ['credentials rejected', { customers: 2, updated: 1, notSent: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
     ['credentials rejected even with nothing left undelivered', { customers: 1, updated: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
+    ['endpoint misconfigured', { customers: 2, notSent: 2 }, { fatal: endpointError }, 'failed', ExitCode.Usage],
     ['not-found guard tripped', { customers: 500, notFound: 180, updated: 20, notSent: 300 }, { notFoundGuard }, 'failed', ExitCode.NotFoundGuard],
+    ['confirmation declined', { customers: 2, notSent: 2 }, { notConfirmed: true }, 'rejected', ExitCode.Usage],
+    ['rejected wins over confirmation declined', {}, { rejected: 'x', notConfirmed: true }, 'rejected', ExitCode.InputRejected],
+    ['confirmation declined wins over interrupted', {}, { notConfirmed: true, interruptedWith: ExitCode.Interrupted }, 'rejected', ExitCode.Usage],
     ['rejected wins over interrupted', {}, { rejected: 'x', interruptedWith: ExitCode.Interrupted }, 'rejected', ExitCode.InputRejected],
     ['interrupted wins over credentials rejected', {}, { interruptedWith: ExitCode.Interrupted, fatal: authError }, 'interrupted', ExitCode.Interrupted],
     ['credentials rejected wins over the not-found guard', {}, { fatal: authError, notFoundGuard }, 'failed', ExitCode.AuthRejected],
@@ -62,18 +68,24 @@ describe('decideOutcome: messages', () => {
     expect(message({}, { interruptedWith: ExitCode.Terminated })).toBe('interrupted; rerun the same command to resume.');
   });
 
-  test('a token refused gives the error, where sending stopped, and the advice to resume', () => {
-    expect(message({}, { fatal: authError, stoppedAfter: '4 of 9 customers' })).toBe(
-      'The endpoint rejected the access token (HTTP 401). Stopped sending after 4 of 9 customers. Check the token, then rerun the same command to resume.',
-    );
+  test('a declined confirmation says nothing was sent and how to send', () => {
+    expect(message({}, { notConfirmed: true })).toBe(NOT_CONFIRMED_MESSAGE);
+    expect(NOT_CONFIRMED_MESSAGE).toContain('--yes');
   });
 
-  test('another fatal error keeps its own exit code and says to fix the endpoint', () => {
-    const notTheEndpoint = new InputError('NOT_THE_ENDPOINT', 'The URL does not answer like the segments endpoint.');
-    expect(decideOutcome(counts({}), { fatal: notTheEndpoint })).toEqual({
+  test('a token refused gives the status, where sending stopped, and the advice to resume', () => {
+    expect(message({}, { fatal: authError, stoppedAfter: '4 of 9 customers' })).toBe(
+      'authentication rejected (401); stopped sending after 4 of 9 customers. Check the token, then rerun the same command to resume.',
+    );
+    expect(message({}, { fatal: authError })).toBe('authentication rejected (401); stopped sending. Check the token, then rerun the same command to resume.');
+  });
+
+  test('another fatal error keeps its own exit code and message, and says where sending stopped', () => {
+    const notTheEndpoint = new EndpointError('The URL does not answer like the segments endpoint.', 'https://api.example/v3', 'HTTP 404', 404);
+    expect(decideOutcome(counts({}), { fatal: notTheEndpoint, stoppedAfter: '0 of 5 customers' })).toEqual({
       status: 'failed',
       exitCode: notTheEndpoint.exitCode,
-      message: 'The URL does not answer like the segments endpoint. Stopped sending. Fix the endpoint, then rerun.',
+      message: 'The URL does not answer like the segments endpoint. Stopped sending after 0 of 5 customers.',
     });
   });
 

@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { RowLog, type Resolution } from '../../src/report/row-log.js';
+import { ResultsWriter } from '../../src/report/results-writer.js';
+import type { ResultRow } from '../../src/report/result-row.js';
+
+let dir: string;
+let reportDir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'row-log-'));
+  reportDir = path.join(dir, 'report');
+  mkdirSync(reportDir);
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const resultsCsv = (): string => readFileSync(path.join(reportDir, 'results.csv'), 'utf8');
+const records = (): string[][] => parse(resultsCsv(), { relax_column_count: true }) as string[][];
+
+/** Customer `ordinal` → what became of it. */
+const outcomes = (byOrdinal: Record<number, Resolution>) => (ordinal: number): Resolution => byOrdinal[ordinal] ?? { status: 'valid', detail: '' };
+
+/** The ids and details that must come back unchanged. */
+const HOSTILE = [
+  'tab\there',
+  'new\nline',
+  'cr\rlf\r\n',
+  'back\\slash',
+  'literal \\t and \\n, not escapes',
+  'trailing backslash\\',
+  'comma, and "quotes"',
+  '日本-😀',
+  '',
+];
+
+describe('RowLog', () => {
+  it('turns known and customer lines into results.csv lines in input order', async () => {
+    const log = new RowLog(dir);
+    log.customer(0, 0, 2, 'a');
+    log.known(0, 3, '', 'invalid', 'empty document_id');
+    log.customer(1, 0, 4, 'b');
+    log.known(0, 5, 'a', 'duplicate', 'duplicate of line 2');
+    log.customer(0, 0, 6, 'a');
+    log.customer(2, 0, 7, 'c');
+    await log.writeResults(reportDir, ['in.csv'], outcomes({ 0: { status: 'updated', detail: '' }, 1: { status: 'not_found', detail: 'not in updatedCustomers' }, 2: { status: 'failed', detail: 'HTTP 500' } }));
+    expect(resultsCsv()).toBe(
+      [
+        'line,document_id,status,detail',
+        '2,a,updated,',
+        '3,,invalid,empty document_id',
+        '4,b,not_found,not in updatedCustomers',
+        '5,a,duplicate,duplicate of line 2',
+        '6,a,updated,',
+        '7,c,failed,HTTP 500',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('asks the resolver about each customer line, with its ordinal, file and line, and never about known lines', async () => {
+    const log = new RowLog(dir);
+    log.customer(3, 1, 9, 'x');
+    log.known(0, 2, 'y', 'invalid', 'bad');
+    log.customer(0, 0, 4, 'z');
+    const asked: [number, number, number][] = [];
+    await log.writeResults(reportDir, ['a.csv', 'b.csv'], (ordinal, file, line) => {
+      asked.push([ordinal, file, line]);
+      return { status: 'not_sent', detail: 'not sent: run interrupted' };
+    });
+    expect(asked).toEqual([
+      [3, 1, 9],
+      [0, 0, 4],
+    ]);
+  });
+
+  it('adds the file column in a multi-file run, naming each row its own file', async () => {
+    const log = new RowLog(dir);
+    log.customer(0, 0, 2, 'a');
+    log.known(1, 2, 'a', 'duplicate', 'duplicate of line 2 of monday.csv');
+    log.customer(1, 1, 3, 'b');
+    await log.writeResults(reportDir, ['monday.csv', 'tuesday, late.csv'], outcomes({}));
+    expect(records()).toEqual([
+      ['line', 'document_id', 'status', 'detail', 'file'],
+      ['2', 'a', 'valid', '', 'monday.csv'],
+      ['2', 'a', 'duplicate', 'duplicate of line 2 of monday.csv', 'tuesday, late.csv'],
+      ['3', 'b', 'valid', '', 'tuesday, late.csv'],
+    ]);
+  });
+
+  it('round-trips ids and details with tabs, newlines, backslashes, commas and quotes', async () => {
+    const log = new RowLog(dir);
+    HOSTILE.forEach((text, i) => log.known(0, 2 + 2 * i, text, 'invalid', text));
+    HOSTILE.forEach((text, i) => log.customer(i, 0, 3 + 2 * i, text));
+    await log.writeResults(reportDir, ['in.csv'], (ordinal) => ({ status: 'failed', detail: HOSTILE[ordinal]! }));
+    const rows = records().slice(1);
+    expect(rows.filter((r) => r[2] === 'invalid').map((r) => [r[1], r[3]])).toEqual(HOSTILE.map((t) => [t, t]));
+    expect(rows.filter((r) => r[2] === 'failed').map((r) => [r[1], r[3]])).toEqual(HOSTILE.map((t) => [t, t]));
+    // In the order logged (pass 1 logs in input order).
+    expect(rows.map((r) => Number(r[0]))).toEqual([...HOSTILE.map((_, i) => 2 + 2 * i), ...HOSTILE.map((_, i) => 3 + 2 * i)]);
+  });
+
+  it('neutralises formula cells exactly as ResultsWriter does: the same bytes as writing the rows directly', async () => {
+    const cells = ['=HYPERLINK("http://x")', '@SUM(A1)', '+A1', '-2+3', '-100', '+573001234567', '\tTAB', 'plain', "'quoted"];
+    const rows: ResultRow[] = [];
+    const log = new RowLog(dir);
+    cells.forEach((cell, i) => {
+      log.known(i % 2, 2 + 2 * i, cell, 'invalid', cell);
+      rows.push({ file: i % 2, line: 2 + 2 * i, id: cell, status: 'invalid', detail: cell });
+      log.customer(i, i % 2, 3 + 2 * i, cell);
+      rows.push({ file: i % 2, line: 3 + 2 * i, id: cell, status: 'failed', detail: `=${cell}` });
+    });
+    const inputs = ['=evil.csv', 'b.csv'];
+    await log.writeResults(reportDir, inputs, (ordinal) => ({ status: 'failed', detail: `=${cells[ordinal]}` }));
+    const viaLog = resultsCsv();
+
+    const directDir = path.join(dir, 'direct');
+    mkdirSync(directDir);
+    const writer = ResultsWriter.open(directDir, inputs);
+    for (const row of rows) await writer.write(row);
+    await writer.commit();
+    expect(viaLog).toBe(readFileSync(path.join(directDir, 'results.csv'), 'utf8'));
+    // And the cells a spreadsheet would run are prefixed.
+    const byId = new Map(records().slice(1).map((r) => [r[3], r[1]]));
+    expect(byId.get("'=HYPERLINK(\"http://x\")")).toBe("'=HYPERLINK(\"http://x\")");
+    expect(records()[1]![4]).toBe("'=evil.csv");
+  });
+
+  it('keeps order over many lines (several scratch chunks)', async () => {
+    const log = new RowLog(dir);
+    const n = 60_000;
+    for (let i = 0; i < n; i++) {
+      if (i % 3 === 0) log.known(0, i + 2, `dup-${i}-${'x'.repeat(20)}`, 'duplicate', `duplicate of line ${i}`);
+      else log.customer(i, 0, i + 2, `id-${i}-${'y'.repeat(20)}`);
+    }
+    await log.writeResults(reportDir, ['in.csv'], (ordinal) => ({ status: 'updated', detail: String(ordinal) }));
+    const rows = records().slice(1);
+    expect(rows).toHaveLength(n);
+    expect(rows.map((r) => Number(r[0]))).toEqual(rows.map((_, i) => i + 2));
+    expect(rows[4]).toEqual(['6', `id-4-${'y'.repeat(20)}`, 'updated', '4']);
+  });
+
+  it('leaves no results.csv when resolving fails part way (written atomically)', async () => {
+    const log = new RowLog(dir);
+    log.customer(0, 0, 2, 'a');
+    log.customer(1, 0, 3, 'b');
+    await expect(
+      log.writeResults(reportDir, ['in.csv'], (ordinal) => {
+        if (ordinal === 1) throw new Error('boom');
+        return { status: 'valid', detail: '' };
+      }),
+    ).rejects.toThrow('boom');
+    expect(existsSync(path.join(reportDir, 'results.csv'))).toBe(false);
+  });
+
+  it('writes just the header for an empty log, and can be written twice', async () => {
+    const log = new RowLog(dir);
+    await log.writeResults(reportDir, ['in.csv'], outcomes({}));
+    expect(resultsCsv()).toBe('line,document_id,status,detail\n');
+    await log.writeResults(reportDir, ['in.csv'], outcomes({}));
+    expect(resultsCsv()).toBe('line,document_id,status,detail\n');
+  });
+});
