@@ -35,8 +35,10 @@ function rowsText({ counts }: Summary): string {
 }
 
 function customersText({ counts, dryRun }: Summary): string {
-  if (dryRun) return `${count(counts.customers)} valid`;
-  return `${count(counts.customers)} (updated ${count(counts.updated)}, not found ${count(counts.notFound)}, failed ${count(counts.failed)})`;
+  const clears = counts.toClear > 0 ? `, ${count(counts.toClear)} cleared (no segments)` : '';
+  if (dryRun) return `${count(counts.customers)} valid${clears}`;
+  const notSent = counts.notSent > 0 ? `, not sent ${count(counts.notSent)}` : '';
+  return `${count(counts.customers)} (updated ${count(counts.updated)}, not found ${count(counts.notFound)}, failed ${count(counts.failed)}${notSent}${clears})`;
 }
 
 function requestsText(requests: RequestCounts): string {
@@ -63,22 +65,30 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** What to do next, by exit code first: the advice must match what a scheduler does with the code. */
 function nextStep(summary: Summary, reportDir: string): string | undefined {
-  const fixToken = summary.exitCode === ExitCode.AuthRejected ? 'fix the token, then ' : '';
-  switch (summary.status) {
-    case 'rejected':
-      // A structural problem stops reading before any row is reported; too many invalid rows does not.
+  switch (summary.exitCode) {
+    case ExitCode.Usage:
+      return summary.status === 'rejected'
+        ? 'nothing was sent; run again and answer y, or pass --yes'
+        : 'fix the endpoint or configuration (see message), then run again: retrying as it is cannot help';
+    case ExitCode.InputRejected:
+      // A structural problem stops reading before any row is reported; a guardrail does not.
       return summary.counts.rows > 0
-        ? 'fix the input (see message; invalid rows are in results.csv) and run again: nothing was sent'
+        ? 'fix the input or the option named in the message (rows are in results.csv), then run again: nothing was sent'
         : 'fix the file (see message) and run again: nothing was sent';
-    case 'interrupted':
+    case ExitCode.AuthRejected:
+      return 'fix the token, then run the same command again: acknowledged customers are not sent again';
+    case ExitCode.NotFoundGuard:
+      return 'check --env/--endpoint and --id-column against the platform: most customers are unknown there; a retry cannot help';
+    case ExitCode.Interrupted:
+    case ExitCode.Terminated:
       return 'run the same command again to resume: acknowledged customers are not sent again';
-    case 'succeeded':
+    case ExitCode.PartialFailure:
+      if (summary.counts.failed === 0) return 'run the same command again: customers not sent yet are sent, acknowledged ones are not';
+      return `run the same command again, or resend only the undelivered customers: ${resendCommand(summary, reportDir)}`;
+    default:
       return summary.dryRun ? 'to send, use segment-sync run with the same files (without --dry-run)' : undefined;
-    case 'failed':
-    case 'partial':
-      if (summary.counts.failed === 0) return `${fixToken}run the same command again`;
-      return `${fixToken}resend the failures: ${resendCommand(summary, reportDir)}`;
   }
 }
 
