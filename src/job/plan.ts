@@ -94,12 +94,12 @@ export function formatPlan(plan: Plan): string {
   }
   const reasons = plan.invalidReasons.map(([reason, n]) => `${reason}: ${count(n)}`).join('; ');
   lines.push(`  rows      ${count(plan.rows)}: ${count(plan.customers)} customers, ${count(plan.duplicates)} duplicates, ${count(plan.invalid)} invalid${reasons ? ` (${reasons})` : ''}`);
-  if (plan.repeatedHeaders > 0) lines.push(`  skipped   ${count(plan.repeatedHeaders)} repeated header lines`);
-  lines.push(`  clears    ${count(plan.toClear)} customers would have all their segments removed`);
+  if (plan.repeatedHeaders > 0) lines.push(`  skipped   ${plural(plan.repeatedHeaders, 'repeated header line')}`);
+  lines.push(`  clears    ${plural(plan.toClear, 'customer')} would have all their segments removed`);
   if (plan.sampleBody) lines.push(`  sample    ${plan.sampleBody.length > 400 ? `${plan.sampleBody.slice(0, 400)}…` : plan.sampleBody}`);
   const duration = plan.estimatedSeconds === undefined ? 'no rate limit' : `about ${humanSeconds(plan.estimatedSeconds)} at --rate`;
   const target = plan.target ? `${plan.target.endpoint}${plan.target.env ? ` (${plan.target.env})` : ''}` : 'nowhere (dry run)';
-  lines.push(`  send      ${count(plan.requests)} requests to ${target}, ${duration}`);
+  lines.push(`  send      ${plural(plan.requests, 'request')} to ${target}, ${duration}`);
   return lines.join('\n');
 }
 
@@ -107,6 +107,10 @@ function describeType(s: TypeStat): string {
   if (s.distinct === 0) return s.type;
   const top = s.top.map(([value, n]) => `${value} ${count(n)}`).join(', ');
   return `${s.type} (${s.distinctCapped ? 'more than ' : ''}${count(s.distinct)} values${top ? `: ${top}` : ''})`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function count(n: number): string {

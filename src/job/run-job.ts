@@ -123,7 +123,8 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
   const { counts } = intake;
   countOutcomes(counts, intake.ledger);
   const interruptedWith = ctx.signals.interruptedWith();
-  const stoppedAfter = `${progress.customersDone} of ${progress.customersTotal} customers`;
+  const answered = counts.updated + counts.notFound + counts.failed - (sent.resumedFrom ?? 0);
+  const stoppedAfter = `${answered} of ${progress.customersTotal} customers were answered`;
   await writeResults(ctx, intake, displays, { kind: 'not_sent', detail: unsentDetail(sent, interruptedWith !== undefined) });
   await writeRetry(ctx, intake);
   const result = await finish(counts, intake.facts, {

@@ -48,7 +48,8 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
       message: `authentication rejected (${fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`,
     };
   }
-  if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: `${fatal.message} Stopped sending${where}.` };
+  // The endpoint's own message says it stopped and what to fix.
+  if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: fatal.message };
   if (facts.notFoundGuard !== undefined) {
     const { notFound, answered, threshold } = facts.notFoundGuard;
     return {

@@ -37,6 +37,7 @@ export class LongSorter {
 
   /** A valid record of customer `ordinal`: one segment, or none (a blank type and value). */
   add(ordinal: number, id: string, segment: Segment | undefined): void {
+    if (this.finished !== undefined) throw new TypeError('LongSorter.add() after finish()');
     const segmentJson = segment === undefined ? '' : JSON.stringify({ type: segment.type, value: segment.value });
     this.pending.ordinals.push(ordinal);
     this.pending.lines.push(`${JSON.stringify(id)}\t${segmentJson}`);
@@ -45,6 +46,7 @@ export class LongSorter {
 
   /** Ends the input; records are not accepted after this. */
   finish(): void {
+    if (this.finished !== undefined) throw new TypeError('LongSorter.finish() called twice');
     // The last run stays in memory: a small file never touches the disk.
     this.finished = sorted(this.pending);
     this.pending = { ordinals: [], lines: [] };

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 const FLUSH_AT_CHARS = 1 << 20;
-const READ_CHUNK_BYTES = 1 << 20;
+/** Small enough that a merge of a hundred sorted runs, each with a buffer, stays within tens of MB. */
+const READ_CHUNK_BYTES = 1 << 18;
 
 export class ScratchWriter {
   private readonly fd: number;

@@ -43,7 +43,7 @@ test.each([
   expect(lines.at(-1)).toMatchObject({ message: 'run finished', status: 'interrupted', exitCode });
   const first = await readReport(sc.ws.reportDir);
   expect(first.summary).toMatchObject({ status: 'interrupted', exitCode });
-  expect(first.summary.message).toMatch(/^interrupted after \d+ of \d+ customers; rerun the same command to resume\.$/);
+  expect(first.summary.message).toMatch(/^interrupted after \d+ of \d+ customers were answered; rerun the same command to resume\.$/);
   const acknowledged = first.summary.counts.updated + first.summary.counts.notFound;
   expect(acknowledged).toBeGreaterThan(0);
   expect(acknowledged).toBeLessThan(data.customers.length);
