@@ -127,6 +127,15 @@ function humanSeconds(seconds: number): string {
 export function logPlan(ctx: JobContext, plan: Plan): void {
   const { config, log } = ctx;
   const json = config.logFormat === 'json' || (config.logFormat === 'auto' && !process.stdout.isTTY);
-  if (json) log.info('plan', { plan });
+  if (json) log.info('plan', planFields(plan));
   else log.info(`\n${formatPlan(plan)}`);
+}
+
+/** The plan as log fields: the most common values as text, so no field is nested too deep to log. */
+function planFields(plan: Plan): Record<string, unknown> {
+  const inputs = plan.inputs.map((input) => ({
+    ...input,
+    segmentTypes: input.segmentTypes.map((s) => ({ type: s.type, distinct: s.distinct, ...(s.distinctCapped && { distinctCapped: true }), top: s.top.map(([value, n]) => `${value} (${n})`) })),
+  }));
+  return { ...plan, inputs, invalidReasons: plan.invalidReasons.map(([reason, n]) => `${reason} (${n})`) };
 }
