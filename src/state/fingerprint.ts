@@ -17,10 +17,15 @@ export interface FingerprintInput {
   delimiter?: string;
   skipEmpty: boolean;
   shard?: { index: number; count: number };
+  /** How the bytes are decoded and which columns are segments change what is sent. */
+  encoding?: string;
+  segmentColumns?: readonly { header: string; type: string }[];
+  ignoreColumns?: readonly string[];
 }
 
 /** Bump when the meaning of ordinals or of the journal changes, so old journals stop matching. */
-const FINGERPRINT_VERSION = 1;
+/** 2: long-layout records of an id form one customer wherever they are (ordinals changed). */
+const FINGERPRINT_VERSION = 2;
 
 /** Hex sha256 of a canonical JSON of the run's identity. */
 export function runFingerprint(input: FingerprintInput): string {
@@ -41,5 +46,8 @@ function canonicalIdentity(input: FingerprintInput): string {
     input.delimiter ?? null,
     input.skipEmpty,
     input.shard ? [input.shard.index, input.shard.count] : null,
+    input.encoding ?? null,
+    input.segmentColumns?.map((c) => [c.header, c.type]) ?? null,
+    input.ignoreColumns ?? null,
   ]);
 }

@@ -53,6 +53,16 @@ function inputFacts(reportDir: string): unknown[] {
   return (readSummary(reportDir).inputs as unknown as Record<string, unknown>[]).map(({ layout, delimiter, encoding, segmentTypes }) => ({ layout, delimiter, encoding, segmentTypes }));
 }
 
+/** The messages of the run's warn-level log lines (stdout is not a terminal: JSON lines). */
+function warnings(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level?: string; message?: string })
+    .filter((record) => record.level === 'warn')
+    .map((record) => String(record.message));
+}
+
 /** A refusal: exit 3, nothing sent, status rejected, and the message on stderr and in summary.json. */
 function expectRefused(result: CliResult, requests: number, reportDir: string, ...mentions: string[]): void {
   expect({ code: result.code, requests }).toEqual({ code: 3, requests: 0 });
@@ -72,6 +82,8 @@ describe('a wide CRM export with columns that are not segments (export-crm-wide.
     await withScenario({}, async (emulator, dirs) => {
       const result = await runCli(['run', ...sendArgs(emulator, dirs), ...idArgs, fixture(name)]);
       expectRefused(result, emulator.state().requests.total, dirs.report, 'email', 'exported_at', '--segment-columns', '--ignore-columns');
+      // With the distinct-value counts: every one of the 64 values is distinct.
+      expect(result.stderr).toContain('64');
       expect(Object.keys(emulator.state().customers)).toEqual([]);
     });
   });
@@ -113,7 +125,7 @@ describe('long exports', () => {
       // In order of first appearance; never the ignored column.
       expect([...facts[0]!.segmentTypes].sort()).toEqual(['churn_risk', 'region', 'tier']);
       // The ignored column is said so (a warning on the log).
-      expect(stdout).toMatch(/source/);
+      expect(warnings(stdout)).toContainEqual(expect.stringContaining('source'));
       // 3001: tier=gold twice (once from "backfill") counts once; 3004's exact repeated row too.
       expect(emulator.state().customers['3001']).toHaveLength(3);
       expect(emulator.state().customers['3001']).toEqual(expect.arrayContaining([{ type: 'tier', value: 'gold' }, { type: 'region', value: 'north' }, { type: 'churn_risk', value: 'low' }]));
@@ -151,12 +163,14 @@ describe('two exports concatenated (export-concatenated.csv: a second header at 
     const expected = expectation(display);
     expect(expected.counts.duplicates).toBe(1);
     await withScenario({}, async (emulator, dirs) => {
-      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), ...args], stdin ? { stdin } : {});
+      const { code, stdout, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), ...args], stdin ? { stdin } : {});
       expect({ code, stderr }).toMatchObject({ code: 0 });
       expect(emulator.state().customers).not.toHaveProperty('document_id');
       expectStateMatches(emulator.state(), expected.finalState());
       expectReportMatches({ reportDir: dirs.report, expected, status: 'succeeded', exitCode: 0 });
       expect(readResults(dirs.report).map((r) => r.line)).not.toContain('17');
+      // Skipped with a warning that names the line.
+      expect(warnings(stdout)).toContainEqual(expect.stringMatching(/header.*17|17.*header/));
       expect(inputFacts(dirs.report)).toEqual([{ layout: 'wide', delimiter: ',', encoding: 'utf-8', segmentTypes: ['tier', 'region'] }]);
     });
   }
@@ -166,10 +180,12 @@ describe('two exports concatenated (export-concatenated.csv: a second header at 
   });
 
   it('on stdin (cat part-1.csv part-2.csv | segment-sync run -): the same', async () => {
+    // The fixture is exactly part-1 (lines 1-16) followed by part-2 (its header at line 17).
     const text = readFileSync(fixture(name), 'utf8');
-    const cut = text.indexOf('document_id', 1);
-    const stdin = Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from(text.slice(cut))]);
-    await check(['-'], stdin, 'stdin');
+    const cut = text.indexOf('\ndocument_id') + 1;
+    const [part1, part2] = [text.slice(0, cut), text.slice(cut)];
+    expect(part2.startsWith('document_id,tier,region\n')).toBe(true);
+    await check(['-'], Buffer.concat([Buffer.from(part1), Buffer.from(part2)]), 'stdin');
   });
 });
 
@@ -184,7 +200,10 @@ describe('an Excel export: sep=; line, ;, CRLF, trailing empty columns (export-e
       expectStateMatches(emulator.state(), expected.finalState());
       expectReportMatches({ reportDir: dirs.report, expected, status: 'succeeded', exitCode: 0 });
       expect(inputFacts(dirs.report)).toEqual([{ layout: 'wide', delimiter: ';', encoding: 'utf-8', segmentTypes: ['tier', 'region'] }]);
-      expect(stdout).toContain('sep=');
+      // Two warnings: the sep= line, and the unnamed trailing columns.
+      const warned = warnings(stdout).filter((m) => m.includes(input.display));
+      expect(warned).toContainEqual(expect.stringContaining('sep='));
+      expect(warned.length).toBeGreaterThanOrEqual(2);
       expect(readResults(dirs.report)[0]).toMatchObject({ line: '3', document_id: 'X-5001', status: 'updated' });
     });
   });
@@ -324,6 +343,24 @@ describe('guardrails with their defaults', () => {
       expect(results.every((r) => r.status === 'not_found' || r.status === 'not_sent')).toBe(true);
       expect(results.some((r) => r.status === 'not_found')).toBe(true);
       expect(summary.counts.updated).toBe(0);
+    });
+  });
+
+  it('3,000 customers all unknown: sending stops once the first answers are in, the rest are not_sent', async () => {
+    await withScenario({ known: new Set(['someone-else']) }, async (emulator, dirs) => {
+      const input = await writeInput(dirs.root, 'unknown-3000.csv', distinctCustomersCsv(3000));
+      const { code } = await runCli(['run', ...sendArgs(emulator, dirs), '--batch-size', '100', input.display]);
+      expect(code).toBe(5);
+      // 1,000 customers answered is 10 requests; at most --concurrency (2) more were in flight.
+      expect(emulator.state().requests.total).toBeLessThanOrEqual(12);
+      const summary = readSummary(dirs.report);
+      expect(summary).toMatchObject({ status: 'failed', exitCode: 5 });
+      const results = readResults(dirs.report);
+      expect(results).toHaveLength(3000);
+      const byStatus = results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+      expect(Object.keys(byStatus).sort()).toEqual(['not_found', 'not_sent']);
+      expect(byStatus.not_sent).toBeGreaterThanOrEqual(1800);
+      expect(summary.counts).toMatchObject({ updated: 0, notFound: byStatus.not_found, notSent: byStatus.not_sent, failed: 0 });
     });
   });
 
