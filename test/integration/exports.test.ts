@@ -88,6 +88,13 @@ describe('a wide CRM export with columns that are not segments (export-crm-wide.
     });
   });
 
+  it('--segment-columns naming a column the export does not have: exit 3 naming it, nothing sent', async () => {
+    await withScenario({}, async (emulator, dirs) => {
+      const result = await runCli(['run', ...sendArgs(emulator, dirs), ...idArgs, '--segment-columns', 'tier,churn_risk', fixture(name)]);
+      expectRefused(result, emulator.state().requests.total, dirs.report, 'churn_risk');
+    });
+  });
+
   const SELECTIONS: [string, string[], [string, string][]][] = [
     ['--segment-columns tier,region', ['--segment-columns', 'tier,region'], [['tier', 'tier'], ['region', 'region']]],
     ['--segment-columns tier,Region=region_code (a rename)', ['--segment-columns', 'tier,Region=region_code'], [['tier', 'tier'], ['region', 'region_code']]],

@@ -80,12 +80,12 @@ describe('decideOutcome: messages', () => {
     expect(message({}, { fatal: authError })).toBe('authentication rejected (401); stopped sending. Check the token, then rerun the same command to resume.');
   });
 
-  test('another fatal error keeps its own exit code and message, and says where sending stopped', () => {
+  test('another fatal error keeps its own exit code and message (which already says it stopped)', () => {
     const notTheEndpoint = new EndpointError('The URL does not answer like the segments endpoint.', 'https://api.example/v3', 'HTTP 404', 404);
     expect(decideOutcome(counts({}), { fatal: notTheEndpoint, stoppedAfter: '0 of 5 customers' })).toEqual({
       status: 'failed',
       exitCode: notTheEndpoint.exitCode,
-      message: 'The URL does not answer like the segments endpoint. Stopped sending after 0 of 5 customers.',
+      message: 'The URL does not answer like the segments endpoint.',
     });
   });
 
