@@ -6,7 +6,7 @@
 import type { FileFacts, TypeStat } from '../input/index.js';
 import { version } from '../config/version.js';
 import type { JobContext } from './context.js';
-import type { Intake } from './validate-pass.js';
+import { SAMPLE_CUSTOMERS, type Intake } from './validate-pass.js';
 
 
 export interface PlanInput {
@@ -39,7 +39,6 @@ export interface Plan {
   sampleBody?: string;
 }
 
-const SAMPLE_CUSTOMERS = 2;
 
 export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> {
   const { config } = ctx;

@@ -10,7 +10,7 @@ import type { RunConfig } from '../config/run-options.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { readInputs, type FileFacts, type InputFile, type InputOptions } from '../input/index.js';
 import { Classifier, type IdIndex } from '../dedupe/index.js';
-import { CustomerSpool } from '../spool/index.js';
+import { CustomerSample, CustomerSpool, type CustomerSink } from '../spool/index.js';
 import { RowLog } from '../report/row-log.js';
 import type { ClassifiedRow, Counts } from '../types.js';
 import { emptyCounts, tallyRead, type ReadTally } from './tally.js';
@@ -27,7 +27,8 @@ export interface Intake {
   /** Why rows are invalid, most common first (numbers in the reasons folded, so alike ones add up). */
   invalidReasons: [string, number][];
   ledger: Ledger;
-  spool: CustomerSpool;
+  /** The validated customers: all of them for a run that sends, the first few for a dry run's plan. */
+  spool: CustomerSink;
   rowLog: RowLog;
 }
 
@@ -39,7 +40,8 @@ export async function validatePass(ctx: JobContext, files: InputFile[], index: I
   const facts: FileFacts[] = [];
   const read: ReadTally = { rows: 0, invalid: 0 };
   const ledger = new Ledger();
-  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, new CustomerSpool({ dir: tmpDir }), new RowLog(tmpDir));
+  const spool = config.dryRun ? new CustomerSample(SAMPLE_CUSTOMERS) : new CustomerSpool({ dir: tmpDir });
+  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir));
   const classifier = new Classifier({ ids: index, shard: config.shard });
   try {
     for await (const chunk of readInputs(files, readOptions(config), facts)) {
@@ -65,7 +67,7 @@ class IntakeBuilder {
   constructor(
     private readonly displays: readonly string[],
     private readonly ledger: Ledger,
-    readonly spool: CustomerSpool,
+    readonly spool: CustomerSink,
     readonly rowLog: RowLog,
   ) {}
 
@@ -133,6 +135,9 @@ class IntakeBuilder {
     this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
   }
 }
+
+/** Customers a dry run keeps for the plan's sample request body. */
+export const SAMPLE_CUSTOMERS = 2;
 
 /** Distinct reasons tallied for the plan; the rest are still counted as invalid. */
 const MAX_REASONS = 1_000;

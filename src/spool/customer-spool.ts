@@ -108,3 +108,44 @@ async function* flatCustomers(file: string, skip: (ordinal: number) => boolean):
     if (out.length > 0) yield out;
   }
 }
+
+/** What pass 1 writes validated customers to: the spool of a run that sends, or a dry run's sample. */
+export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers'>;
+
+/**
+ * A dry run sends nothing, so it keeps only the first customers, for the plan's sample body:
+ * serialising every customer was a third of a dry run's time.
+ */
+export class CustomerSample implements CustomerSink {
+  private readonly flat: CustomerRow[] = [];
+  private readonly long = new Map<number, { id: string; segments: string[] }>();
+
+  constructor(private readonly size: number) {}
+
+  addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
+    if (ordinal >= this.size) return;
+    const json = JSON.stringify({ document_id: id, segments: segments === null ? null : segments.map(wire) });
+    this.flat.push({ ordinal, id, json, clears: segments === null || segments.length === 0 });
+  }
+
+  addLongRecord(ordinal: number, id: string, segment: Segment | undefined): void {
+    if (ordinal >= this.size) return;
+    const customer = this.long.get(ordinal) ?? { id, segments: [] };
+    this.long.set(ordinal, customer);
+    const json = segment === undefined ? undefined : JSON.stringify(wire(segment));
+    if (json !== undefined && !customer.segments.includes(json)) customer.segments.push(json);
+  }
+
+  finish(): void {}
+
+  async *customers(skip: (ordinal: number) => boolean = () => false): AsyncGenerator<CustomerRow[]> {
+    const long = [...this.long].map(([ordinal, c]): CustomerRow => ({
+      ordinal,
+      id: c.id,
+      json: `{"document_id":${JSON.stringify(c.id)},"segments":[${c.segments.join(',')}]}`,
+      clears: c.segments.length === 0,
+    }));
+    const all = [...this.flat, ...long].filter((c) => !skip(c.ordinal)).sort((a, b) => a.ordinal - b.ordinal);
+    if (all.length > 0) yield all;
+  }
+}
