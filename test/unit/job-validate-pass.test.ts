@@ -31,7 +31,7 @@ function signals(stopped: boolean): StopSignals {
 const WIDE = 'document_id,tier\na,gold\nb,silver\na,bronze\n';
 
 /** Runs pass 1 over `contents` (one file each); `check` sees the result while the temp files exist. */
-async function validate<T>(contents: Record<string, string>, check: (result: ValidateResult, reportDir: string) => Promise<T>, opts: { stopped?: boolean; layout?: string } = {}): Promise<T> {
+async function validate<T>(contents: Record<string, string>, check: (result: ValidateResult, reportDir: string) => Promise<T>, opts: { stopped?: boolean; layout?: string; dryRun?: boolean } = {}): Promise<T> {
   const paths: string[] = [];
   for (const [name, text] of Object.entries(contents)) {
     const file = path.join(dir, name);
@@ -42,7 +42,15 @@ async function validate<T>(contents: Record<string, string>, check: (result: Val
   await fs.mkdir(reportDir, { recursive: true });
   const tmpDir = await fs.mkdtemp(path.join(dir, 'tmp-'));
   const config = resolveRunConfig(
-    { ...defaultsOf(inputOptions), ...defaultsOf(sendOptions), files: paths, dryRun: true, reportDir, ...(opts.layout ? { layout: opts.layout } : {}) },
+    // A run that sends spools every customer; a dry run keeps only the plan's sample.
+    {
+      ...defaultsOf(inputOptions),
+      ...defaultsOf(sendOptions),
+      files: paths,
+      ...(opts.dryRun ? { dryRun: true } : { endpoint: 'http://127.0.0.1:9/api/v3/customers/segments' }),
+      reportDir,
+      ...(opts.layout ? { layout: opts.layout } : {}),
+    },
     {},
   );
   const ctx: JobContext = { config, log: winston.createLogger({ silent: true }), signals: signals(opts.stopped ?? false) };
@@ -168,6 +176,20 @@ describe('validatePass', () => {
       expect(rows[0]![3]).toMatch(/^another row of this customer is invalid \(line 4: /);
       expect(rows[3]![3]).toContain('line 5 has a blank type and value');
     });
+  });
+
+  it('in a dry run keeps only the first customers, for the plan, but counts and logs them all', async () => {
+    const many = `document_id,tier\n${Array.from({ length: 50 }, (_, i) => `c${i},gold`).join('\n')}\n`;
+    await validate(
+      { 'in.csv': many },
+      async (result, reportDir) => {
+        const intake = intakeOf(result);
+        expect(intake.counts).toMatchObject({ rows: 50, customers: 50 });
+        expect((await spooled(intake)).map((c) => c.id)).toEqual(['c0', 'c1']);
+        expect(await dryRunResults(intake, reportDir, ['in.csv'])).toHaveLength(51);
+      },
+      { dryRun: true },
+    );
   });
 
   it('stops at once when a stop signal has come: nothing read, and no results.csv', async () => {
