@@ -52,7 +52,7 @@ describe('ResultsWriter', () => {
       row(4, '\tTAB', 'failed', '\rCR', 1),
     ]);
     expect(records.slice(1)).toEqual([
-      ['2', "'-12", 'invalid', `'=HYPERLINK("http://x")`, "'=evil.csv"],
+      ['2', "-12", 'invalid', `'=HYPERLINK("http://x")`, "'=evil.csv"],
       ['3', "'@id,with comma", 'failed', `'+1 "quoted"\nsecond line`, "'=evil.csv"],
       ['4', "'\tTAB", 'failed', "'\rCR", 'ok.csv'],
     ]);

@@ -67,7 +67,7 @@ describe('formatSummary', () => {
   });
 
   test('tells how to resend the failures from retry.csv', () => {
-    expect(formatSummary(summary(), 'reports/x')).toMatch(/^next +resend the failures: segment-sync run reports\/x\/retry\.csv with the same options$/m);
+    expect(formatSummary(summary(), 'reports/x')).toMatch(/^next +run the same command again, or resend only the undelivered customers: segment-sync run reports\/x\/retry\.csv with the same options$/m);
   });
 
   test('reminds that retry.csv is comma-separated when the run used another delimiter', () => {
@@ -90,7 +90,7 @@ describe('formatSummary', () => {
 
   test('a rejected token says to fix the token first', () => {
     const text = formatSummary(summary({ status: 'failed', exitCode: 4, counts: { ...summary().counts, failed: 0 } }), 'r');
-    expect(text).toMatch(/^next +fix the token, then run the same command again$/m);
+    expect(text).toMatch(/^next +fix the token, then run the same command again: acknowledged customers are not sent again$/m);
   });
 
   test('a clean run has no next step', () => {

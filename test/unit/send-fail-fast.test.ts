@@ -6,7 +6,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { customerJson } from '../../src/batch.js';
+import { requestBody } from '../../src/batch.js';
 import { EndpointError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { createHttpClient } from '../../src/send/http.js';
@@ -114,10 +114,12 @@ function scripted(target: string, answer: (index: number) => HttpOutcome) {
 
 function batchOf(ids: string[], seq = 0): Batch {
   const customers: CustomerRow[] = ids.map((id, i) => ({
-    kind: 'customer', file: 0, line: i + 2, id, segments: [{ type: 'tier', value: 'gold' }], ordinal: i,
+    ordinal: i,
+    id,
+    json: JSON.stringify({ document_id: id, segments: [{ type: 'tier', value: 'gold' }] }),
+    clears: false,
   }));
-  const parts = customers.map(customerJson);
-  return { seq, customers, parts, bytes: parts.join(',').length + 16, rows: customers };
+  return { seq, customers, bytes: requestBody(customers).length };
 }
 
 /** id → outcome, or the error of a failed customer. */
