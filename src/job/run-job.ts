@@ -105,8 +105,10 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, f
       return await finish(intake.counts, intake.facts, { facts: {} });
     }
     if (ctx.confirm !== undefined && !(await ctx.confirm(plan))) {
+      // Ctrl-C at the question is an interruption like any other; a "no" is the operator's answer.
+      const interruptedWith = ctx.signals.interruptedWith();
       await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: not confirmed' });
-      return await finish(intake.counts, intake.facts, { facts: { notConfirmed: true } });
+      return await finish(intake.counts, intake.facts, { facts: interruptedWith === undefined ? { notConfirmed: true } : { interruptedWith } });
     }
     progress.phase = 'sending';
     progress.counts = intake.counts;
