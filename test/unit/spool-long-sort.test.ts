@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { mulberry32 } from '../../src/emulator/prng.js';
 import { LongSorter } from '../../src/spool/index.js';
 import type { CustomerRow, Segment } from '../../src/types.js';
 
@@ -46,21 +47,10 @@ function oracle(records: readonly LongRecord[], skip: (ordinal: number) => boole
     .map(([ordinal, { id, segments }]) => ({ ordinal, id, json: JSON.stringify({ document_id: id, segments }), clears: segments.length === 0 }));
 }
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` records of `customers` customers in random order, with repeats and blank records. */
 function randomRecords(seed: number, n: number, customers: number): LongRecord[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const records: LongRecord[] = [];
   for (let i = 0; i < n; i++) {
     const ordinal = Math.floor(random() * customers);
