@@ -52,6 +52,7 @@ export function rowsByStatus(counts: Summary['counts']): Record<RowStatus, numbe
     updated: counts.updated,
     not_found: counts.notFound,
     failed: counts.failed,
+    rejected: counts.rejected,
     not_sent: counts.notSent,
     invalid: counts.invalid,
     duplicate: counts.duplicates,

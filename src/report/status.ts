@@ -1,6 +1,6 @@
 /** How a run ended: its status, exit code and message, decided in one place. Pure. */
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { AuthError, type SyncError } from '../errors.js';
+import { AuthError, RequestsRejectedError, type SyncError } from '../errors.js';
 import type { Counts, RunStatus } from '../types.js';
 
 /** What happened to the run as a whole, besides the counts. */
@@ -29,9 +29,10 @@ export interface RunOutcome {
 export const NOT_CONFIRMED_MESSAGE = 'not confirmed: nothing was sent (answer y to send, or pass --yes)';
 
 /**
- * rejected → not confirmed → interrupted → fatal (credentials, endpoint) → not-found guard → failed (customers to
- * send and none delivered) → partial (some failed or not sent) → succeeded (every valid customer
- * updated or not found, also when there were none).
+ * rejected → not confirmed → interrupted → fatal (credentials, endpoint, requests rejected) → not-found
+ * guard → failed (customers to send and none delivered) → partial (some failed or not sent: exit 1;
+ * only rejected ones undelivered: exit 7) → succeeded (every valid customer updated or not found,
+ * also when there were none).
  */
 export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   const where = facts.stoppedAfter ? ` after ${facts.stoppedAfter}` : '';
@@ -48,6 +49,9 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
       message: `authentication rejected (${fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`,
     };
   }
+  if (fatal instanceof RequestsRejectedError) {
+    return { status: 'failed', exitCode: fatal.exitCode, message: `${fatal.message}${where ? ` Stopped sending${where}.` : ''}` };
+  }
   // The endpoint's own message says it stopped and what to fix.
   if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: fatal.message };
   if (facts.notFoundGuard !== undefined) {
@@ -60,10 +64,21 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
         'the wrong environment (--env/--endpoint) or id column (--id-column)? Stopped sending; a retry cannot help.',
     };
   }
-  const undelivered = counts.failed + counts.notSent;
-  if (undelivered === 0) return { status: 'succeeded', exitCode: ExitCode.Ok };
+  // A summary written before `rejected` existed has none.
+  const rejected = counts.rejected ?? 0;
+  const retryable = counts.failed + counts.notSent;
+  if (retryable + rejected === 0) return { status: 'succeeded', exitCode: ExitCode.Ok };
   const delivered = counts.updated + counts.notFound;
-  return { status: delivered === 0 ? 'failed' : 'partial', exitCode: ExitCode.PartialFailure };
+  const status = delivered === 0 ? 'failed' : 'partial';
+  // A retry can still deliver failed and unsent customers: exit 1 even when some were rejected too.
+  if (retryable > 0) return { status, exitCode: ExitCode.PartialFailure };
+  return {
+    status,
+    exitCode: ExitCode.CustomersRejected,
+    message:
+      `the endpoint rejected ${rejected} ${rejected === 1 ? 'customer' : 'customers'} one by one (HTTP 400 sent alone), ` +
+      'every other customer was delivered: see rejects.csv for each reason. Fix them at the source; resending them unchanged cannot help.',
+  };
 }
 
 /** Worst first: the status of a merged report is the worst of its parts. */
