@@ -1,6 +1,6 @@
 /** How a run ended: its status, exit code and message, decided in one place. Pure. */
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { AuthError, RequestsRejectedError, type SyncError } from '../errors.js';
+import { AuthError, type SyncError } from '../errors.js';
 import type { Counts, RunStatus } from '../types.js';
 
 /** What happened to the run as a whole, besides the counts. */
@@ -49,10 +49,8 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
       message: `authentication rejected (${fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`,
     };
   }
-  if (fatal instanceof RequestsRejectedError) {
-    return { status: 'failed', exitCode: fatal.exitCode, message: `${fatal.message}${where ? ` Stopped sending${where}.` : ''}` };
-  }
-  // The endpoint's own message says it stopped and what to fix.
+  // The endpoint's own message (a wrong URL; requests rejected, exit 6: RequestsRejectedError)
+  // says it stopped and what to fix.
   if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: fatal.message };
   if (facts.notFoundGuard !== undefined) {
     const { notFound, answered, threshold } = facts.notFoundGuard;
@@ -76,8 +74,9 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
     status,
     exitCode: ExitCode.CustomersRejected,
     message:
-      `the endpoint rejected ${rejected} ${rejected === 1 ? 'customer' : 'customers'} one by one (HTTP 400 sent alone), ` +
-      'every other customer was delivered: see rejects.csv for each reason. Fix them at the source; resending them unchanged cannot help.',
+      `the endpoint rejected ${rejected} ${rejected === 1 ? 'customer' : 'customers'} one by one (HTTP 400 sent alone)` +
+      `${delivered > 0 ? ', every other customer was delivered' : ''}: see rejects.csv for each reason. ` +
+      'Fix them at the source; resending them unchanged cannot help.',
   };
 }
 

@@ -29,6 +29,13 @@ export class RejectionWatch {
   private readonly evidence = new Map<string, number>();
   private streak = { signature: '', count: 0 };
   private probe: { done: Promise<void>; release: () => void } | undefined;
+  /**
+   * 400s for several customers that arrived while on probation and are not settled yet: from the
+   * moment the answer arrives (before its request gives up its limiter slot) until it starts a
+   * probe or waits for one, no other request of several customers starts either.
+   */
+  private readonly arriving = new Set<HttpOutcome>();
+  private waiters: (() => void)[] = [];
 
   /** The 400s are known to be about customers: bisect, and a customer refused alone is rejected. */
   get perCustomer(): boolean {
@@ -40,9 +47,28 @@ export class RejectionWatch {
     return this.probe !== undefined;
   }
 
-  /** Resolves when the probe running now (if any) is over. */
+  /** A probe is running or about to start: a request of several customers must not start now. */
+  get holding(): boolean {
+    return this.probe !== undefined || this.arriving.size > 0;
+  }
+
+  /**
+   * Called with each answer as it arrives, inside its limiter slot: a 400 for several customers
+   * while on probation holds the other requests of several customers until `settling` it.
+   */
+  arrived(outcome: HttpOutcome, customers: number): void {
+    if (customers > 1 && this.mode === 'unknown' && isRejection(outcome)) this.arriving.add(outcome);
+  }
+
+  /** The answer `arrived` was given is being settled (its probe starts, or it waits for one). */
+  settling(outcome: HttpOutcome): void {
+    if (this.arriving.delete(outcome)) this.wake();
+  }
+
+  /** Resolves when nothing holds requests back any more (no probe running or about to start). */
   async settled(): Promise<void> {
-    await this.probe?.done;
+    if (!this.holding) return;
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /** Starts a probe; call the function returned when its answers are all observed. */
@@ -54,6 +80,7 @@ export class RejectionWatch {
     return () => {
       if (this.probe === probe) this.probe = undefined;
       probe.release();
+      this.wake();
     };
   }
 
@@ -80,6 +107,11 @@ export class RejectionWatch {
       this.mode = 'per-customer';
       this.evidence.clear();
     }
+  }
+
+  private wake(): void {
+    if (this.holding) return;
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 
   /** What the answers observed so far say. */

@@ -177,6 +177,7 @@ export class Sender {
 
   private async settle(slice: Slice, outcome: HttpOutcome, attempts: number): Promise<void> {
     this.rejections.observe(outcome, sizeOf(slice));
+    this.rejections.settling(outcome);
     return this.settleObserved(slice, outcome, attempts);
   }
 
@@ -218,7 +219,7 @@ export class Sender {
    */
   private async bisect(slice: Slice, outcome: Extract<HttpOutcome, { kind: 'http' }>): Promise<void> {
     if (!this.rejections.perCustomer) {
-      if (this.rejections.probing) {
+      if (this.rejections.holding) {
         await this.rejections.settled();
         if (this.failure) return notSent(slice, this.notSentReason());
         return this.bisect(slice, outcome);
@@ -380,10 +381,12 @@ export class Sender {
       if (this.failure) return { kind: 'not-sent', reason: this.notSentReason() };
       if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
       // A 400 is being probed: a request of several customers would only add to the refusals.
-      if (customers > 1 && this.rejections.probing) return { kind: 'held' };
+      if (customers > 1 && this.rejections.holding) return { kind: 'held' };
       const token = this.options.token.current();
       const outcome = await this.options.client.post(body, token, this.options.abort);
       const misconfigured = this.judgeEndpoint(outcome, seq);
+      // Before this request gives up its slot, so that no queued one slips in before a probe.
+      this.rejections.arrived(outcome, customers);
       // The endpoint asked the whole client to wait. Paused before this job gives up its slot, so
       // the next queued request cannot slip in first.
       if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
