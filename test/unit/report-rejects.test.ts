@@ -9,6 +9,10 @@ import { parse } from 'csv-parse/sync';
 import { RejectsWriter, type RetrySpec } from '../../src/report/index.js';
 import { retryEncoder } from '../../src/report/retry-encoding.js';
 import { reasonColumnFor } from '../../src/report/rejects-writer.js';
+import { mergeSummaries } from '../../src/report/merge-summary.js';
+import { summaryLines } from '../../src/report/format-summary.js';
+import type { Summary } from '../../src/report/summary.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { Ledger } from '../../src/job/ledger.js';
 import { resolver } from '../../src/job/result-rows.js';
 import { countOutcomes, emptyCounts } from '../../src/job/tally.js';
@@ -86,5 +90,63 @@ describe('rejected through the ledger, results.csv and the counts', () => {
     const counts = emptyCounts();
     countOutcomes(counts, ledger);
     expect(counts).toMatchObject({ updated: 1, rejected: 1, failed: 1, notSent: 1 });
+  });
+});
+
+describe('report merge of shards with rejected customers', () => {
+  const shard = (exitCode: number, counts: Partial<Record<string, number>>): Summary =>
+    ({
+      status: 'partial',
+      dryRun: false,
+      counts: { rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0, ...counts },
+      requests: { total: 0, retries: 0 },
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:01.000Z',
+      durationMs: 1000,
+      inputs: [{ path: 'in.csv', sha256: 'x', rows: 1 }],
+      options: {},
+      runId: 'r',
+      exitCode,
+    }) as Summary;
+
+  test('counts.rejected adds up; exit 1 (a retry can deliver the failed) wins over exit 7', () => {
+    const merged = mergeSummaries([shard(ExitCode.CustomersRejected, { rejected: 2 }), shard(ExitCode.PartialFailure, { failed: 1, rejected: 1 })]);
+    expect(merged.counts.rejected).toBe(3);
+    expect(merged.exitCode).toBe(ExitCode.PartialFailure);
+    expect(mergeSummaries([shard(ExitCode.CustomersRejected, { rejected: 2 }), shard(ExitCode.CustomersRejected, { rejected: 1 })]).exitCode).toBe(ExitCode.CustomersRejected);
+  });
+});
+
+describe('the end-of-run summary', () => {
+  const summary = (exitCode: number, counts: Partial<Summary['counts']>): Summary =>
+    ({
+      status: 'partial',
+      dryRun: false,
+      counts: { rows: 5, invalid: 0, duplicates: 0, customers: 5, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0, ...counts },
+      requests: { total: 3, retries: 0, 200: 2, 400: 1 },
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:01.000Z',
+      durationMs: 1000,
+      inputs: [{ path: 'in.csv', sha256: 'x', rows: 5 }],
+      options: {},
+      runId: 'r',
+      exitCode,
+    }) as Summary;
+
+  test('exit 7: the customers line counts the rejected, the next step points at rejects.csv and says a resend cannot help', () => {
+    const lines = new Map(summaryLines(summary(ExitCode.CustomersRejected, { updated: 3, rejected: 2 }), '/r'));
+    expect(lines.get('customers')).toBe('5 (updated 3, not found 0, failed 0, rejected 2)');
+    expect(lines.get('next')).toMatch(/\/r\/rejects\.csv.*cannot help/);
+  });
+
+  test('exit 1 with rejected customers too: resend retry.csv, and the rejected are in rejects.csv', () => {
+    const lines = new Map(summaryLines(summary(ExitCode.PartialFailure, { updated: 2, failed: 1, rejected: 2 }), '/r'));
+    expect(lines.get('next')).toContain('/r/retry.csv');
+    expect(lines.get('next')).toContain('/r/rejects.csv');
+  });
+
+  test('exit 6: no retry advice', () => {
+    const lines = new Map(summaryLines({ ...summary(ExitCode.EndpointRejectsRequests, { notSent: 5 }), status: 'failed' }, '/r'));
+    expect(lines.get('next')).toMatch(/a retry cannot help/);
   });
 });
