@@ -64,3 +64,19 @@ export class EndpointError extends SyncError {
     super('ENDPOINT_MISCONFIGURED', message);
   }
 }
+
+/**
+ * The endpoint rejects the requests themselves, not particular customers: the first requests (or
+ * every slice of a bisection, down to customers sent alone) were answered 400 the same way. The
+ * API changed or the payload is wrong; no retry can mend it. Exit 6. `reason` is the endpoint's
+ * own words (type/code/details, or its message), safe to show.
+ */
+export class RequestsRejectedError extends SyncError {
+  readonly exitCode = ExitCode.EndpointRejectsRequests;
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super('REQUESTS_REJECTED', message);
+  }
+}

@@ -21,6 +21,17 @@ export const ExitCode = {
    * wrong environment or id column. A retry cannot help.
    */
   NotFoundGuard: 5,
+  /**
+   * The endpoint rejects the requests themselves (a 400 for every request, the same for customers
+   * sent alone: the API changed or the payload is wrong), so sending stopped within a few requests.
+   * No customer is at fault and a retry cannot help.
+   */
+  EndpointRejectsRequests: 6,
+  /**
+   * The only customers not delivered are ones the endpoint rejected one by one (listed in
+   * rejects.csv with its reason). A retry would be rejected the same way.
+   */
+  CustomersRejected: 7,
   /** Stopped by SIGINT (128 + 2). */
   Interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */
@@ -40,6 +51,8 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue | typeof INTERNAL_ERROR_EX
   [ExitCode.InputRejected]: 'input rejected, nothing sent (broken file, too many invalid rows)',
   [ExitCode.AuthRejected]: 'the endpoint rejected the token',
   [ExitCode.NotFoundGuard]: 'most customers were not found (wrong environment or id column): fix the target; a retry cannot help',
+  [ExitCode.EndpointRejectsRequests]: 'the endpoint rejects every request (API changed, payload wrong): see message; a retry cannot help',
+  [ExitCode.CustomersRejected]: 'the only customers not delivered were rejected one by one: see rejects.csv; a retry cannot help',
   [ExitCode.Interrupted]: 'interrupted (SIGINT): rerun the same command to resume',
   [ExitCode.Terminated]: 'terminated (SIGTERM): rerun the same command to resume',
   [INTERNAL_ERROR_EXIT]: 'internal error (a bug)',

@@ -52,7 +52,7 @@ export interface InputRow {
 }
 
 /** Final status of one input row, as written to results.csv. */
-export type RowStatus = 'updated' | 'not_found' | 'failed' | 'not_sent' | 'invalid' | 'duplicate';
+export type RowStatus = 'updated' | 'not_found' | 'failed' | 'rejected' | 'not_sent' | 'invalid' | 'duplicate';
 
 /** Where a row is, carried from InputRow unchanged. */
 export interface RowPosition {
@@ -99,8 +99,11 @@ export interface Batch {
   bytes: number;
 }
 
-/** What the endpoint's answers made of a customer; `not_sent`: no request for it was answered. */
-export type CustomerOutcome = 'updated' | 'not_found' | 'failed' | 'not_sent';
+/**
+ * What the endpoint's answers made of a customer; `not_sent`: no request for it was answered;
+ * `rejected`: the endpoint refused it sent alone (400) while it accepts other customers.
+ */
+export type CustomerOutcome = 'updated' | 'not_found' | 'failed' | 'rejected' | 'not_sent';
 
 /** What became of a batch's customers. Arrays are aligned with `batch.customers`. */
 export interface BatchResult {
@@ -125,6 +128,8 @@ export interface Counts {
   updated: number;
   notFound: number;
   failed: number;
+  /** Customers the endpoint rejected one by one (400 sent alone): in rejects.csv, not retry.csv. */
+  rejected: number;
   /** Customers no request was answered for (interrupted, a guard tripped, credentials refused). */
   notSent: number;
   /** Lines identical to the header (concatenated exports), skipped. */

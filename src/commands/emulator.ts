@@ -28,6 +28,7 @@ export interface EmulatorArgs {
   known?: string;
   'known-all'?: boolean;
   'reject-ids'?: string;
+  'reject-all'?: boolean;
   seed?: unknown;
   'max-body-bytes'?: unknown;
   [faultFlag: string]: unknown;
@@ -69,6 +70,7 @@ const OPTION_FLAGS: Record<string, string> = {
   seed: 'seed',
   'max-body-bytes': 'maxBodyBytes',
   'reject-ids': 'faults.rejectIds',
+  'reject-all': 'faults.rejectAll',
   ...Object.fromEntries(Object.entries(FAULT_FLAGS).map(([flag, { fault }]) => [flag, `faults.${fault}`])),
 };
 
@@ -77,6 +79,7 @@ const FLAG_OF_PATH = new Map(Object.entries(OPTION_FLAGS).map(([flag, path]) => 
 const CONTROL_ROUTES_HELP = `Control routes for tests (no token needed):
   GET  /__state   what the emulator holds, and request counts
   POST /__faults  change faults at run time, e.g. {"errorRate":0.2,"storm":{"count":5,"retryAfterSeconds":2}}
+                  or {"rejectAll":true} (400 for every request)
   POST /__tokens  rotate the accepted tokens: {"tokens":["new-token"]}
   POST /__reset   forget customers and counts`;
 
@@ -103,6 +106,11 @@ function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
         type: 'string',
         group: 'Faults:',
         describe: 'File of ids, one a line: a request listing any of them is answered 400 and nothing in it is applied',
+      },
+      'reject-all': {
+        type: 'boolean',
+        group: 'Faults:',
+        describe: 'Answer every request 400 with the same {type, code, details}, as an API that refuses the payload itself',
       },
       seed: {
         default: EMULATOR_DEFAULTS.seed,
@@ -136,7 +144,7 @@ export function emulatorOptionsFromArgs(args: EmulatorArgs, lists: IdLists = {})
     known: lists.known ?? 'all',
     seed: args.seed,
     maxBodyBytes: args['max-body-bytes'],
-    faults: { ...faults, ...(lists.rejectIds && { rejectIds: lists.rejectIds }) },
+    faults: { ...faults, ...(lists.rejectIds && { rejectIds: lists.rejectIds }), ...(args['reject-all'] === true && { rejectAll: true }) },
   } as EmulatorOptions;
   const resolved = resolveEmulatorOptions(options);
   if (!resolved.ok) return { ok: false, problems: resolved.problems.map(namedAfterFlag) };

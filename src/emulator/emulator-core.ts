@@ -1,7 +1,7 @@
 /**
  * The endpoint's behaviour without the HTTP plumbing: given what arrived, decide the answer (or a
  * reset) and update the state. The order of checks is the contract's:
- *   auth → storm/rate limit (429) → reset → 5xx → size (413) → validation / rejected ids (400)
+ *   auth → storm/rate limit (429) → reset → 5xx → size (413) → validation / reject-all / rejected ids (400)
  *   → apply → slow/latency → drip/malformed.
  * Any answer other than a 200, and any reset, leaves the customers untouched. Slow, dripping and
  * malformed 200s DO apply the update first: the server did the work and only the answer is late or
@@ -42,6 +42,9 @@ export interface RequestHead {
 }
 
 const UNAUTHORIZED_DETAILS = 'Authorization credentials are missing or invalid';
+/** The answer to every request under the reject-all fault: the same for every request and customer. */
+export const REJECT_ALL_CODE = 'unsupportedPayload';
+export const REJECT_ALL_DETAILS = 'the request body does not match the current version of this API';
 
 export class EmulatorCore {
   readonly maxBodyBytes: number;
@@ -92,6 +95,7 @@ export class EmulatorCore {
     const request = parseBulkRequest(text);
     if (!request.ok) return this.finish(errorAnswer(400, 'invalidRequest', request.details));
     this.stats.received(request.customers.length);
+    if (this.faults.rejectsAll) return this.finish(errorAnswer(400, REJECT_ALL_CODE, REJECT_ALL_DETAILS));
     const rejected = this.faults.rejected(request.customers);
     if (rejected !== undefined) {
       const details = `customers[${rejected.index}].document_id '${rejected.id}' is rejected`;

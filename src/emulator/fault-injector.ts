@@ -64,6 +64,11 @@ export class FaultInjector {
     return chance(this.random, this.faults.errorRate) ? pick(this.random, SERVER_ERROR_STATUSES) : undefined;
   }
 
+  /** Whether every request is answered 400 (the payload itself refused). */
+  get rejectsAll(): boolean {
+    return this.faults.rejectAll;
+  }
+
   /** The first customer of the request whose id is configured to be rejected. */
   rejected(customers: readonly Customer[]): { index: number; id: string } | undefined {
     if (this.rejectIds.size === 0) return undefined;

@@ -30,6 +30,11 @@ export interface Faults {
   malformedRate: number;
   /** A request listing any of these ids is answered 400 and nothing in it is applied. */
   rejectIds: string[];
+  /**
+   * Every request with a valid body is answered 400 with the same {type, code, details}, as after
+   * an API change that refuses the payload itself: no customer is at fault.
+   */
+  rejectAll: boolean;
   /** Fixed extra latency on every answer. */
   latencyMs: number;
 }
@@ -74,6 +79,7 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   dripMs: 100,
   malformedRate: 0,
   rejectIds: [],
+  rejectAll: false,
   latencyMs: 0,
 });
 
@@ -115,6 +121,7 @@ const FAULT_RULES: { [K in keyof Faults]: Rule } = {
   dripMs: rules.positiveWholeNumber,
   malformedRate: rules.share,
   rejectIds: rules.stringList,
+  rejectAll: rules.boolean,
   latencyMs: rules.wholeNumber,
 };
 

@@ -27,6 +27,7 @@ const isWhole = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 export const rules = {
+  boolean: { expected: 'true or false', test: (v) => typeof v === 'boolean' },
   share: { expected: 'a number between 0 and 1', test: (v) => typeof v === 'number' && v >= 0 && v <= 1 },
   wholeNumber: { expected: 'a whole number ≥ 0', test: isWhole },
   positiveWholeNumber: { expected: 'a whole number ≥ 1', test: (v) => isWhole(v) && v >= 1 },

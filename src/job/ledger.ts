@@ -11,6 +11,7 @@ const UPDATED = 1;
 const NOT_FOUND = 2;
 const FAILED = 3;
 const NOT_SENT = 4;
+const REJECTED = 5;
 const OUTCOME_MASK = 0b111;
 const LONG = 1 << 3;
 const SPOILED = 1 << 4;
@@ -21,8 +22,8 @@ const HAS_SEGMENT = 1 << 6;
 /** An earlier run of the same inputs got the outcome (resumed). */
 const RESUMED = 1 << 7;
 
-const CODE_OF: Record<CustomerOutcome, number> = { updated: UPDATED, not_found: NOT_FOUND, failed: FAILED, not_sent: NOT_SENT };
-const OUTCOME_OF: (CustomerOutcome | undefined)[] = [undefined, 'updated', 'not_found', 'failed', 'not_sent'];
+const CODE_OF: Record<CustomerOutcome, number> = { updated: UPDATED, not_found: NOT_FOUND, failed: FAILED, not_sent: NOT_SENT, rejected: REJECTED };
+const OUTCOME_OF: (CustomerOutcome | undefined)[] = [undefined, 'updated', 'not_found', 'failed', 'not_sent', 'rejected'];
 
 export class Ledger {
   private bytes = new Uint8Array(1024);

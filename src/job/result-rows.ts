@@ -29,6 +29,8 @@ export function resolver(ledger: Ledger, unsent: Unsent): (ordinal: number, file
         return { status: 'not_found', detail: NOT_FOUND_DETAIL };
       case 'failed':
         return { status: 'failed', detail: ledger.error(ordinal) ?? 'failed' };
+      case 'rejected':
+        return { status: 'rejected', detail: ledger.error(ordinal) ?? 'rejected by the endpoint' };
       case 'not_sent':
         return { status: 'not_sent', detail: ledger.error(ordinal) ?? unsent.detail };
       case undefined:

@@ -8,19 +8,19 @@
  *   4. guardrails: too many invalid rows, too many customers cleared → rejected, nothing sent
  *   5. the plan: what will be sent, where, how long it takes (and, on a terminal, a confirmation)
  *   6. pass 2: send the spooled customers an earlier run did not get answered (resume)
- *   7. the report: results.csv for every row, retry.csv, summary.json
+ *   7. the report: results.csv for every row, retry.csv, rejects.csv, summary.json
  */
 import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { InputError } from '../errors.js';
+import { InputError, RequestsRejectedError } from '../errors.js';
 import { formatThreshold } from '../config/threshold.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
 import { SpoolInterrupted } from '../input/open.js';
 import { IdIndex } from '../dedupe/index.js';
 import { acquireLock } from '../state/index.js';
-import { REPORT_FILES, RetryWriter } from '../report/index.js';
+import { REPORT_FILES, RejectsWriter, RetryWriter } from '../report/index.js';
 import type { Customer, Layout } from '../types.js';
 import { countOutcomes, emptyCounts } from './tally.js';
 import { startProgress, type ProgressState } from './progress.js';
@@ -70,7 +70,7 @@ async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder
     if (!(error instanceof InputError)) throw error;
     ctx.log.error('input rejected, nothing sent', { reason: error.message });
     // No row could be reported: leave no results.csv or retry.csv of an earlier run beside this summary.
-    await removeReportFiles(ctx.config.reportDir, [REPORT_FILES.results, REPORT_FILES.retry]);
+    await removeReportFiles(ctx.config.reportDir, [REPORT_FILES.results, REPORT_FILES.retry, REPORT_FILES.rejects]);
     return finish(emptyCounts(), [], { facts: { rejected: error.message } });
   } finally {
     await cleanupInputs();
@@ -120,12 +120,12 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, f
   }
 }
 
-/** After sending: the outcomes counted, results.csv, retry.csv, summary.json; the journal kept or deleted. */
+/** After sending: the outcomes counted, results.csv, retry.csv, rejects.csv, summary.json; the journal kept or deleted. */
 async function reportSend(ctx: JobContext, intake: Intake, displays: string[], sent: SendResult, progress: ProgressState, finish: SummaryBuilder): Promise<JobResult> {
   const { counts } = intake;
   countOutcomes(counts, intake.ledger);
   const interruptedWith = ctx.signals.interruptedWith();
-  const answered = counts.updated + counts.notFound + counts.failed - (sent.resumedFrom ?? 0);
+  const answered = counts.updated + counts.notFound + counts.failed + counts.rejected - (sent.resumedFrom ?? 0);
   const stoppedAfter = `${answered} of ${progress.customersTotal} customers were answered`;
   await writeResults(ctx, intake, displays, { kind: 'not_sent', detail: unsentDetail(sent, interruptedWith !== undefined) });
   await writeRetry(ctx, intake);
@@ -148,6 +148,7 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
 /** Why a customer the run never got to was not sent. */
 function unsentDetail(sent: SendResult, interrupted: boolean): string {
   if (interrupted) return 'not sent: run interrupted';
+  if (sent.fatal instanceof RequestsRejectedError) return `not sent: the endpoint rejects the requests themselves (HTTP 400: ${sent.fatal.reason})`;
   if (sent.fatal) return `not sent: ${sent.fatal.code === 'AUTH_REJECTED' ? 'authentication rejected' : 'the endpoint is misconfigured'}`;
   if (sent.notFoundGuard) return 'not sent: stopped by --max-not-found';
   return 'not sent';
@@ -157,22 +158,28 @@ async function writeResults(ctx: JobContext, intake: Intake, displays: string[],
   await intake.rowLog.writeResults(ctx.config.reportDir, displays, resolver(intake.ledger, unsent));
 }
 
-/** retry.csv: every customer not delivered (failed or not sent), in the inputs' layout. */
+/**
+ * retry.csv: every customer not delivered (failed or not sent), in the inputs' layout; rejects.csv:
+ * the customers the endpoint rejected one by one, in the same layout plus the reason (a resend
+ * would be rejected again, so they are not in retry.csv).
+ */
 async function writeRetry(ctx: JobContext, intake: Intake): Promise<void> {
   const { config } = ctx;
   const { ledger } = intake;
-  const retry = RetryWriter.open(config.reportDir, {
-    layout: retryLayout(ctx, intake),
-    idColumn: config.idColumn,
-    segmentTypes: unionOfSegmentTypes(intake),
-  });
+  const spec = { layout: retryLayout(ctx, intake), idColumn: config.idColumn, segmentTypes: unionOfSegmentTypes(intake) };
+  const retry = RetryWriter.open(config.reportDir, spec);
+  const rejects = RejectsWriter.open(config.reportDir, spec);
   try {
     const delivered = (ordinal: number): boolean => ledger.isSpoiled(ordinal) || ledger.outcome(ordinal) === 'updated' || ledger.outcome(ordinal) === 'not_found';
     for await (const customers of intake.spool.customers(delivered)) {
-      for (const customer of customers) retry.add(JSON.parse(customer.json) as Customer);
+      for (const customer of customers) {
+        const parsed = JSON.parse(customer.json) as Customer;
+        if (ledger.outcome(customer.ordinal) === 'rejected') rejects.add(parsed, ledger.error(customer.ordinal) ?? 'rejected by the endpoint');
+        else retry.add(parsed);
+      }
     }
   } finally {
-    await retry.commit();
+    await Promise.all([retry.commit(), rejects.commit()]);
   }
 }
 

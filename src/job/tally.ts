@@ -1,12 +1,12 @@
 /**
  * Counting what became of the rows. Counts are per physical record, except the customer counts
- * (`customers`, `toClear`, `updated`, `notFound`, `failed`, `notSent`), which count unique valid ids.
+ * (`customers`, `toClear`, `updated`, `notFound`, `failed`, `rejected`, `notSent`), which count unique valid ids.
  */
 import type { Counts, InputRow } from '../types.js';
 import type { Ledger } from './ledger.js';
 
 export function emptyCounts(): Counts {
-  return { rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, notSent: 0, repeatedHeaders: 0 };
+  return { rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0 };
 }
 
 /** What --max-invalid looks at: every row read (before shard filtering), and the invalid ones. */
@@ -26,12 +26,13 @@ export function tallyRead(tally: ReadTally, rows: readonly InputRow[]): void {
 
 /**
  * The customer outcomes, from the ledger once sending is over: every valid customer is counted
- * once, as updated, not_found, failed or not sent (pending ones were never answered).
+ * once, as updated, not_found, failed, rejected or not sent (pending ones were never answered).
  */
 export function countOutcomes(counts: Counts, ledger: Ledger): void {
   counts.updated = 0;
   counts.notFound = 0;
   counts.failed = 0;
+  counts.rejected = 0;
   counts.notSent = 0;
   for (let ordinal = 0; ordinal < ledger.customers; ordinal++) {
     if (ledger.isSpoiled(ordinal)) continue;
@@ -44,6 +45,9 @@ export function countOutcomes(counts: Counts, ledger: Ledger): void {
         break;
       case 'failed':
         counts.failed++;
+        break;
+      case 'rejected':
+        counts.rejected++;
         break;
       default:
         counts.notSent++;

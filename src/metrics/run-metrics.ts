@@ -52,6 +52,8 @@ export function rowsByStatus(counts: Summary['counts']): Record<RowStatus, numbe
     updated: counts.updated,
     not_found: counts.notFound,
     failed: counts.failed,
+    // A summary written before `rejected` existed has none.
+    rejected: counts.rejected ?? 0,
     not_sent: counts.notSent,
     invalid: counts.invalid,
     duplicate: counts.duplicates,

@@ -38,7 +38,9 @@ function customersText({ counts, dryRun }: Summary): string {
   const clears = counts.toClear > 0 ? `, ${count(counts.toClear)} cleared (no segments)` : '';
   if (dryRun) return `${count(counts.customers)} valid${clears}`;
   const notSent = counts.notSent > 0 ? `, not sent ${count(counts.notSent)}` : '';
-  return `${count(counts.customers)} (updated ${count(counts.updated)}, not found ${count(counts.notFound)}, failed ${count(counts.failed)}${notSent}${clears})`;
+  // A summary written before `rejected` existed has none.
+  const rejected = (counts.rejected ?? 0) > 0 ? `, rejected ${count(counts.rejected)}` : '';
+  return `${count(counts.customers)} (updated ${count(counts.updated)}, not found ${count(counts.notFound)}, failed ${count(counts.failed)}${rejected}${notSent}${clears})`;
 }
 
 function requestsText(requests: RequestCounts): string {
@@ -81,12 +83,19 @@ function nextStep(summary: Summary, reportDir: string): string | undefined {
       return 'fix the token, then run the same command again: acknowledged customers are not sent again';
     case ExitCode.NotFoundGuard:
       return 'check --env/--endpoint and --id-column against the platform: most customers are unknown there; a retry cannot help';
+    case ExitCode.EndpointRejectsRequests:
+      return 'the endpoint refuses the requests themselves (see message): check the API version and payload with the platform; a retry cannot help';
+    case ExitCode.CustomersRejected:
+      return `fix the customers in ${path.join(reportDir, REPORT_FILES.rejects)} (each with the endpoint's reason) at the source: resending them unchanged cannot help`;
     case ExitCode.Interrupted:
     case ExitCode.Terminated:
       return 'run the same command again to resume: acknowledged customers are not sent again';
     case ExitCode.PartialFailure:
-      if (summary.counts.failed === 0) return 'run the same command again: customers not sent yet are sent, acknowledged ones are not';
-      return `run the same command again, or resend only the undelivered customers: ${resendCommand(summary, reportDir)}`;
+      {
+        const rejects = (summary.counts.rejected ?? 0) > 0 ? `; the rejected ones are in ${path.join(reportDir, REPORT_FILES.rejects)}, to fix at the source` : '';
+        if (summary.counts.failed === 0) return `run the same command again: customers not sent yet are sent, acknowledged ones are not${rejects}`;
+        return `run the same command again, or resend only the undelivered customers: ${resendCommand(summary, reportDir)}${rejects}`;
+      }
     default:
       return summary.dryRun ? 'to send, use segment-sync run with the same files (without --dry-run)' : undefined;
   }

@@ -1,9 +1,10 @@
-/** The report of a run: results.csv, retry.csv, summary.json, the end-of-run text, and `report merge`. */
+/** The report of a run: results.csv, retry.csv, rejects.csv, summary.json, the end-of-run text, and `report merge`. */
 export { neutraliseFormula, csvCell } from './csv.js';
 export { REPORT_FILES } from './files.js';
 export type { ResultRow, ResultStatus } from './result-row.js';
 export { ResultsWriter } from './results-writer.js';
 export { RetryWriter } from './retry-writer.js';
+export { RejectsWriter, REASON_COLUMN } from './rejects-writer.js';
 export type { RetrySpec } from './retry-encoding.js';
 export { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from './status.js';
 export { RowLog, type Resolution } from './row-log.js';

@@ -1,4 +1,5 @@
 /** One summary from the summaries of a run's shards. Pure. */
+import { ExitCode } from '../exit-codes.js';
 import type { Counts } from '../types.js';
 import { worstStatus } from './status.js';
 import type { RequestCounts, Summary } from './summary.js';
@@ -23,7 +24,7 @@ export function mergeSummaries(summaries: readonly Summary[]): Summary {
     inputs: first.inputs,
     options: first.options,
     runId: unique(summaries.map((s) => s.runId)).join('+'),
-    exitCode: summaries.find((s) => s.status === status)?.exitCode ?? first.exitCode,
+    exitCode: mergedExitCode(summaries, status) ?? first.exitCode,
   };
   const message = mergedMessage(summaries);
   if (message) merged.message = message;
@@ -43,6 +44,15 @@ function addRequests(a: RequestCounts, b: RequestCounts): RequestCounts {
   const sum: RequestCounts = { ...a };
   for (const [key, value] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + value;
   return sum;
+}
+
+/**
+ * The exit code of a shard with the worst status. Among `partial` shards, exit 1 (failures a retry
+ * can deliver) wins over exit 7 (only customers rejected one by one): the retry is still worth it.
+ */
+function mergedExitCode(summaries: readonly Summary[], status: Summary['status']): number | undefined {
+  const worst = summaries.filter((s) => s.status === status);
+  return (worst.find((s) => s.exitCode === ExitCode.PartialFailure) ?? worst[0])?.exitCode;
 }
 
 function mergedMessage(summaries: readonly Summary[]): string | undefined {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { ChunkedOutput } from './chunked-output.js';
 import { REPORT_FILES } from './files.js';
-import { concatRetries } from './merge-retry.js';
+import { concatRejects, concatRetries } from './merge-retry.js';
 import { mergeResults } from './merge-results.js';
 import { mergeSummaries } from './merge-summary.js';
 import { loadShardReports, type ShardReport } from './shard-reports.js';
@@ -24,20 +24,23 @@ export async function mergeReports(dirs: readonly string[], outDir: string): Pro
   return summary;
 }
 
-/** results.csv and retry.csv, both committed or neither. A shard file found malformed while
- *  streaming comes back as a UsageError value; any other error is thrown. */
+/** results.csv, retry.csv and rejects.csv, all committed or none. A shard file found malformed
+ *  while streaming comes back as a UsageError value; any other error is thrown. */
 async function writeMergedCsvs(shards: readonly ShardReport[], summary: Summary, outDir: string): Promise<UsageError | undefined> {
   const results = ChunkedOutput.create(path.join(outDir, REPORT_FILES.results));
   const retry = shards.some((shard) => shard.retryPath) ? ChunkedOutput.create(path.join(outDir, REPORT_FILES.retry)) : undefined;
+  const rejects = shards.some((shard) => shard.rejectsPath) ? ChunkedOutput.create(path.join(outDir, REPORT_FILES.rejects)) : undefined;
   try {
     await mergeResults(shards, summary.inputs, results);
     if (retry) await concatRetries(shards, retry);
+    if (rejects) await concatRejects(shards, rejects);
   } catch (error) {
-    await Promise.all([results.abort(), retry?.abort()]);
+    await Promise.all([results.abort(), retry?.abort(), rejects?.abort()]);
     if (error instanceof UsageError) return error;
     throw error;
   }
   await results.commit();
   await retry?.commit();
+  await rejects?.commit();
   return undefined;
 }

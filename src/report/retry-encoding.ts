@@ -22,19 +22,38 @@ export interface RetryEncoder {
   encode(customer: Customer): string;
 }
 
+/** The same, as cells: what rejects.csv extends with a column of its own. */
+export interface RetryCells {
+  header: string[];
+  /** The record(s) of one customer (several in the long layout), as cells. */
+  rows(customer: Customer): string[][];
+}
+
 export function retryEncoder(spec: RetrySpec): RetryEncoder {
+  const cells = retryCells(spec);
+  return {
+    header: csvRecord(cells.header),
+    encode: (customer) => {
+      let records = '';
+      for (const row of cells.rows(customer)) records += csvRecord(row);
+      return records;
+    },
+  };
+}
+
+export function retryCells(spec: RetrySpec): RetryCells {
   switch (spec.layout) {
     case 'wide':
-      return wideEncoder(spec.idColumn, spec.segmentTypes);
+      return wideCells(spec.idColumn, spec.segmentTypes);
     case 'json':
       return {
-        header: csvRecord([spec.idColumn, 'segments']),
-        encode: (c) => csvRecord([c.document_id, JSON.stringify(c.segments === null ? null : c.segments.map(wireSegment))]),
+        header: [spec.idColumn, 'segments'],
+        rows: (c) => [[c.document_id, JSON.stringify(c.segments === null ? null : c.segments.map(wireSegment))]],
       };
     case 'long':
       return {
-        header: csvRecord([spec.idColumn, 'type', 'value']),
-        encode: encodeLong,
+        header: [spec.idColumn, 'type', 'value'],
+        rows: longRows,
       };
   }
 }
@@ -48,11 +67,11 @@ function wireSegment({ type, value }: Segment): Segment {
  * A blank cell means "no segment of that type", so a customer with no segments is a row of blanks,
  * which the input reads back as `segments: []` (null cannot come from a wide input).
  */
-function wideEncoder(idColumn: string, segmentTypes: readonly string[]): RetryEncoder {
+function wideCells(idColumn: string, segmentTypes: readonly string[]): RetryCells {
   const column = new Map(segmentTypes.map((type, index) => [type, index]));
   return {
-    header: csvRecord([idColumn, ...segmentTypes]),
-    encode(customer) {
+    header: [idColumn, ...segmentTypes],
+    rows(customer) {
       const cells = new Array<string>(segmentTypes.length).fill('');
       for (const { type, value } of customer.segments ?? []) {
         const index = column.get(type);
@@ -60,17 +79,15 @@ function wideEncoder(idColumn: string, segmentTypes: readonly string[]): RetryEn
         if (index === undefined) throw new Error(`segment type ${JSON.stringify(type)} is not a column of the wide inputs`);
         cells[index] = value;
       }
-      return csvRecord([customer.document_id, ...cells]);
+      return [[customer.document_id, ...cells]];
     },
   };
 }
 
 /** One row per segment; consecutive rows with the same id form the customer again. A customer with
  *  no segments is one row with blank type and value. */
-function encodeLong(customer: Customer): string {
+function longRows(customer: Customer): string[][] {
   const segments = customer.segments ?? [];
-  if (segments.length === 0) return csvRecord([customer.document_id, '', '']);
-  let records = '';
-  for (const { type, value } of segments) records += csvRecord([customer.document_id, type, value]);
-  return records;
+  if (segments.length === 0) return [[customer.document_id, '', '']];
+  return segments.map(({ type, value }) => [customer.document_id, type, value]);
 }

@@ -15,6 +15,8 @@ export interface ShardReport {
   resultsPath: string;
   /** Undefined when nothing failed in that shard. */
   retryPath?: string;
+  /** Undefined when the endpoint rejected no customer of that shard. */
+  rejectsPath?: string;
 }
 
 const mergeError = (message: string): UsageError => new UsageError(`report merge: ${message}`, 'REPORT_MERGE');
@@ -41,7 +43,14 @@ async function loadShardReport(dir: string): Promise<ShardReport | UsageError> {
   const resultsPath = path.join(dir, REPORT_FILES.results);
   if (!(await isFile(resultsPath))) return mergeError(`${dir} has no ${REPORT_FILES.results}`);
   const retryPath = path.join(dir, REPORT_FILES.retry);
-  return (await isFile(retryPath)) ? { dir, summary, resultsPath, retryPath } : { dir, summary, resultsPath };
+  const rejectsPath = path.join(dir, REPORT_FILES.rejects);
+  return {
+    dir,
+    summary,
+    resultsPath,
+    ...((await isFile(retryPath)) && { retryPath }),
+    ...((await isFile(rejectsPath)) && { rejectsPath }),
+  };
 }
 
 /** Writing over an existing report would mix old and new files (a stale retry.csv, say). */

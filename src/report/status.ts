@@ -29,9 +29,10 @@ export interface RunOutcome {
 export const NOT_CONFIRMED_MESSAGE = 'not confirmed: nothing was sent (answer y to send, or pass --yes)';
 
 /**
- * rejected → not confirmed → interrupted → fatal (credentials, endpoint) → not-found guard → failed (customers to
- * send and none delivered) → partial (some failed or not sent) → succeeded (every valid customer
- * updated or not found, also when there were none).
+ * rejected → not confirmed → interrupted → fatal (credentials, endpoint, requests rejected) → not-found
+ * guard → failed (customers to send and none delivered) → partial (some failed or not sent: exit 1;
+ * only rejected ones undelivered: exit 7) → succeeded (every valid customer updated or not found,
+ * also when there were none).
  */
 export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   const where = facts.stoppedAfter ? ` after ${facts.stoppedAfter}` : '';
@@ -48,7 +49,8 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
       message: `authentication rejected (${fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`,
     };
   }
-  // The endpoint's own message says it stopped and what to fix.
+  // The endpoint's own message (a wrong URL; requests rejected, exit 6: RequestsRejectedError)
+  // says it stopped and what to fix.
   if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: fatal.message };
   if (facts.notFoundGuard !== undefined) {
     const { notFound, answered, threshold } = facts.notFoundGuard;
@@ -60,10 +62,22 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
         'the wrong environment (--env/--endpoint) or id column (--id-column)? Stopped sending; a retry cannot help.',
     };
   }
-  const undelivered = counts.failed + counts.notSent;
-  if (undelivered === 0) return { status: 'succeeded', exitCode: ExitCode.Ok };
+  // A summary written before `rejected` existed has none.
+  const rejected = counts.rejected ?? 0;
+  const retryable = counts.failed + counts.notSent;
+  if (retryable + rejected === 0) return { status: 'succeeded', exitCode: ExitCode.Ok };
   const delivered = counts.updated + counts.notFound;
-  return { status: delivered === 0 ? 'failed' : 'partial', exitCode: ExitCode.PartialFailure };
+  const status = delivered === 0 ? 'failed' : 'partial';
+  // A retry can still deliver failed and unsent customers: exit 1 even when some were rejected too.
+  if (retryable > 0) return { status, exitCode: ExitCode.PartialFailure };
+  return {
+    status,
+    exitCode: ExitCode.CustomersRejected,
+    message:
+      `the endpoint rejected ${rejected} ${rejected === 1 ? 'customer' : 'customers'} one by one (HTTP 400 sent alone)` +
+      `${delivered > 0 ? ', every other customer was delivered' : ''}: see rejects.csv for each reason. ` +
+      'Fix them at the source; resending them unchanged cannot help.',
+  };
 }
 
 /** Worst first: the status of a merged report is the worst of its parts. */

@@ -16,11 +16,13 @@ export function eventLevel(event: SendEvent): SendEventLevel {
   switch (event.type) {
     case 'authRejected':
     case 'endpointMisconfigured':
+    case 'requestsRejected':
       return 'error';
     case 'retry':
     case 'pause':
     case 'split413':
     case 'bisect400':
+    case 'probe400':
     case 'authRetry':
     case 'unexpectedIds':
       return 'warn';

@@ -6,11 +6,13 @@ export { eventLevel, type SendEventLevel } from './event-level.js';
 export { endpointTarget, misconfiguration, NOT_SENT_ENDPOINT, type Misconfiguration } from './misconfiguration.js';
 export { sendInOrder, type OrderedOptions } from './ordered.js';
 export { reconcile, type Reconciliation } from './reconcile.js';
+export { PROBE_SINGLES, RejectionWatch, type Verdict } from './rejection-watch.js';
 export type { TokenProvider } from './token-renewal.js';
 export { DEFAULT_RETRY_POLICY, retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
 export {
   NOT_SENT_AUTH,
   NOT_SENT_INTERRUPTED,
+  NOT_SENT_REJECTED,
   Sender,
   type SendEvent,
   type SendFailure,

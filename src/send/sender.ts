@@ -1,46 +1,59 @@
 /**
- * Batch → BatchResult: every customer of the batch ends `updated`, `not_found` or `failed` with a
- * reason. `send` never rejects for anything the endpoint or the network does; those are values.
+ * Batch → BatchResult: every customer of the batch ends `updated`, `not_found`, `failed`,
+ * `rejected` or `not_sent` with a reason. `send` never rejects for anything the endpoint or the network does; those are values.
  *
  * A batch may become several requests (slices of it): a batch above the current size limit is sent
  * in chunks, a 413 splits a request in halves and lowers the limit for the rest of the run, and a
- * 400 bisects a request until the customers the endpoint rejects are isolated.
+ * 400 bisects a request until the customers the endpoint rejects are isolated (`rejected`). Until
+ * the endpoint has accepted a request, a 400 is first probed instead (rejection-watch.ts): a few of
+ * its customers are sent alone, and when each is refused the same way the endpoint rejects the
+ * requests themselves.
  *
- * Two answers end the run's sending (`fatal()`): a definitive 401/403 (AuthError, exit 4), and a
+ * Three answers end the run's sending (`fatal()`): a definitive 401/403 (AuthError, exit 4), a
  * misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
- * misconfiguration.ts). From then on no request starts and every customer not delivered fails
+ * misconfiguration.ts), and 400s that are not about customers (RequestsRejectedError, exit 6). From then on no request starts and every customer not delivered fails
  * with a detail that starts with 'not sent: '. A wrong URL costs the requests in flight when its
  * first answer comes back: at most --concurrency.
  */
 import { setMaxListeners } from 'node:events';
 import { requestBody } from '../batch.js';
-import { AuthError, EndpointError, UsageError } from '../errors.js';
+import { AuthError, EndpointError, RequestsRejectedError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import type { HttpClient } from './http.js';
 import { NOT_STARTED, type Limiter } from './limiter.js';
 import { endpointError, misconfiguration, notSentDetail } from './misconfiguration.js';
 import { describeOutcome, isAuthRejection, statsKey, type HttpOutcome } from './outcome.js';
 import { reconcile } from './reconcile.js';
+import { gapsBetween, isRejection, PROBE_SINGLES, RejectionWatch, spreadPicks } from './rejection-watch.js';
 import { retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { sleep } from './sleep.js';
 import { TokenRenewal, type TokenProvider } from './token-renewal.js';
 
 export const NOT_SENT_INTERRUPTED = 'not sent: run interrupted';
 export const NOT_SENT_AUTH = 'not sent: authentication rejected';
+/** The start of the detail of customers not sent because the endpoint rejects every request. */
+export const NOT_SENT_REJECTED = 'not sent: the endpoint rejects the requests themselves';
 
 export type SendEvent =
   | { type: 'retry'; seq: number; attempt: number; delayMs: number; reason: string }
   | { type: 'pause'; seq: number; ms: number; status: number }
   | { type: 'split413'; seq: number; from: number; to: number }
   | { type: 'bisect400'; seq: number; size: number; reason: string }
+  /** A 400 before the endpoint accepted anything: `singles` of its customers are sent alone first. */
+  | { type: 'probe400'; seq: number; size: number; singles: number; reason: string }
+  /** The probe's customers were all refused the same way: the run stops sending (exit 6). */
+  | { type: 'requestsRejected'; seq: number; reason: string }
   | { type: 'unexpectedIds'; seq: number; ids: string[] }
   | { type: 'authRetry'; seq: number; status: number }
   | { type: 'authRejected'; seq: number; status: number }
   /** Before any success the endpoint answered 404/405/3xx or failed on TLS/DNS: the run stops sending. */
   | { type: 'endpointMisconfigured'; seq: number; endpoint: string; answer: string };
 
-/** What ends a run's sending: the token was rejected (exit 4), or the endpoint URL is wrong (exit 2). */
-export type SendFailure = AuthError | EndpointError;
+/**
+ * What ends a run's sending: the token was rejected (exit 4), the endpoint URL is wrong (exit 2),
+ * or the endpoint rejects the requests themselves (exit 6).
+ */
+export type SendFailure = AuthError | EndpointError | RequestsRejectedError;
 
 export interface SenderOptions {
   /** `target` (origin + path) names the endpoint in an EndpointError; without it, "the endpoint". */
@@ -81,12 +94,15 @@ interface Slice {
 type Attempt =
   | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean }
   | { kind: 'not-sent'; reason: string }
-  | { kind: 'shrunk' };
+  | { kind: 'shrunk' }
+  /** Held back while a 400 is probed (rejection-watch.ts): sent once the probe is over. */
+  | { kind: 'held' };
 
 type Answer =
   | { kind: 'answered'; outcome: HttpOutcome; attempts: number }
   | { kind: 'not-sent'; reason: string }
-  | { kind: 'shrunk' };
+  | { kind: 'shrunk' }
+  | { kind: 'held' };
 
 export class Sender {
   private readonly counts: SenderStats = { requests: {}, retries: 0, splits: 0, bisections: 0 };
@@ -96,6 +112,7 @@ export class Sender {
   /** Whether any request got a 200 with updatedCustomers: from then on a 404 or TLS error is a failure like any other. */
   private succeeded = false;
   private readonly renewal: TokenRenewal;
+  private readonly rejections = new RejectionWatch();
   /** Either stop, or a fatal answer: nothing new starts once one has fired. */
   private readonly noNewRequests: AbortSignal;
   private readonly random: () => number;
@@ -146,6 +163,10 @@ export class Sender {
     if (this.failure) return notSent(slice, this.notSentReason());
     const answer = await this.postWithRetries(slice);
     if (answer.kind === 'shrunk') return this.deliver(slice);
+    if (answer.kind === 'held') {
+      await this.rejections.settled();
+      return this.deliver(slice);
+    }
     if (answer.kind === 'not-sent') return notSent(slice, answer.reason);
     return this.settle(slice, answer.outcome, answer.attempts);
   }
@@ -155,11 +176,31 @@ export class Sender {
   }
 
   private async settle(slice: Slice, outcome: HttpOutcome, attempts: number): Promise<void> {
+    this.rejections.observe(outcome, sizeOf(slice));
+    this.rejections.settling(outcome);
+    return this.settleObserved(slice, outcome, attempts);
+  }
+
+  /** `settle`, once the answer was shown to the rejection watch. */
+  private async settleObserved(slice: Slice, outcome: HttpOutcome, attempts: number): Promise<void> {
     const single = sizeOf(slice) === 1;
     if (outcome.kind === 'ok') return this.acknowledge(slice, outcome.updated);
     if (outcome.kind === 'http' && outcome.status === 413 && !single) return this.splitTooLarge(slice);
-    if (outcome.kind === 'http' && outcome.status === 400 && !single) return this.bisect(slice, outcome.message);
+    if (isRejection(outcome)) return single ? this.refusedAlone(slice, outcome) : this.bisect(slice, outcome);
     fail(slice, failureDetail(outcome, attempts));
+  }
+
+  /**
+   * A customer refused sent alone: `rejected` with the endpoint's reason, unless the refusals turn
+   * out to be about the requests themselves (then it was not at fault: not sent).
+   */
+  private async refusedAlone(slice: Slice, outcome: Extract<HttpOutcome, { kind: 'http' }>): Promise<void> {
+    // A probe running now may yet show that no customer is at fault.
+    await this.rejections.settled();
+    const systemic = this.rejections.systemic();
+    if (systemic !== undefined) this.stopRejected(slice.batch.seq, systemic);
+    if (this.failure instanceof RequestsRejectedError) return notSent(slice, this.notSentReason());
+    reject(slice, describeOutcome(outcome));
   }
 
   /** A 413: the halves are sent (the limit was already lowered to a half, in `attempt`). */
@@ -173,11 +214,66 @@ export class Sender {
   /**
    * A 400 rejects the whole request for what may be one customer. Sending the halves separately,
    * recursively, narrows it down to the customers rejected even alone; everyone else is delivered.
+   * Until the endpoint has shown that its 400s are about customers, the request is probed instead,
+   * and while a probe runs, it waits for the verdict.
    */
-  private async bisect(slice: Slice, reason: string): Promise<void> {
+  private async bisect(slice: Slice, outcome: Extract<HttpOutcome, { kind: 'http' }>): Promise<void> {
+    if (!this.rejections.perCustomer) {
+      if (this.rejections.holding) {
+        await this.rejections.settled();
+        if (this.failure) return notSent(slice, this.notSentReason());
+        return this.bisect(slice, outcome);
+      }
+      return this.probe(slice, outcome);
+    }
     this.counts.bisections++;
-    this.emit({ type: 'bisect400', seq: slice.batch.seq, size: sizeOf(slice), reason });
+    this.emit({ type: 'bisect400', seq: slice.batch.seq, size: sizeOf(slice), reason: outcome.message });
     await this.deliverAll(halves(slice));
+  }
+
+  /**
+   * A 400 before the endpoint accepted anything (or after a streak of identical 400s): a few of
+   * the request's customers (first, middle, last) are sent alone while every other request of
+   * several customers waits. All refused the same way: the endpoint rejects the requests
+   * themselves, and the run stops sending. Otherwise those customers are settled by their own
+   * answers and the rest of the request is sent again, in the pieces between them.
+   */
+  private async probe(slice: Slice, outcome: Extract<HttpOutcome, { kind: 'http' }>): Promise<void> {
+    const release = this.rejections.startProbe();
+    const picks = spreadPicks(slice.start, slice.end, PROBE_SINGLES);
+    const singles = picks.map((start): Slice => ({ ...slice, start, end: start + 1 }));
+    this.counts.bisections++;
+    this.emit({ type: 'probe400', seq: slice.batch.seq, size: sizeOf(slice), singles: singles.length, reason: outcome.message });
+    let answers: Answer[];
+    try {
+      answers = await Promise.all(singles.map((single) => this.postWithRetries(single)));
+      for (const answer of answers) if (answer.kind === 'answered') this.rejections.observe(answer.outcome, 1);
+      const systemic = this.rejections.systemic();
+      if (systemic !== undefined) this.stopRejected(slice.batch.seq, systemic);
+    } finally {
+      release();
+    }
+    if (this.failure) return notSent(slice, this.notSentReason());
+    const settled = singles.map(async (single, i): Promise<void> => {
+      const answer = answers[i]!;
+      if (answer.kind === 'answered') return this.settleObserved(single, answer.outcome, answer.attempts);
+      if (answer.kind === 'not-sent') return notSent(single, answer.reason);
+      return this.deliver(single);
+    });
+    const rest = gapsBetween(slice.start, slice.end, picks).map(([start, end]) => this.deliver({ ...slice, start, end }));
+    await Promise.all([...settled, ...rest]);
+  }
+
+  /** The 400s are about the requests, not customers: the run's fatal failure (exit 6). */
+  private stopRejected(seq: number, reason: string): void {
+    const refused = this.counts.requests['400'] ?? 0;
+    const error = new RequestsRejectedError(
+      `The endpoint rejects the requests themselves, not particular customers: ${refused} requests were answered HTTP 400, ` +
+        `and ${PROBE_SINGLES} customers sent alone were each refused the same way (${reason}). ` +
+        'The API may have changed or the payload is wrong; no customer is at fault and a retry cannot help. Stopped sending.',
+      reason,
+    );
+    if (this.stopWith(error)) this.emit({ type: 'requestsRejected', seq, reason });
   }
 
   private acknowledge(slice: Slice, updated: string[]): void {
@@ -266,6 +362,7 @@ export class Sender {
 
   /** The detail of customers not sent because of the fatal failure. */
   private notSentReason(): string {
+    if (this.failure instanceof RequestsRejectedError) return `${NOT_SENT_REJECTED} (HTTP 400: ${this.failure.reason})`;
     return this.failure instanceof EndpointError ? notSentDetail(this.failure) : NOT_SENT_AUTH;
   }
 
@@ -283,9 +380,13 @@ export class Sender {
     const started = await this.options.limiter.run(async (): Promise<Attempt> => {
       if (this.failure) return { kind: 'not-sent', reason: this.notSentReason() };
       if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
+      // A 400 is being probed: a request of several customers would only add to the refusals.
+      if (customers > 1 && this.rejections.holding) return { kind: 'held' };
       const token = this.options.token.current();
       const outcome = await this.options.client.post(body, token, this.options.abort);
       const misconfigured = this.judgeEndpoint(outcome, seq);
+      // Before this request gives up its slot, so that no queued one slips in before a probe.
+      this.rejections.arrived(outcome, customers);
       // The endpoint asked the whole client to wait. Paused before this job gives up its slot, so
       // the next queued request cannot slip in first.
       if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
@@ -328,6 +429,14 @@ function failureDetail(outcome: HttpOutcome, attempts: number): string {
 function fail(slice: Slice, reason: string): void {
   for (let i = slice.start; i < slice.end; i++) {
     slice.result.outcomes[i] = 'failed';
+    slice.result.errors[i] = reason;
+  }
+}
+
+/** The endpoint refused these customers (each sent alone) while it accepts others: `rejected`. */
+function reject(slice: Slice, reason: string): void {
+  for (let i = slice.start; i < slice.end; i++) {
+    slice.result.outcomes[i] = 'rejected';
     slice.result.errors[i] = reason;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Answers that another identical attempt cannot cure: 413 (split the request, keep the smaller
- * size), 400 for some customers (bisect, fail exactly those), and a malformed 200 that persists
- * (the customers fail once their attempts are spent, and go to retry.csv).
+ * size), 400 for some customers (bisect, reject exactly those: rejects.csv, exit 7), and a
+ * malformed 200 that persists (the customers fail once their attempts are spent, and go to
+ * retry.csv). A 400 for every request is in systemic-rejections.test.ts.
  */
 import { ExitCode } from '../../src/exit-codes.js';
 import {
@@ -47,28 +48,33 @@ test('413: the request is split in halves and the smaller batch size is kept for
   expect(await sc.leaks()).toEqual([]);
 });
 
-test('400: the batch is bisected, exactly the rejected customers fail with the endpoint\'s type/code/details, the rest are delivered', async () => {
+test('400: the batch is bisected, exactly the rejected customers are `rejected` with the endpoint\'s type/code/details, the rest are delivered', async () => {
   const data = generateDataset({ customers: 300 });
   const rejected = [data.customers[3]!, data.customers[4]!, data.customers[150]!, data.customers[299]!];
   const sc = await openScenario(data, { emulator: { faults: { rejectIds: rejected } } });
   const run = await sc.run({ batchSize: 25 });
 
-  expect(run.code).toBe(ExitCode.PartialFailure);
+  expect(run.code).toBe(ExitCode.CustomersRejected);
   expect(sc.emulator.state().customers).toEqual(stateWithout(data, rejected));
 
-  const { summary, results, retry } = await readReport(sc.ws.reportDir);
-  expect(summary).toMatchObject({ status: 'partial', exitCode: ExitCode.PartialFailure, counts: { failed: rejected.length } });
-  expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(rejected)));
+  const { summary, results, retry, rejects } = await readReport(sc.ws.reportDir);
+  expect(summary).toMatchObject({ status: 'partial', exitCode: ExitCode.CustomersRejected, counts: { failed: 0, rejected: rejected.length } });
+  expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(rejected), 'rejected'));
   for (const id of rejected) {
-    const row = results.find((r) => r.document_id === id && r.status === 'failed')!;
+    const row = results.find((r) => r.document_id === id && r.status === 'rejected')!;
     expect(row.detail).toContain('HTTP 400');
     expect(row.detail).toContain('type=error');
     expect(row.detail).toContain('code=invalidRequest');
     expect(row.detail).toContain(`details=customers[0].document_id '${id}' is rejected`);
   }
-  // retry.csv holds exactly the failed customers, in the input's layout, ready to resend.
-  expect(retry!.map((r) => r.document_id)).toEqual(rejected);
-  for (const record of retry!) expect(retrySegments(record)).toEqual(data.segmentsOf.get(record.document_id!));
+  // rejects.csv holds exactly the rejected customers, in the input's layout, with the reason;
+  // there is no retry.csv: resent unchanged they would be refused again.
+  expect(retry).toBeUndefined();
+  expect(rejects!.map((r) => r.document_id)).toEqual(rejected);
+  for (const record of rejects!) {
+    expect(retrySegments(record)).toEqual(data.segmentsOf.get(record.document_id!));
+    expect(record.reason).toBe(`HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${record.document_id!}' is rejected`);
+  }
   expect(await sc.leaks()).toEqual([]);
 });
 

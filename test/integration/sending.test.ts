@@ -1,10 +1,12 @@
 /**
  * Sending as the endpoint sees it: an endpoint that rate-limits below --rate, a rejected token
- * (exit 4), and customers the endpoint refuses (exit 1, retry.csv) resent with `run retry.csv` once
- * the fault is gone. (The pace itself is measured alone, in rate.test.ts.)
+ * (exit 4), and customers the endpoint refuses one by one (exit 7, rejects.csv with the reason)
+ * resent with `run --ignore-columns reason rejects.csv` once they are fixed. (The pace itself is
+ * measured alone, in rate.test.ts.)
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { fixture, readRetry, readSummary, runCli } from '../helpers/cli.js';
 import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
 import { expectedOutcome, withFailed, type OracleInput } from './support/oracle.js';
@@ -52,12 +54,19 @@ describe('authentication rejected', () => {
   });
 });
 
+/** A CSV report file without its last column (rejects.csv without `reason`), as text. */
+function withoutLastColumn(text: string): string {
+  const records = parse(text) as string[][];
+  const cell = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  return records.map((record) => `${record.slice(0, -1).map(cell).join(',')}\n`).join('');
+}
+
 describe('customers the endpoint refuses', () => {
   const known = knownFixtureIds();
   /** Known customers the endpoint answers 400 for while the fault is on. */
   const refused = ['1037-2053', '1629-2001', '1888-2372'];
 
-  it.concurrent('fail alone (exit 1, retry.csv holds exactly them); `run retry.csv` later delivers them like a clean run', async () => {
+  it.concurrent('are rejected alone (exit 7, rejects.csv holds exactly them with the reason, no retry.csv); `run --ignore-columns reason rejects.csv` later delivers them like a clean run', async () => {
     const input = fixtureInput('customers-wide.csv', 'wide');
     await withScenario({ known, faults: { rejectIds: refused } }, async (emulator, dirs) => {
       const clean = expectedOutcome([input], { known });
@@ -65,17 +74,22 @@ describe('customers the endpoint refuses', () => {
 
       const first = await runCli(['run', ...sendArgs(emulator, dirs), '--batch-size', '10', input.display]);
 
-      expect(first.code).toBe(1);
-      const partial = withFailed(clean, refused, known);
-      expectReportMatches({ reportDir: dirs.report, expected: partial, status: 'partial', exitCode: 1 });
+      expect(first.code).toBe(7);
+      const partial = withFailed(clean, refused, known, 'rejected');
+      expectReportMatches({ reportDir: dirs.report, expected: partial, status: 'partial', exitCode: 7 });
       expectStateMatches(emulator.state(), partial.finalState());
-      const retryFile = path.join(dirs.report, 'retry.csv');
-      const retryInput: OracleInput = { display: retryFile, text: readFileSync(retryFile, 'utf8'), delimiter: ',', layout: 'wide' };
-      const retried = expectedOutcome([retryInput], { known });
+      expect(existsSync(path.join(dirs.report, 'retry.csv'))).toBe(false);
+      const rejectsFile = path.join(dirs.report, 'rejects.csv');
+      const rejectsText = readFileSync(rejectsFile, 'utf8');
+      const reasons = (parse(rejectsText, { columns: true }) as Record<string, string>[]).map((r) => r.reason);
+      expect(reasons).toEqual(refused.map((id) => `HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${id}' is rejected`));
+      const rejectsInput: OracleInput = { display: rejectsFile, text: withoutLastColumn(rejectsText), delimiter: ',', layout: 'wide' };
+      const retried = expectedOutcome([rejectsInput], { known });
       expect([...retried.customers]).toEqual(refused.map((id) => [id, clean.customers.get(id)]));
 
+      // Fixed at the source (here: the endpoint accepts them now), the file resends exactly them.
       emulator.setFaults({ rejectIds: [] });
-      const second = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('retried') }), retryFile]);
+      const second = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('retried') }), '--ignore-columns', 'reason', rejectsFile]);
 
       expect(second.code).toBe(0);
       expectReportMatches({ reportDir: dirs.reportNamed('retried'), expected: retried, status: 'succeeded', exitCode: 0 });
@@ -83,7 +97,7 @@ describe('customers the endpoint refuses', () => {
     });
   });
 
-  it.concurrent('with inputs of mixed layouts, retry.csv is one json-layout file that resends exactly them', async () => {
+  it.concurrent('with inputs of mixed layouts, rejects.csv is one json-layout file that, without its reason column, resends exactly them', async () => {
     const wide = fixtureInput('customers-wide.csv', 'wide');
     const jsonText = 'document_id,segments\nJ-1,"[{""type"":""note"",""value"":""only in json""}]"\nJ-2,null\nJ-3,[]\n';
     await withScenario({ faults: { rejectIds: ['1148-2212', 'J-1', 'J-2'] } }, async (emulator, dirs) => {
@@ -93,9 +107,13 @@ describe('customers the endpoint refuses', () => {
 
       const first = await runCli(['run', ...sendArgs(emulator, dirs), wide.display, json.display]);
 
-      expect(first.code).toBe(1);
-      expectReportMatches({ reportDir: dirs.report, expected: withFailed(clean, refusedHere, 'all'), status: 'partial', exitCode: 1, multiFile: true });
-      const retryFile = path.join(dirs.report, 'retry.csv');
+      expect(first.code).toBe(7);
+      expectReportMatches({ reportDir: dirs.report, expected: withFailed(clean, refusedHere, 'all', 'rejected'), status: 'partial', exitCode: 7, multiFile: true });
+      expect(existsSync(path.join(dirs.report, 'retry.csv'))).toBe(false);
+      const rejectsText = readFileSync(path.join(dirs.report, 'rejects.csv'), 'utf8');
+      expect(rejectsText.split('\n')[0]).toBe('document_id,segments,reason');
+      const retryFile = path.join(dirs.root, 'fixed.csv');
+      writeFileSync(retryFile, withoutLastColumn(rejectsText));
       const retried = expectedOutcome([{ display: retryFile, text: readFileSync(retryFile, 'utf8'), delimiter: ',', layout: 'json' }], { known: 'all' });
       expect([...retried.customers]).toEqual(refusedHere.map((id) => [id, clean.customers.get(id)]));
 

@@ -70,6 +70,7 @@ describe('pushRunMetrics', () => {
       'segment_sync_rows{status="updated"}': 11,
       'segment_sync_rows{status="not_found"}': 4,
       'segment_sync_rows{status="failed"}': 0,
+      'segment_sync_rows{status="rejected"}': 0,
       'segment_sync_rows{status="not_sent"}': 0,
       'segment_sync_rows{status="invalid"}': 2,
       'segment_sync_rows{status="duplicate"}': 3,

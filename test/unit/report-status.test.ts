@@ -1,6 +1,6 @@
 import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/report/index.js';
 import { NOT_CONFIRMED_MESSAGE } from '../../src/report/status.js';
-import { AuthError, EndpointError } from '../../src/errors.js';
+import { AuthError, EndpointError, RequestsRejectedError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { Counts, RunStatus } from '../../src/types.js';
 
@@ -13,6 +13,7 @@ const counts = (over: Partial<Counts>): Counts => ({
   updated: 0,
   notFound: 0,
   failed: 0,
+  rejected: 0,
   notSent: 0,
   repeatedHeaders: 0,
   ...over,
@@ -20,6 +21,7 @@ const counts = (over: Partial<Counts>): Counts => ({
 
 const authError = new AuthError('The endpoint rejected the access token (HTTP 401).', 401);
 const notFoundGuard = { notFound: 180, answered: 200, threshold: '50%' };
+const requestsRejected = new RequestsRejectedError('The endpoint rejects the requests themselves (type=error, code=unsupportedPayload).', 'type=error, code=unsupportedPayload');
 const endpointError = new EndpointError('https://api.example/v3 answered HTTP 404.', 'https://api.example/v3', 'HTTP 404', 404);
 
 describe('decideOutcome: status and exit code', () => {
@@ -49,6 +51,14 @@ describe('decideOutcome: status and exit code', () => {
     ['interrupted wins over credentials rejected', {}, { interruptedWith: ExitCode.Interrupted, fatal: authError }, 'interrupted', ExitCode.Interrupted],
     ['credentials rejected wins over the not-found guard', {}, { fatal: authError, notFoundGuard }, 'failed', ExitCode.AuthRejected],
     ['interrupted wins over the not-found guard', {}, { interruptedWith: ExitCode.Terminated, notFoundGuard }, 'interrupted', ExitCode.Terminated],
+    ['only rejected customers undelivered', { customers: 5, updated: 3, notFound: 1, rejected: 1 }, {}, 'partial', ExitCode.CustomersRejected],
+    ['every customer rejected one by one', { customers: 2, rejected: 2 }, {}, 'failed', ExitCode.CustomersRejected],
+    ['rejected and failed: the retry can still deliver the failed ones', { customers: 5, updated: 3, rejected: 1, failed: 1 }, {}, 'partial', ExitCode.PartialFailure],
+    ['rejected and not sent: a rerun sends the rest', { customers: 5, updated: 3, rejected: 1, notSent: 1 }, {}, 'partial', ExitCode.PartialFailure],
+    ['the endpoint rejects the requests themselves', { customers: 250, notSent: 250 }, { fatal: requestsRejected }, 'failed', ExitCode.EndpointRejectsRequests],
+    ['requests rejected mid-run, some delivered', { customers: 250, updated: 50, notSent: 200 }, { fatal: requestsRejected }, 'failed', ExitCode.EndpointRejectsRequests],
+    ['interrupted wins over requests rejected', {}, { interruptedWith: ExitCode.Interrupted, fatal: requestsRejected }, 'interrupted', ExitCode.Interrupted],
+    ['a summary from before counts.rejected existed', { customers: 1, updated: 1, rejected: undefined as unknown as number }, {}, 'succeeded', ExitCode.Ok],
   ])('%s → %s', (_name, given, facts, status, exitCode) => {
     expect(decideOutcome(counts(given), facts)).toMatchObject({ status, exitCode });
   });
@@ -56,6 +66,20 @@ describe('decideOutcome: status and exit code', () => {
 
 describe('decideOutcome: messages', () => {
   const message = (given: Partial<Counts>, facts: RunFacts): RunOutcome['message'] => decideOutcome(counts(given), facts).message;
+
+  test('only rejected customers undelivered: how many, rejects.csv, and that a resend cannot help', () => {
+    expect(message({ customers: 4, updated: 2, rejected: 2 }, {})).toBe(
+      'the endpoint rejected 2 customers one by one (HTTP 400 sent alone), every other customer was delivered: see rejects.csv for each reason. ' +
+        'Fix them at the source; resending them unchanged cannot help.',
+    );
+    expect(message({ customers: 1, rejected: 1 }, {})).toMatch(/^the endpoint rejected 1 customer one by one \(HTTP 400 sent alone\): see rejects.csv/);
+  });
+
+  test('requests rejected: the endpoint\'s reason, in the sender\'s own message', () => {
+    const text = message({ customers: 2, notSent: 2 }, { fatal: requestsRejected, stoppedAfter: '0 of 2 customers were answered' });
+    expect(text).toBe(requestsRejected.message);
+    expect(text).toContain('code=unsupportedPayload');
+  });
 
   test('a rejected run says why, as given', () => {
     expect(message({}, { rejected: '60 of 60 (100%) rows are invalid' })).toBe('60 of 60 (100%) rows are invalid');

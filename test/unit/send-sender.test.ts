@@ -252,7 +252,7 @@ describe('Sender', () => {
     expect(byId(await sender.send(batchOf(['huge'])))).toEqual({ huge: 'failed: payload too large (HTTP 413 for this customer alone)' });
   });
 
-  it('bisects a 400 down to exactly the customers the endpoint rejects, and delivers the rest', async () => {
+  it('bisects a 400 down to exactly the customers the endpoint rejects (rejected, with its reason), and delivers the rest', async () => {
     const applied: string[] = [];
     const api = await endpoint((request, res) => {
       const bad = request.ids.find((id) => id.startsWith('bad-'));
@@ -265,8 +265,8 @@ describe('Sender', () => {
     const result = await sender.send(batchOf(ids));
     expect(byId(result)).toEqual({
       a: 'updated', b: 'updated', c: 'updated', d: 'updated', e: 'updated', f: 'updated',
-      'bad-1': 'failed: HTTP 400: type=error, code=invalidRequest, details=customer bad-1 is not valid',
-      'bad-2': 'failed: HTTP 400: type=error, code=invalidRequest, details=customer bad-2 is not valid',
+      'bad-1': 'rejected: HTTP 400: type=error, code=invalidRequest, details=customer bad-1 is not valid',
+      'bad-2': 'rejected: HTTP 400: type=error, code=invalidRequest, details=customer bad-2 is not valid',
     });
     expect(applied.sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(sender.stats().bisections).toBeGreaterThan(0);

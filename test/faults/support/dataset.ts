@@ -67,9 +67,9 @@ export function generateDataset({ customers: count }: { customers: number }): Da
   return data;
 }
 
-/** The expected rows with `failedIds` turned `failed`. */
-export function expectedWithFailures(data: Dataset, failedIds: ReadonlySet<string>): Map<number, [string, string]> {
-  return new Map([...data.expectedRows].map(([line, [id, status]]) => [line, [id, status !== 'duplicate' && failedIds.has(id) ? 'failed' : status]]));
+/** The expected rows with `failedIds` turned `failed` (or `as`: `rejected`, `not_sent`). */
+export function expectedWithFailures(data: Dataset, failedIds: ReadonlySet<string>, as = 'failed'): Map<number, [string, string]> {
+  return new Map([...data.expectedRows].map(([line, [id, status]]) => [line, [id, status !== 'duplicate' && failedIds.has(id) ? as : status]]));
 }
 
 /** The final state with some customers left out (those the endpoint never applied). */

@@ -1,4 +1,4 @@
-/** Reading what a run wrote: summary.json, results.csv and retry.csv. */
+/** Reading what a run wrote: summary.json, results.csv, retry.csv and rejects.csv. */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -16,7 +16,7 @@ export interface Summary {
   status: string;
   exitCode: number;
   dryRun?: boolean;
-  counts: { rows: number; invalid: number; duplicates: number; customers: number; updated: number; notFound: number; failed: number };
+  counts: { rows: number; invalid: number; duplicates: number; customers: number; updated: number; notFound: number; failed: number; rejected: number; notSent: number };
   /** By status ('200', '429', 'network', 'timeout', 'malformed', …), plus the two totals. */
   requests: Record<string, number> & { total: number; retries: number };
   resumed?: { acknowledgedBefore: number };
@@ -29,6 +29,8 @@ export interface Report {
   results: ResultRow[];
   /** retry.csv as records (header → cell), or undefined when the run left none. */
   retry: Record<string, string>[] | undefined;
+  /** rejects.csv as records (header → cell), or undefined when the run left none. */
+  rejects: Record<string, string>[] | undefined;
 }
 
 export async function readSummary(reportDir: string): Promise<Summary> {
@@ -37,10 +39,12 @@ export async function readSummary(reportDir: string): Promise<Summary> {
 
 export async function readReport(reportDir: string): Promise<Report> {
   const retryFile = path.join(reportDir, 'retry.csv');
+  const rejectsFile = path.join(reportDir, 'rejects.csv');
   return {
     summary: await readSummary(reportDir),
     results: await readCsv<ResultRow>(path.join(reportDir, 'results.csv')),
     retry: existsSync(retryFile) ? await readCsv<Record<string, string>>(retryFile) : undefined,
+    rejects: existsSync(rejectsFile) ? await readCsv<Record<string, string>>(rejectsFile) : undefined,
   };
 }
 

@@ -41,7 +41,7 @@ export interface OracleOptions {
   sent?: boolean;
 }
 
-export type ExpectedStatus = 'updated' | 'not_found' | 'failed' | 'not_sent' | 'invalid' | 'duplicate' | 'valid';
+export type ExpectedStatus = 'updated' | 'not_found' | 'failed' | 'rejected' | 'not_sent' | 'invalid' | 'duplicate' | 'valid';
 
 export interface ExpectedRow {
   file: string;
@@ -61,6 +61,7 @@ export interface ExpectedCounts {
   updated: number;
   notFound: number;
   failed: number;
+  rejected: number;
   notSent: number;
   repeatedHeaders: number;
 }
@@ -181,7 +182,7 @@ function customerStatus(id: string, options: OracleOptions): ExpectedStatus {
 }
 
 function countsOf(rows: ExpectedRow[], customers: Map<string, Segment[] | null>, options: OracleOptions): ExpectedCounts {
-  const counts: ExpectedCounts = { rows: rows.length, invalid: 0, duplicates: 0, customers: customers.size, toClear: 0, updated: 0, notFound: 0, failed: 0, notSent: 0, repeatedHeaders: 0 };
+  const counts: ExpectedCounts = { rows: rows.length, invalid: 0, duplicates: 0, customers: customers.size, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0 };
   for (const row of rows) {
     if (row.status === 'invalid') counts.invalid++;
     if (row.status === 'duplicate') counts.duplicates++;
@@ -196,10 +197,15 @@ function countsOf(rows: ExpectedRow[], customers: Map<string, Segment[] | null>,
 }
 
 /**
- * The same run when these customers could not be delivered (refused, or never sent): their rows are
- * `failed`, the counts move, and the endpoint never receives them.
+ * The same run when these customers could not be delivered (failed, refused one by one, or never
+ * sent): their rows are `status`, the counts move, and the endpoint never receives them.
  */
-export function withFailed(expected: Expectation, failedIds: readonly string[], known: ReadonlySet<string> | 'all', status: 'failed' | 'not_sent' = 'failed'): Expectation {
+export function withFailed(
+  expected: Expectation,
+  failedIds: readonly string[],
+  known: ReadonlySet<string> | 'all',
+  status: 'failed' | 'rejected' | 'not_sent' = 'failed',
+): Expectation {
   const failed = new Set(failedIds);
   const counts = { ...expected.counts };
   const counted = new Set<string>();
@@ -209,7 +215,7 @@ export function withFailed(expected: Expectation, failedIds: readonly string[], 
     if (!counted.has(row.id)) {
       counted.add(row.id);
       counts[row.status === 'updated' ? 'updated' : 'notFound'] -= 1;
-      counts[status === 'failed' ? 'failed' : 'notSent'] += 1;
+      counts[status === 'not_sent' ? 'notSent' : status] += 1;
     }
     return { ...row, status };
   });
