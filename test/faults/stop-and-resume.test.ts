@@ -4,7 +4,8 @@
  * resumes from the journal: nothing acknowledged is sent again and the final report covers the
  * whole input. --fresh ignores the journal; a journal of other inputs is never applied.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
 import { ExitCode } from '../../src/exit-codes.js';
 import {
   closeScenarios,
@@ -88,15 +89,18 @@ test('requests still in flight when --grace runs out are cut; the rerun sends th
   expect(statusesByLine((await readReport(sc.ws.reportDir)).results)).toEqual(data.expectedRows);
 });
 
-/** A first run where one customer is refused (400): exit 1, and the journal holds all the others. */
+/**
+ * A first run where one customer is refused (400, alone): it is `rejected`, the only customer not
+ * delivered (exit 7), and the journal holds all the others.
+ */
 async function partialFirstRun(sc: Scenario, refused: string): Promise<void> {
   sc.emulator.setFaults({ rejectIds: [refused] });
   const first = await sc.run(ARGS);
-  expect(first.code).toBe(ExitCode.PartialFailure);
+  expect(first.code).toBe(ExitCode.CustomersRejected);
   sc.emulator.setFaults({ rejectIds: [] });
 }
 
-test('after a partial failure the rerun sends only the failed customer and reports the whole input', async () => {
+test('after a partial run the rerun sends only the customer not delivered and reports the whole input', async () => {
   const sc = await openScenario(data);
   const refused = data.customers[42]!;
   await partialFirstRun(sc, refused);
@@ -109,8 +113,9 @@ test('after a partial failure the rerun sends only the failed customer and repor
   const { summary, results, retry } = await readReport(sc.ws.reportDir);
   expect(summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: data.customers.length - 1 } });
   expect(statusesByLine(results)).toEqual(data.expectedRows);
-  // The retry.csv of the first run is not left behind to be resent by mistake.
+  // Neither the retry.csv nor the rejects.csv of the first run is left behind to be resent by mistake.
   expect(retry).toBeUndefined();
+  expect(existsSync(path.join(sc.ws.reportDir, 'rejects.csv'))).toBe(false);
   expect(await sc.leaks()).toEqual([]);
 });
 
