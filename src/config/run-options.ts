@@ -15,6 +15,7 @@ import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
 import { resolvePushTarget } from '../metrics/push-target.js';
+import { checkTransportEnv, isLoopbackHost } from './transport-env.js';
 
 const INPUT = 'Input:';
 const TARGET = 'Target:';
@@ -210,6 +211,9 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     const target = resolvePushTarget({ url: pushgateway, jobName, shard });
     if (!target.ok) throw new UsageError(target.error);
   }
+  // Once, here: the environment must not expose the token (TLS checks off, a proxy on plain http).
+  const sendsTo = dryRun ? undefined : endpoint;
+  checkTransportEnv(sendsTo, env, sendsTo !== undefined || pushgateway !== undefined);
   return {
     ...input,
     dryRun,
@@ -265,14 +269,10 @@ export function checkEndpointUrl(url: string, allowInsecureHttp: boolean): void 
   if (parsed.username || parsed.password) throw new UsageError('--endpoint must not contain credentials; use --token-file.');
   if (parsed.protocol === 'https:') return;
   if (parsed.protocol !== 'http:') throw new UsageError(`--endpoint must be an https:// URL, got ${JSON.stringify(url)}`);
-  if (isLoopback(parsed.hostname) || allowInsecureHttp) return;
+  if (isLoopbackHost(parsed.hostname) || allowInsecureHttp) return;
   throw new UsageError(
     `--endpoint ${parsed.origin} uses plain http to another machine: the token would travel in clear. Use https, or --allow-insecure-http if you really mean it.`,
   );
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function resolveShard(args: RawArgs, env: NodeJS.ProcessEnv): Shard | undefined {
