@@ -81,6 +81,9 @@ function nextStep(summary: Summary, reportDir: string): string | undefined {
       return 'fix the token, then run the same command again: acknowledged customers are not sent again';
     case ExitCode.NotFoundGuard:
       return 'check --env/--endpoint and --id-column against the platform: most customers are unknown there; a retry cannot help';
+    case ExitCode.LocalStorage:
+      return 'free space or fix the permissions of the directory named in the message (or point --report-dir/--state-dir elsewhere), then run the same command again to resume';
+    case ExitCode.HungUp:
     case ExitCode.Interrupted:
     case ExitCode.Terminated:
       return 'run the same command again to resume: acknowledged customers are not sent again';
