@@ -51,6 +51,14 @@ export const inputOptions = {
     describe: 'Send nothing (exit 3) when the run would clear the segments of more customers than this: a count, a share of customers (10%), or both',
   },
   'max-record-bytes': { group: SAFETY, type: 'number', default: DEFAULTS.maxRecordBytes, describe: 'Reject the input when one record is larger than this' },
+  'max-input-bytes': {
+    group: SAFETY, type: 'number', default: DEFAULTS.maxInputBytes,
+    describe: 'Reject the input (exit 3, nothing sent) when one file holds, or decompresses to, more bytes than this (default 16 GiB)',
+  },
+  'max-compression-ratio': {
+    group: SAFETY, type: 'number', default: DEFAULTS.maxCompressionRatio,
+    describe: 'Reject a .gz as a likely decompression bomb (exit 3) when, after its first 100 MiB, it expands more than this many times its compressed size; 0 = no check',
+  },
   'report-dir': { group: OUTPUT, type: 'string', describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>, new for every run)' },
   'log-level': { group: OUTPUT, type: 'string', choices: ['error', 'warn', 'info', 'debug'], default: DEFAULTS.logLevel, describe: 'Log verbosity' },
   'log-format': { group: OUTPUT, type: 'string', choices: ['auto', 'json', 'text'], default: DEFAULTS.logFormat, describe: 'auto: readable on a terminal, JSON lines otherwise' },
@@ -127,6 +135,10 @@ export interface InputConfig {
   maxInvalid: Threshold;
   maxClear: Threshold;
   maxRecordBytes: number;
+  /** Decoded bytes one input file may hold (--max-input-bytes). */
+  maxInputBytes: number;
+  /** gzip expansion refused as a likely bomb (--max-compression-ratio); 0 = no check. */
+  maxCompressionRatio: number;
   reportDir: string;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'text';
@@ -191,6 +203,8 @@ export function resolveInputConfig(args: RawArgs, now = new Date(), runId: strin
     maxInvalid: parseThreshold('--max-invalid', String(args.maxInvalid)),
     maxClear: parseThreshold('--max-clear', String(args.maxClear)),
     maxRecordBytes: positiveInt('--max-record-bytes', args.maxRecordBytes),
+    maxInputBytes: positiveInt('--max-input-bytes', args.maxInputBytes),
+    maxCompressionRatio: nonNegative('--max-compression-ratio', args.maxCompressionRatio),
     reportDir: optionalString(args.reportDir) ?? defaultReportDir(now, runId),
     logLevel: String(args.logLevel),
     logFormat: args.logFormat as InputConfig['logFormat'],
