@@ -14,7 +14,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { requestBody } from '../batch.js';
-import { AuthError, EndpointError, UsageError } from '../errors.js';
+import { AuthError, EndpointError, LocalStorageError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import type { HttpClient } from './http.js';
 import { NOT_STARTED, type Limiter } from './limiter.js';
@@ -27,6 +27,7 @@ import { TokenRenewal, type TokenProvider } from './token-renewal.js';
 
 export const NOT_SENT_INTERRUPTED = 'not sent: run interrupted';
 export const NOT_SENT_AUTH = 'not sent: authentication rejected';
+export const NOT_SENT_STORAGE = 'not sent: the state dir cannot be written';
 
 export type SendEvent =
   | { type: 'retry'; seq: number; attempt: number; delayMs: number; reason: string }
@@ -40,8 +41,11 @@ export type SendEvent =
   /** Before any success the endpoint answered 404/405/3xx or failed on TLS/DNS: the run stops sending. */
   | { type: 'endpointMisconfigured'; seq: number; endpoint: string; answer: string };
 
-/** What ends a run's sending: the token was rejected (exit 4), or the endpoint URL is wrong (exit 2). */
-export type SendFailure = AuthError | EndpointError;
+/**
+ * What ends a run's sending: the token was rejected (exit 4), the endpoint URL is wrong (exit 2),
+ * or an acknowledgement could not be journalled (the state dir is full or unwritable: exit 8).
+ */
+export type SendFailure = AuthError | EndpointError | LocalStorageError;
 
 export interface SenderOptions {
   /** `target` (origin + path) names the endpoint in an EndpointError; without it, "the endpoint". */
@@ -203,7 +207,15 @@ export class Sender {
       result.unexpectedCount += unexpectedCount;
       this.emit({ type: 'unexpectedIds', seq: slice.batch.seq, count: unexpectedCount, ids: unexpectedIds });
     }
-    this.options.onAcknowledged?.(customers, outcomes);
+    try {
+      this.options.onAcknowledged?.(customers, outcomes);
+    } catch (error) {
+      // The journal cannot be written (full disk, read-only state dir): these customers were
+      // delivered, but a rerun could not know it for the next ones either. Stop sending; the report
+      // says why (exit 8) and the journal keeps what it has, so the rerun resumes from there.
+      if (!(error instanceof LocalStorageError)) throw error;
+      this.stopWith(error);
+    }
   }
 
   /** Attempts one request until it gets an answer that retrying cannot change. */
@@ -304,6 +316,7 @@ export class Sender {
 
   /** The detail of customers not sent because of the fatal failure. */
   private notSentReason(): string {
+    if (this.failure instanceof LocalStorageError) return NOT_SENT_STORAGE;
     return this.failure instanceof EndpointError ? notSentDetail(this.failure) : NOT_SENT_AUTH;
   }
 
