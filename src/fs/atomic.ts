@@ -88,7 +88,9 @@ export class AtomicFileStream {
   private async finish(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.stream.once('error', reject);
-      this.stream.end(resolve);
+      // end()'s callback also gets the error of the last write (ENOSPC on the final flush): taking
+      // it for success would rename a truncated file over the target.
+      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
     });
     const handle = await fs.open(this.temp, 'r+');
     try {

@@ -3,6 +3,7 @@
  * read-only file system, permissions, a path through a file — become a LocalStorageError (exit 8)
  * naming the directory and what to do. Any other error is passed on unchanged (a bug stays a bug).
  */
+import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LocalStorageError } from '../errors.js';
 
@@ -68,4 +69,43 @@ export function storageGuardSync<T>(file: string, what: string, write: () => T, 
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * mkdir -p, with a failure mapped as above. A recursive mkdir reports ENOENT for a parent it could
+ * not create (on a read-only file system, say), hiding the real cause: then the missing parts are
+ * created one by one to find it.
+ */
+export async function ensureDir(dir: string, what: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw asStorageError(codeOf(err) === 'ENOENT' ? (realMkdirError(dir) ?? err) : err, dir, what, true);
+  }
+}
+
+/** The synchronous form of ensureDir. */
+export function ensureDirSync(dir: string, what: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw asStorageError(codeOf(err) === 'ENOENT' ? (realMkdirError(dir) ?? err) : err, dir, what, true);
+  }
+}
+
+/** The error of creating the first missing component of `dir`, or undefined if it now exists. */
+function realMkdirError(dir: string): unknown {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const part of missing) {
+    try {
+      mkdirSync(part);
+    } catch (err) {
+      if (codeOf(err) !== 'EEXIST') return err;
+    }
+  }
+  return undefined;
 }

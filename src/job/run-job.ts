@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InputError, LocalStorageError } from '../errors.js';
-import { storageGuard } from '../fs/storage-error.js';
+import { ensureDir, storageGuard } from '../fs/storage-error.js';
 import { formatThreshold } from '../config/threshold.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
 import { SpoolInterrupted } from '../input/open.js';
@@ -42,7 +42,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   // Locked before anything is created: a run turned away (exit 2) leaves no report or temp dir.
   const lock = config.dryRun ? undefined : await acquireLock({ stateDir: config.stateDir, runId, onWarning: (m) => log.warn(m) });
   try {
-    await storageGuard(config.reportDir, 'the report', () => fs.mkdir(config.reportDir, { recursive: true }), true);
+    await ensureDir(config.reportDir, 'the report');
     return await inTempDir((tmpDir) => syncFiles(ctx, tmpDir, summaryBuilder(ctx, runId, startedAt)));
   } finally {
     await lock?.release();

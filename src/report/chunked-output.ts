@@ -3,10 +3,9 @@
  * CSV line each) and the file sees a write every ~64 K characters. Nothing is visible at the target
  * path until commit(); abort() leaves nothing behind.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AtomicFileStream } from '../fs/atomic.js';
-import { asStorageError, storageGuardSync } from '../fs/storage-error.js';
+import { asStorageError, ensureDirSync } from '../fs/storage-error.js';
 
 /**
  * Characters buffered before a write. The buffer is a chain of small strings until it is written,
@@ -35,7 +34,7 @@ export class ChunkedOutput {
   /** Creates the directory if needed and opens a hidden temp file beside `target`. */
   static create(target: string): ChunkedOutput {
     const dir = path.dirname(target);
-    storageGuardSync(dir, 'the report', () => mkdirSync(dir, { recursive: true }), true);
+    ensureDirSync(dir, 'the report');
     return new ChunkedOutput(new AtomicFileStream(target));
   }
 

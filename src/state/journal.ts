@@ -18,7 +18,7 @@ import { requireNonEmpty, requireSha256Hex } from './option-checks.js';
 import { readLines, type FileLine } from './line-reader.js';
 import { isJournalFileName, journalPath } from './paths.js';
 import { fsyncDir } from '../fs/atomic.js';
-import { asStorageError, storageGuard, storageGuardSync } from '../fs/storage-error.js';
+import { asStorageError, ensureDir, storageGuard, storageGuardSync } from '../fs/storage-error.js';
 
 /** How storage errors name what could not be written. */
 const WHAT = 'the resume journal';
@@ -50,7 +50,7 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
   const stateDir = requireNonEmpty('stateDir', opts.stateDir);
   const fingerprint = requireSha256Hex('fingerprint', opts.fingerprint);
   const warn = opts.onWarning ?? (() => {});
-  await storageGuard(stateDir, WHAT, () => fs.mkdir(stateDir, { recursive: true }), true);
+  await ensureDir(stateDir, WHAT);
   const file = journalPath(stateDir, fingerprint);
   await warnAboutOtherJournals(stateDir, file, warn);
 
