@@ -31,7 +31,7 @@ export const DEFAULTS = {
   maxAttempts: 6,
   /** Total deadline of one request, in seconds (not an idle timeout). */
   timeout: 30,
-  /** Seconds that in-flight requests get to finish after SIGTERM/SIGINT. */
+  /** Seconds that in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP. */
   grace: 30,
   stateDir: './.segment-sync',
   reportRoot: './reports',

@@ -84,7 +84,7 @@ export const sendOptions = {
   concurrency: { group: SENDING, type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' },
   'max-attempts': { group: SENDING, type: 'number', default: DEFAULTS.maxAttempts, describe: 'Attempts per request before its customers are failed (retries: 408, 429, 5xx, network, timeouts)' },
   timeout: { group: SENDING, type: 'number', default: DEFAULTS.timeout, describe: 'Total deadline of one request, in seconds' },
-  grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT' },
+  grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP' },
   'state-dir': { group: STATE, type: 'string', default: DEFAULTS.stateDir, describe: 'Journal of acknowledged customers, so a rerun resumes where a stopped run left off' },
   fresh: { group: STATE, type: 'boolean', default: false, describe: 'Ignore the journal and send everything again' },
   shard: { group: STATE, type: 'string', describe: 'Process only shard i of n (format i/n): customers whose id hash mod n = i; takes 1/n of --rate' },

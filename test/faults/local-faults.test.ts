@@ -167,3 +167,19 @@ withMount('a report dir that fills up (ENOSPC) at the end: exit 8, summary.json 
   expect(statusesByLine(final.results)).toEqual(data.expectedRows);
 });
 
+
+withMount('a full TMPDIR while stdin is spooled: exit 8 naming it (not "input rejected"), nothing sent', async () => {
+  const sc = await openScenario(data);
+  const tmp = path.join(sc.ws.dir, 'full-tmp');
+  mountTmpfs(tmp, 'size=64k');
+  await fill(tmp, 8 * 1024);
+  const args = syncArgs(sc.ws, { endpoint: sc.emulator.url, ...PACED });
+  const run = await spawnCli([...args.slice(0, -1), '-'], { cwd: sc.ws.dir, env: { TMPDIR: tmp, SEGMENT_SYNC_TOKEN: sc.token }, stdin: Buffer.from(data.csv) }).done;
+  sc.runs.push(run);
+
+  expectStorageExit(run, tmp);
+  expect(run.stderr).toMatch(/no space left on the device \(ENOSPC\)/);
+  expect(sc.emulator.state().requests.total).toBe(0);
+  // The partial spool was removed again.
+  expect((await fs.readdir(tmp)).filter((name) => name.startsWith('segment-sync-'))).toEqual([]);
+});
