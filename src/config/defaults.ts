@@ -50,10 +50,10 @@ export const DEFAULTS = {
   /**
    * gzip: more decoded bytes per compressed byte than this, once `compressionRatioAfterBytes` have
    * been decoded, is refused as a likely decompression bomb. CSV exports compress 3-20×, very
-   * sparse ones (mostly blank cells) up to ~100×; deflate itself cannot exceed ~1032×, so a bomb
-   * made of one gzip layer sits between 200× and that ceiling (the compressed bytes counted include
-   * what the reader has buffered ahead, so a real 1000× reads as ~400×: a threshold of 1000 would
-   * never trip).
+   * sparse ones (mostly blank cells) up to ~100×. Deflate itself cannot exceed ~1032× (all zeros),
+   * and the compressed bytes counted include what the reader has buffered ahead (up to ~128 KiB),
+   * so even that reads as ~450× after 100 MiB: a threshold of 1000 would never trip. Bombs of
+   * repeated rows run 400-1000× (a 2 MB .gz of 67M rows is ~670×).
    */
   maxCompressionRatio: 200,
   compressionRatioAfterBytes: 100 * 1024 ** 2,
