@@ -132,11 +132,11 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
   const retryFailure = await storageFailureOf(ctx, () => writeRetry(ctx, intake));
   const storage = resultsFailure ?? retryFailure;
   const facts = {
-      localStorage: storage,
-      interruptedWith,
-      fatal: sent.fatal,
-      ...(sent.notFoundGuard && { notFoundGuard: { ...sent.notFoundGuard, threshold: formatThreshold(ctx.config.maxNotFound) } }),
-      ...(interruptedWith !== undefined || sent.fatal ? { stoppedAfter } : {}),
+    localStorage: storage,
+    interruptedWith,
+    fatal: sent.fatal,
+    ...(sent.notFoundGuard && { notFoundGuard: { ...sent.notFoundGuard, threshold: formatThreshold(ctx.config.maxNotFound) } }),
+    ...(interruptedWith !== undefined || sent.fatal ? { stoppedAfter } : {}),
   };
   const details = { requests: sent.requests, retries: sent.retries, resumedFrom: sent.resumedFrom };
   let result: JobResult;
