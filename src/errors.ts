@@ -80,3 +80,23 @@ export class RequestsRejectedError extends SyncError {
     super('REQUESTS_REJECTED', message);
   }
 }
+
+/**
+ * A directory this run must write to cannot be written: the disk or quota is full, the file system
+ * is read-only, permissions refuse it, or a part of the path is a file. The message names the
+ * directory and what to do; `cause` keeps the system error. Exit 8: a retry on the same volume
+ * fails the same way.
+ */
+export class LocalStorageError extends SyncError {
+  readonly exitCode = ExitCode.LocalStorage;
+  constructor(
+    message: string,
+    /** The directory that could not be written. */
+    readonly dir: string,
+    /** The errno code (ENOSPC, EROFS, EACCES, ...). */
+    readonly errno: string,
+    options?: { cause?: unknown },
+  ) {
+    super('LOCAL_STORAGE', message, options);
+  }
+}

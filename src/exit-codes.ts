@@ -32,6 +32,14 @@ export const ExitCode = {
    * rejects.csv with its reason). A retry would be rejected the same way.
    */
   CustomersRejected: 7,
+  /**
+   * The report dir or the state dir could not be written: full disk (ENOSPC, EDQUOT), read-only
+   * (EROFS) or permissions (EACCES, EPERM), or the path is not a directory. The message names the
+   * directory. A retry on the same volume fails the same way: fix the volume, then rerun to resume.
+   */
+  LocalStorage: 8,
+  /** Stopped by SIGHUP (128 + 1): the terminal or session went away; treated like SIGTERM. */
+  HungUp: 129,
   /** Stopped by SIGINT (128 + 2). */
   Interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */
@@ -53,6 +61,8 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeValue | typeof INTERNAL_ERROR_EX
   [ExitCode.NotFoundGuard]: 'most customers were not found (wrong environment or id column): fix the target; a retry cannot help',
   [ExitCode.EndpointRejectsRequests]: 'the endpoint rejects every request (API changed, payload wrong): see message; a retry cannot help',
   [ExitCode.CustomersRejected]: 'the only customers not delivered were rejected one by one: see rejects.csv; a retry cannot help',
+  [ExitCode.LocalStorage]: 'the report or state dir cannot be written (full disk, read-only, permissions): fix the volume, then rerun to resume',
+  [ExitCode.HungUp]: 'hung up (SIGHUP): rerun the same command to resume',
   [ExitCode.Interrupted]: 'interrupted (SIGINT): rerun the same command to resume',
   [ExitCode.Terminated]: 'terminated (SIGTERM): rerun the same command to resume',
   [INTERNAL_ERROR_EXIT]: 'internal error (a bug)',

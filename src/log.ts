@@ -52,10 +52,10 @@ export function jsonLine(level: Level, message: string, fields: Record<string, u
 }
 
 /** Exit codes that mean the run did not do its job and a person must act (usage, input, auth, guards, bugs). */
-const ERROR_EXITS = new Set([2, 3, 4, 5, 70]);
+const ERROR_EXITS = new Set([2, 3, 4, 5, 8, 70]);
 
 /**
- * The level of a run's outcome: `error` when it failed or was refused (exit 2, 3, 4, 5, 70; status
+ * The level of a run's outcome: `error` when it failed or was refused (exit 2, 3, 4, 5, 8, 70; status
  * failed or rejected), `warn` when it delivered part of the work (partial, interrupted), else `info`.
  */
 export function outcomeLevel(outcome: { status?: string; exitCode: number }): Level {

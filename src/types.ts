@@ -111,8 +111,12 @@ export interface BatchResult {
   outcomes: CustomerOutcome[];
   /** For failed and not-sent customers: the last error or why, safe to show (no secrets). */
   errors: (string | undefined)[];
-  /** Ids the endpoint reported as updated that were not in the request (logged, not counted). */
+  /**
+   * A capped sample of the ids the endpoint reported as updated that were not in the request
+   * (logged, not counted); `unexpectedCount` says how many there were in all.
+   */
   unexpectedIds: string[];
+  unexpectedCount: number;
 }
 
 /** Counters for summary.json, keyed as in the report contract. */

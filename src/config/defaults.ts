@@ -31,7 +31,7 @@ export const DEFAULTS = {
   maxAttempts: 6,
   /** Total deadline of one request, in seconds (not an idle timeout). */
   timeout: 30,
-  /** Seconds that in-flight requests get to finish after SIGTERM/SIGINT. */
+  /** Seconds that in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP. */
   grace: 30,
   stateDir: './.segment-sync',
   reportRoot: './reports',
@@ -41,6 +41,22 @@ export const DEFAULTS = {
   progressInterval: 10,
   /** One record above this many bytes is rejected as structurally broken. */
   maxRecordBytes: 1_048_576,
+  /**
+   * Decoded (decompressed) bytes one input file may hold: 16 GiB, some 400M rows of a typical
+   * export and 40 times the largest nightly file (~10M customers) expected. Past it, a file is far
+   * more likely a runaway export or a decompression bomb than data: rejected, nothing sent.
+   */
+  maxInputBytes: 16 * 1024 ** 3,
+  /**
+   * gzip: more decoded bytes per compressed byte than this, once `compressionRatioAfterBytes` have
+   * been decoded, is refused as a likely decompression bomb. CSV exports compress 3-20×, very
+   * sparse ones (mostly blank cells) up to ~100×. Deflate itself cannot exceed ~1032× (all zeros),
+   * and the compressed bytes counted include what the reader has buffered ahead (up to ~128 KiB),
+   * so even that reads as ~450× after 100 MiB: a threshold of 1000 would never trip. Bombs of
+   * repeated rows run 400-1000× (a 2 MB .gz of 67M rows is ~670×).
+   */
+  maxCompressionRatio: 200,
+  compressionRatioAfterBytes: 100 * 1024 ** 2,
   maxFields: 1_000,
   /** Response bodies above this are treated as malformed (the answer is a short list of ids). */
   maxResponseBytes: 64 * 1_048_576,

@@ -15,6 +15,7 @@ import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
 import { resolvePushTarget } from '../metrics/push-target.js';
+import { checkTransportEnv, isLoopbackHost } from './transport-env.js';
 
 const INPUT = 'Input:';
 const TARGET = 'Target:';
@@ -50,6 +51,14 @@ export const inputOptions = {
     describe: 'Send nothing (exit 3) when the run would clear the segments of more customers than this: a count, a share of customers (10%), or both',
   },
   'max-record-bytes': { group: SAFETY, type: 'number', default: DEFAULTS.maxRecordBytes, describe: 'Reject the input when one record is larger than this' },
+  'max-input-bytes': {
+    group: SAFETY, type: 'number', default: DEFAULTS.maxInputBytes,
+    describe: 'Reject the input (exit 3, nothing sent) when one file holds, or decompresses to, more bytes than this (default 16 GiB)',
+  },
+  'max-compression-ratio': {
+    group: SAFETY, type: 'number', default: DEFAULTS.maxCompressionRatio,
+    describe: 'Reject a .gz as a likely decompression bomb (exit 3) when, after its first 100 MiB, it expands more than this many times its compressed size; 0 = no check',
+  },
   'report-dir': { group: OUTPUT, type: 'string', describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>, new for every run)' },
   'log-level': { group: OUTPUT, type: 'string', choices: ['error', 'warn', 'info', 'debug'], default: DEFAULTS.logLevel, describe: 'Log verbosity' },
   'log-format': { group: OUTPUT, type: 'string', choices: ['auto', 'json', 'text'], default: DEFAULTS.logFormat, describe: 'auto: readable on a terminal, JSON lines otherwise' },
@@ -75,7 +84,7 @@ export const sendOptions = {
   concurrency: { group: SENDING, type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' },
   'max-attempts': { group: SENDING, type: 'number', default: DEFAULTS.maxAttempts, describe: 'Attempts per request before its customers are failed (retries: 408, 429, 5xx, network, timeouts)' },
   timeout: { group: SENDING, type: 'number', default: DEFAULTS.timeout, describe: 'Total deadline of one request, in seconds' },
-  grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT' },
+  grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP' },
   'state-dir': { group: STATE, type: 'string', default: DEFAULTS.stateDir, describe: 'Journal of acknowledged customers, so a rerun resumes where a stopped run left off' },
   fresh: { group: STATE, type: 'boolean', default: false, describe: 'Ignore the journal and send everything again' },
   shard: { group: STATE, type: 'string', describe: 'Process only shard i of n (format i/n): customers whose id hash mod n = i; takes 1/n of --rate' },
@@ -126,6 +135,10 @@ export interface InputConfig {
   maxInvalid: Threshold;
   maxClear: Threshold;
   maxRecordBytes: number;
+  /** Decoded bytes one input file may hold (--max-input-bytes). */
+  maxInputBytes: number;
+  /** gzip expansion refused as a likely bomb (--max-compression-ratio); 0 = no check. */
+  maxCompressionRatio: number;
   reportDir: string;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'text';
@@ -190,6 +203,8 @@ export function resolveInputConfig(args: RawArgs, now = new Date(), runId: strin
     maxInvalid: parseThreshold('--max-invalid', String(args.maxInvalid)),
     maxClear: parseThreshold('--max-clear', String(args.maxClear)),
     maxRecordBytes: positiveInt('--max-record-bytes', args.maxRecordBytes),
+    maxInputBytes: positiveInt('--max-input-bytes', args.maxInputBytes),
+    maxCompressionRatio: nonNegative('--max-compression-ratio', args.maxCompressionRatio),
     reportDir: optionalString(args.reportDir) ?? defaultReportDir(now, runId),
     logLevel: String(args.logLevel),
     logFormat: args.logFormat as InputConfig['logFormat'],
@@ -210,6 +225,9 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     const target = resolvePushTarget({ url: pushgateway, jobName, shard });
     if (!target.ok) throw new UsageError(target.error);
   }
+  // Once, here: the environment must not expose the token (TLS checks off, a proxy on plain http).
+  const sendsTo = dryRun ? undefined : endpoint;
+  checkTransportEnv(sendsTo, env, sendsTo !== undefined || pushgateway !== undefined);
   return {
     ...input,
     dryRun,
@@ -265,14 +283,10 @@ export function checkEndpointUrl(url: string, allowInsecureHttp: boolean): void 
   if (parsed.username || parsed.password) throw new UsageError('--endpoint must not contain credentials; use --token-file.');
   if (parsed.protocol === 'https:') return;
   if (parsed.protocol !== 'http:') throw new UsageError(`--endpoint must be an https:// URL, got ${JSON.stringify(url)}`);
-  if (isLoopback(parsed.hostname) || allowInsecureHttp) return;
+  if (isLoopbackHost(parsed.hostname) || allowInsecureHttp) return;
   throw new UsageError(
     `--endpoint ${parsed.origin} uses plain http to another machine: the token would travel in clear. Use https, or --allow-insecure-http if you really mean it.`,
   );
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function resolveShard(args: RawArgs, env: NodeJS.ProcessEnv): Shard | undefined {

@@ -29,6 +29,11 @@ export interface IdIndexOptions {
   expectedIds?: number;
   /** Replaces the id hash; for tests that force collisions. */
   hash?: IdHash;
+  /**
+   * The largest table, in slots (a power of two ≥ ID_INDEX_DEFAULTS.initialSlots); default
+   * ID_INDEX_DEFAULTS.maxSlots. For tests of the limit, which would otherwise commit 4 GiB.
+   */
+  maxSlots?: number;
 }
 
 const EMPTY_TABLE = new Uint32Array(0);
@@ -52,6 +57,15 @@ function validateOptions(opts: IdIndexOptions): void {
   if (expectedIds !== undefined && !(Number.isSafeInteger(expectedIds) && expectedIds >= 0)) {
     throw new RangeError(`IdIndex option expectedIds must be a whole number ≥ 0, got ${String(expectedIds)}`);
   }
+  const { maxSlots } = opts;
+  if (maxSlots !== undefined) {
+    const powerOfTwo = Number.isSafeInteger(maxSlots) && maxSlots > 0 && (maxSlots & (maxSlots - 1)) === 0;
+    if (!powerOfTwo || maxSlots < ID_INDEX_DEFAULTS.initialSlots || maxSlots > ID_INDEX_DEFAULTS.maxSlots) {
+      throw new RangeError(
+        `IdIndex option maxSlots must be a power of two from ${ID_INDEX_DEFAULTS.initialSlots} to ${ID_INDEX_DEFAULTS.maxSlots}, got ${String(maxSlots)}`,
+      );
+    }
+  }
 }
 
 /** The smallest power-of-two slot count that holds `ids` below the load limit. */
@@ -61,17 +75,18 @@ function slotsFor(ids: number): number {
   return slots;
 }
 
-function tableFull(): InputError {
+function tableFull(maxSlots: number): InputError {
   return new InputError(
     'ID_INDEX_FULL',
     `too many distinct document_id values for one run (the id index holds at most ` +
-      `${ID_INDEX_DEFAULTS.maxSlots * ID_INDEX_DEFAULTS.maxLoad}); split the input or run it in shards (--shard)`,
+      `${maxSlots * ID_INDEX_DEFAULTS.maxLoad}); split the input or run it in shards (--shard)`,
   );
 }
 
 export class IdIndex {
+  private readonly maxSlots: number;
   /** Reserves address space for the largest table; only the current size is committed memory. */
-  private readonly memory = new ResizableArrayBuffer(0, { maxByteLength: SLOT_BYTES * ID_INDEX_DEFAULTS.maxSlots });
+  private readonly memory: ResizableArrayBuffer;
   private table: Uint32Array = EMPTY_TABLE;
   private mask = 0;
   private growAt = 0;
@@ -84,8 +99,10 @@ export class IdIndex {
   constructor(opts: IdIndexOptions) {
     validateOptions(opts);
     this.hash = opts.hash ?? hashInto;
+    this.maxSlots = opts.maxSlots ?? ID_INDEX_DEFAULTS.maxSlots;
+    this.memory = new ResizableArrayBuffer(0, { maxByteLength: SLOT_BYTES * this.maxSlots });
     // A hint (often an estimate): a huge one is capped, the index still grows if it was low.
-    this.allocate(slotsFor(Math.min(opts.expectedIds ?? 0, ID_INDEX_DEFAULTS.maxSlots * ID_INDEX_DEFAULTS.maxLoad)));
+    this.allocate(slotsFor(Math.min(opts.expectedIds ?? 0, this.maxSlots * ID_INDEX_DEFAULTS.maxLoad)));
     this.log = new IdLog({
       dir: opts.dir,
       writeBufferBytes: ID_INDEX_DEFAULTS.writeBufferBytes,
@@ -162,7 +179,7 @@ export class IdIndex {
    */
   private grow(): void {
     const slots = 2 * (this.mask + 1);
-    if (slots > ID_INDEX_DEFAULTS.maxSlots) throw tableFull();
+    if (slots > this.maxSlots) throw tableFull(this.maxSlots);
     this.allocate(slots);
     const { table, mask } = this;
     this.log.forEachHash((hi, lo, ref) => {

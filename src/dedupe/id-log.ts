@@ -20,6 +20,7 @@
  * The file is process-local scratch, so words are stored in the machine's byte order.
  */
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { asStorageError, isStorageFailure } from '../fs/storage-error.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { InputError } from '../errors.js';
@@ -205,6 +206,8 @@ export class IdLog {
         written += writeSync(this.fd, this.pending.u8, written, bytes - written, this.flushedWords * 4 + written);
       }
     } catch (error) {
+      // A full or unwritable TMPDIR is a LocalStorageError (exit 8) naming it.
+      if (isStorageFailure(error)) throw asStorageError(error, path.join(this.opts.dir, 'ids.tmp'), 'the id index log (TMPDIR; about 20 bytes plus 2 per id character)');
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       throw new Error(`cannot write the id index log in ${this.opts.dir} (${code}); it needs about 20 bytes plus 2 per id character`, {
         cause: error,

@@ -1,10 +1,12 @@
 /**
  * Crash-safe file writes: write a temp file beside the target, fsync it, rename it over the target,
  * then fsync the directory so the rename itself survives a power cut. A reader sees either the old
- * file or the new one, never a torn one.
+ * file or the new one, never a torn one. A write the directory refuses (full disk, read-only,
+ * permissions) removes its temp file and throws a LocalStorageError naming the directory (exit 8).
  */
 import { promises as fs, createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { asStorageError } from './storage-error.js';
 
 function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
@@ -25,15 +27,21 @@ export async function fsyncDir(dir: string): Promise<void> {
 /** Atomically replaces `target` with `data`. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temp = tempPathFor(target);
-  const handle = await fs.open(temp, 'w', 0o640);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(temp, 'w', 0o640);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, target);
+    await fsyncDir(path.dirname(target));
+  } catch (err) {
+    // A half-written temp file on a full disk would only keep it full.
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw asStorageError(err, target, path.basename(target));
   }
-  await fs.rename(temp, target);
-  await fsyncDir(path.dirname(target));
 }
 
 /**
@@ -51,6 +59,14 @@ export class AtomicFileStream {
 
   /** Writes a chunk, waiting for the stream to drain when its buffer is full. */
   async write(chunk: string): Promise<void> {
+    try {
+      await this.writeChunk(chunk);
+    } catch (err) {
+      throw asStorageError(err, this.target, path.basename(this.target));
+    }
+  }
+
+  private async writeChunk(chunk: string): Promise<void> {
     if (!this.stream.write(chunk)) {
       await new Promise<void>((resolve, reject) => {
         const onDrain = (): void => { this.stream.off('error', onError); resolve(); };
@@ -62,9 +78,19 @@ export class AtomicFileStream {
   }
 
   async commit(): Promise<void> {
+    try {
+      await this.finish();
+    } catch (err) {
+      throw asStorageError(err, this.target, path.basename(this.target));
+    }
+  }
+
+  private async finish(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.stream.once('error', reject);
-      this.stream.end(resolve);
+      // end()'s callback also gets the error of the last write (ENOSPC on the final flush): taking
+      // it for success would rename a truncated file over the target.
+      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
     });
     const handle = await fs.open(this.temp, 'r+');
     try {

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError, UsageError } from '../errors.js';
 import { errorCode, readFailure } from './source.js';
+import { asStorageError, isStorageFailure } from '../fs/storage-error.js';
 
 export const STDIN_PATH = '-';
 export const STDIN_DISPLAY = 'stdin';
@@ -82,6 +83,7 @@ export async function spoolToFile(source: Readable, tmpDir: string, signal?: Abo
   try {
     dir = await fs.mkdtemp(path.join(tmpDir, 'segment-sync-stdin-'));
   } catch (err) {
+    if (isStorageFailure(err)) throw asStorageError(err, tmpDir, 'the spool of stdin (TMPDIR)', true);
     throw new UsageError(`cannot create a spool directory for stdin in ${tmpDir} (${errorCode(err) || 'error'}); set a writable temp dir`, 'TMP_DIR');
   }
   const cleanup = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
@@ -92,6 +94,9 @@ export async function spoolToFile(source: Readable, tmpDir: string, signal?: Abo
   } catch (err) {
     await cleanup();
     if (signal?.aborted) throw new SpoolInterrupted();
+    // Writing the spool failed (a full or unwritable TMPDIR): a local storage fault (exit 8), not bad input.
+    const syscall = (err as NodeJS.ErrnoException | undefined)?.syscall;
+    if (isStorageFailure(err) && (syscall === 'write' || syscall === 'open')) throw asStorageError(err, file, 'the spool of stdin (TMPDIR)');
     throw readFailure(errorCode(err), STDIN_DISPLAY, false);
   }
   return { path: file, cleanup };

@@ -3,6 +3,7 @@
  * of the configuration (src/config); the reader trusts the values it is given.
  */
 import type { Layout } from '../types.js';
+import type { ByteLimits } from './source.js';
 
 /** The delimiters a file may use, in order of preference when detection ties. */
 export const DELIMITERS = [',', ';', '\t', '|'] as const;
@@ -28,6 +29,8 @@ export interface InputOptions {
   maxRecordBytes: number;
   /** Cap on the number of fields of one record (default 1000). */
   maxFields: number;
+  /** Caps on the decoded size of one file (--max-input-bytes, --max-compression-ratio); none when absent. */
+  byteLimits?: ByteLimits;
   /**
    * false: apply every row rule but build no segments (valid rows come without `segments`), for a
    * pass that sends nothing. Unset = true.

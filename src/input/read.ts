@@ -26,7 +26,7 @@ export interface FileFacts extends ParsedFacts {
  */
 export async function* readInputs(files: readonly InputFile[], opts: InputOptions, facts?: FileFacts[]): AsyncGenerator<InputRow[]> {
   for (const [index, file] of files.entries()) {
-    const source = await openByteSource(file.path, file.display);
+    const source = await openByteSource(file.path, file.display, opts.byteLimits);
     const reader = new FileReader(file.display, index, opts);
     let rows: InputRow[];
     for await (const chunk of source.chunks) {

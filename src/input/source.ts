@@ -1,6 +1,7 @@
 /**
  * The bytes of one input file: decompressed when gzip (by extension or magic bytes), hashed
- * (sha256 of the raw, possibly compressed, bytes) as they stream past. Read failures become
+ * (sha256 of the raw, possibly compressed, bytes) as they stream past, and capped (ByteLimits:
+ * --max-input-bytes, and --max-compression-ratio against decompression bombs). Read failures become
  * InputErrors naming the file; the raw fs/zlib error is not passed on.
  */
 import { createHash } from 'node:crypto';
@@ -12,6 +13,24 @@ import { InputError } from '../errors.js';
 const GZIP_MAGIC = [0x1f, 0x8b];
 const CHUNK_BYTES = 1 << 16;
 
+/**
+ * Caps on what one file may decompress to. Both are checked as the bytes stream past, so a
+ * decompression bomb costs at most the cap in reading, never the disk or the memory it claims.
+ */
+export interface ByteLimits {
+  /** Decoded bytes (after gunzip) one file may hold; more → InputError INPUT_TOO_LARGE (exit 3). */
+  maxInputBytes: number;
+  /**
+   * gzip only: once `ratioAfterBytes` have been decompressed, more than this many decoded bytes per
+   * compressed byte read → InputError LIKELY_DECOMPRESSION_BOMB (exit 3). 0 = no ratio check.
+   */
+  maxCompressionRatio: number;
+  ratioAfterBytes: number;
+}
+
+/** No caps: for callers (tests, tools) that read files they made themselves. */
+export const NO_BYTE_LIMITS: ByteLimits = { maxInputBytes: Number.POSITIVE_INFINITY, maxCompressionRatio: 0, ratioAfterBytes: 0 };
+
 export interface ByteSource {
   /** Decoded bytes, in order. */
   chunks: AsyncIterable<Buffer>;
@@ -19,12 +38,14 @@ export interface ByteSource {
   sha256(): string;
 }
 
-export async function openByteSource(path: string, display: string): Promise<ByteSource> {
+export async function openByteSource(path: string, display: string, limits: ByteLimits = NO_BYTE_LIMITS): Promise<ByteSource> {
   const gzip = await isGzip(path, display);
   const hash = createHash('sha256');
+  const rawRead = { bytes: 0 };
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
+      rawRead.bytes += chunk.length;
       done(null, chunk);
     },
   });
@@ -32,7 +53,58 @@ export async function openByteSource(path: string, display: string): Promise<Byt
   // Errors of any stage surface in the last stream, where the loop below reads them.
   const ignore = (): void => undefined;
   const decoded: Readable = gzip ? pipeline(raw, hashing, createGunzip(), ignore) : pipeline(raw, hashing, ignore);
-  return { chunks: guarded(decoded, display, gzip), sha256: () => hash.copy().digest('hex') };
+  const capped = capDecoded(guarded(decoded, display, gzip), display, gzip, limits, () => rawRead.bytes);
+  return { chunks: capped, sha256: () => hash.copy().digest('hex') };
+}
+
+/** Counts the decoded bytes and stops at either cap (see ByteLimits); leaving the loop destroys the streams. */
+async function* capDecoded(
+  chunks: AsyncIterable<Buffer>,
+  display: string,
+  gzip: boolean,
+  limits: ByteLimits,
+  compressedRead: () => number,
+): AsyncGenerator<Buffer> {
+  let decoded = 0;
+  for await (const chunk of chunks) {
+    decoded += chunk.length;
+    if (decoded > limits.maxInputBytes) throw tooLarge(display, gzip, limits.maxInputBytes);
+    if (gzip && limits.maxCompressionRatio > 0 && decoded > limits.ratioAfterBytes) {
+      const compressed = compressedRead();
+      if (decoded > limits.maxCompressionRatio * compressed) throw likelyBomb(display, decoded, compressed, limits.maxCompressionRatio);
+    }
+    yield chunk;
+  }
+}
+
+function tooLarge(display: string, gzip: boolean, max: number): InputError {
+  return new InputError(
+    'INPUT_TOO_LARGE',
+    `${display}: ${gzip ? 'decompresses to' : 'holds'} more than ${formatBytes(max)} (--max-input-bytes ${max}); nothing was sent. ` +
+      'Split the file, or raise --max-input-bytes if it really is this large.',
+    display,
+  );
+}
+
+function likelyBomb(display: string, decoded: number, compressed: number, ratio: number): InputError {
+  return new InputError(
+    'LIKELY_DECOMPRESSION_BOMB',
+    `${display}: refused as a likely decompression bomb: ${formatBytes(compressed)} of gzip expanded to more than ` +
+      `${formatBytes(decoded)} (over ${ratio}× its size, --max-compression-ratio); nothing was sent. If the file is genuine, ` +
+      'decompress it yourself (gunzip -k) and pass the uncompressed file, or raise --max-compression-ratio.',
+    display,
+  );
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 async function isGzip(path: string, display: string): Promise<boolean> {

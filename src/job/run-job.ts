@@ -14,7 +14,8 @@ import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { InputError, RequestsRejectedError } from '../errors.js';
+import { InputError, LocalStorageError, RequestsRejectedError } from '../errors.js';
+import { ensureDir, storageGuard } from '../fs/storage-error.js';
 import { formatThreshold } from '../config/threshold.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
 import { SpoolInterrupted } from '../input/open.js';
@@ -41,7 +42,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   // Locked before anything is created: a run turned away (exit 2) leaves no report or temp dir.
   const lock = config.dryRun ? undefined : await acquireLock({ stateDir: config.stateDir, runId, onWarning: (m) => log.warn(m) });
   try {
-    await fs.mkdir(config.reportDir, { recursive: true });
+    await ensureDir(config.reportDir, 'the report');
     return await inTempDir((tmpDir) => syncFiles(ctx, tmpDir, summaryBuilder(ctx, runId, startedAt)));
   } finally {
     await lock?.release();
@@ -49,7 +50,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
 }
 
 async function inTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await fs.mkdtemp(`${os.tmpdir()}/segment-sync-`);
+  const dir = await storageGuard(os.tmpdir(), 'temporary files (TMPDIR)', () => fs.mkdtemp(`${os.tmpdir()}/segment-sync-`), true);
   try {
     return await use(dir);
   } finally {
@@ -67,6 +68,7 @@ async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder
   } catch (error) {
     // A signal while stdin was spooled: nothing was read or sent, the spool is gone.
     if (error instanceof SpoolInterrupted) return finish(emptyCounts(), [], { facts: { interruptedWith: ctx.signals.interruptedWith() } });
+    if (error instanceof LocalStorageError) return reportStorageFailure(ctx, error, () => finish(emptyCounts(), [], { facts: { localStorage: error } }));
     if (!(error instanceof InputError)) throw error;
     ctx.log.error('input rejected, nothing sent', { reason: error.message });
     // No row could be reported: leave no results.csv or retry.csv of an earlier run beside this summary.
@@ -127,28 +129,63 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
   const interruptedWith = ctx.signals.interruptedWith();
   const answered = counts.updated + counts.notFound + counts.failed + counts.rejected - (sent.resumedFrom ?? 0);
   const stoppedAfter = `${answered} of ${progress.customersTotal} customers were answered`;
-  await writeResults(ctx, intake, displays, { kind: 'not_sent', detail: unsentDetail(sent, interruptedWith !== undefined) });
-  await writeRetry(ctx, intake);
-  const result = await finish(counts, intake.facts, {
-    facts: {
-      interruptedWith,
-      fatal: sent.fatal,
-      ...(sent.notFoundGuard && { notFoundGuard: { ...sent.notFoundGuard, threshold: formatThreshold(ctx.config.maxNotFound) } }),
-      ...(interruptedWith !== undefined || sent.fatal ? { stoppedAfter } : {}),
-    },
-    requests: sent.requests,
-    retries: sent.retries,
-    resumedFrom: sent.resumedFrom,
-  });
-  if (result.exitCode === 0) await sent.journal.complete();
-  else await sent.journal.close();
+  // A report file the disk refuses does not stop the others (summary.json is small): exit 8.
+  const resultsFailure = await storageFailureOf(ctx, () => writeResults(ctx, intake, displays, { kind: 'not_sent', detail: unsentDetail(sent, interruptedWith !== undefined) }));
+  const retryFailure = await storageFailureOf(ctx, () => writeRetry(ctx, intake));
+  const storage = resultsFailure ?? retryFailure;
+  const facts = {
+    localStorage: storage,
+    interruptedWith,
+    fatal: sent.fatal,
+    ...(sent.notFoundGuard && { notFoundGuard: { ...sent.notFoundGuard, threshold: formatThreshold(ctx.config.maxNotFound) } }),
+    ...(interruptedWith !== undefined || sent.fatal ? { stoppedAfter } : {}),
+  };
+  const details = { requests: sent.requests, retries: sent.retries, resumedFrom: sent.resumedFrom };
+  let result: JobResult;
+  try {
+    result = await reportStorageFailure(ctx, storage, () => finish(counts, intake.facts, { ...details, facts }));
+  } catch (error) {
+    // Not even summary.json could be written: the journal is still closed whole, for the rerun.
+    await sent.journal.close().catch(() => undefined);
+    throw error;
+  }
+  const closing = await storageFailureOf(ctx, () => (result.exitCode === 0 ? sent.journal.complete() : sent.journal.close()));
+  // A journal that could not be removed would make tomorrow's identical input look done: exit 8.
+  if (closing !== undefined) result = await reportStorageFailure(ctx, closing, () => finish(counts, intake.facts, { ...details, facts: { ...facts, localStorage: closing } }));
   return result;
+}
+
+/** Runs a write; a LocalStorageError is logged and returned (the run goes on to write what it can), anything else thrown. */
+async function storageFailureOf(ctx: JobContext, write: () => Promise<void>): Promise<LocalStorageError | undefined> {
+  try {
+    await write();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof LocalStorageError)) throw error;
+    ctx.log.error(error.message, { dir: error.dir, errno: error.errno });
+    return error;
+  }
+}
+
+/**
+ * Writes summary.json through `finish`. When that fails too (the report dir itself is the
+ * problem), the first storage error is what the run ends with: main prints it on stderr, exit 8.
+ */
+async function reportStorageFailure(ctx: JobContext, failure: LocalStorageError | undefined, finishRun: () => Promise<JobResult>): Promise<JobResult> {
+  try {
+    return await finishRun();
+  } catch (error) {
+    if (!(error instanceof LocalStorageError)) throw error;
+    ctx.log.error(`the report could not be written: ${error.message}`, { dir: error.dir, errno: error.errno });
+    throw failure ?? error;
+  }
 }
 
 /** Why a customer the run never got to was not sent. */
 function unsentDetail(sent: SendResult, interrupted: boolean): string {
   if (interrupted) return 'not sent: run interrupted';
   if (sent.fatal instanceof RequestsRejectedError) return `not sent: the endpoint rejects the requests themselves (HTTP 400: ${sent.fatal.reason})`;
+  if (sent.fatal?.code === 'LOCAL_STORAGE') return 'not sent: the state dir cannot be written';
   if (sent.fatal) return `not sent: ${sent.fatal.code === 'AUTH_REJECTED' ? 'authentication rejected' : 'the endpoint is misconfigured'}`;
   if (sent.notFoundGuard) return 'not sent: stopped by --max-not-found';
   return 'not sent';

@@ -71,7 +71,7 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
       recordOutcomes(intake, result);
       progress.customersDone += result.outcomes.length;
       guard.observe(result);
-      if (result.unexpectedIds.length > 0) log.warn('endpoint reported ids that were not sent', { count: result.unexpectedIds.length, sample: result.unexpectedIds.slice(0, 5) });
+      if (result.unexpectedCount > 0) log.warn('endpoint reported ids that were not sent', { count: result.unexpectedCount, sample: result.unexpectedIds.slice(0, 5) });
     }
   } finally {
     close();

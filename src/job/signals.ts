@@ -1,7 +1,9 @@
 /**
- * Graceful stop. The first SIGTERM/SIGINT fires `stop`: no new request starts, the report gets
- * written. `abort` fires `graceMs` later and cancels requests still in flight. A second signal
- * aborts at once. The exit code says which signal stopped the run (130 or 143).
+ * Graceful stop. The first SIGTERM/SIGINT/SIGHUP fires `stop`: no new request starts, the report
+ * gets written. `abort` fires `graceMs` later and cancels requests still in flight. A second signal
+ * aborts at once. The exit code says which signal stopped the run (129, 130 or 143). SIGHUP (a
+ * closed terminal or ssh session, `kill -HUP`) would otherwise kill the process on the spot, with
+ * no report and the temp files left behind: it is treated like SIGTERM.
  */
 import { setMaxListeners } from 'node:events';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -13,6 +15,14 @@ export interface StopSignals {
   interruptedWith(): ExitCodeValue | undefined;
   dispose(): void;
 }
+
+/** The signals that stop a run gracefully, and the exit code each one ends it with. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+const EXIT_CODE_OF: Partial<Record<NodeJS.Signals, ExitCodeValue>> = {
+  SIGTERM: ExitCode.Terminated,
+  SIGINT: ExitCode.Interrupted,
+  SIGHUP: ExitCode.HungUp,
+};
 
 export function watchSignals(graceMs: number, onSignal: (name: string) => void): StopSignals {
   const stop = new AbortController();
@@ -27,21 +37,19 @@ export function watchSignals(graceMs: number, onSignal: (name: string) => void):
       abort.abort();
       return;
     }
-    code = name === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
+    code = EXIT_CODE_OF[name] ?? ExitCode.Terminated;
     onSignal(name);
     stop.abort();
     graceTimer = setTimeout(() => abort.abort(), graceMs);
     graceTimer.unref();
   };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
+  for (const name of STOP_SIGNALS) process.on(name, handler);
   return {
     stop: stop.signal,
     abort: abort.signal,
     interruptedWith: () => code,
     dispose() {
-      process.off('SIGTERM', handler);
-      process.off('SIGINT', handler);
+      for (const name of STOP_SIGNALS) process.off(name, handler);
       if (graceTimer) clearTimeout(graceTimer);
     },
   };

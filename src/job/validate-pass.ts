@@ -156,6 +156,11 @@ export function readOptions(config: RunConfig): InputOptions {
     skipEmpty: config.skipEmpty,
     maxRecordBytes: config.maxRecordBytes,
     maxFields: DEFAULTS.maxFields,
+    byteLimits: {
+      maxInputBytes: config.maxInputBytes,
+      maxCompressionRatio: config.maxCompressionRatio,
+      ratioAfterBytes: DEFAULTS.compressionRatioAfterBytes,
+    },
     encoding: config.encoding,
     segmentColumns: config.segmentColumns,
     ignoreColumns: config.ignoreColumns,

@@ -3,9 +3,9 @@
  * CSV line each) and the file sees a write every ~64 K characters. Nothing is visible at the target
  * path until commit(); abort() leaves nothing behind.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AtomicFileStream } from '../fs/atomic.js';
+import { asStorageError, ensureDirSync } from '../fs/storage-error.js';
 
 /**
  * Characters buffered before a write. The buffer is a chain of small strings until it is written,
@@ -33,7 +33,8 @@ export class ChunkedOutput {
 
   /** Creates the directory if needed and opens a hidden temp file beside `target`. */
   static create(target: string): ChunkedOutput {
-    mkdirSync(path.dirname(target), { recursive: true });
+    const dir = path.dirname(target);
+    ensureDirSync(dir, 'the report');
     return new ChunkedOutput(new AtomicFileStream(target));
   }
 
@@ -52,7 +53,10 @@ export class ChunkedOutput {
     this.flush();
     await this.pending;
     // Checked before the rename: a file whose stream failed must never replace the target.
-    if (this.failure) throw this.failure;
+    if (this.failure) {
+      await this.file.abort().catch(ignore);
+      throw asStorageError(this.failure, this.target, path.basename(this.target));
+    }
     await this.file.commit();
   }
 
@@ -73,7 +77,7 @@ export class ChunkedOutput {
   }
 
   private async writeChunk(chunk: string): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw asStorageError(this.failure, this.target, path.basename(this.target));
     await this.file.write(chunk);
   }
 }

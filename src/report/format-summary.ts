@@ -87,6 +87,9 @@ function nextStep(summary: Summary, reportDir: string): string | undefined {
       return 'the endpoint refuses the requests themselves (see message): check the API version and payload with the platform; a retry cannot help';
     case ExitCode.CustomersRejected:
       return `fix the customers in ${path.join(reportDir, REPORT_FILES.rejects)} (each with the endpoint's reason) at the source: resending them unchanged cannot help`;
+    case ExitCode.LocalStorage:
+      return 'free space or fix the permissions of the directory named in the message (or point --report-dir/--state-dir elsewhere), then run the same command again to resume';
+    case ExitCode.HungUp:
     case ExitCode.Interrupted:
     case ExitCode.Terminated:
       return 'run the same command again to resume: acknowledged customers are not sent again';

@@ -1,6 +1,6 @@
 /** How a run ended: its status, exit code and message, decided in one place. Pure. */
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { AuthError, type SyncError } from '../errors.js';
+import { AuthError, LocalStorageError, type SyncError } from '../errors.js';
 import type { Counts, RunStatus } from '../types.js';
 
 /** What happened to the run as a whole, besides the counts. */
@@ -17,6 +17,8 @@ export interface RunFacts {
   notFoundGuard?: { notFound: number; answered: number; threshold: string };
   /** Where sending stopped, for the message ("after file:line"). */
   stoppedAfter?: string;
+  /** A report file or the journal could not be written (full disk, read-only, permissions): exit 8. */
+  localStorage?: LocalStorageError;
 }
 
 export interface RunOutcome {
@@ -29,13 +31,18 @@ export interface RunOutcome {
 export const NOT_CONFIRMED_MESSAGE = 'not confirmed: nothing was sent (answer y to send, or pass --yes)';
 
 /**
- * rejected → not confirmed → interrupted → fatal (credentials, endpoint, requests rejected) → not-found
- * guard → failed (customers to send and none delivered) → partial (some failed or not sent: exit 1;
- * only rejected ones undelivered: exit 7) → succeeded (every valid customer updated or not found,
- * also when there were none).
+ * local storage (exit 8) → rejected → not confirmed → interrupted → fatal (credentials, endpoint,
+ * requests rejected) → not-found guard → failed (customers to send and none delivered) → partial
+ * (some failed or not sent: exit 1; only rejected ones undelivered: exit 7) → succeeded (every valid
+ * customer updated or not found, also when there were none).
  */
 export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   const where = facts.stoppedAfter ? ` after ${facts.stoppedAfter}` : '';
+  // First: whatever else happened, the same volume would fail a retry the same way.
+  const storage = facts.localStorage ?? (facts.fatal instanceof LocalStorageError ? facts.fatal : undefined);
+  if (storage !== undefined) {
+    return { status: 'failed', exitCode: ExitCode.LocalStorage, message: `${storage.message}${where ? ` Sending stopped${where}.` : ''}` };
+  }
   if (facts.rejected !== undefined) return { status: 'rejected', exitCode: ExitCode.InputRejected, message: facts.rejected };
   if (facts.notConfirmed) return { status: 'rejected', exitCode: ExitCode.Usage, message: NOT_CONFIRMED_MESSAGE };
   if (facts.interruptedWith !== undefined) {

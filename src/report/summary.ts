@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { ensureDir } from '../fs/storage-error.js';
 import type { Counts, RunStatus } from '../types.js';
 import { REPORT_FILES } from './files.js';
 
@@ -83,6 +84,6 @@ export function renderSummary(summary: Summary): string {
 }
 
 export async function writeSummary(dir: string, summary: Summary): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
+  await ensureDir(dir, 'the report');
   await writeFileAtomic(path.join(dir, REPORT_FILES.summary), renderSummary(summary));
 }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios from 'axios';
+import { isLoopbackHost } from '../config/transport-env.js';
 import { UsageError } from '../errors.js';
 import { endpointTarget } from './misconfiguration.js';
 import { isTlsCode, type HttpOutcome } from './outcome.js';
@@ -40,6 +41,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     httpsAgent,
     // A redirect is an error, not something to follow with the token (and following costs 20-40%).
     maxRedirects: 0,
+    // Loopback traffic never goes through a proxy (HTTP_PROXY & co.): it is plain http to this
+    // machine, and a proxy would see the token. Elsewhere axios honours the proxy variables; a
+    // plain-http endpoint behind one was refused when the options were checked (transport-env.ts).
+    ...(isLoopbackHost(new URL(endpoint).hostname) ? { proxy: false as const } : {}),
     // Every status is an answer to interpret, not an exception.
     validateStatus: () => true,
     // A stream, so the status is known even when the body is too large to read: a 503 with a huge

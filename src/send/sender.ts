@@ -17,13 +17,13 @@
  */
 import { setMaxListeners } from 'node:events';
 import { requestBody } from '../batch.js';
-import { AuthError, EndpointError, RequestsRejectedError, UsageError } from '../errors.js';
+import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import type { HttpClient } from './http.js';
 import { NOT_STARTED, type Limiter } from './limiter.js';
 import { endpointError, misconfiguration, notSentDetail } from './misconfiguration.js';
 import { describeOutcome, isAuthRejection, statsKey, type HttpOutcome } from './outcome.js';
-import { reconcile } from './reconcile.js';
+import { reconcile, UNEXPECTED_SAMPLE_SIZE } from './reconcile.js';
 import { gapsBetween, isRejection, PROBE_SINGLES, RejectionWatch, spreadPicks } from './rejection-watch.js';
 import { retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { sleep } from './sleep.js';
@@ -33,6 +33,7 @@ export const NOT_SENT_INTERRUPTED = 'not sent: run interrupted';
 export const NOT_SENT_AUTH = 'not sent: authentication rejected';
 /** The start of the detail of customers not sent because the endpoint rejects every request. */
 export const NOT_SENT_REJECTED = 'not sent: the endpoint rejects the requests themselves';
+export const NOT_SENT_STORAGE = 'not sent: the state dir cannot be written';
 
 export type SendEvent =
   | { type: 'retry'; seq: number; attempt: number; delayMs: number; reason: string }
@@ -43,7 +44,8 @@ export type SendEvent =
   | { type: 'probe400'; seq: number; size: number; singles: number; reason: string }
   /** The probe's customers were all refused the same way: the run stops sending (exit 6). */
   | { type: 'requestsRejected'; seq: number; reason: string }
-  | { type: 'unexpectedIds'; seq: number; ids: string[] }
+  /** `ids` is a sample (at most UNEXPECTED_SAMPLE_SIZE per answer), `count` how many there were. */
+  | { type: 'unexpectedIds'; seq: number; count: number; ids: string[] }
   | { type: 'authRetry'; seq: number; status: number }
   | { type: 'authRejected'; seq: number; status: number }
   /** Before any success the endpoint answered 404/405/3xx or failed on TLS/DNS: the run stops sending. */
@@ -51,9 +53,10 @@ export type SendEvent =
 
 /**
  * What ends a run's sending: the token was rejected (exit 4), the endpoint URL is wrong (exit 2),
- * or the endpoint rejects the requests themselves (exit 6).
+ * the endpoint rejects the requests themselves (exit 6), or an acknowledgement could not be
+ * journalled (the state dir is full or unwritable: exit 8).
  */
-export type SendFailure = AuthError | EndpointError | RequestsRejectedError;
+export type SendFailure = AuthError | EndpointError | RequestsRejectedError | LocalStorageError;
 
 export interface SenderOptions {
   /** `target` (origin + path) names the endpoint in an EndpointError; without it, "the endpoint". */
@@ -92,7 +95,8 @@ interface Slice {
 
 /** 'shrunk': a 413 lowered the size limit below this request while it waited its turn. */
 type Attempt =
-  | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean }
+  /** `auth`: for a 401/403, whether the request may be retried with a rotated token (see judgeAuth). */
+  | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean; auth?: Promise<boolean> }
   | { kind: 'not-sent'; reason: string }
   | { kind: 'shrunk' }
   /** Held back while a 400 is probed (rejection-watch.ts): sent once the probe is over. */
@@ -113,6 +117,8 @@ export class Sender {
   private succeeded = false;
   private readonly renewal: TokenRenewal;
   private readonly rejections = new RejectionWatch();
+  /** Pending judgements of 401/403 answers: no request starts while one is open. */
+  private readonly authGates = new Set<Promise<void>>();
   /** Either stop, or a fatal answer: nothing new starts once one has fired. */
   private readonly noNewRequests: AbortSignal;
   private readonly random: () => number;
@@ -139,6 +145,7 @@ export class Sender {
       outcomes: new Array<CustomerOutcome>(size).fill('failed'),
       errors: new Array<string | undefined>(size).fill(undefined),
       unexpectedIds: [],
+      unexpectedCount: 0,
     };
     if (size > 0) await this.deliver({ batch, result, start: 0, end: size });
     return result;
@@ -278,16 +285,31 @@ export class Sender {
 
   private acknowledge(slice: Slice, updated: string[]): void {
     const customers = slice.batch.customers.slice(slice.start, slice.end);
-    const { outcomes, unexpectedIds } = reconcile(customers.map((c) => c.id), updated);
+    const { outcomes, unexpectedIds, unexpectedCount } = reconcile(customers.map((c) => c.id), updated);
     outcomes.forEach((outcome, i) => {
       slice.result.outcomes[slice.start + i] = outcome;
       slice.result.errors[slice.start + i] = undefined;
     });
-    if (unexpectedIds.length > 0) {
-      slice.result.unexpectedIds.push(...unexpectedIds);
-      this.emit({ type: 'unexpectedIds', seq: slice.batch.seq, ids: unexpectedIds });
+    if (unexpectedCount > 0) {
+      // A hostile answer may list any number of ids: the batch keeps a capped sample and a count
+      // (never `push(...ids)`, which overflows the stack with a few hundred thousand of them).
+      const { result } = slice;
+      for (const id of unexpectedIds) {
+        if (result.unexpectedIds.length >= UNEXPECTED_SAMPLE_SIZE) break;
+        result.unexpectedIds.push(id);
+      }
+      result.unexpectedCount += unexpectedCount;
+      this.emit({ type: 'unexpectedIds', seq: slice.batch.seq, count: unexpectedCount, ids: unexpectedIds });
     }
-    this.options.onAcknowledged?.(customers, outcomes);
+    try {
+      this.options.onAcknowledged?.(customers, outcomes);
+    } catch (error) {
+      // The journal cannot be written (full disk, read-only state dir): these customers were
+      // delivered, but a rerun could not know it for the next ones either. Stop sending; the report
+      // says why (exit 8) and the journal keeps what it has, so the rerun resumes from there.
+      if (!(error instanceof LocalStorageError)) throw error;
+      this.stopWith(error);
+    }
   }
 
   /** Attempts one request until it gets an answer that retrying cannot change. */
@@ -296,18 +318,17 @@ export class Sender {
     let attempt = 1;
     let authRetried = false;
     for (;;) {
-      const sent = await this.attempt(body, sizeOf(slice), slice.batch.seq);
+      const sent = await this.attempt(body, sizeOf(slice), slice.batch.seq, authRetried);
       if (sent.kind !== 'sent') return sent;
       const { outcome } = sent;
       this.count(outcome);
       // This answer (or one that came back with it) showed the endpoint is misconfigured: the
       // customers were not delivered anywhere, and nothing is retried.
       if (sent.misconfigured) return { kind: 'not-sent', reason: this.notSentReason() };
-      if (isAuthRejection(outcome)) {
+      if (sent.auth !== undefined) {
         // One retry with a rotated token, outside the retry budget; a second rejection is final.
-        const renewed = !authRetried && (await this.renewal.renewed(sent.token));
-        this.recordAuthRejection(slice, outcome.status, renewed);
-        if (!renewed) return { kind: 'answered', outcome, attempts: attempt };
+        // Decided (and recorded) while no other request could start: see `judgeAuth`.
+        if (!(await sent.auth)) return { kind: 'answered', outcome, attempts: attempt };
         authRetried = true;
         continue;
       }
@@ -322,10 +343,37 @@ export class Sender {
     }
   }
 
+  /**
+   * A 401/403 just came back, and the request still holds its limiter slot. Whether a rotated
+   * token can be retried with takes a re-read of the token file (an await); until that is decided
+   * and, if final, recorded, no queued request may start (`authGates`): one that slipped in between
+   * would go out with the refused token and be refused too. Resolves to true when the request may
+   * be retried with a new token; false once the run's authentication failure is recorded.
+   */
+  private judgeAuth(status: number, token: string, alreadyRetried: boolean, seq: number): Promise<boolean> {
+    const decided = (async (): Promise<boolean> => {
+      const renewed = !alreadyRetried && (await this.renewal.renewed(token));
+      this.recordAuthRejection(seq, status, renewed);
+      return renewed;
+    })();
+    const gate: Promise<void> = decided.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.authGates.add(gate);
+    void gate.then(() => this.authGates.delete(gate));
+    return decided;
+  }
+
+  /** Queued requests wait here while a 401/403 is being judged (see `judgeAuth`). */
+  private async authSettled(): Promise<void> {
+    while (this.authGates.size > 0) await Promise.all([...this.authGates]);
+  }
+
   /** Records a 401/403: a retry with the rotated token, or the run's authentication failure. */
-  private recordAuthRejection(slice: Slice, status: number, renewed: boolean): void {
+  private recordAuthRejection(seq: number, status: number, renewed: boolean): void {
     if (renewed) {
-      this.emit({ type: 'authRetry', seq: slice.batch.seq, status });
+      this.emit({ type: 'authRetry', seq, status });
       return;
     }
     this.stopWith(
@@ -335,7 +383,7 @@ export class Sender {
         status,
       ),
     );
-    this.emit({ type: 'authRejected', seq: slice.batch.seq, status });
+    this.emit({ type: 'authRejected', seq, status });
   }
 
   /**
@@ -363,6 +411,7 @@ export class Sender {
   /** The detail of customers not sent because of the fatal failure. */
   private notSentReason(): string {
     if (this.failure instanceof RequestsRejectedError) return `${NOT_SENT_REJECTED} (HTTP 400: ${this.failure.reason})`;
+    if (this.failure instanceof LocalStorageError) return NOT_SENT_STORAGE;
     return this.failure instanceof EndpointError ? notSentDetail(this.failure) : NOT_SENT_AUTH;
   }
 
@@ -376,8 +425,9 @@ export class Sender {
    * queued before a 413 are checked against the limit again when their turn comes: sent at their
    * old size they would only be answered 413 too.
    */
-  private async attempt(body: string, customers: number, seq: number): Promise<Attempt> {
+  private async attempt(body: string, customers: number, seq: number, authRetried = false): Promise<Attempt> {
     const started = await this.options.limiter.run(async (): Promise<Attempt> => {
+      if (this.authGates.size > 0) await this.authSettled();
       if (this.failure) return { kind: 'not-sent', reason: this.notSentReason() };
       if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
       // A 400 is being probed: a request of several customers would only add to the refusals.
@@ -392,7 +442,9 @@ export class Sender {
       if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
       // Likewise, no later request may start at a size the endpoint just refused.
       if (outcome.kind === 'http' && outcome.status === 413 && customers > 1) this.lowerLimitBelow(customers);
-      return { kind: 'sent', outcome, token, misconfigured };
+      // Judged before this job gives up its slot, for the same reason.
+      const auth = !misconfigured && isAuthRejection(outcome) ? this.judgeAuth(outcome.status, token, authRetried, seq) : undefined;
+      return { kind: 'sent', outcome, token, misconfigured, auth };
     }, this.noNewRequests);
     if (started !== NOT_STARTED) return started;
     return { kind: 'not-sent', reason: this.failure ? this.notSentReason() : NOT_SENT_INTERRUPTED };

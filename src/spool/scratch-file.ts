@@ -8,6 +8,10 @@
 import { closeSync, openSync, writeSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { asStorageError } from '../fs/storage-error.js';
+
+/** How storage errors name what could not be written (these files live in the run's temp dir, TMPDIR). */
+const WHAT = 'temporary files (TMPDIR)';
 
 const FLUSH_AT_CHARS = 1 << 20;
 /** Small enough that a merge of a hundred sorted runs, each with a buffer, stays within tens of MB. */
@@ -21,7 +25,11 @@ export class ScratchWriter {
   lines = 0;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'wx', 0o600);
+    try {
+      this.fd = openSync(path, 'wx', 0o600);
+    } catch (err) {
+      throw asStorageError(err, path, WHAT);
+    }
   }
 
   /** A new scratch file in `dir` whose name starts with `prefix`. */
@@ -50,7 +58,11 @@ export class ScratchWriter {
     const data = Buffer.from(this.buffer, 'utf8');
     this.buffer = '';
     let written = 0;
-    while (written < data.length) written += writeSync(this.fd, data, written, data.length - written);
+    try {
+      while (written < data.length) written += writeSync(this.fd, data, written, data.length - written);
+    } catch (err) {
+      throw asStorageError(err, this.path, WHAT);
+    }
   }
 }
 

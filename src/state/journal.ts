@@ -18,6 +18,10 @@ import { requireNonEmpty, requireSha256Hex } from './option-checks.js';
 import { readLines, type FileLine } from './line-reader.js';
 import { isJournalFileName, journalPath } from './paths.js';
 import { fsyncDir } from '../fs/atomic.js';
+import { asStorageError, ensureDir, storageGuard, storageGuardSync } from '../fs/storage-error.js';
+
+/** How storage errors name what could not be written. */
+const WHAT = 'the resume journal';
 
 export interface Journal {
   readonly fingerprint: string;
@@ -46,15 +50,15 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
   const stateDir = requireNonEmpty('stateDir', opts.stateDir);
   const fingerprint = requireSha256Hex('fingerprint', opts.fingerprint);
   const warn = opts.onWarning ?? (() => {});
-  await fs.mkdir(stateDir, { recursive: true });
+  await ensureDir(stateDir, WHAT);
   const file = journalPath(stateDir, fingerprint);
   await warnAboutOtherJournals(stateDir, file, warn);
 
-  if (opts.fresh) await fs.rm(file, { force: true });
-  const statuses = opts.fresh ? undefined : await loadJournal(file, fingerprint, warn);
+  if (opts.fresh) await storageGuard(file, WHAT, () => fs.rm(file, { force: true }));
+  const statuses = opts.fresh ? undefined : await storageGuard(file, WHAT, () => loadJournal(file, fingerprint, warn));
   // A new journal's header is written atomically, so a file that exists always has a whole header.
-  if (!statuses) await writeFileAtomic(file, `${encodeHeader({ fingerprint, createdAt: new Date().toISOString() })}\n`);
-  return new FileJournal(file, fingerprint, statuses ?? new AckStatusBits(), statuses !== undefined);
+  if (!statuses) await storageGuard(file, WHAT, () => writeFileAtomic(file, `${encodeHeader({ fingerprint, createdAt: new Date().toISOString() })}\n`));
+  return storageGuardSync(file, WHAT, () => new FileJournal(file, fingerprint, statuses ?? new AckStatusBits(), statuses !== undefined));
 }
 
 /** The statuses of an existing journal of this fingerprint; undefined when there is none to apply. */
@@ -167,16 +171,24 @@ class FileJournal implements Journal {
 
   async complete(): Promise<void> {
     await this.close();
-    await fs.rm(this.file, { force: true });
-    // Were the removal lost in a power cut, tomorrow's identical input would be skipped as "done".
-    await fsyncDir(path.dirname(this.file));
+    await storageGuard(this.file, WHAT, async () => {
+      await fs.rm(this.file, { force: true });
+      // Were the removal lost in a power cut, tomorrow's identical input would be skipped as "done".
+      await fsyncDir(path.dirname(this.file));
+    });
   }
 
   async close(): Promise<void> {
     if (this.fd === undefined) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      fsyncSync(fd);
+    } catch (err) {
+      throw asStorageError(err, this.file, WHAT);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**
@@ -197,8 +209,11 @@ class FileJournal implements Journal {
         this.syncedAt = now;
       }
     } catch (err) {
+      // The file keeps only whole records: what this append got onto the disk is cut back, so a
+      // rerun (or a later record) never finds a torn line in the middle. Memory is not updated:
+      // those customers are sent again by the rerun (the endpoint replaces).
       cutBackQuietly(this.fd, this.size);
-      throw err;
+      throw asStorageError(err, this.file, WHAT);
     }
     this.size += bytes.length;
   }

@@ -8,6 +8,7 @@ import { promises as fs, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
+import { ensureDir, storageGuard } from '../fs/storage-error.js';
 import { STATE_DEFAULTS } from './defaults.js';
 import { describeHolder, judgeHolder, parseHolder, sameHolder, serializeHolder, type LockHolder, type Verdict } from './lock-holder.js';
 import { requireNonEmpty, requirePositiveMs } from './option-checks.js';
@@ -54,9 +55,10 @@ const MAX_ATTEMPTS = 3;
 
 export async function acquireLock(opts: AcquireLockOptions): Promise<StateLock> {
   const ctx = contextOf(opts);
-  await fs.mkdir(ctx.stateDir, { recursive: true });
+  // A state dir that cannot be written is a LocalStorageError (exit 8) naming it, not a bug.
+  await ensureDir(ctx.stateDir, 'the state lock');
   for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
-    if (await createExclusively(ctx.file, serializeHolder(ctx.me))) return hold(ctx);
+    if (await storageGuard(ctx.file, 'the state lock', () => createExclusively(ctx.file, serializeHolder(ctx.me)))) return hold(ctx);
     if ((await takeOverIfStale(ctx)) === 'took-over') attempt++;
   }
   throw new UsageError(`could not lock state dir ${ctx.stateDir}: its lock file kept changing (is another run starting?)`, 'STATE_LOCKED');

@@ -51,3 +51,29 @@ test('--allow-insecure-http lets the same endpoint through (checked with --dry-r
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(await readSummary(ws.reportDir)).toMatchObject({ status: 'succeeded', dryRun: true, requests: { total: 0 } });
 });
+
+test('with a proxy configured, a plain-http endpoint on another machine is refused (exit 2) even with --allow-insecure-http', async () => {
+  const token = uniqueToken('proxied');
+  const run = await runCli(runArgs('--endpoint', REMOTE_HTTP, '--allow-insecure-http'), {
+    cwd: ws.dir,
+    env: { SEGMENT_SYNC_TOKEN: token, HTTP_PROXY: 'http://192.0.2.20:3128' },
+  });
+
+  expect(run.code).toBe(ExitCode.Usage);
+  expect(run.stderr).toMatch(/plain http and HTTP_PROXY is set.*in clear through the proxy/s);
+  expect(run.stderr).toContain('NO_PROXY=192.0.2.10');
+  expect(existsSync(ws.reportDir)).toBe(false);
+  expect(await findSecret(token, [run], [])).toEqual([]);
+});
+
+test('NODE_TLS_REJECT_UNAUTHORIZED=0 is refused (exit 2), saying why and what to use instead', async () => {
+  const run = await runCli(runArgs('--endpoint', 'https://192.0.2.10/api/v3/customers/segments'), {
+    cwd: ws.dir,
+    env: { SEGMENT_SYNC_TOKEN: uniqueToken('tls-off'), NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+  });
+
+  expect(run.code).toBe(ExitCode.Usage);
+  expect(run.stderr).toMatch(/certificate checks are off for every connection/);
+  expect(run.stderr).toContain('NODE_EXTRA_CA_CERTS');
+  expect(existsSync(ws.reportDir)).toBe(false);
+});

@@ -33,9 +33,17 @@ function expectExitCodePolicy(jobSpec: K8sObject['spec']): void {
   expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
   // The API requires each rule's values in ascending order.
   expect(exitCodesOf(jobSpec, 'FailJob')).toEqual(
-    ascending(ExitCode.Usage, ExitCode.InputRejected, ExitCode.AuthRejected, ExitCode.NotFoundGuard, ExitCode.EndpointRejectsRequests, ExitCode.CustomersRejected),
+    ascending(
+      ExitCode.Usage,
+      ExitCode.InputRejected,
+      ExitCode.AuthRejected,
+      ExitCode.NotFoundGuard,
+      ExitCode.EndpointRejectsRequests,
+      ExitCode.CustomersRejected,
+      ExitCode.LocalStorage,
+    ),
   );
-  expect(exitCodesOf(jobSpec, 'Count')).toEqual(ascending(ExitCode.PartialFailure, ExitCode.Interrupted, ExitCode.Terminated));
+  expect(exitCodesOf(jobSpec, 'Count')).toEqual(ascending(ExitCode.PartialFailure, ExitCode.HungUp, ExitCode.Interrupted, ExitCode.Terminated));
   const decided = rules.flatMap((r: { onExitCodes?: { values: number[] } }) => r.onExitCodes?.values ?? []);
   expect(ascending(...decided)).toEqual(ascending(...Object.values(ExitCode).filter((code) => code !== ExitCode.Ok)));
   for (const rule of rules.filter((r: { onExitCodes?: unknown }) => r.onExitCodes)) {

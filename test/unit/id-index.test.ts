@@ -183,12 +183,20 @@ describe('IdIndex lifecycle and options', () => {
     expect(() => new IdIndex({ dir, expectedIds: 1.5 })).toThrow(/got 1.5/);
   });
 
-  // Slow (~17-25 s) and memory-hungry: the capped hint still sizes the largest table up front,
-  // 2^29 slots = 4 GiB of ArrayBuffer that the fill(0) commits page by page.
+  // The capped hint sizes the largest table up front: with the default (2^29 slots = 4 GiB) that
+  // took a minute, so the test injects a small maximum; the code path is the same.
   it('caps a huge size hint instead of failing (it is only an estimate)', () => {
-    const index = new IdIndex({ dir, expectedIds: Number.MAX_SAFE_INTEGER });
+    const maxSlots = 1 << 12;
+    const index = newIndex({ expectedIds: Number.MAX_SAFE_INTEGER, maxSlots });
     expect(index.firstSeen('a', at(0, 2))).toBeUndefined();
-    index.close();
+    // Sized for the cap, not beyond: it holds maxSlots × maxLoad ids, then says so clearly.
+    for (let i = 1; i < maxSlots * 0.75; i++) expect(index.firstSeen(`id-${i}`, at(0, i + 2))).toBeUndefined();
+    expect(() => index.firstSeen('one-too-many', at(0, 1))).toThrow(/too many distinct document_id values.*at most 3072/);
+    expect(index.firstSeen('a', at(0, 99))).toEqual(at(0, 2));
+  });
+
+  it('rejects a maxSlots that is not a power of two in range', () => {
+    for (const maxSlots of [1000, 512, 3 * 1024, 2 ** 30]) expect(() => newIndex({ maxSlots })).toThrow(/maxSlots must be a power of two/);
   });
 
   it('fails clearly when the directory does not exist', () => {

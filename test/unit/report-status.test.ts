@@ -1,6 +1,6 @@
 import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/report/index.js';
 import { NOT_CONFIRMED_MESSAGE } from '../../src/report/status.js';
-import { AuthError, EndpointError, RequestsRejectedError } from '../../src/errors.js';
+import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { Counts, RunStatus } from '../../src/types.js';
 
@@ -22,6 +22,7 @@ const counts = (over: Partial<Counts>): Counts => ({
 const authError = new AuthError('The endpoint rejected the access token (HTTP 401).', 401);
 const notFoundGuard = { notFound: 180, answered: 200, threshold: '50%' };
 const requestsRejected = new RequestsRejectedError('The endpoint rejects the requests themselves (type=error, code=unsupportedPayload).', 'type=error, code=unsupportedPayload');
+const storageError = new LocalStorageError('cannot write results.csv in /data/reports/x: no space left on the device (ENOSPC).', '/data/reports/x', 'ENOSPC');
 const endpointError = new EndpointError('https://api.example/v3 answered HTTP 404.', 'https://api.example/v3', 'HTTP 404', 404);
 
 describe('decideOutcome: status and exit code', () => {
@@ -39,6 +40,10 @@ describe('decideOutcome: status and exit code', () => {
     ['input rejected before sending', { rows: 10, invalid: 9, customers: 1, notSent: 1 }, { rejected: 'too many invalid rows' }, 'rejected', ExitCode.InputRejected],
     ['stopped by SIGINT', { customers: 2, updated: 1, notSent: 1 }, { interruptedWith: ExitCode.Interrupted }, 'interrupted', ExitCode.Interrupted],
     ['stopped by SIGTERM', { customers: 2, updated: 1, notSent: 1 }, { interruptedWith: ExitCode.Terminated }, 'interrupted', ExitCode.Terminated],
+    ['stopped by SIGHUP', { customers: 2, updated: 1, notSent: 1 }, { interruptedWith: ExitCode.HungUp }, 'interrupted', ExitCode.HungUp],
+    ['a report file could not be written', { customers: 2, updated: 2 }, { localStorage: storageError }, 'failed', ExitCode.LocalStorage],
+    ['the journal could not be written while sending', { customers: 2, updated: 1, notSent: 1 }, { fatal: storageError }, 'failed', ExitCode.LocalStorage],
+    ['local storage wins over a signal and a rejection', { customers: 2, notSent: 2 }, { localStorage: storageError, interruptedWith: ExitCode.Terminated, rejected: 'x' }, 'failed', ExitCode.LocalStorage],
     ['stopped by a signal with every customer answered', { customers: 1, updated: 1 }, { interruptedWith: ExitCode.Terminated }, 'interrupted', ExitCode.Terminated],
     ['credentials rejected', { customers: 2, updated: 1, notSent: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
     ['credentials rejected even with nothing left undelivered', { customers: 1, updated: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
@@ -79,6 +84,14 @@ describe('decideOutcome: messages', () => {
     const text = message({ customers: 2, notSent: 2 }, { fatal: requestsRejected, stoppedAfter: '0 of 2 customers were answered' });
     expect(text).toBe(requestsRejected.message);
     expect(text).toContain('code=unsupportedPayload');
+  });
+
+  test('a local storage failure gives its own message (naming the directory) and where sending stopped', () => {
+    expect(decideOutcome(counts({ customers: 4, updated: 1, notSent: 3 }), { fatal: storageError, stoppedAfter: '1 of 4 customers were answered' })).toEqual({
+      status: 'failed',
+      exitCode: 8,
+      message: `${storageError.message} Sending stopped after 1 of 4 customers were answered.`,
+    });
   });
 
   test('a rejected run says why, as given', () => {

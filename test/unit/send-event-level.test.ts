@@ -10,7 +10,7 @@ const EVENTS: [SendEvent, string][] = [
   [{ type: 'split413', seq: 0, from: 100, to: 50 }, 'warn'],
   [{ type: 'bisect400', seq: 0, size: 100, reason: 'HTTP 400: bad' }, 'warn'],
   [{ type: 'authRetry', seq: 0, status: 401 }, 'warn'],
-  [{ type: 'unexpectedIds', seq: 0, ids: ['ghost'] }, 'warn'],
+  [{ type: 'unexpectedIds', seq: 0, count: 1, ids: ['ghost'] }, 'warn'],
 ];
 
 describe('eventLevel', () => {

@@ -2,7 +2,7 @@ import { sendInOrder } from '../../src/send/ordered.js';
 import type { Batch, BatchResult } from '../../src/types.js';
 
 const batch = (seq: number): Batch => ({ seq, customers: [], parts: [], bytes: 16, rows: [] });
-const resultOf = (b: Batch): BatchResult => ({ batch: b, outcomes: [], errors: [], unexpectedIds: [] });
+const resultOf = (b: Batch): BatchResult => ({ batch: b, outcomes: [], errors: [], unexpectedIds: [], unexpectedCount: 0 });
 
 /** A source of `count` batches that records how many have been pulled. */
 function source(count: number) {

@@ -151,7 +151,7 @@ describe('Sender', () => {
     const result = await sender.send(batchOf(['a'], 7));
     expect(byId(result)).toEqual({ a: 'updated' });
     expect(result.unexpectedIds).toEqual(['ghost']);
-    expect(events).toContainEqual({ type: 'unexpectedIds', seq: 7, ids: ['ghost'] });
+    expect(events).toContainEqual({ type: 'unexpectedIds', seq: 7, count: 1, ids: ['ghost'] });
   });
 
   it('hands every acknowledged request to onAcknowledged', async () => {
