@@ -137,6 +137,7 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
     requests: sent.requests,
     retries: sent.retries,
     resumedFrom: sent.resumedFrom,
+    pace: sent.pace,
   });
   if (result.exitCode === 0) await sent.journal.complete();
   else await sent.journal.close();
@@ -146,6 +147,7 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
 /** Why a customer the run never got to was not sent. */
 function unsentDetail(sent: SendResult, interrupted: boolean): string {
   if (interrupted) return 'not sent: run interrupted';
+  if (sent.fatal && 'notSentDetail' in sent.fatal && typeof sent.fatal.notSentDetail === 'string') return sent.fatal.notSentDetail;
   if (sent.fatal) return `not sent: ${sent.fatal.code === 'AUTH_REJECTED' ? 'authentication rejected' : 'the endpoint is misconfigured'}`;
   if (sent.notFoundGuard) return 'not sent: stopped by --max-not-found';
   return 'not sent';

@@ -44,6 +44,11 @@ export interface Summary {
   message?: string;
   shard?: { index: number; count: number };
   resumed?: { acknowledgedBefore: number };
+  /**
+   * The adaptive pace of a send, in requests/s (0 = unlimited): --rate for this process, the pace
+   * at the end and the lowest, and how many times a 429 lowered it.
+   */
+  pace?: { requested: number; final: number; min: number; decreases: number };
   /** The target of a send: the endpoint (no credentials) and its environment name, if one. */
   target?: { endpoint: string; env?: string };
 }

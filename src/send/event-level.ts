@@ -16,7 +16,13 @@ export function eventLevel(event: SendEvent): SendEventLevel {
   switch (event.type) {
     case 'authRejected':
     case 'endpointMisconfigured':
+    case 'unavailable':
       return 'error';
+    case 'pace':
+    case 'outageOver':
+      return 'info';
+    case 'outageStarted':
+      return 'warn';
     case 'retry':
     case 'pause':
     case 'split413':

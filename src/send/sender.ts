@@ -17,13 +17,14 @@ import { requestBody } from '../batch.js';
 import { AuthError, EndpointError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import type { HttpClient } from './http.js';
-import { NOT_STARTED, type Limiter } from './limiter.js';
+import { NOT_STARTED, type Feedback, type Limiter, type LimiterEvent, type LimiterStats } from './limiter.js';
 import { endpointError, misconfiguration, notSentDetail } from './misconfiguration.js';
 import { describeOutcome, isAuthRejection, statsKey, type HttpOutcome } from './outcome.js';
 import { reconcile } from './reconcile.js';
-import { retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { backoff, isRetryable, isThrottling, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { sleep } from './sleep.js';
 import { TokenRenewal, type TokenProvider } from './token-renewal.js';
+import { outageTooLong, retryWaitTooLong, UnavailableError } from './unavailable.js';
 
 export const NOT_SENT_INTERRUPTED = 'not sent: run interrupted';
 export const NOT_SENT_AUTH = 'not sent: authentication rejected';
@@ -37,10 +38,20 @@ export type SendEvent =
   | { type: 'authRetry'; seq: number; status: number }
   | { type: 'authRejected'; seq: number; status: number }
   /** Before any success the endpoint answered 404/405/3xx or failed on TLS/DNS: the run stops sending. */
-  | { type: 'endpointMisconfigured'; seq: number; endpoint: string; answer: string };
+  | { type: 'endpointMisconfigured'; seq: number; endpoint: string; answer: string }
+  /** The scheduler's pace (requests/s, 0 = unlimited) changed notably: lowered by a 429, or recovering. */
+  | { type: 'pace'; seq: number; from: number; to: number; reason: 'throttled' | 'recovering' }
+  /** The circuit breaker opened after `failures` bad answers in a row: senders stop, probes start. */
+  | { type: 'outageStarted'; seq: number; failures: number }
+  | { type: 'outageOver'; seq: number; ms: number }
+  /** The outage lasted --max-outage, or a Retry-After exceeded --max-retry-wait: the run stops sending. */
+  | { type: 'unavailable'; seq: number; message: string };
 
-/** What ends a run's sending: the token was rejected (exit 4), or the endpoint URL is wrong (exit 2). */
-export type SendFailure = AuthError | EndpointError;
+/**
+ * What ends a run's sending: the token was rejected (exit 4), the endpoint URL is wrong (exit 2),
+ * or the endpoint is unavailable for longer than the run waits (exit 1, resumed by a rerun).
+ */
+export type SendFailure = AuthError | EndpointError | UnavailableError;
 
 export interface SenderOptions {
   /** `target` (origin + path) names the endpoint in an EndpointError; without it, "the endpoint". */
@@ -67,6 +78,10 @@ export interface SenderStats {
   retries: number;
   splits: number;
   bisections: number;
+  /** The adaptive pace: requested, final and lowest (requests/s, 0 = unlimited), and the 429 decreases. */
+  pace: LimiterStats['pace'];
+  /** The circuit breaker: times it opened, probes, the longest outage (ms). */
+  outage: LimiterStats['outage'];
 }
 
 /** Customers [start, end) of a batch, sent as one request. */
@@ -79,7 +94,8 @@ interface Slice {
 
 /** 'shrunk': a 413 lowered the size limit below this request while it waited its turn. */
 type Attempt =
-  | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean }
+  /** `counts`: a failure uses up an attempt (not during an outage). */
+  | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean; counts: boolean }
   | { kind: 'not-sent'; reason: string }
   | { kind: 'shrunk' };
 
@@ -89,7 +105,7 @@ type Answer =
   | { kind: 'shrunk' };
 
 export class Sender {
-  private readonly counts: SenderStats = { requests: {}, retries: 0, splits: 0, bisections: 0 };
+  private readonly counts: Omit<SenderStats, 'pace' | 'outage'> = { requests: {}, retries: 0, splits: 0, bisections: 0 };
   private failure: SendFailure | undefined;
   /** Fired with `failure`: queued requests and backoffs end at once. */
   private readonly halt = new AbortController();
@@ -128,7 +144,7 @@ export class Sender {
   }
 
   stats(): SenderStats {
-    return { ...this.counts, requests: { ...this.counts.requests } };
+    return { ...this.counts, requests: { ...this.counts.requests }, ...this.options.limiter.stats() };
   }
 
   /**
@@ -194,10 +210,14 @@ export class Sender {
     this.options.onAcknowledged?.(customers, outcomes);
   }
 
-  /** Attempts one request until it gets an answer that retrying cannot change. */
+  /**
+   * Attempts one request until it gets an answer that retrying cannot change. Throttling (429, 503
+   * with Retry-After) and failures during an outage (the breaker open) do not use up attempts.
+   */
   private async postWithRetries(slice: Slice): Promise<Answer> {
     const body = requestBody(slice.batch.customers.slice(slice.start, slice.end));
     let attempt = 1;
+    let throttles = 0;
     let authRetried = false;
     for (;;) {
       const sent = await this.attempt(body, sizeOf(slice), slice.batch.seq);
@@ -215,14 +235,20 @@ export class Sender {
         authRetried = true;
         continue;
       }
-      const delayMs = retryDelay(outcome, attempt, this.options.retry, this.random);
-      if (delayMs === undefined) return { kind: 'answered', outcome, attempts: attempt };
+      if (!isRetryable(outcome)) return { kind: 'answered', outcome, attempts: attempt };
+      if (this.failure) return { kind: 'not-sent', reason: `${this.notSentReason()} (last attempt: ${describeOutcome(outcome)})` };
+      const throttled = isThrottling(outcome);
+      const counted = sent.counts && !throttled;
+      if (counted && attempt >= this.options.retry.maxAttempts) return { kind: 'answered', outcome, attempts: attempt };
+      const retryAfterMs = outcome.kind === 'http' ? outcome.retryAfterMs : undefined;
+      // Free failures of an outage wait in the scheduler, which lets only probes through.
+      const delayMs = retryAfterMs ?? (counted ? backoff(attempt, this.options.retry, this.random) : throttled ? backoff(++throttles, this.options.retry, this.random) : 0);
       await this.backOff(slice, outcome, attempt, delayMs);
       if (this.noNewRequests.aborted) {
         const reason = this.failure ? this.notSentReason() : NOT_SENT_INTERRUPTED;
         return { kind: 'not-sent', reason: `${reason} (last attempt: ${describeOutcome(outcome)})` };
       }
-      attempt++;
+      if (counted) attempt++;
     }
   }
 
@@ -266,6 +292,7 @@ export class Sender {
 
   /** The detail of customers not sent because of the fatal failure. */
   private notSentReason(): string {
+    if (this.failure instanceof UnavailableError) return this.failure.notSentDetail;
     return this.failure instanceof EndpointError ? notSentDetail(this.failure) : NOT_SENT_AUTH;
   }
 
@@ -280,21 +307,42 @@ export class Sender {
    * old size they would only be answered 413 too.
    */
   private async attempt(body: string, customers: number, seq: number): Promise<Attempt> {
-    const started = await this.options.limiter.run(async (): Promise<Attempt> => {
+    const { limiter } = this.options;
+    const started = await limiter.run(async (start): Promise<Attempt> => {
       if (this.failure) return { kind: 'not-sent', reason: this.notSentReason() };
       if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
       const token = this.options.token.current();
       const outcome = await this.options.client.post(body, token, this.options.abort);
       const misconfigured = this.judgeEndpoint(outcome, seq);
+      // The scheduler learns from every answer (pace, breaker) before this job gives up its slot.
+      const feedback = feedbackOf(outcome);
+      const verdict = feedback ? limiter.record(start, feedback) : { counts: true, events: [] };
+      this.emitLimiterEvents(verdict.events, seq);
+      if (verdict.giveUp) this.stopUnavailable(outageTooLong(verdict.giveUp.outageMs, verdict.giveUp.maxOutageMs, describeOutcome(outcome)), seq);
       // The endpoint asked the whole client to wait. Paused before this job gives up its slot, so
-      // the next queued request cannot slip in first.
-      if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
+      // the next queued request cannot slip in first. Longer than --max-retry-wait: stop instead.
+      if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) {
+        const { maxRetryWaitMs } = this.options.retry;
+        if (outcome.retryAfterMs > maxRetryWaitMs) this.stopUnavailable(retryWaitTooLong(outcome.retryAfterMs, maxRetryWaitMs, describeOutcome(outcome)), seq);
+        else limiter.pauseFor(outcome.retryAfterMs);
+      }
       // Likewise, no later request may start at a size the endpoint just refused.
       if (outcome.kind === 'http' && outcome.status === 413 && customers > 1) this.lowerLimitBelow(customers);
-      return { kind: 'sent', outcome, token, misconfigured };
+      return { kind: 'sent', outcome, token, misconfigured, counts: verdict.counts };
     }, this.noNewRequests);
     if (started !== NOT_STARTED) return started;
     return { kind: 'not-sent', reason: this.failure ? this.notSentReason() : NOT_SENT_INTERRUPTED };
+  }
+
+  private emitLimiterEvents(events: readonly LimiterEvent[], seq: number): void {
+    for (const event of events) {
+      if (event.type !== 'outageGaveUp') this.emit({ ...event, seq });
+    }
+  }
+
+  /** The endpoint will not take requests for longer than the run waits: stop sending (exit 1). */
+  private stopUnavailable(error: UnavailableError, seq: number): void {
+    if (this.stopWith(error)) this.emit({ type: 'unavailable', seq, message: error.message });
   }
 
   /** After a 413 for `customers` (> 1): no request larger than half of it from now on. */
@@ -315,6 +363,16 @@ export class Sender {
   private emit(event: SendEvent): void {
     this.options.onEvent?.(event);
   }
+}
+
+/** What an answer tells the scheduler; undefined for a request cancelled by the hard stop. */
+function feedbackOf(outcome: HttpOutcome): Feedback | undefined {
+  if (outcome.kind === 'ok') return { kind: 'ok' };
+  if (outcome.kind === 'aborted') return undefined;
+  const retryAfter = outcome.kind === 'http' && outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {};
+  if (outcome.kind === 'http' && isThrottling(outcome)) return { kind: 'throttled', status: outcome.status, ...retryAfter };
+  if (isRetryable(outcome)) return { kind: 'failed', ...retryAfter };
+  return { kind: 'answered' };
 }
 
 /** The `detail` of customers whose request ended in `outcome`. */
