@@ -26,8 +26,8 @@ export const BREAKER_TUNING = Object.freeze({
   tripAfter: 5,
   /** First wait before a probe; doubles with each failed probe. */
   probeBaseMs: 1_000,
-  /** Longest wait between probes: an outage's end is noticed within this. */
-  probeCapMs: 10_000,
+  /** Longest wait between probes: an outage's end is noticed within this (one request per 5 s is no load). */
+  probeCapMs: 5_000,
 });
 
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -4,13 +4,16 @@
  *
  * - A 429 lowers the pace multiplicatively. Only a request started after the last decrease counts:
  *   the 429s of requests already in flight at the old pace (a burst) lower it once, not once each.
- *   The first decreases (a 429 before a second's worth of successes at the current pace) halve it,
- *   to get well under an over-asked rate fast; a 429 after a long run of successes means the pace
- *   only just crossed the limit, and lowers it by a fifth.
- * - Successes raise it additively: +1 request/s per second of successes (capped at the requested
- *   rate). Slow on purpose: every 429 costs a whole Retry-After pause of every sender, so the pace
- *   should spend long just under the limit and cross it rarely. Against a 30/s token bucket that
- *   gives one 429 every ~8 s and ~85% of the limit in successes.
+ *   A 429 within a tenth of a second's worth of successes at the pace quarters it, within half a
+ *   second's worth halves it: an over-asked rate is left fast (each 429 costs a Retry-After pause
+ *   of every sender). A 429 after a longer run of successes means the pace only just crossed the
+ *   limit, and lowers it by a fifth.
+ * - Successes raise it back (per second of successes, capped at the requested rate): halfway each
+ *   second towards a target just below the pace of the last 429 (a binary search: the limit lies
+ *   between the two), at most +20%/s, then slowly (probing, +0.25/s + 1%/s) past it. Every 429 costs a whole
+ *   Retry-After pause of every sender, so the
+ *   pace should spend long just under the limit and cross it rarely: against a token bucket this
+ *   gives a 429 every several seconds and 80-90% of the limit in successes.
  * - Never above the requested rate; with no requested rate (0 = unlimited) the first 429 starts the
  *   pace from half the start rate measured over the last second.
  *
@@ -20,12 +23,21 @@
  */
 
 export const PACE_TUNING = Object.freeze({
+  /** Factor on a 429 within a tenth of a second's worth of successes: the limit is far below. */
+  plunge: 0.25,
   /** Factor on a 429 soon after the last decrease (far above the limit). */
   steepDecrease: 0.5,
-  /** Factor on a 429 after at least a second's worth of successes (just above the limit). */
+  /** Factor on a 429 after at least half a second's worth of successes (just above the limit). */
   gentleDecrease: 0.8,
-  /** Requests/s added per second of successes. */
-  increasePerSecond: 1,
+  /** The pace aims a little below the last 429's pace (which was above the limit). */
+  target: 0.9,
+  /** Share of the distance to the target closed per second of successes below it. */
+  towardsTarget: 0.5,
+  /** Probing, at or above the target: this share of the pace per second, plus `probeStep`. */
+  probeShare: 0.01,
+  probeStep: 0.25,
+  /** The pace never rises faster than this share of itself per second. */
+  maxRiseShare: 0.2,
   /** The pace never goes below this (or the requested rate, when lower). */
   floor: 1,
   /** A pace change is reported when the pace moved at least this share from the last one reported. */
@@ -52,6 +64,8 @@ export interface PaceChange {
 export class AdaptivePace {
   /** Requests/s; 0 = unlimited. */
   private pace: number;
+  /** The pace at the last 429: the limit is below it. */
+  private ceiling = Number.POSITIVE_INFINITY;
   private minPace: number;
   private decreases = 0;
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
@@ -84,8 +98,10 @@ export class AdaptivePace {
   throttled(startedAt: number, now: number, measuredRate: number): PaceChange | undefined {
     if (startedAt < this.lastDecreaseAt) return undefined;
     const base = this.pace === 0 ? Math.max(this.floor, measuredRate) : this.pace;
-    const factor = this.successesSinceDecrease >= base ? PACE_TUNING.gentleDecrease : PACE_TUNING.steepDecrease;
+    const successes = this.successesSinceDecrease;
+    const factor = successes >= base / 2 ? PACE_TUNING.gentleDecrease : successes >= base / 10 ? PACE_TUNING.steepDecrease : PACE_TUNING.plunge;
     const from = this.pace;
+    this.ceiling = base;
     this.pace = Math.max(this.floor, base * factor);
     this.minPace = this.minPace === 0 ? this.pace : Math.min(this.minPace, this.pace);
     this.decreases++;
@@ -105,7 +121,10 @@ export class AdaptivePace {
     // A long gap (a pause, an idle moment) is not a second of successes at this pace.
     const seconds = Math.min(1, Math.max(0, now - last) / 1000);
     const from = this.pace;
-    const raised = this.pace + PACE_TUNING.increasePerSecond * seconds;
+    const target = this.ceiling * PACE_TUNING.target;
+    const probe = PACE_TUNING.probeStep + this.pace * PACE_TUNING.probeShare;
+    const perSecond = Math.min(this.pace * PACE_TUNING.maxRiseShare, Math.max(probe, (target - this.pace) * PACE_TUNING.towardsTarget));
+    const raised = this.pace + perSecond * seconds;
     this.pace = this.requested > 0 ? Math.min(this.requested, raised) : raised;
     return this.notable(from, 'recovering');
   }
