@@ -82,7 +82,7 @@ export function renderSummary(summary: Summary): string {
   const ordered = {
     status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
     options: redactOptions(options), runId, exitCode,
-    message: summary.message, shard: summary.shard, resumed: summary.resumed, target: summary.target,
+    message: summary.message, shard: summary.shard, resumed: summary.resumed, pace: summary.pace, target: summary.target,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
