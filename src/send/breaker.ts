@@ -7,8 +7,8 @@
  *      ▲                                          ▲                          │
  *      └──────────────(any good answer)───────────┴──────(probe failed)──────┘
  *
- * A bad answer is one retrying might change: 5xx, 429, 408, network errors, timeouts, malformed
- * 2xx. A good answer is a 2xx with the right shape, or any definitive answer (a 400, a 413: the
+ * A bad answer is one waiting might change: 5xx, 429, 408, network errors, timeouts. (A malformed
+ * 2xx is neither: the endpoint is up but garbling; it uses attempts as usual.) A good answer is a 2xx with the right shape, or any definitive answer (a 400, a 413: the
  * endpoint is up and reading requests). The bad answers that trip the breaker and every answer
  * while it is open are "free": they do not use up the attempts of their customers.
  *

@@ -56,8 +56,13 @@ export type Feedback =
   | { kind: 'answered' }
   /** 429 (the pace is lowered), or a 503 with Retry-After. */
   | { kind: 'throttled'; status: number; retryAfterMs?: number }
-  /** 5xx, 408, network errors, timeouts, malformed answers. */
-  | { kind: 'failed'; retryAfterMs?: number };
+  /** 5xx, 408, network errors, timeouts. */
+  | { kind: 'failed'; retryAfterMs?: number }
+  /**
+   * A 2xx whose body is not the answer: the endpoint is up but garbling, which no waiting mends.
+   * It uses up an attempt and leaves the breaker and the pace as they are.
+   */
+  | { kind: 'malformed' };
 
 export type LimiterEvent =
   | ({ type: 'pace' } & PaceChange)
@@ -154,6 +159,7 @@ export class StartSchedule {
     const paceChange = (change: PaceChange | undefined): void => {
       if (change) events.push({ type: 'pace', ...change });
     };
+    if (feedback.kind === 'malformed') return { counts: this.breaker.current() === 'closed', events };
     if (feedback.kind === 'ok' || feedback.kind === 'answered') {
       const { closed, outageMs } = this.breaker.good(now);
       if (closed) events.push({ type: 'outageOver', ms: outageMs });

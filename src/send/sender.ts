@@ -369,6 +369,7 @@ export class Sender {
 function feedbackOf(outcome: HttpOutcome): Feedback | undefined {
   if (outcome.kind === 'ok') return { kind: 'ok' };
   if (outcome.kind === 'aborted') return undefined;
+  if (outcome.kind === 'malformed') return { kind: 'malformed' };
   const retryAfter = outcome.kind === 'http' && outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {};
   if (outcome.kind === 'http' && isThrottling(outcome)) return { kind: 'throttled', status: outcome.status, ...retryAfter };
   if (isRetryable(outcome)) return { kind: 'failed', ...retryAfter };
