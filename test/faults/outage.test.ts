@@ -29,6 +29,8 @@ async function expectStoppedExactly(sc: Scenario, detail: RegExp): Promise<void>
   expect(last.code).toBe(ExitCode.PartialFailure);
   const { summary, results } = await readReport(sc.ws.reportDir);
   expect(summary.counts.failed).toBe(0);
+  const delivered = summary.counts.updated + summary.counts.notFound;
+  expect(summary.status).toBe(delivered > 0 ? 'partial' : 'failed');
   const notSent = results.filter((r) => r.status === 'not_sent');
   expect(notSent.length).toBeGreaterThan(0);
   for (const row of notSent) expect(row.detail).toMatch(detail);
