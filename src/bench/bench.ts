@@ -15,7 +15,7 @@ import { measureDryRun } from './dry-run.js';
 import { writeWideFile } from './generate.js';
 import { measureIdIndex } from './id-index.js';
 import { BENCH_DEFAULTS, parseBenchArgs, USAGE, type BenchOptions } from './options.js';
-import { measureRate } from './rate.js';
+import { measureOverAsked, measureRate } from './rate.js';
 import { figureRows, markdownSnippet, textTable, type BenchFigures } from './report.js';
 import { measureThroughput } from './throughput.js';
 
@@ -55,6 +55,11 @@ async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFi
     batchSize: BENCH_DEFAULTS.rateBatchSize,
     rate: BENCH_DEFAULTS.rate,
   });
+  const overAsked = await measureOverAsked(env, options.overAskedRequests, BENCH_DEFAULTS.overAskedApiRate, {
+    concurrency: BENCH_DEFAULTS.overAskedConcurrency,
+    batchSize: 1,
+    rate: BENCH_DEFAULTS.overAskedRate,
+  });
   return {
     rows: options.rows,
     repeats: BENCH_DEFAULTS.repeats,
@@ -62,6 +67,7 @@ async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFi
     ...(idIndex && { idIndex }),
     throughput: { ...throughput, concurrency: sending.concurrency, batchSize: sending.batchSize },
     rate,
+    overAsked,
   };
 }
 

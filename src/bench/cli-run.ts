@@ -23,8 +23,8 @@ export interface CliRun {
 }
 
 /** Runs `use` against a fresh emulator process, stopped afterwards whatever happens. */
-export async function withEmulator<T>(env: BenchEnv, use: (emulator: EmulatorProcess) => Promise<T>): Promise<T> {
-  const emulator = await startEmulatorProcess(env.cli);
+export async function withEmulator<T>(env: BenchEnv, use: (emulator: EmulatorProcess) => Promise<T>, faultArgs: readonly string[] = []): Promise<T> {
+  const emulator = await startEmulatorProcess(env.cli, faultArgs);
   try {
     return await use(emulator);
   } finally {

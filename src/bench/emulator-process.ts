@@ -12,19 +12,27 @@ export interface EmulatorProcess {
   url: string;
   /** Request start times (epoch ms) from GET /__state. Reads every customer held too: use on small runs. */
   starts(): Promise<number[]>;
+  /** Answers by status ('200', '429', …) from GET /__state. */
+  byStatus(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
 const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+\S*)/;
 const START_TIMEOUT_MS = 15_000;
 
-export async function startEmulatorProcess(cli: string): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--known-all', '--token', BENCH_DEFAULTS.token], {
+/** `faultArgs`: emulator flags such as ['--rate-limit', '30', '--burst', '2']. */
+export async function startEmulatorProcess(cli: string, faultArgs: readonly string[] = []): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--known-all', '--token', BENCH_DEFAULTS.token, ...faultArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
     const url = await listeningUrl(child);
-    return { url, starts: () => readStarts(url), stop: () => stop(child) };
+    return {
+      url,
+      starts: async () => (await readState(url)).starts,
+      byStatus: async () => (await readState(url)).requests.byStatus,
+      stop: () => stop(child),
+    };
   } catch (error) {
     await stop(child);
     throw error;
@@ -50,11 +58,11 @@ function listeningUrl(child: ChildProcess): Promise<string> {
   });
 }
 
-async function readStarts(url: string): Promise<number[]> {
+async function readState(url: string): Promise<{ starts: number[]; requests: { byStatus: Record<string, number> } }> {
   const stateUrl = new URL('/__state', url).href;
   try {
-    const response = await axios.get<{ starts: number[] }>(stateUrl);
-    return response.data.starts;
+    const response = await axios.get<{ starts: number[]; requests: { byStatus: Record<string, number> } }>(stateUrl);
+    return response.data;
   } catch (error) {
     // Never pass an axios error on whole: it carries the request config.
     throw new Error(`GET ${stateUrl} failed: ${(error as { code?: string }).code ?? (error as Error).message}`);

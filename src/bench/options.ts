@@ -27,6 +27,12 @@ export const BENCH_DEFAULTS = {
   quickRateRequests: 200,
   rateBatchSize: 10,
   rateConcurrency: 8,
+  /** Over-asked pace: --rate this, against an API (token bucket, burst 2) allowing apiRate/s. */
+  overAskedRate: 100,
+  overAskedApiRate: 30,
+  overAskedRequests: 900,
+  quickOverAskedRequests: 300,
+  overAskedConcurrency: 4,
   /** Seconds between the CLI's progress lines, from which the sending phase is timed. */
   progressIntervalSeconds: 0.25,
   /** The emulator's accepted token (a bench-only value, never a real secret). */
@@ -39,6 +45,9 @@ export const TARGETS = {
   indexPeakRssMb: 300,
   /** Achieved rate within this share of --rate. */
   rateTolerance: 0.02,
+  /** Against an over-asked rate: at least this share of the API's rate in successes, fewer 429s than this share. */
+  overAskedRatio: 0.7,
+  overAsked429Share: 0.15,
 } as const;
 
 export interface BenchOptions {
@@ -47,6 +56,7 @@ export interface BenchOptions {
   /** Rows of the id-index file; undefined when that phase is skipped (--quick). */
   indexIds: number | undefined;
   rateRequests: number;
+  overAskedRequests: number;
 }
 
 export type ParsedArgs = { ok: true; options: BenchOptions } | { ok: true; help: true } | { ok: false; problem: string };
@@ -80,6 +90,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       quick,
       indexIds: quick ? undefined : BENCH_DEFAULTS.indexIds,
       rateRequests: quick ? BENCH_DEFAULTS.quickRateRequests : BENCH_DEFAULTS.rateRequests,
+      overAskedRequests: quick ? BENCH_DEFAULTS.quickOverAskedRequests : BENCH_DEFAULTS.overAskedRequests,
     },
   };
 }

@@ -5,7 +5,7 @@
 import type { DryRunFigures } from './dry-run.js';
 import type { IdIndexFigures } from './id-index.js';
 import { TARGETS } from './options.js';
-import type { RateCheck } from './rate.js';
+import type { OverAskedCheck, RateCheck } from './rate.js';
 import type { ThroughputFigures } from './throughput.js';
 
 export interface BenchFigures {
@@ -16,6 +16,7 @@ export interface BenchFigures {
   idIndex?: IdIndexFigures;
   throughput: ThroughputFigures & { concurrency: number; batchSize: number };
   rate: RateCheck;
+  overAsked?: OverAskedCheck;
 }
 
 type Verdict = 'ok' | 'MISSED' | '';
@@ -28,7 +29,7 @@ export interface FigureRow {
 }
 
 export function figureRows(f: BenchFigures): FigureRow[] {
-  return [...dryRunRows(f), ...idIndexRows(f.idIndex), ...throughputRows(f), ...rateRows(f.rate)];
+  return [...dryRunRows(f), ...idIndexRows(f.idIndex), ...throughputRows(f), ...rateRows(f.rate), ...overAskedRows(f.overAsked)];
 }
 
 function dryRunRows({ rows, repeats, dryRun: d }: BenchFigures): FigureRow[] {
@@ -98,6 +99,25 @@ function rateRows(r: RateCheck): FigureRow[] {
       result: String(r.maxInAnySecond),
       target: `≤ ${r.askedPerSecond}`,
       verdict: verdict(r.maxInAnySecond <= r.askedPerSecond),
+    },
+  ];
+}
+
+function overAskedRows(o: OverAskedCheck | undefined): FigureRow[] {
+  if (o === undefined) return [];
+  const pace = o.finalPace === undefined ? '' : `, pace learned ${o.finalPace.toFixed(1)}/s`;
+  return [
+    {
+      measure: `Achieved pace against an over-asked rate: 200s/s ÷ API limit (--rate ${o.askedPerSecond}, API ${o.apiPerSecond}/s, burst 2)`,
+      result: `${times(o.ratio)} (${o.okPerSecond.toFixed(1)}/s${pace})`,
+      target: `≥ ${TARGETS.overAskedRatio}×`,
+      verdict: verdict(o.ratio >= TARGETS.overAskedRatio),
+    },
+    {
+      measure: `Share of 429s (${o.requests} requests)`,
+      result: `${(o.share429 * 100).toFixed(1)}%`,
+      target: `< ${TARGETS.overAsked429Share * 100}%`,
+      verdict: verdict(o.share429 < TARGETS.overAsked429Share),
     },
   ];
 }

@@ -44,8 +44,9 @@ export interface IdLists {
 const FAULT_FLAGS: Record<string, { fault: keyof Faults; describe: string }> = {
   'rate-limit': {
     fault: 'rateLimit',
-    describe: 'Requests per second allowed (sliding 1 s window); above it answer 429. 0 = no limit',
+    describe: 'Requests per second allowed (sliding 1 s window, or a token bucket with --burst); above it answer 429. 0 = no limit',
   },
+  burst: { fault: 'burst', describe: 'With --rate-limit: a token bucket of this many requests (a small burst) instead of a sliding window. 0 = window' },
   'retry-after-format': { fault: 'retryAfter', describe: "Retry-After on 429 as 'seconds' or as an 'http-date'" },
   'retry-after-seconds': { fault: 'retryAfterSeconds', describe: 'Seconds advertised in Retry-After on 429' },
   'error-rate': { fault: 'errorRate', describe: 'Share of requests (0–1) answered 500/502/503/504' },
@@ -61,6 +62,25 @@ const FAULT_FLAGS: Record<string, { fault: keyof Faults; describe: string }> = {
   'latency-ms': { fault: 'latencyMs', describe: 'Extra latency added to every answer, in milliseconds' },
 };
 
+/** Flags that together make the outage fault (faults.outage). */
+const OUTAGE_FLAGS = {
+  'outage-after': { describe: 'Seconds after the first request when an outage begins (with --outage-for)', default: 0 },
+  'outage-for': { describe: 'Seconds the outage lasts: every request is answered --outage-status. Not given = no outage' },
+  'outage-status': { describe: 'Status of the outage answers: 500, 502, 503 or 504', default: 503 },
+  'outage-retry-after': { describe: 'Seconds advertised in Retry-After on the outage answers. Not given = no header' },
+} as const;
+
+/** The outage fault from its flags; undefined without --outage-for. Values are checked by the emulator. */
+function outageFromArgs(args: EmulatorArgs): unknown {
+  if (args['outage-for'] === undefined) return undefined;
+  return {
+    afterSeconds: args['outage-after'] ?? 0,
+    forSeconds: args['outage-for'],
+    status: args['outage-status'] ?? 503,
+    ...(args['outage-retry-after'] !== undefined && { retryAfterSeconds: args['outage-retry-after'] }),
+  };
+}
+
 /** Flags that set a top-level emulator option; problems are reported under these names. */
 const OPTION_FLAGS: Record<string, string> = {
   host: 'host',
@@ -71,6 +91,7 @@ const OPTION_FLAGS: Record<string, string> = {
   'max-body-bytes': 'maxBodyBytes',
   'reject-ids': 'faults.rejectIds',
   'reject-all': 'faults.rejectAll',
+  'outage-for': 'faults.outage',
   ...Object.fromEntries(Object.entries(FAULT_FLAGS).map(([flag, { fault }]) => [flag, `faults.${fault}`])),
 };
 
@@ -123,9 +144,11 @@ function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
         describe: 'Request bodies larger than this are answered 413',
       },
       ...faultOptions,
+      ...Object.fromEntries(Object.entries(OUTAGE_FLAGS).map(([flag, o]) => [flag, { ...o, requiresArg: true, group: 'Faults:' }])),
     })
     .example('$0 emulator', 'Listen on 127.0.0.1:8787, accept token dev-token, every customer exists')
     .example('$0 emulator --known ids.txt --rate-limit 10 --error-rate 0.2 --reset-rate 0.05', 'Rehearse a bad night')
+    .example('$0 emulator --rate-limit 30 --burst 2 --outage-after 20 --outage-for 20', 'A 30/s token bucket, and 20 s of 503s after 20 s')
     .epilogue(CONTROL_ROUTES_HELP) as unknown as Argv<EmulatorArgs>;
 }
 
@@ -136,6 +159,8 @@ export function emulatorOptionsFromArgs(args: EmulatorArgs, lists: IdLists = {})
     return { ok: false, problems: [conflict] };
   }
   const faults = Object.fromEntries(Object.entries(FAULT_FLAGS).map(([flag, { fault }]) => [fault, args[flag]]));
+  const outage = outageFromArgs(args);
+  if (outage !== undefined) faults.outage = outage;
   // Values are still unchecked here; resolveEmulatorOptions checks each one, whatever its type.
   const options = {
     host: args.host,

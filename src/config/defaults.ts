@@ -29,6 +29,19 @@ export const DEFAULTS = {
   maxNotFound: '50%',
   notFoundSample: 1_000,
   maxAttempts: 6,
+  /**
+   * Seconds: the longest Retry-After the run waits for. Rate limits ask for seconds and a
+   * maintenance window for minutes; five minutes rides those out. A longer wait (hours, days, or a
+   * broken header) is better spent with the job stopped: it exits 1 with the rest not sent, and the
+   * scheduler's retry resumes it later, instead of a pod sitting idle holding the state-dir lock.
+   */
+  maxRetryWait: 300,
+  /**
+   * Seconds an outage (every answer 5xx/429/network) is ridden out, probing with backoff, before
+   * the run stops sending and exits 1. Ten minutes covers a deploy or a failover of the endpoint;
+   * longer outages are for the Job's retry (backoffLimit), which resumes where this run stopped.
+   */
+  maxOutage: 600,
   /** Total deadline of one request, in seconds (not an idle timeout). */
   timeout: 30,
   /** Seconds that in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP. */

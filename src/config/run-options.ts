@@ -82,7 +82,15 @@ export const sendOptions = {
   'max-batch-bytes': { group: SENDING, type: 'number', default: DEFAULTS.maxBatchBytes, describe: 'Cap on one request body in bytes' },
   rate: { group: SENDING, type: 'number', default: DEFAULTS.rate, describe: 'Requests per second, spread evenly (0 = unlimited)' },
   concurrency: { group: SENDING, type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' },
-  'max-attempts': { group: SENDING, type: 'number', default: DEFAULTS.maxAttempts, describe: 'Attempts per request before its customers are failed (retries: 408, 429, 5xx, network, timeouts)' },
+  'max-attempts': { group: SENDING, type: 'number', default: DEFAULTS.maxAttempts, describe: 'Attempts per request before its customers are failed (counted: 408, 5xx, network, timeouts, malformed answers; not 429 or 503 with Retry-After, nor failures during an outage)' },
+  'max-retry-wait': {
+    group: SENDING, type: 'number', default: DEFAULTS.maxRetryWait,
+    describe: 'Longest Retry-After to wait for, in seconds; a longer one stops sending (exit 1, the rest not sent, resumed by a rerun)',
+  },
+  'max-outage': {
+    group: SENDING, type: 'number', default: DEFAULTS.maxOutage,
+    describe: 'Seconds an outage (every answer 5xx/429/network) is ridden out, probing, before sending stops (exit 1, resumed by a rerun)',
+  },
   timeout: { group: SENDING, type: 'number', default: DEFAULTS.timeout, describe: 'Total deadline of one request, in seconds' },
   grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP' },
   'state-dir': { group: STATE, type: 'string', default: DEFAULTS.stateDir, describe: 'Journal of acknowledged customers, so a rerun resumes where a stopped run left off' },
@@ -167,6 +175,10 @@ export interface RunConfig extends InputConfig {
   rate: number;
   concurrency: number;
   maxAttempts: number;
+  /** --max-retry-wait in ms: a longer Retry-After stops sending. */
+  maxRetryWaitMs: number;
+  /** --max-outage in ms: an outage that lasts longer stops sending. */
+  maxOutageMs: number;
   timeoutMs: number;
   graceMs: number;
   stateDir: string;
@@ -244,6 +256,8 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     rate: shard ? rate / shard.count : rate,
     concurrency: positiveInt('--concurrency', args.concurrency),
     maxAttempts: positiveInt('--max-attempts', args.maxAttempts),
+    maxRetryWaitMs: positiveNumber('--max-retry-wait', args.maxRetryWait) * 1000,
+    maxOutageMs: positiveNumber('--max-outage', args.maxOutage) * 1000,
     timeoutMs: positiveNumber('--timeout', args.timeout) * 1000,
     graceMs: nonNegative('--grace', args.grace) * 1000,
     stateDir: nonEmpty('--state-dir', args.stateDir),

@@ -1,7 +1,7 @@
 /**
  * The endpoint's behaviour without the HTTP plumbing: given what arrived, decide the answer (or a
  * reset) and update the state. The order of checks is the contract's:
- *   auth → storm/rate limit (429) → reset → 5xx → size (413) → validation / reject-all / rejected ids (400)
+ *   auth → outage (5xx, maybe Retry-After) → storm/rate limit (429) → reset → 5xx → size (413) → validation / reject-all / rejected ids (400)
  *   → apply → slow/latency → drip/malformed.
  * Any answer other than a 200, and any reset, leaves the customers untouched. Slow, dripping and
  * malformed 200s DO apply the update first: the server did the work and only the answer is late or
@@ -70,6 +70,14 @@ export class EmulatorCore {
     this.stats.arrived(now);
     if (!this.isAuthorized(head.authorization)) {
       return this.finish(errorAnswer(401, 'unAuthorized', UNAUTHORIZED_DETAILS, { 'www-authenticate': 'Bearer' }));
+    }
+    const outage = this.faults.outage(now);
+    if (outage !== undefined) {
+      const answer = serverErrorAnswer(outage.status);
+      if (outage.retryAfterSeconds !== undefined) {
+        answer.headers['retry-after'] = retryAfterValue(outage.retryAfterSeconds, this.faults.retryAfterFormat, now);
+      }
+      return this.finish(answer);
     }
     const retryAfterSeconds = this.faults.throttle(now);
     if (retryAfterSeconds !== undefined) {

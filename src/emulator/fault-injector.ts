@@ -7,6 +7,26 @@ import { MALFORMED_KINDS, type MalformedKind, SERVER_ERROR_STATUSES, type Server
 import type { Faults } from './options.js';
 import { chance, mulberry32, pick, type Random } from './prng.js';
 import { SlidingWindow } from './sliding-window.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Admits requests under the rate limit: a sliding window, or a token bucket with a burst. */
+interface RateLimit {
+  tryAdmit(now: number): boolean;
+}
+
+function rateLimitOf(faults: Faults): RateLimit {
+  if (faults.burst > 0 && faults.rateLimit > 0) {
+    const bucket = new TokenBucket(faults.rateLimit, faults.burst);
+    return { tryAdmit: (now) => bucket.tryTake(now) };
+  }
+  return new SlidingWindow(faults.rateLimit);
+}
+
+/** An outage's answer: the status and the Retry-After seconds, if any. */
+export interface OutageAnswer {
+  status: ServerErrorStatus;
+  retryAfterSeconds?: number;
+}
 
 /** How a successful answer is delivered. */
 export interface SuccessStyle {
@@ -17,24 +37,27 @@ export interface SuccessStyle {
 
 export class FaultInjector {
   private faults: Faults;
-  private window: SlidingWindow;
+  private window: RateLimit;
+  /** When the current outage fault's clock started (its first request), if it has. */
+  private outageClock: number | undefined;
   private rejectIds: ReadonlySet<string>;
   private readonly random: Random;
 
   constructor(faults: Faults, seed: number) {
     this.faults = { ...faults };
-    this.window = new SlidingWindow(faults.rateLimit);
+    this.window = rateLimitOf(this.faults);
     this.rejectIds = new Set(faults.rejectIds);
     this.random = mulberry32(seed);
   }
 
   current(): Faults {
-    return { ...this.faults, storm: this.faults.storm && { ...this.faults.storm } };
+    return { ...this.faults, storm: this.faults.storm && { ...this.faults.storm }, outage: this.faults.outage && { ...this.faults.outage } };
   }
 
   update(changes: Partial<Faults>): void {
     this.faults = { ...this.faults, ...changes };
-    if (changes.rateLimit !== undefined) this.window = new SlidingWindow(changes.rateLimit);
+    if (changes.rateLimit !== undefined || changes.burst !== undefined) this.window = rateLimitOf(this.faults);
+    if (changes.outage !== undefined) this.outageClock = undefined;
     if (changes.rejectIds !== undefined) this.rejectIds = new Set(changes.rejectIds);
   }
 
@@ -54,6 +77,16 @@ export class FaultInjector {
       return storm.retryAfterSeconds;
     }
     return this.window.tryAdmit(now) ? undefined : this.faults.retryAfterSeconds;
+  }
+
+  /** The answer of every request during the outage window; undefined outside it. */
+  outage(now: number): OutageAnswer | undefined {
+    const { outage } = this.faults;
+    if (outage === null) return undefined;
+    this.outageClock ??= now;
+    const from = this.outageClock + outage.afterSeconds * 1000;
+    if (now < from || now >= from + outage.forSeconds * 1000) return undefined;
+    return { status: outage.status ?? 503, ...(outage.retryAfterSeconds !== undefined && { retryAfterSeconds: outage.retryAfterSeconds }) };
   }
 
   resetsConnection(): boolean {

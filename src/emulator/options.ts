@@ -8,14 +8,25 @@ import { checkValue, describeValue, type Rule, rules } from './rules.js';
 
 /** Faults to inject; every one is off by default. */
 export interface Faults {
-  /** Requests/s allowed (sliding 1 s window); above it → 429 with Retry-After. 0 = off. */
+  /**
+   * Requests/s allowed; above it → 429 with Retry-After. 0 = off. A sliding 1 s window (any
+   * second holds at most rateLimit), or with `burst` > 0 a token bucket.
+   */
   rateLimit: number;
+  /** > 0: the rate limit is a token bucket of this many tokens refilled at rateLimit/s (a small burst). */
+  burst: number;
   /** Format of Retry-After on 429. */
   retryAfter: 'seconds' | 'http-date';
   /** Value advertised in Retry-After by the rate limit. */
   retryAfterSeconds: number;
   /** The next `count` requests get 429 regardless of the rate. */
   storm: { count: number; retryAfterSeconds: number } | null;
+  /**
+   * An outage: from `afterSeconds` after the first request that arrives once it is set, for
+   * `forSeconds`, every request is answered `status` (default 503), with `Retry-After:
+   * retryAfterSeconds` when given. Checked after auth, before the rate limit.
+   */
+  outage: Outage | null;
   /** Share of requests answered 500/502/503/504. */
   errorRate: number;
   /** Share of requests whose socket is destroyed before answering. */
@@ -37,6 +48,13 @@ export interface Faults {
   rejectAll: boolean;
   /** Fixed extra latency on every answer. */
   latencyMs: number;
+}
+
+export interface Outage {
+  afterSeconds: number;
+  forSeconds: number;
+  status?: 500 | 502 | 503 | 504;
+  retryAfterSeconds?: number;
 }
 
 export interface EmulatorOptions {
@@ -67,9 +85,11 @@ export interface ResolvedEmulatorOptions {
 
 export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   rateLimit: 0,
+  burst: 0,
   retryAfter: 'seconds',
   retryAfterSeconds: 1,
   storm: null,
+  outage: null,
   errorRate: 0,
   resetRate: 0,
   slowRate: 0,
@@ -110,9 +130,11 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problems: OptionP
 
 const FAULT_RULES: { [K in keyof Faults]: Rule } = {
   rateLimit: rules.wholeNumber,
+  burst: rules.wholeNumber,
   retryAfter: rules.oneOf('seconds', 'http-date'),
   retryAfterSeconds: rules.wholeNumber,
   storm: rules.storm,
+  outage: rules.outage,
   errorRate: rules.share,
   resetRate: rules.share,
   slowRate: rules.share,

@@ -48,6 +48,23 @@ export const rules = {
         isWhole((v as Record<string, unknown>).count) &&
         isWhole((v as Record<string, unknown>).retryAfterSeconds)),
   },
+  outage: {
+    expected: 'null or {afterSeconds, forSeconds, status?, retryAfterSeconds?}: seconds ≥ 0, status 500/502/503/504',
+    test: (v) => {
+      if (v === null) return true;
+      if (typeof v !== 'object' || Array.isArray(v)) return false;
+      const o = v as Record<string, unknown>;
+      const known = ['afterSeconds', 'forSeconds', 'status', 'retryAfterSeconds'];
+      const seconds = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+      return (
+        Object.keys(o).every((k) => known.includes(k)) &&
+        seconds(o.afterSeconds) &&
+        seconds(o.forSeconds) &&
+        (o.status === undefined || [500, 502, 503, 504].includes(o.status as number)) &&
+        (o.retryAfterSeconds === undefined || isWhole(o.retryAfterSeconds))
+      );
+    },
+  },
   oneOf: (...choices: string[]): Rule => ({
     expected: `one of ${choices.map((c) => `'${c}'`).join(', ')}`,
     test: (v) => isString(v) && choices.includes(v),

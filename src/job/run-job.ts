@@ -140,7 +140,7 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
     ...(sent.notFoundGuard && { notFoundGuard: { ...sent.notFoundGuard, threshold: formatThreshold(ctx.config.maxNotFound) } }),
     ...(interruptedWith !== undefined || sent.fatal ? { stoppedAfter } : {}),
   };
-  const details = { requests: sent.requests, retries: sent.retries, resumedFrom: sent.resumedFrom };
+  const details = { requests: sent.requests, retries: sent.retries, resumedFrom: sent.resumedFrom, pace: sent.pace };
   let result: JobResult;
   try {
     result = await reportStorageFailure(ctx, storage, () => finish(counts, intake.facts, { ...details, facts }));
@@ -186,6 +186,7 @@ function unsentDetail(sent: SendResult, interrupted: boolean): string {
   if (interrupted) return 'not sent: run interrupted';
   if (sent.fatal instanceof RequestsRejectedError) return `not sent: the endpoint rejects the requests themselves (HTTP 400: ${sent.fatal.reason})`;
   if (sent.fatal?.code === 'LOCAL_STORAGE') return 'not sent: the state dir cannot be written';
+  if (sent.fatal && 'notSentDetail' in sent.fatal && typeof sent.fatal.notSentDetail === 'string') return sent.fatal.notSentDetail;
   if (sent.fatal) return `not sent: ${sent.fatal.code === 'AUTH_REJECTED' ? 'authentication rejected' : 'the endpoint is misconfigured'}`;
   if (sent.notFoundGuard) return 'not sent: stopped by --max-not-found';
   return 'not sent';

@@ -3,14 +3,14 @@
  * earlier run of the same inputs did not get answered, and records each answer in the ledger and
  * the resume journal. The report is written afterwards, from the ledger.
  *
- * The send stage (axios, bottleneck) is imported when this pass starts: loading it was a good part
+ * The send stage (axios) is imported when this pass starts: loading it was a good part
  * of the start-up of every run, and dry runs and rejected runs never send.
  */
 import { DEFAULTS, USER_AGENT } from '../config/defaults.js';
 import { exceeds } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
 import { batchCustomers, type BatchLimits } from '../batch.js';
-import type { Sender, SendEvent } from '../send/index.js';
+import type { Sender, SenderStats, SendEvent } from '../send/index.js';
 import { openJournal, runFingerprint, type Journal } from '../state/index.js';
 import type { BatchResult, CustomerRow } from '../types.js';
 import type { ProgressState } from './progress.js';
@@ -22,6 +22,8 @@ import type { SyncError } from '../errors.js';
 export interface SendResult {
   requests: Record<string, number>;
   retries: number;
+  /** The adaptive pace the run learned (sender.stats().pace), for summary.json. */
+  pace?: SenderStats['pace'];
   /** Customers an earlier run of the same inputs got answers for (resumed), when it was resumed. */
   resumedFrom?: number;
   /** The endpoint refused the token, or is not the endpoint (the sender's fatal error). */
@@ -77,9 +79,11 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
     close();
   }
   const stats = sender.stats();
+  log.info('send: pace at the end', { ...stats.pace, outages: stats.outage.opened, longestOutageMs: stats.outage.longestMs });
   return {
     requests: stats.requests,
     retries: stats.retries,
+    pace: stats.pace,
     resumedFrom,
     fatal: sender.fatal(),
     notFoundGuard: guard.tripped,
@@ -148,11 +152,11 @@ function createSender(
   const { createHttpClient, createLimiter, Sender, DEFAULT_RETRY_POLICY } = send;
   const { config, log, signals } = ctx;
   const client = createHttpClient({ endpoint: ctx.endpoint, timeoutMs: config.timeoutMs, maxResponseBytes: DEFAULTS.maxResponseBytes, userAgent: USER_AGENT });
-  const limiter = createLimiter({ rate: config.rate, concurrency: config.concurrency });
+  const limiter = createLimiter({ rate: config.rate, concurrency: config.concurrency, maxOutageMs: config.maxOutageMs });
   const sender = new Sender({
     client,
     limiter,
-    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts },
+    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.maxAttempts, maxRetryWaitMs: config.maxRetryWaitMs },
     token: ctx.token,
     stop: ctx.stop,
     abort: signals.abort,

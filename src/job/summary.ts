@@ -14,6 +14,7 @@ export interface SummaryDetails {
   requests?: Record<string, number>;
   retries?: number;
   resumedFrom?: number;
+  pace?: Summary['pace'];
 }
 
 export type SummaryBuilder = ReturnType<typeof summaryBuilder>;
@@ -39,6 +40,7 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
       options: publicOptions(config, ctx.token?.origin),
       ...(config.shard ? { shard: config.shard } : {}),
       ...(d.resumedFrom !== undefined ? { resumed: { acknowledgedBefore: d.resumedFrom } } : {}),
+      ...(d.pace ? { pace: d.pace } : {}),
       ...(outcome.message ? { message: outcome.message } : {}),
       ...(config.endpoint ? { target: { endpoint: config.endpoint, ...(config.env ? { env: config.env } : {}) } } : {}),
     };

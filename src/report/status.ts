@@ -56,6 +56,12 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
       message: `authentication rejected (${fatal.status}); stopped sending${where}. Check the token, then rerun the same command to resume.`,
     };
   }
+  // The endpoint is unavailable for longer than the run waits (--max-outage, --max-retry-wait):
+  // exit 1 so the scheduler retries later; partial when some customers were delivered.
+  if (fatal !== undefined && fatal.exitCode === ExitCode.PartialFailure) {
+    const delivered = counts.updated + counts.notFound;
+    return { status: delivered === 0 ? 'failed' : 'partial', exitCode: ExitCode.PartialFailure, message: fatal.message };
+  }
   // The endpoint's own message (a wrong URL; requests rejected, exit 6: RequestsRejectedError)
   // says it stopped and what to fix.
   if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: fatal.message };

@@ -45,6 +45,11 @@ export interface Summary {
   message?: string;
   shard?: { index: number; count: number };
   resumed?: { acknowledgedBefore: number };
+  /**
+   * The adaptive pace of a send, in requests/s (0 = unlimited): --rate for this process, the pace
+   * at the end and the lowest, and how many times a 429 lowered it.
+   */
+  pace?: { requested: number; final: number; min: number; decreases: number };
   /** The target of a send: the endpoint (no credentials) and its environment name, if one. */
   target?: { endpoint: string; env?: string };
 }
@@ -78,7 +83,7 @@ export function renderSummary(summary: Summary): string {
   const ordered = {
     status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
     options: redactOptions(options), runId, exitCode,
-    message: summary.message, shard: summary.shard, resumed: summary.resumed, target: summary.target,
+    message: summary.message, shard: summary.shard, resumed: summary.resumed, pace: summary.pace, target: summary.target,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

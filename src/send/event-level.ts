@@ -17,7 +17,13 @@ export function eventLevel(event: SendEvent): SendEventLevel {
     case 'authRejected':
     case 'endpointMisconfigured':
     case 'requestsRejected':
+    case 'unavailable':
       return 'error';
+    case 'pace':
+    case 'outageOver':
+      return 'info';
+    case 'outageStarted':
+      return 'warn';
     case 'retry':
     case 'pause':
     case 'split413':

@@ -3,7 +3,10 @@
  *
  * Backoff is exponential with FULL jitter (a uniformly random wait between 0 and the exponential
  * ceiling): after an outage, senders spread out instead of returning in lock-step. A Retry-After
- * from the endpoint is authoritative and replaces the jitter.
+ * from the endpoint is authoritative and replaces the jitter, up to `maxRetryWaitMs`.
+ *
+ * Throttling is not failure: a 429, and a 503 with Retry-After ("come back later"), do not use up
+ * `maxAttempts`; attempts count the failures (5xx, network errors, timeouts, malformed answers).
  */
 import { DEFAULTS } from '../config/defaults.js';
 import { UsageError } from '../errors.js';
@@ -16,12 +19,15 @@ export interface RetryPolicy {
   baseMs: number;
   /** Largest backoff ceiling. */
   capMs: number;
+  /** The longest Retry-After waited for (--max-retry-wait); a longer one stops sending. */
+  maxRetryWaitMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxAttempts: DEFAULTS.maxAttempts,
   baseMs: 500,
   capMs: 30_000,
+  maxRetryWaitMs: DEFAULTS.maxRetryWait * 1000,
 });
 
 /** Checks every field up front; the message names the field and the bad value. */
@@ -58,6 +64,17 @@ export function isRetryable(outcome: HttpOutcome): boolean {
   }
 }
 
+/** A 429, or a 503 with Retry-After: the endpoint asks the client to slow down, it did not fail. */
+export function isThrottling(outcome: HttpOutcome): boolean {
+  return outcome.kind === 'http' && (outcome.status === 429 || (outcome.status === 503 && outcome.retryAfterMs !== undefined));
+}
+
+/** Full-jitter backoff before retry number `n` (1-based). */
+export function backoff(n: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(n - 1, 30));
+  return Math.floor(random() * ceiling);
+}
+
 /**
  * The wait before the next attempt, or undefined when the request must not be retried.
  * `attempt` is the 1-based number of the attempt that just produced `outcome`.
@@ -70,6 +87,5 @@ export function retryDelay(
 ): number | undefined {
   if (attempt >= policy.maxAttempts || !isRetryable(outcome)) return undefined;
   if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) return outcome.retryAfterMs;
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
-  return Math.floor(random() * ceiling);
+  return backoff(attempt, policy, random);
 }

@@ -20,14 +20,15 @@ import { requestBody } from '../batch.js';
 import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import type { HttpClient } from './http.js';
-import { NOT_STARTED, type Limiter } from './limiter.js';
+import { NOT_STARTED, type Feedback, type Limiter, type LimiterEvent, type LimiterStats } from './limiter.js';
 import { endpointError, misconfiguration, notSentDetail } from './misconfiguration.js';
 import { describeOutcome, isAuthRejection, statsKey, type HttpOutcome } from './outcome.js';
 import { reconcile, UNEXPECTED_SAMPLE_SIZE } from './reconcile.js';
 import { gapsBetween, isRejection, PROBE_SINGLES, RejectionWatch, spreadPicks } from './rejection-watch.js';
-import { retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { backoff, isRetryable, isThrottling, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { sleep } from './sleep.js';
 import { TokenRenewal, type TokenProvider } from './token-renewal.js';
+import { outageTooLong, retryWaitTooLong, UnavailableError } from './unavailable.js';
 
 export const NOT_SENT_INTERRUPTED = 'not sent: run interrupted';
 export const NOT_SENT_AUTH = 'not sent: authentication rejected';
@@ -49,14 +50,22 @@ export type SendEvent =
   | { type: 'authRetry'; seq: number; status: number }
   | { type: 'authRejected'; seq: number; status: number }
   /** Before any success the endpoint answered 404/405/3xx or failed on TLS/DNS: the run stops sending. */
-  | { type: 'endpointMisconfigured'; seq: number; endpoint: string; answer: string };
+  | { type: 'endpointMisconfigured'; seq: number; endpoint: string; answer: string }
+  /** The scheduler's pace (requests/s, 0 = unlimited) changed notably: lowered by a 429, or recovering. */
+  | { type: 'pace'; seq: number; from: number; to: number; reason: 'throttled' | 'recovering' }
+  /** The circuit breaker opened after `failures` bad answers in a row: senders stop, probes start. */
+  | { type: 'outageStarted'; seq: number; failures: number }
+  | { type: 'outageOver'; seq: number; ms: number }
+  /** The outage lasted --max-outage, or a Retry-After exceeded --max-retry-wait: the run stops sending. */
+  | { type: 'unavailable'; seq: number; message: string };
 
 /**
  * What ends a run's sending: the token was rejected (exit 4), the endpoint URL is wrong (exit 2),
- * the endpoint rejects the requests themselves (exit 6), or an acknowledgement could not be
- * journalled (the state dir is full or unwritable: exit 8).
+ * the endpoint rejects the requests themselves (exit 6), an acknowledgement could not be journalled
+ * (the state dir is full or unwritable: exit 8), or the endpoint is unavailable for longer than the
+ * run waits (exit 1, resumed by a rerun).
  */
-export type SendFailure = AuthError | EndpointError | RequestsRejectedError | LocalStorageError;
+export type SendFailure = AuthError | EndpointError | RequestsRejectedError | LocalStorageError | UnavailableError;
 
 export interface SenderOptions {
   /** `target` (origin + path) names the endpoint in an EndpointError; without it, "the endpoint". */
@@ -83,6 +92,10 @@ export interface SenderStats {
   retries: number;
   splits: number;
   bisections: number;
+  /** The adaptive pace: requested, final and lowest (requests/s, 0 = unlimited), and the 429 decreases. */
+  pace: LimiterStats['pace'];
+  /** The circuit breaker: times it opened, probes, the longest outage (ms). */
+  outage: LimiterStats['outage'];
 }
 
 /** Customers [start, end) of a batch, sent as one request. */
@@ -95,8 +108,11 @@ interface Slice {
 
 /** 'shrunk': a 413 lowered the size limit below this request while it waited its turn. */
 type Attempt =
-  /** `auth`: for a 401/403, whether the request may be retried with a rotated token (see judgeAuth). */
-  | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean; auth?: Promise<boolean> }
+  /**
+   * `auth`: for a 401/403, whether the request may be retried with a rotated token (see judgeAuth);
+   * `counts`: a failure uses up an attempt (not during an outage).
+   */
+  | { kind: 'sent'; outcome: HttpOutcome; token: string; misconfigured: boolean; auth?: Promise<boolean>; counts: boolean }
   | { kind: 'not-sent'; reason: string }
   | { kind: 'shrunk' }
   /** Held back while a 400 is probed (rejection-watch.ts): sent once the probe is over. */
@@ -109,7 +125,7 @@ type Answer =
   | { kind: 'held' };
 
 export class Sender {
-  private readonly counts: SenderStats = { requests: {}, retries: 0, splits: 0, bisections: 0 };
+  private readonly counts: Omit<SenderStats, 'pace' | 'outage'> = { requests: {}, retries: 0, splits: 0, bisections: 0 };
   private failure: SendFailure | undefined;
   /** Fired with `failure`: queued requests and backoffs end at once. */
   private readonly halt = new AbortController();
@@ -152,7 +168,7 @@ export class Sender {
   }
 
   stats(): SenderStats {
-    return { ...this.counts, requests: { ...this.counts.requests } };
+    return { ...this.counts, requests: { ...this.counts.requests }, ...this.options.limiter.stats() };
   }
 
   /**
@@ -312,10 +328,14 @@ export class Sender {
     }
   }
 
-  /** Attempts one request until it gets an answer that retrying cannot change. */
+  /**
+   * Attempts one request until it gets an answer that retrying cannot change. Throttling (429, 503
+   * with Retry-After) and failures during an outage (the breaker open) do not use up attempts.
+   */
   private async postWithRetries(slice: Slice): Promise<Answer> {
     const body = requestBody(slice.batch.customers.slice(slice.start, slice.end));
     let attempt = 1;
+    let throttles = 0;
     let authRetried = false;
     for (;;) {
       const sent = await this.attempt(body, sizeOf(slice), slice.batch.seq, authRetried);
@@ -332,14 +352,20 @@ export class Sender {
         authRetried = true;
         continue;
       }
-      const delayMs = retryDelay(outcome, attempt, this.options.retry, this.random);
-      if (delayMs === undefined) return { kind: 'answered', outcome, attempts: attempt };
+      if (!isRetryable(outcome)) return { kind: 'answered', outcome, attempts: attempt };
+      if (this.failure) return { kind: 'not-sent', reason: `${this.notSentReason()} (last attempt: ${describeOutcome(outcome)})` };
+      const throttled = isThrottling(outcome);
+      const counted = sent.counts && !throttled;
+      if (counted && attempt >= this.options.retry.maxAttempts) return { kind: 'answered', outcome, attempts: attempt };
+      const retryAfterMs = outcome.kind === 'http' ? outcome.retryAfterMs : undefined;
+      // Free failures of an outage wait in the scheduler, which lets only probes through.
+      const delayMs = retryAfterMs ?? (counted ? backoff(attempt, this.options.retry, this.random) : throttled ? backoff(++throttles, this.options.retry, this.random) : 0);
       await this.backOff(slice, outcome, attempt, delayMs);
       if (this.noNewRequests.aborted) {
         const reason = this.failure ? this.notSentReason() : NOT_SENT_INTERRUPTED;
         return { kind: 'not-sent', reason: `${reason} (last attempt: ${describeOutcome(outcome)})` };
       }
-      attempt++;
+      if (counted) attempt++;
     }
   }
 
@@ -412,6 +438,7 @@ export class Sender {
   private notSentReason(): string {
     if (this.failure instanceof RequestsRejectedError) return `${NOT_SENT_REJECTED} (HTTP 400: ${this.failure.reason})`;
     if (this.failure instanceof LocalStorageError) return NOT_SENT_STORAGE;
+    if (this.failure instanceof UnavailableError) return this.failure.notSentDetail;
     return this.failure instanceof EndpointError ? notSentDetail(this.failure) : NOT_SENT_AUTH;
   }
 
@@ -426,7 +453,8 @@ export class Sender {
    * old size they would only be answered 413 too.
    */
   private async attempt(body: string, customers: number, seq: number, authRetried = false): Promise<Attempt> {
-    const started = await this.options.limiter.run(async (): Promise<Attempt> => {
+    const { limiter } = this.options;
+    const started = await limiter.run(async (start): Promise<Attempt> => {
       if (this.authGates.size > 0) await this.authSettled();
       if (this.failure) return { kind: 'not-sent', reason: this.notSentReason() };
       if (customers > this.options.limits.maxCustomers) return { kind: 'shrunk' };
@@ -437,17 +465,37 @@ export class Sender {
       const misconfigured = this.judgeEndpoint(outcome, seq);
       // Before this request gives up its slot, so that no queued one slips in before a probe.
       this.rejections.arrived(outcome, customers);
+      // The scheduler learns from every answer (pace, breaker) before this job gives up its slot.
+      const feedback = feedbackOf(outcome);
+      const verdict = feedback ? limiter.record(start, feedback) : { counts: true, events: [] };
+      this.emitLimiterEvents(verdict.events, seq);
+      if (verdict.giveUp) this.stopUnavailable(outageTooLong(verdict.giveUp.outageMs, verdict.giveUp.maxOutageMs, describeOutcome(outcome)), seq);
       // The endpoint asked the whole client to wait. Paused before this job gives up its slot, so
-      // the next queued request cannot slip in first.
-      if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) this.options.limiter.pauseFor(outcome.retryAfterMs);
+      // the next queued request cannot slip in first. Longer than --max-retry-wait: stop instead.
+      if (outcome.kind === 'http' && outcome.retryAfterMs !== undefined) {
+        const { maxRetryWaitMs } = this.options.retry;
+        if (outcome.retryAfterMs > maxRetryWaitMs) this.stopUnavailable(retryWaitTooLong(outcome.retryAfterMs, maxRetryWaitMs, describeOutcome(outcome)), seq);
+        else limiter.pauseFor(outcome.retryAfterMs);
+      }
       // Likewise, no later request may start at a size the endpoint just refused.
       if (outcome.kind === 'http' && outcome.status === 413 && customers > 1) this.lowerLimitBelow(customers);
       // Judged before this job gives up its slot, for the same reason.
       const auth = !misconfigured && isAuthRejection(outcome) ? this.judgeAuth(outcome.status, token, authRetried, seq) : undefined;
-      return { kind: 'sent', outcome, token, misconfigured, auth };
+      return { kind: 'sent', outcome, token, misconfigured, auth, counts: verdict.counts };
     }, this.noNewRequests);
     if (started !== NOT_STARTED) return started;
     return { kind: 'not-sent', reason: this.failure ? this.notSentReason() : NOT_SENT_INTERRUPTED };
+  }
+
+  private emitLimiterEvents(events: readonly LimiterEvent[], seq: number): void {
+    for (const event of events) {
+      if (event.type !== 'outageGaveUp') this.emit({ ...event, seq });
+    }
+  }
+
+  /** The endpoint will not take requests for longer than the run waits: stop sending (exit 1). */
+  private stopUnavailable(error: UnavailableError, seq: number): void {
+    if (this.stopWith(error)) this.emit({ type: 'unavailable', seq, message: error.message });
   }
 
   /** After a 413 for `customers` (> 1): no request larger than half of it from now on. */
@@ -468,6 +516,17 @@ export class Sender {
   private emit(event: SendEvent): void {
     this.options.onEvent?.(event);
   }
+}
+
+/** What an answer tells the scheduler; undefined for a request cancelled by the hard stop. */
+function feedbackOf(outcome: HttpOutcome): Feedback | undefined {
+  if (outcome.kind === 'ok') return { kind: 'ok' };
+  if (outcome.kind === 'aborted') return undefined;
+  if (outcome.kind === 'malformed') return { kind: 'malformed' };
+  const retryAfter = outcome.kind === 'http' && outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {};
+  if (outcome.kind === 'http' && isThrottling(outcome)) return { kind: 'throttled', status: outcome.status, ...retryAfter };
+  if (isRetryable(outcome)) return { kind: 'failed', ...retryAfter };
+  return { kind: 'answered' };
 }
 
 /** The `detail` of customers whose request ended in `outcome`. */

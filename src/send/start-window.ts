@@ -2,10 +2,10 @@
  * The hard half of the rate contract: never more than `limit` request starts in any window of
  * `windowMs`, judged at the moment requests actually start.
  *
- * bottleneck spaces the *scheduled* starts exactly, but it sets each job's timer in advance; when
- * the event loop is busy (parsing a CSV chunk), several due timers fire together and their starts
- * bunch up. This remembers the last `limit` starts and holds a start back until the oldest of them
- * has left the window. In steady state bottleneck's pace is slower than this bound, so it never
+ * The scheduler (limiter.ts) spaces starts on a grid, but when the event loop is busy (parsing a
+ * CSV chunk) a start can come late and the next ones bunch up behind it. This remembers the last
+ * `limit` starts and holds a start back until the oldest of them has left the window. In steady
+ * state the grid's pace is slower than this bound, so it never
  * delays anything; it only trims the bunching after a stall. Pure: the caller gives the time.
  */
 export class StartWindow {
@@ -20,6 +20,11 @@ export class StartWindow {
     // A fractional rate (a shard's share, say 1.25/s) averages out over several seconds, so one
     // window may hold ceil(rate) starts.
     this.starts = new Array<number>(Math.max(1, Math.ceil(limit))).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** The earliest allowed start at or after `now`, without reserving it. */
+  earliest(now: number): number {
+    return Math.max(now, this.starts[this.oldest]! + this.windowMs + 1);
   }
 
   /** Reserves the earliest allowed start at or after `now`. */

@@ -4,7 +4,7 @@ describe('parseBenchArgs', () => {
   it('measures 1M rows and the 10M-id index by default', () => {
     expect(parseBenchArgs([])).toEqual({
       ok: true,
-      options: { rows: 1_000_000, quick: false, indexIds: 10_000_000, rateRequests: BENCH_DEFAULTS.rateRequests },
+      options: { rows: 1_000_000, quick: false, indexIds: 10_000_000, rateRequests: BENCH_DEFAULTS.rateRequests, overAskedRequests: BENCH_DEFAULTS.overAskedRequests },
     });
   });
 

@@ -1,6 +1,7 @@
 import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/report/index.js';
 import { NOT_CONFIRMED_MESSAGE } from '../../src/report/status.js';
 import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../../src/errors.js';
+import { outageTooLong } from '../../src/send/unavailable.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { Counts, RunStatus } from '../../src/types.js';
 
@@ -23,6 +24,7 @@ const authError = new AuthError('The endpoint rejected the access token (HTTP 40
 const notFoundGuard = { notFound: 180, answered: 200, threshold: '50%' };
 const requestsRejected = new RequestsRejectedError('The endpoint rejects the requests themselves (type=error, code=unsupportedPayload).', 'type=error, code=unsupportedPayload');
 const storageError = new LocalStorageError('cannot write results.csv in /data/reports/x: no space left on the device (ENOSPC).', '/data/reports/x', 'ENOSPC');
+const unavailable = outageTooLong(601_000, 600_000, 'HTTP 503: x');
 const endpointError = new EndpointError('https://api.example/v3 answered HTTP 404.', 'https://api.example/v3', 'HTTP 404', 404);
 
 describe('decideOutcome: status and exit code', () => {
@@ -48,6 +50,8 @@ describe('decideOutcome: status and exit code', () => {
     ['credentials rejected', { customers: 2, updated: 1, notSent: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
     ['credentials rejected even with nothing left undelivered', { customers: 1, updated: 1 }, { fatal: authError }, 'failed', ExitCode.AuthRejected],
     ['endpoint misconfigured', { customers: 2, notSent: 2 }, { fatal: endpointError }, 'failed', ExitCode.Usage],
+    ['endpoint unavailable beyond --max-outage, some delivered', { customers: 3, updated: 1, notSent: 2 }, { fatal: unavailable }, 'partial', ExitCode.PartialFailure],
+    ['endpoint unavailable beyond --max-outage, none delivered', { customers: 2, notSent: 2 }, { fatal: unavailable }, 'failed', ExitCode.PartialFailure],
     ['not-found guard tripped', { customers: 500, notFound: 180, updated: 20, notSent: 300 }, { notFoundGuard }, 'failed', ExitCode.NotFoundGuard],
     ['confirmation declined', { customers: 2, notSent: 2 }, { notConfirmed: true }, 'rejected', ExitCode.Usage],
     ['rejected wins over confirmation declined', {}, { rejected: 'x', notConfirmed: true }, 'rejected', ExitCode.InputRejected],

@@ -105,7 +105,7 @@ describe('Sender', () => {
     const result = await sender.send(batchOf(['a', 'unknown-b', 'c']));
     expect(byId(result)).toEqual({ a: 'updated', 'unknown-b': 'not_found', c: 'updated' });
     expect(api.requests).toEqual([{ ids: ['a', 'unknown-b', 'c'], authorization: `Bearer ${TOKEN}`, at: expect.any(Number) }]);
-    expect(sender.stats()).toEqual({ requests: { '200': 1 }, retries: 0, splits: 0, bisections: 0 });
+    expect(sender.stats()).toMatchObject({ requests: { '200': 1 }, retries: 0, splits: 0, bisections: 0, pace: { requested: 0, decreases: 0 }, outage: { opened: 0 } });
   });
 
   it('sends nothing for a batch without customers', async () => {
