@@ -103,7 +103,14 @@ export class AtomicFileStream {
   }
 
   async abort(): Promise<void> {
-    this.stream.destroy();
+    // Waits for 'close': a stream destroyed before its file was opened still creates the file once
+    // the open completes, and removing it before then would leave it behind.
+    if (!this.stream.closed) {
+      await new Promise<void>((resolve) => {
+        this.stream.once('close', () => resolve());
+        this.stream.destroy();
+      });
+    }
     await fs.rm(this.temp, { force: true });
   }
 }
