@@ -1,7 +1,8 @@
 /**
  * The endpoint's behaviour without the HTTP plumbing: given what arrived, decide the answer (or a
  * reset) and update the state. The order of checks is the contract's:
- *   auth → outage (5xx, maybe Retry-After) → storm/rate limit (429) → reset → 5xx → size (413) → validation / reject-all / rejected ids (400)
+ *   auth → outage (5xx, maybe Retry-After) → storm/rate limit (429) → reset → 5xx → size (413) → validation (400)
+ *   → failing ids (503) → reject-all / rejected ids (400)
  *   → apply → slow/latency → drip/malformed.
  * Any answer other than a 200, and any reset, leaves the customers untouched. Slow, dripping and
  * malformed 200s DO apply the update first: the server did the work and only the answer is late or
@@ -103,6 +104,7 @@ export class EmulatorCore {
     const request = parseBulkRequest(text);
     if (!request.ok) return this.finish(errorAnswer(400, 'invalidRequest', request.details));
     this.stats.received(request.customers.length);
+    if (this.faults.failsForIds(request.customers)) return this.finish(serverErrorAnswer(503));
     if (this.faults.rejectsAll) return this.finish(errorAnswer(400, REJECT_ALL_CODE, REJECT_ALL_DETAILS));
     const rejected = this.faults.rejected(request.customers);
     if (rejected !== undefined) {

@@ -51,7 +51,8 @@ export class FaultInjector {
   }
 
   current(): Faults {
-    return { ...this.faults, storm: this.faults.storm && { ...this.faults.storm }, outage: this.faults.outage && { ...this.faults.outage } };
+    const { storm, outage, failIds } = this.faults;
+    return { ...this.faults, storm: storm && { ...storm }, outage: outage && { ...outage }, failIds: failIds && { ids: [...failIds.ids], times: failIds.times } };
   }
 
   update(changes: Partial<Faults>): void {
@@ -100,6 +101,15 @@ export class FaultInjector {
   /** Whether every request is answered 400 (the payload itself refused). */
   get rejectsAll(): boolean {
     return this.faults.rejectAll;
+  }
+
+  /** Whether this request (listing `customers`) is one of the first `failIds.times` listing a failing id. */
+  failsForIds(customers: readonly Customer[]): boolean {
+    const { failIds } = this.faults;
+    if (failIds === null || failIds.times === 0) return false;
+    if (!customers.some((c) => failIds.ids.includes(c.document_id))) return false;
+    this.faults.failIds = { ...failIds, times: failIds.times - 1 };
+    return true;
   }
 
   /** The first customer of the request whose id is configured to be rejected. */

@@ -46,6 +46,11 @@ export interface Faults {
    * an API change that refuses the payload itself: no customer is at fault.
    */
   rejectAll: boolean;
+  /**
+   * A request listing any of `ids` is answered 503 (nothing in it applied), the first `times` such
+   * requests: a batch that fails while the ones around it succeed (no outage), then recovers.
+   */
+  failIds: { ids: string[]; times: number } | null;
   /** Fixed extra latency on every answer. */
   latencyMs: number;
 }
@@ -100,6 +105,7 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   malformedRate: 0,
   rejectIds: [],
   rejectAll: false,
+  failIds: null,
   latencyMs: 0,
 });
 
@@ -144,6 +150,7 @@ const FAULT_RULES: { [K in keyof Faults]: Rule } = {
   malformedRate: rules.share,
   rejectIds: rules.stringList,
   rejectAll: rules.boolean,
+  failIds: rules.failIds,
   latencyMs: rules.wholeNumber,
 };
 

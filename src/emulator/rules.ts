@@ -40,6 +40,16 @@ export const rules = {
     test: (v) => Array.isArray(v) && v.length > 0 && v.every((t) => isString(t) && /^\S+$/.test(t)),
     secret: true,
   },
+  failIds: {
+    expected: 'null or {ids: a list of strings, times: a whole number ≥ 0}',
+    test: (v) =>
+      v === null ||
+      (typeof v === 'object' &&
+        !Array.isArray(v) &&
+        Array.isArray((v as Record<string, unknown>).ids) &&
+        ((v as Record<string, unknown>).ids as unknown[]).every(isString) &&
+        isWhole((v as Record<string, unknown>).times)),
+  },
   storm: {
     expected: 'null or {count, retryAfterSeconds} with whole numbers ≥ 0',
     test: (v) =>

@@ -63,17 +63,27 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
   const guard = new NotFoundGuard(ctx, progress.customersTotal);
   const stop = AbortSignal.any([signals.stop, guard.signal]);
   const { sender, close } = createSender(send, { ...ctx, stop }, limits, journal);
-  try {
-    const customers = spool.customers((ordinal) => ledger.isSpoiled(ordinal) || !ledger.isPending(ordinal));
+  const sendFrom = async (select: (ordinal: number) => boolean): Promise<void> => {
+    const customers = spool.customers((ordinal) => ledger.isSpoiled(ordinal) || !select(ordinal));
     const batches = until(
       batchCustomers(customers, limits, (customer, bytes) => log.warn('one customer is larger than --max-batch-bytes; sending it alone', { id: customer.id, bytes })),
-      () => stop.aborted,
+      () => stop.aborted || sender.fatal() !== undefined,
     );
     for await (const result of send.sendInOrder(batches, (batch) => sender.send(batch), { window: config.concurrency * 2 + 2 })) {
       recordOutcomes(intake, result);
       progress.customersDone += result.outcomes.length;
       guard.observe(result);
       if (result.unexpectedCount > 0) log.warn('endpoint reported ids that were not sent', { count: result.unexpectedCount, sample: result.unexpectedIds.slice(0, 5) });
+    }
+  };
+  try {
+    await sendFrom((ordinal) => ledger.isPending(ordinal));
+    // Before giving up on a customer, its batch gets a last try once the main pass is over: a
+    // failure that outlived its attempts may have been a bad minute of the endpoint's.
+    const failed = countFailed(intake);
+    if (failed > 0 && !stop.aborted && sender.fatal() === undefined) {
+      log.warn('last try for the customers whose requests failed', { customers: failed });
+      await sendFrom((ordinal) => ledger.outcome(ordinal) === 'failed');
     }
   } finally {
     close();
@@ -102,6 +112,12 @@ function applyJournal(journal: Journal, intake: Intake): number {
     applied++;
   }
   return applied;
+}
+
+function countFailed(intake: Intake): number {
+  let failed = 0;
+  for (let ordinal = 0; ordinal < intake.ledger.customers; ordinal++) if (intake.ledger.outcome(ordinal) === 'failed') failed++;
+  return failed;
 }
 
 function recordOutcomes(intake: Intake, result: BatchResult): void {
