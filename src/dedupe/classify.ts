@@ -44,10 +44,15 @@ export function knownStatus(row: ClassifiedRow): RowStatus | undefined {
  * Classifies a run's rows chunk by chunk, in input order, numbering customers as it goes.
  * Synchronous: each chunk is one plain loop (this runs for every row of the input).
  */
+/**
+ * The id index stores, with each id, the customer's ordinal and whether a long-layout record
+ * opened it (so later records join it): the top bit of the stored word, which costs no memory.
+ */
+const LONG_BIT = 0x80000000;
+const ORDINAL_MASK = 0x7fffffff;
+
 export class Classifier {
   private nextOrdinal = 0;
-  /** Per ordinal, 1 when a long-layout record opened the customer (so later records join it). */
-  private longOrdinals = new Uint8Array(1024);
 
   constructor(private readonly opts: ClassifyOptions) {}
 
@@ -88,24 +93,14 @@ export class Classifier {
     const { file, line, id } = row;
     if (!hasUsableId(row)) return { kind: 'invalid', file, line, id, reason: row.invalid ?? 'invalid' };
     const ordinal = this.nextOrdinal;
-    const kept = this.opts.ids.firstSeen(id, { file, line, ordinal });
+    const kept = this.opts.ids.firstSeen(id, { file, line, ordinal: (ordinal | LONG_BIT) >>> 0 });
     const segments = row.segments ?? [];
     if (kept === undefined) {
-      this.markLong(ordinal);
       this.nextOrdinal++;
       return { kind: 'part', file, line, id, ordinal, opens: true, segments, ...(row.invalid !== undefined && { invalid: row.invalid }) };
     }
-    if (this.longOrdinals[kept.ordinal] !== 1) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
-    return { kind: 'part', file, line, id, ordinal: kept.ordinal, opens: false, segments, ...(row.invalid !== undefined && { invalid: row.invalid }) };
-  }
-
-  private markLong(ordinal: number): void {
-    if (ordinal >= this.longOrdinals.length) {
-      const grown = new Uint8Array(Math.max(2 * this.longOrdinals.length, ordinal + 1));
-      grown.set(this.longOrdinals);
-      this.longOrdinals = grown;
-    }
-    this.longOrdinals[ordinal] = 1;
+    if ((kept.ordinal & LONG_BIT) === 0) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
+    return { kind: 'part', file, line, id, ordinal: kept.ordinal & ORDINAL_MASK, opens: false, segments, ...(row.invalid !== undefined && { invalid: row.invalid }) };
   }
 }
 

@@ -25,8 +25,11 @@ const RESUMED = 1 << 7;
 const CODE_OF: Record<CustomerOutcome, number> = { updated: UPDATED, not_found: NOT_FOUND, failed: FAILED, not_sent: NOT_SENT, rejected: REJECTED };
 const OUTCOME_OF: (CustomerOutcome | undefined)[] = [undefined, 'updated', 'not_found', 'failed', 'not_sent', 'rejected'];
 
+/** An estimate is only a hint: past this many customers the ledger grows as it goes. */
+const MAX_PRESIZE = 1 << 26;
+
 export class Ledger {
-  private bytes = new Uint8Array(1024);
+  private bytes: Uint8Array;
   private size = 0;
   /** long customers: records read, for the counts (lazily allocated). */
   private records: Uint32Array | undefined;
@@ -38,6 +41,11 @@ export class Ledger {
   private errorRefs: Uint32Array | undefined;
   private readonly messages: string[] = [];
   private readonly messageIndex = new Map<string, number>();
+
+  /** `expected`: customers to size for up front (an estimate; it grows past it), so 10M customers do not cost a doubling to 16M. */
+  constructor(expected = 0) {
+    this.bytes = new Uint8Array(Math.max(1024, Math.min(expected, MAX_PRESIZE)));
+  }
 
   get customers(): number {
     return this.size;

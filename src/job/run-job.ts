@@ -82,12 +82,13 @@ async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder
 async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, finish: SummaryBuilder): Promise<JobResult> {
   const { config, log } = ctx;
   // Sized for the input up front: growing the index means replaying its log.
-  const index = new IdIndex({ dir: tmpDir, expectedIds: await estimateRecords(files) });
+  const expectedRows = await estimateRecords(files);
+  const index = new IdIndex({ dir: tmpDir, expectedIds: expectedRows });
   const progress: ProgressState = { phase: 'validating', rowsRead: 0, customersDone: 0, customersTotal: 0, counts: emptyCounts() };
   const stopProgress = startProgress(log, progress, config.progressIntervalMs);
   try {
     log.info('validating input', { files: files.map((f) => f.display) });
-    const pass1 = await validatePass(ctx, files, index, tmpDir, progress);
+    const pass1 = await validatePass(ctx, files, index, tmpDir, progress, expectedRows);
     // A signal during validation: nothing was sent, and no row was decided yet.
     if (pass1.stopped) return await finish(pass1.counts, pass1.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
     index.close();

@@ -35,11 +35,11 @@ export interface Intake {
 export type ValidateResult = { stopped: false; intake: Intake } | { stopped: true; facts: FileFacts[]; counts: Counts };
 
 /** Pass 1: reads everything once; a stop signal ends it early (nothing was sent yet). */
-export async function validatePass(ctx: JobContext, files: InputFile[], index: IdIndex, tmpDir: string, progress: ProgressState): Promise<ValidateResult> {
+export async function validatePass(ctx: JobContext, files: InputFile[], index: IdIndex, tmpDir: string, progress: ProgressState, expectedRows = 0): Promise<ValidateResult> {
   const { config } = ctx;
   const facts: FileFacts[] = [];
   const read: ReadTally = { rows: 0, invalid: 0 };
-  const ledger = new Ledger();
+  const ledger = new Ledger(expectedRows);
   const spool = config.dryRun ? new CustomerSample(SAMPLE_CUSTOMERS) : new CustomerSpool({ dir: tmpDir });
   const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir));
   const classifier = new Classifier({ ids: index, shard: config.shard });
