@@ -11,7 +11,7 @@
  * Customers are numbered (`ordinal`) in order of first occurrence; the id index remembers each id's
  * ordinal, so a long record a million lines later still finds its customer.
  */
-import type { ClassifiedRow, InputRow, RowStatus } from '../types.js';
+import type { ClassifiedRow, InputRow } from '../types.js';
 import { shardOf } from './hash.js';
 import type { IdIndex } from './id-index.js';
 import type { Shard } from '../config/shard.js';
@@ -28,22 +28,6 @@ export function shardOfRow(id: string, count: number): number {
   return id === '' ? 0 : shardOf(id, count);
 }
 
-/** The final status a classified row has before anything is sent, or undefined when it depends on the sending. */
-export function knownStatus(row: ClassifiedRow): RowStatus | undefined {
-  switch (row.kind) {
-    case 'invalid':
-      return 'invalid';
-    case 'duplicate':
-      return 'duplicate';
-    default:
-      return undefined;
-  }
-}
-
-/**
- * Classifies a run's rows chunk by chunk, in input order, numbering customers as it goes.
- * Synchronous: each chunk is one plain loop (this runs for every row of the input).
- */
 /**
  * The id index stores, with each id, the customer's ordinal and whether a long-layout record
  * opened it (so later records join it): the top bit of the stored word, which costs no memory.
@@ -51,6 +35,10 @@ export function knownStatus(row: ClassifiedRow): RowStatus | undefined {
 const LONG_BIT = 0x80000000;
 const ORDINAL_MASK = 0x7fffffff;
 
+/**
+ * Classifies a run's rows chunk by chunk, in input order, numbering customers as it goes.
+ * Synchronous: each chunk is one plain loop (this runs for every row of the input).
+ */
 export class Classifier {
   private nextOrdinal = 0;
 

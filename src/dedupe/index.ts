@@ -1,5 +1,5 @@
 /** The dedupe stage and its compact, exact id index. */
-export { Classifier, knownStatus, shardOfRow } from './classify.js';
+export { Classifier, shardOfRow } from './classify.js';
 export type { ClassifyOptions } from './classify.js';
 export { IdIndex } from './id-index.js';
 export type { IdIndexOptions, IdLocation } from './id-index.js';

@@ -14,7 +14,7 @@ import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { InputError, LocalStorageError, RequestsRejectedError } from '../errors.js';
+import { InputError, LocalStorageError } from '../errors.js';
 import { ensureDir, storageGuard } from '../fs/storage-error.js';
 import { formatThreshold } from '../config/threshold.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
@@ -185,10 +185,7 @@ async function reportStorageFailure(ctx: JobContext, failure: LocalStorageError 
 /** Why a customer the run never got to was not sent. */
 function unsentDetail(sent: SendResult, interrupted: boolean): string {
   if (interrupted) return 'not sent: run interrupted';
-  if (sent.fatal instanceof RequestsRejectedError) return `not sent: the endpoint rejects the requests themselves (HTTP 400: ${sent.fatal.reason})`;
-  if (sent.fatal?.code === 'LOCAL_STORAGE') return 'not sent: the state dir cannot be written';
-  if (sent.fatal && 'notSentDetail' in sent.fatal && typeof sent.fatal.notSentDetail === 'string') return sent.fatal.notSentDetail;
-  if (sent.fatal) return `not sent: ${sent.fatal.code === 'AUTH_REJECTED' ? 'authentication rejected' : 'the endpoint is misconfigured'}`;
+  if (sent.fatalDetail !== undefined) return sent.fatalDetail;
   if (sent.notFoundGuard) return 'not sent: stopped by --max-not-found';
   return 'not sent';
 }

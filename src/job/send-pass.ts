@@ -28,9 +28,11 @@ export interface SendResult {
   resumedFrom?: number;
   /** The endpoint refused the token, or is not the endpoint (the sender's fatal error). */
   fatal?: SyncError;
+  /** With `fatal`: the detail of the customers it left unsent, as the sender words it. */
+  fatalDetail?: string;
   /** --max-not-found tripped: the share of not-found customers when it did. */
   notFoundGuard?: { notFound: number; answered: number };
-  /** Where sending stopped (the last customer answered before a stop), for the message. */
+  /** The resume journal, still open: the run completes it (every customer answered) or keeps it. */
   journal: Journal;
 }
 
@@ -96,6 +98,7 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
     pace: stats.pace,
     resumedFrom,
     fatal: sender.fatal(),
+    ...(sender.fatal() !== undefined && { fatalDetail: sender.notSentReason() }),
     notFoundGuard: guard.tripped,
     journal,
   };

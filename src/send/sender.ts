@@ -435,7 +435,8 @@ export class Sender {
   }
 
   /** The detail of customers not sent because of the fatal failure. */
-  private notSentReason(): string {
+  /** Why customers were not sent once the run's fatal failure came (also for those never batched). */
+  notSentReason(): string {
     if (this.failure instanceof RequestsRejectedError) return `${NOT_SENT_REJECTED} (HTTP 400: ${this.failure.reason})`;
     if (this.failure instanceof LocalStorageError) return NOT_SENT_STORAGE;
     if (this.failure instanceof UnavailableError) return this.failure.notSentDetail;

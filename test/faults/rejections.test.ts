@@ -85,12 +85,13 @@ test('a malformed 200 that persists fails its customers once the attempts are sp
 
   expect(run.code).toBe(ExitCode.PartialFailure);
   const served = sc.emulator.state().requests;
-  expect(served.byStatus['200']).toBe(3 * 2); // three batches, two attempts each
+  // Three batches, two attempts each in the main pass and two more in the last try.
+  expect(served.byStatus['200']).toBe(3 * 2 * 2);
 
   const { summary, results, retry } = await readReport(sc.ws.reportDir);
   // Not one customer delivered by the client's account: the run failed as a whole.
   expect(summary).toMatchObject({ status: 'failed', exitCode: ExitCode.PartialFailure, counts: { failed: data.customers.length, updated: 0 } });
-  expect(summary.requests).toMatchObject({ malformed: 6, retries: 3 });
+  expect(summary.requests).toMatchObject({ malformed: 12, retries: 6 });
   const failed = results.filter((r) => r.status === 'failed');
   expect(failed.map((r) => r.document_id)).toEqual(data.customers);
   for (const row of failed) expect(row.detail).toMatch(/^malformed response \(HTTP 200\): .+ \(after 2 attempts\)$/);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Classifier, knownStatus, shardOfRow } from '../../src/dedupe/classify.js';
+import { Classifier, shardOfRow } from '../../src/dedupe/classify.js';
 import { IdIndex } from '../../src/dedupe/id-index.js';
 import { MAX_ID_LENGTH } from '../../src/input/options.js';
 import { Ledger } from '../../src/job/ledger.js';
@@ -237,14 +237,6 @@ describe('Classifier with a shard', () => {
     const classifier = new Classifier({ ids: index, shard: { index: 1, count: 3 } });
     const others = many.filter((r) => shardOfRow(r.id, 3) !== 1).slice(0, 5);
     expect(classifier.classify(others)).toEqual([]);
-  });
-});
-
-describe('knownStatus', () => {
-  it('gives the final status of rows that will not be sent, and none for customers and their records', () => {
-    expect(run(twoFiles).map(knownStatus)).toEqual([undefined, undefined, 'invalid', 'duplicate', 'invalid', undefined, 'duplicate', undefined, 'invalid']);
-    const part: ClassifiedRow = { kind: 'part', file: 0, line: 2, id: 'L', ordinal: 0, opens: true, segments: [] };
-    expect(knownStatus(part)).toBeUndefined();
   });
 });
 
