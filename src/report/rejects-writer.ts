@@ -10,9 +10,8 @@
  * text from the endpoint, is neutralised like any report cell meant for people.
  */
 import path from 'node:path';
-import { promises as fs } from 'node:fs';
 import type { Customer } from '../types.js';
-import { ChunkedOutput } from './chunked-output.js';
+import { LazyReportFile } from './lazy-file.js';
 import { csvCell, csvRecord, neutraliseFormula } from './csv.js';
 import { REPORT_FILES } from './files.js';
 import { retryCells, type RetryCells, type RetrySpec } from './retry-encoding.js';
@@ -21,49 +20,32 @@ import { retryCells, type RetryCells, type RetrySpec } from './retry-encoding.js
 export const REASON_COLUMN = 'reason';
 
 export class RejectsWriter {
-  private output: ChunkedOutput | undefined;
-  private readonly header: string;
-
   private constructor(
-    private readonly target: string,
+    private readonly file: LazyReportFile,
     private readonly cells: RetryCells,
     readonly reasonColumn: string,
-  ) {
-    this.header = csvRecord([...cells.header, reasonColumn]);
-  }
+  ) {}
 
   static open(dir: string, spec: RetrySpec): RejectsWriter {
     const cells = retryCells(spec);
-    return new RejectsWriter(path.join(dir, REPORT_FILES.rejects), cells, reasonColumnFor(cells.header));
+    const reasonColumn = reasonColumnFor(cells.header);
+    return new RejectsWriter(new LazyReportFile(path.join(dir, REPORT_FILES.rejects), csvRecord([...cells.header, reasonColumn])), cells, reasonColumn);
   }
 
   add(customer: Customer, reason: string): void {
     const reasonCell = csvCell(neutraliseFormula(reason));
     let records = '';
     for (const row of this.cells.rows(customer)) records += `${row.map(csvCell).join(',')},${reasonCell}\n`;
-    void this.opened().append(records);
+    this.file.append(records);
   }
 
   /** The path of rejects.csv, or undefined when no customer was rejected (then no file is left). */
-  async commit(): Promise<string | undefined> {
-    if (this.output === undefined) {
-      await fs.rm(this.target, { force: true });
-      return undefined;
-    }
-    await this.output.commit();
-    return this.target;
+  commit(): Promise<string | undefined> {
+    return this.file.commit();
   }
 
-  async abort(): Promise<void> {
-    await this.output?.abort();
-  }
-
-  private opened(): ChunkedOutput {
-    if (this.output === undefined) {
-      this.output = ChunkedOutput.create(this.target);
-      void this.output.append(this.header);
-    }
-    return this.output;
+  abort(): Promise<void> {
+    return this.file.abort();
   }
 }
 
