@@ -4,6 +4,7 @@
  * message and from string fields, as a last line of defence: modules must not log secrets anyway.
  */
 import winston from 'winston';
+import { ExitCode, INTERNAL_ERROR_EXIT } from './exit-codes.js';
 
 export type Logger = winston.Logger;
 
@@ -52,10 +53,20 @@ export function jsonLine(level: Level, message: string, fields: Record<string, u
 }
 
 /** Exit codes that mean the run did not do its job and a person must act (usage, input, auth, guards, bugs). */
-const ERROR_EXITS = new Set([2, 3, 4, 5, 8, 70]);
+/** The exit codes a person must act on (a retry cannot help): the Job's FailJob codes, and a bug. */
+const ERROR_EXITS = new Set<number>([
+  ExitCode.Usage,
+  ExitCode.InputRejected,
+  ExitCode.AuthRejected,
+  ExitCode.NotFoundGuard,
+  ExitCode.EndpointRejectsRequests,
+  ExitCode.CustomersRejected,
+  ExitCode.LocalStorage,
+  INTERNAL_ERROR_EXIT,
+]);
 
 /**
- * The level of a run's outcome: `error` when it failed or was refused (exit 2, 3, 4, 5, 8, 70; status
+ * The level of a run's outcome: `error` when it failed or was refused (exit 2 to 8, 70; status
  * failed or rejected), `warn` when it delivered part of the work (partial, interrupted), else `info`.
  */
 export function outcomeLevel(outcome: { status?: string; exitCode: number }): Level {

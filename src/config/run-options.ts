@@ -80,7 +80,7 @@ export const sendOptions = {
   yes: { group: SAFETY, type: 'boolean', default: false, describe: 'Do not ask for confirmation before sending to production on a terminal' },
   'batch-size': { group: SENDING, type: 'number', default: DEFAULTS.batchSize, describe: 'Customers per request (a batch closes at this or --max-batch-bytes)' },
   'max-batch-bytes': { group: SENDING, type: 'number', default: DEFAULTS.maxBatchBytes, describe: 'Cap on one request body in bytes' },
-  rate: { group: SENDING, type: 'number', default: DEFAULTS.rate, describe: 'Requests per second, spread evenly (0 = unlimited)' },
+  rate: { group: SENDING, type: 'number', default: DEFAULTS.rate, describe: 'Most requests per second, spread evenly (0 = unlimited); the pace adapts below it when the endpoint answers 429' },
   concurrency: { group: SENDING, type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' },
   'max-attempts': { group: SENDING, type: 'number', default: DEFAULTS.maxAttempts, describe: 'Attempts per request before its customers are failed (counted: 408, 5xx, network, timeouts, malformed answers; not 429 or 503 with Retry-After, nor failures during an outage)' },
   'max-retry-wait': {
