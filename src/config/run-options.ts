@@ -166,8 +166,6 @@ export interface RunConfig extends InputConfig {
   yes: boolean;
   /** Undefined only in dry runs. */
   endpoint?: string;
-  /** The environment named with --env, when the endpoint is one of the documented ones. */
-  env?: EnvName;
   token: { file?: string; value?: string };
   batchSize: number;
   maxBatchBytes: number;
@@ -246,7 +244,6 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     maxNotFound: parseThreshold('--max-not-found', String(args.maxNotFound)),
     yes: Boolean(args.yes),
     endpoint,
-    env: envOf(endpoint),
     token: {
       file: optionalString(args.tokenFile),
       value: optionalString(args.token),
@@ -330,6 +327,13 @@ export function defaultReportDir(now: Date, runId: string): string {
 export function environmentOf(config: Pick<RunConfig, 'dryRun' | 'endpoint'>): EnvName | 'custom' | 'none' {
   if (config.dryRun || config.endpoint === undefined) return 'none';
   return envOf(config.endpoint) ?? 'custom';
+}
+
+/** The endpoint given (and its documented environment's name), as summary.json and the plan record it. */
+export function targetOf(config: Pick<RunConfig, 'endpoint'>): { endpoint: string; env?: EnvName } | undefined {
+  if (config.endpoint === undefined) return undefined;
+  const env = envOf(config.endpoint);
+  return env === undefined ? { endpoint: config.endpoint } : { endpoint: config.endpoint, env };
 }
 
 /** --segment-columns / --ignore-columns: a comma-separated string (flag, env) or a list (config file). */

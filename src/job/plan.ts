@@ -5,6 +5,8 @@
  */
 import type { FileFacts, TypeStat } from '../input/index.js';
 import { version } from '../config/version.js';
+import { targetOf } from '../config/run-options.js';
+import { humanDuration } from '../report/format-summary.js';
 import type { JobContext } from './context.js';
 import { SAMPLE_CUSTOMERS, type Intake } from './validate-pass.js';
 
@@ -44,9 +46,10 @@ export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> 
   const { config } = ctx;
   const { counts } = intake;
   const requests = Math.ceil(counts.customers / config.batchSize);
+  const target = config.dryRun ? undefined : targetOf(config);
   return {
     version: version(),
-    ...(config.endpoint && !config.dryRun ? { target: { endpoint: config.endpoint, ...(config.env ? { env: config.env } : {}) } } : {}),
+    ...(target && { target }),
     inputs: intake.facts.map(planInput),
     rows: counts.rows,
     customers: counts.customers,
@@ -96,7 +99,7 @@ export function formatPlan(plan: Plan): string {
   if (plan.repeatedHeaders > 0) lines.push(`  skipped   ${plural(plan.repeatedHeaders, 'repeated header line')}`);
   lines.push(`  clears    ${plural(plan.toClear, 'customer')} would have all their segments removed`);
   if (plan.sampleBody) lines.push(`  sample    ${plan.sampleBody.length > 400 ? `${plan.sampleBody.slice(0, 400)}…` : plan.sampleBody}`);
-  const duration = plan.estimatedSeconds === undefined ? 'no rate limit' : `about ${humanSeconds(plan.estimatedSeconds)} at --rate`;
+  const duration = plan.estimatedSeconds === undefined ? 'no rate limit' : `about ${humanDuration(plan.estimatedSeconds * 1000)} at --rate`;
   const target = plan.target ? `${plan.target.endpoint}${plan.target.env ? ` (${plan.target.env})` : ''}` : 'nowhere (dry run)';
   lines.push(`  send      ${plural(plan.requests, 'request')} to ${target}, ${duration}`);
   return lines.join('\n');
@@ -114,12 +117,6 @@ function plural(n: number, noun: string): string {
 
 function count(n: number): string {
   return n.toLocaleString('en-US');
-}
-
-function humanSeconds(seconds: number): string {
-  if (seconds < 90) return `${seconds} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 /** Logs the plan: one structured record in JSON logs, a readable block on a terminal. */

@@ -1,5 +1,5 @@
 /** summary.json for a run, with the outcome decided by decideOutcome, and the options worth recording. */
-import type { RunConfig } from '../config/run-options.js';
+import { targetOf, type RunConfig } from '../config/run-options.js';
 import { formatThreshold } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
 import { redactUrl } from '../metrics/push-target.js';
@@ -24,6 +24,7 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
   return async (counts: Counts, inputs: FileFacts[], d: SummaryDetails): Promise<JobResult> => {
     const finishedAt = new Date();
     const outcome = decideOutcome(counts, d.facts);
+    const target = targetOf(config);
     const requests = d.requests ?? {};
     const total = Object.values(requests).reduce((sum, n) => sum + n, 0);
     const summary: Summary = {
@@ -42,7 +43,7 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
       ...(d.resumedFrom !== undefined ? { resumed: { acknowledgedBefore: d.resumedFrom } } : {}),
       ...(d.pace ? { pace: d.pace } : {}),
       ...(outcome.message ? { message: outcome.message } : {}),
-      ...(config.endpoint ? { target: { endpoint: config.endpoint, ...(config.env ? { env: config.env } : {}) } } : {}),
+      ...(target && { target }),
     };
     await writeSummary(config.reportDir, summary);
     return { summary, exitCode: outcome.exitCode as ExitCodeValue, reportDir: config.reportDir };

@@ -538,28 +538,21 @@ function failureDetail(outcome: HttpOutcome, attempts: number): string {
   return attempts > 1 && outcome.kind !== 'aborted' ? `${description} (after ${attempts} attempts)` : description;
 }
 
-function fail(slice: Slice, reason: string): void {
+/**
+ * Ends the slice's customers with an outcome other than an answer: `failed` (their request failed),
+ * `rejected` (refused sent alone while the endpoint accepts others) or `not_sent` (no request for
+ * them was answered), each with why.
+ */
+function settleAs(outcome: 'failed' | 'rejected' | 'not_sent', slice: Slice, reason: string): void {
   for (let i = slice.start; i < slice.end; i++) {
-    slice.result.outcomes[i] = 'failed';
+    slice.result.outcomes[i] = outcome;
     slice.result.errors[i] = reason;
   }
 }
 
-/** The endpoint refused these customers (each sent alone) while it accepts others: `rejected`. */
-function reject(slice: Slice, reason: string): void {
-  for (let i = slice.start; i < slice.end; i++) {
-    slice.result.outcomes[i] = 'rejected';
-    slice.result.errors[i] = reason;
-  }
-}
-
-/** No request for these customers was answered: they are `not_sent`, with why. */
-function notSent(slice: Slice, reason: string): void {
-  for (let i = slice.start; i < slice.end; i++) {
-    slice.result.outcomes[i] = 'not_sent';
-    slice.result.errors[i] = reason;
-  }
-}
+const fail = (slice: Slice, reason: string): void => settleAs('failed', slice, reason);
+const reject = (slice: Slice, reason: string): void => settleAs('rejected', slice, reason);
+const notSent = (slice: Slice, reason: string): void => settleAs('not_sent', slice, reason);
 
 function sizeOf(slice: Slice): number {
   return slice.end - slice.start;

@@ -7,6 +7,7 @@
  */
 import type { CustomerRow, Segment } from '../types.js';
 import { LongSorter } from './long-sort.js';
+import { customerJson, gatheredCustomerJson, segmentJson } from './wire.js';
 import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
 
 export interface CustomerSpoolOptions {
@@ -27,7 +28,7 @@ export class CustomerSpool {
 
   /** A wide or json customer (ordinals must ascend). */
   addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
-    const json = JSON.stringify({ document_id: id, segments: segments === null ? null : segments.map(wire) });
+    const json = customerJson(id, segments);
     const clears = segments === null || segments.length === 0;
     this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${JSON.stringify(id)}\t${json}`);
   }
@@ -89,11 +90,6 @@ async function* mergeByOrdinal(flat: AsyncIterator<CustomerRow[]>, long: AsyncIt
   }
 }
 
-/** Only the wire fields, in wire order, whatever else the object carries. */
-function wire({ type, value }: Segment): Segment {
-  return { type, value };
-}
-
 async function* flatCustomers(file: string, skip: (ordinal: number) => boolean): AsyncGenerator<CustomerRow[]> {
   for await (const lines of readScratchLines(file)) {
     const out: CustomerRow[] = [];
@@ -124,7 +120,7 @@ export class CustomerSample implements CustomerSink {
 
   addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
     if (ordinal >= this.size) return;
-    const json = JSON.stringify({ document_id: id, segments: segments === null ? null : segments.map(wire) });
+    const json = customerJson(id, segments);
     this.flat.push({ ordinal, id, json, clears: segments === null || segments.length === 0 });
   }
 
@@ -132,7 +128,7 @@ export class CustomerSample implements CustomerSink {
     if (ordinal >= this.size) return;
     const customer = this.long.get(ordinal) ?? { id, segments: [] };
     this.long.set(ordinal, customer);
-    const json = segment === undefined ? undefined : JSON.stringify(wire(segment));
+    const json = segment === undefined ? undefined : segmentJson(segment);
     if (json !== undefined && !customer.segments.includes(json)) customer.segments.push(json);
   }
 
@@ -142,7 +138,7 @@ export class CustomerSample implements CustomerSink {
     const long = [...this.long].map(([ordinal, c]): CustomerRow => ({
       ordinal,
       id: c.id,
-      json: `{"document_id":${JSON.stringify(c.id)},"segments":[${c.segments.join(',')}]}`,
+      json: gatheredCustomerJson(JSON.stringify(c.id), c.segments),
       clears: c.segments.length === 0,
     }));
     const all = [...this.flat, ...long].filter((c) => !skip(c.ordinal)).sort((a, b) => a.ordinal - b.ordinal);

@@ -9,6 +9,7 @@
  */
 import type { CustomerRow, Segment } from '../types.js';
 import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
+import { gatheredCustomerJson, segmentJson } from './wire.js';
 
 export interface LongSorterOptions {
   /** Where runs are spilled. */
@@ -38,9 +39,8 @@ export class LongSorter {
   /** A valid record of customer `ordinal`: one segment, or none (a blank type and value). */
   add(ordinal: number, id: string, segment: Segment | undefined): void {
     if (this.finished !== undefined) throw new TypeError('LongSorter.add() after finish()');
-    const segmentJson = segment === undefined ? '' : JSON.stringify({ type: segment.type, value: segment.value });
     this.pending.ordinals.push(ordinal);
-    this.pending.lines.push(`${JSON.stringify(id)}\t${segmentJson}`);
+    this.pending.lines.push(`${JSON.stringify(id)}\t${segment === undefined ? '' : segmentJson(segment)}`);
     if (this.pending.ordinals.length >= this.runRecords) this.spill();
   }
 
@@ -114,11 +114,11 @@ export class LongSorter {
 }
 
 /**
- * The customer's wire JSON, as JSON.stringify({document_id, segments}) would write it. A customer
+ * The customer's wire JSON (see wire.ts). A customer
  * whose only record is blank has no segments: sending [] clears them.
  */
 function customerOf(ordinal: number, idJson: string, segments: string[]): CustomerRow {
-  return { ordinal, id: jsonString(idJson), json: `{"document_id":${idJson},"segments":[${segments.join(',')}]}`, clears: segments.length === 0 };
+  return { ordinal, id: jsonString(idJson), json: gatheredCustomerJson(idJson, segments), clears: segments.length === 0 };
 }
 
 /** Stable sort of the pending records by ordinal. */
