@@ -143,7 +143,7 @@ async function decideAndSend(ctx: JobContext, intake: Intake, displays: string[]
   const { finish } = run;
   const runTime: RunTime | undefined = incremental && ((n) => incremental.state.runStartedAt(n));
   const details = { state: incremental?.facts };
-  const rejected = checkGuards(config, intake);
+  const rejected = checkGuards(config, intake, incremental?.facts.clears);
   if (rejected !== undefined) {
     log.error('input rejected, nothing sent', { reason: rejected });
     await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: input rejected' }, runTime);
