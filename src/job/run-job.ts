@@ -106,6 +106,7 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
     index.close();
     const { intake } = pass1;
     logInputNotes(ctx, intake);
+    if (config.mode !== 'full' && !keepsState(config)) log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
     const state = keepsState(config) ? openState(ctx) : undefined;
     try {
       const incremental = state && { state, facts: await applyState(config, intake, state) };
