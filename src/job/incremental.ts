@@ -32,9 +32,16 @@ export interface StateFacts {
 /** The state-status code of a customer answered not found (SegmentState.unchanged()). */
 const NOT_FOUND_STATUS = 2;
 
-export async function applyState(config: Pick<RunConfig, 'mode' | 'fullResync' | 'recheckNotFound'>, intake: Intake, state: SegmentState): Promise<StateFacts> {
+/** Undefined when `stop` ended it (a signal while staging: nothing was sent, the state is unchanged). */
+export async function applyState(
+  config: Pick<RunConfig, 'mode' | 'fullResync' | 'recheckNotFound'>,
+  intake: Intake,
+  state: SegmentState,
+  stop: AbortSignal,
+): Promise<StateFacts | undefined> {
   const { ledger, counts } = intake;
-  const clearing = await stage(intake, state);
+  const clearing = await stage(intake, state, stop);
+  if (clearing === undefined) return undefined;
   let unchanged = 0;
   for (const [ordinal, sinceRun, status] of state.unchanged({ recheckNotFound: config.recheckNotFound, fullResync: config.fullResync })) {
     ledger.setUnchanged(ordinal, sinceRun, status === NOT_FOUND_STATUS);
@@ -49,11 +56,13 @@ export async function applyState(config: Pick<RunConfig, 'mode' | 'fullResync' |
 }
 
 /** Stages the input customers; returns the ordinals of those that would be sent with no segments. */
-async function stage(intake: Intake, state: SegmentState): Promise<OrdinalSet> {
+async function stage(intake: Intake, state: SegmentState, stop: AbortSignal): Promise<OrdinalSet | undefined> {
   const { ledger } = intake;
   const clearing = new OrdinalSet(ledger.customers);
   const spoiled: string[] = [];
   for await (const customers of intake.spool.customers()) {
+    // Ten million customers take a while to stage; SIGTERM must not wait for the end of it.
+    if (stop.aborted) return undefined;
     const staged: StagedCustomer[] = [];
     for (const customer of customers) {
       // A customer a broken record spoiled is in the input, but not sent: like an invalid row.

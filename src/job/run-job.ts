@@ -109,7 +109,13 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
     if (config.mode !== 'full' && !keepsState(config)) log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
     const state = keepsState(config) ? openState(ctx) : undefined;
     try {
-      const incremental = state && { state, facts: await applyState(config, intake, state) };
+      let incremental: Incremental | undefined;
+      if (state !== undefined) {
+        const facts = await applyState(config, intake, state, ctx.signals.stop);
+        // A signal while staging: as during validation, nothing was sent and no row was decided.
+        if (facts === undefined) return await finish(intake.counts, intake.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
+        incremental = { state, facts };
+      }
       return await decideAndSend(ctx, intake, files.map((f) => f.display), progress, run, incremental);
     } finally {
       state?.close();
