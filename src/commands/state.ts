@@ -160,6 +160,7 @@ function formatState(r: StateFileReport): string {
         (last.finishedAt ? `finished ${last.finishedAt}, ${last.status ?? '?'}, exit ${last.exitCode ?? '?'}` : 'not finished (stopped or still running)')
       : 'none',
   ]);
+  if (r.pendingAcks) lines.push(['pending', `${n(r.pendingAcks)} acknowledgement${r.pendingAcks === 1 ? '' : 's'} of an interrupted run not yet merged (not counted above): the next run merges them`]);
   if (r.resyncFrom !== undefined) lines.push(['resync', `a full resync begun in run #${r.resyncFrom} is unfinished: the next --full-resync resumes it`]);
   if (r.current === false) lines.push(['note', `schema ${r.schemaVersion}, fingerprint scheme ${r.fingerprintScheme}: this build rebuilds it, the next run is a full send`]);
   if (r.unreplayedLog) lines.push(['note', 'its last run was killed: the next run replays the log it left']);

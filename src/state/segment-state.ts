@@ -6,7 +6,11 @@
  *
  * Durability: record() commits one transaction per acknowledged request, in WAL mode with
  * synchronous=NORMAL, so an acknowledgement survives kill -9 once record() returns and a rerun
- * finds those customers unchanged.
+ * finds those customers unchanged. It appends to the acks table (sequential rowids: a few pages per
+ * request, where upserting ~500 customers in random id order dirtied a page each); finishRun()
+ * merges them into customers in id order, in the transaction that ends the run. Acknowledgements
+ * of a run that did not finish (killed, or closed without finishRun) stay in acks: the next writing
+ * open merges them before anything else, and a read-only open merges them in a private copy.
  *
  * A state that cannot be trusted (missing, damaged, of another schema, fingerprint scheme or
  * identity) is never half-used: the run is a full send with no clears (`fresh`), with a warning,
@@ -23,10 +27,10 @@ import { ensureDirSync, storageGuardSync } from '../fs/storage-error.js';
 import { requireNonEmpty } from './option-checks.js';
 import { EMPTY_FINGERPRINT } from './segments-fingerprint.js';
 import { networkFilesystemOf, segmentStatePath, setAside, type StateIdentity } from './state-files.js';
-import { openReadOnly } from './state-read.js';
+import { openCopy, openReadOnly, type ReadConnection } from './state-read.js';
 import {
-  applyPragmas, asStateError, BUSY_TIMEOUT_MS, createSchema, isBusy, isCorruption, mismatchOf, readMeta, rebuildSchema, shardText, UnusableStateError,
-  STAGE_INDEX, STATUS_NOT_FOUND, STATUS_UPDATED, TEMP_TABLES, WRITE_PRAGMAS, type Db,
+  APPEND_ACK, applyPragmas, asStateError, BUSY_TIMEOUT_MS, createSchema, hasPendingAcks, isBusy, isCorruption, mergeAcks, mismatchOf, pendingAckCount, readMeta,
+  rebuildSchema, shardText, UnusableStateError, STAGE_INDEX, STATUS_NOT_FOUND, STATUS_UPDATED, TEMP_TABLES, WRITE_PRAGMAS, type Db,
 } from './state-schema.js';
 
 export type { StateIdentity } from './state-files.js';
@@ -47,11 +51,6 @@ export interface OpenSegmentStateOptions {
 const WHAT = 'the segment state';
 /** Rows per staging transaction: large enough to amortise the commit, small enough to stay in cache. */
 const STAGE_CHUNK = 10_000;
-
-const UPSERT = `INSERT INTO customers(id, fp, status, since, acked) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT(id) DO UPDATE SET
-    since = CASE WHEN customers.fp = excluded.fp AND customers.status = excluded.status THEN customers.since ELSE excluded.since END,
-    fp = excluded.fp, status = excluded.status, acked = excluded.acked`;
 
 /**
  * Stage in id order (CROSS JOIN keeps it the outer loop, its covering index gives the order): the
@@ -108,7 +107,9 @@ export class SegmentState {
   private readonly startedAt = new Map<number, string>();
   private readonly stageInsert: Database.Statement;
   private readonly protectInsert: Database.Statement;
-  private upsert: Database.Statement | undefined;
+  private append: Database.Statement | undefined;
+  /** record() has appended acknowledgements that are not merged into customers yet. */
+  private unmerged = false;
   /** The stage index exists: staging is over. */
   private indexed = false;
   private run: CurrentRun | undefined;
@@ -186,6 +187,7 @@ export class SegmentState {
    *  updated, 2 not_found), in id order. Nothing when fresh. */
   unchanged(opts: DiffOptions): IterableIterator<Row> {
     this.endStaging();
+    this.mergeRecorded();
     if (this.fresh) return emptyIterator();
     let oldest = 0;
     if (opts.fullResync) {
@@ -202,6 +204,7 @@ export class SegmentState {
    *  from the stage and from protect(). Nothing when fresh. */
   clears(): IterableIterator<string> {
     this.endStaging();
+    this.mergeRecorded();
     if (this.fresh) return emptyIterator();
     const statement = this.guard(() => this.db.prepare(CLEARS).pluck());
     return this.rows<string>(statement, [EMPTY_FINGERPRINT]);
@@ -215,25 +218,34 @@ export class SegmentState {
     return at;
   }
 
-  /** One acknowledged request: upserts its customers (since kept when fp and status are the same,
-   *  else this run); durable once it returns. */
+  /** One acknowledged request: appends its customers' answers to acks, in one transaction;
+   *  durable once it returns. finishRun() merges them into customers (since kept when fp and
+   *  status are the same, else this run). */
   record(acks: readonly { id: string; fingerprint: number; status: AckedStatus }[]): void {
     const run = this.requireRunning('record');
     if (acks.length === 0) return;
-    this.upsert ??= this.db.prepare(UPSERT);
-    const upsert = this.upsert;
+    // Checked up front: a bad ack must not leave half a request appended.
+    const rows = acks.map((ack) => [ack.id, checkedFingerprint(ack.fingerprint), statusCode(ack.status)] as const);
+    this.append ??= this.db.prepare(APPEND_ACK);
+    const append = this.append;
     this.guard(() =>
       this.db.transaction(() => {
-        for (const ack of acks) upsert.run(ack.id, checkedFingerprint(ack.fingerprint), statusCode(ack.status), run.number, run.number);
+        for (const [id, fp, status] of rows) append.run(id, fp, status, run.number);
       })(),
     );
+    this.unmerged = true;
   }
 
-  /** Ends the run: writes its row in runs; exitCode 0 with a full resync deletes resync_from. */
+  /**
+   * Ends the run: merges its acknowledgements into customers and writes its row in runs, in one
+   * transaction (a crash in it leaves the acks for the next open to merge); exitCode 0 with a full
+   * resync deletes resync_from.
+   */
   finishRun(end: RunEnd): void {
     const run = this.requireRunning('finishRun');
     this.guard(() =>
       this.db.transaction(() => {
+        mergeAcks(this.db);
         this.db
           .prepare('UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, counts = ? WHERE run = ?')
           .run(new Date().toISOString(), end.status, end.exitCode, JSON.stringify(end.counts), run.number);
@@ -241,7 +253,15 @@ export class SegmentState {
         if (end.exitCode === 0 && run.fullResync) this.db.prepare("DELETE FROM meta WHERE key = 'resync_from'").run();
       })(),
     );
+    this.unmerged = false;
     run.finished = true;
+  }
+
+  /** The diff and the clears see what this run already recorded (the pipeline asks before sending, when nothing is). */
+  private mergeRecorded(): void {
+    if (!this.unmerged) return;
+    this.guard(() => this.db.transaction(() => mergeAcks(this.db))());
+    this.unmerged = false;
   }
 
   /**
@@ -337,7 +357,12 @@ function openWriter(file: string, identity: StateIdentity, warn: (message: strin
     if (!hasSqliteHeader(file)) throw new UnusableStateError('it does not start like an SQLite database');
     db = connectWriter(file);
     const mismatch = mismatchOf(readMeta(db), identity);
-    if (mismatch === undefined) return { db, fresh: false, empty: false };
+    if (mismatch === undefined) {
+      // Before anything else, so that the diff sees them.
+      const merged = mergePending(db);
+      if (merged > 0) warn(`segment state ${file}: merged ${merged} acknowledgements of an interrupted run (it stopped before it finished); they are not sent again`);
+      return { db, fresh: false, empty: false };
+    }
     rebuildSchema(db, identity, mismatch.kind, now);
     warn(`segment state ${file} cannot be used: ${mismatch.reason}. This run is a full send (nothing unchanged, nothing cleared), the state is rebuilt`);
     return { db, fresh: true, empty: false };
@@ -380,13 +405,25 @@ function openReader(file: string, identity: StateIdentity, warn: (message: strin
     warn(`no segment state yet for ${describe(identity)} (${file}): a real run would send every customer and clear none`);
     return emptyState();
   }
-  let connection;
+  let connection: ReadConnection | undefined;
   try {
     if (!hasSqliteHeader(file)) throw new UnusableStateError('it does not start like an SQLite database');
     connection = openReadOnly(file);
     if (connection.fromCopy) warn(`segment state ${file} holds the log of a sync that was stopped without closing it: this dry run reads a private copy; the next real run replays it`);
     const mismatch = mismatchOf(readMeta(connection.db), identity);
-    if (mismatch === undefined) return { db: connection.db, fresh: false, empty: false, close: connection.close };
+    if (mismatch === undefined) {
+      if (hasPendingAcks(connection.db)) {
+        // Merging is a write: done in a private copy, made while this connection's lock keeps a sync from changing the file.
+        if (!connection.fromCopy) {
+          const copy = openCopy(file);
+          connection.close();
+          connection = copy;
+        }
+        const merged = mergePending(connection.db);
+        warn(`segment state ${file} holds ${merged} acknowledgements of an interrupted run, not yet merged: this dry run merges them in a private copy (the file is not changed); the next real run merges them into it`);
+      }
+      return { db: connection.db, fresh: false, empty: false, close: connection.close };
+    }
     connection.close();
     warn(`segment state ${file} cannot be used: ${mismatch.reason}. A real run would be a full send (nothing unchanged, nothing cleared) and rebuild it`);
     return emptyState();
@@ -396,6 +433,16 @@ function openReader(file: string, identity: StateIdentity, warn: (message: strin
     warn(`segment state ${file} is unreadable (${reasonOf(err)}): a real run would set it aside and send every customer, clearing none`);
     return emptyState();
   }
+}
+
+/** Merges what acks holds (a run that did not finish) in one transaction; returns how many acknowledgements. */
+function mergePending(db: Db): number {
+  if (!hasPendingAcks(db)) return 0;
+  return db.transaction(() => {
+    const count = pendingAckCount(db);
+    mergeAcks(db);
+    return count;
+  })();
 }
 
 /** SQLite's file header; an empty file counts as damaged too (SQLite would take it for an empty database). */

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { FINGERPRINT_SCHEME, EMPTY_FINGERPRINT } from './segments-fingerprint.js';
 import { companionFiles } from './state-files.js';
 import { openReadOnly } from './state-read.js';
-import { isBusy, isCorruption, readMeta, SCHEMA_VERSION, sqliteCode, STATUS_NOT_FOUND, STATUS_UPDATED, type Db } from './state-schema.js';
+import { isBusy, isCorruption, pendingAckCount, readMeta, SCHEMA_VERSION, sqliteCode, STATUS_NOT_FOUND, STATUS_UPDATED, type Db } from './state-schema.js';
 
 export interface StateRun {
   run: number;
@@ -38,7 +38,11 @@ export interface StateFileReport {
   fingerprintScheme?: string;
   /** Run number where an unfinished full resync began. */
   resyncFrom?: number;
+  /** In customers (what is merged): acknowledgements still in acks are not counted here. */
   customers?: { tracked: number; withSegments: number; empty: number; notFound: number };
+  /** Acknowledgements of a run that did not finish (killed, or ended before finishing), not yet
+   *  merged into customers: the next writing run merges them (show does not, it changes nothing). */
+  pendingAcks?: number;
   lastRun?: StateRun;
   /** A killed sync's log was read from a private copy. */
   unreplayedLog?: boolean;
@@ -80,7 +84,7 @@ function describe(db: Db): Partial<StateFileReport> {
     fingerprintScheme,
     ...(resyncFrom !== undefined ? { resyncFrom: Number(resyncFrom) } : {}),
     // Another schema's tables may not be these: only a current state is counted.
-    ...(schemaVersion === String(SCHEMA_VERSION) ? { customers: customerCounts(db), lastRun: lastRun(db) } : {}),
+    ...(schemaVersion === String(SCHEMA_VERSION) ? { customers: customerCounts(db), pendingAcks: pendingAckCount(db), lastRun: lastRun(db) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@
  * - SQLITE_BUSY: a sync holds it now (passed on: the caller says "in use");
  * - SQLITE_IOERR_LOCK: a sync was killed and its log is not replayed yet. Replaying it is a write,
  *   so a private copy of the file and its log is read instead, in a temp dir removed at close.
+ * The same copy serves a dry run that finds acknowledgements of an unfinished run to merge.
  */
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
@@ -29,12 +30,22 @@ export function openReadOnly(file: string, timeoutMs: number = BUSY_TIMEOUT_MS):
   } catch (err) {
     if (!isUnreplayedLog(err)) throw err;
   }
+  return { ...openCopy(file, timeoutMs), fromCopy: true };
+}
+
+/**
+ * A read-write connection to a private copy of the file (and its log, if any), removed at close:
+ * for what reading needs to write (replaying a killed sync's log, merging the acknowledgements of
+ * a run that did not finish) without touching the real files. fromCopy is false: the copy is not
+ * of an unreplayed log, unless the caller says so.
+ */
+export function openCopy(file: string, timeoutMs: number = BUSY_TIMEOUT_MS): ReadConnection {
   const copy = snapshotCopy(file);
   const removeCopy = (): void => rmSync(copy.dir, { recursive: true, force: true });
   try {
-    // Read-write, but only the copy: the first read replays the log into it.
+    // Read-write, but only the copy: a first read replays the log into it.
     const db = connect(copy.file, { fileMustExist: true, timeout: timeoutMs });
-    return { db, fromCopy: true, close: () => { try { db.close(); } finally { removeCopy(); } } };
+    return { db, fromCopy: false, close: () => { try { db.close(); } finally { removeCopy(); } } };
   } catch (err) {
     removeCopy();
     throw err;

@@ -62,6 +62,9 @@ describe('state show', () => {
     expect(stdout).toContain('shard      1/4');
     expect(stdout).toContain('not finished (stopped or still running)');
     expect(stdout).toMatch(/resync +a full resync begun in run #1 is unfinished/);
+    // The unfinished run's answers are still in acks: told, not merged (show changes nothing).
+    expect(stdout).toContain('customers  0 tracked: 0 with segments, 0 with none, 0 not found');
+    expect(stdout).toMatch(/pending +4 acknowledgements of an interrupted run not yet merged \(not counted above\): the next run merges them/);
     // Read-only: not a file more or less.
     expect(readdirSync(dirs.state).sort()).toEqual(before);
 
@@ -74,7 +77,9 @@ describe('state show', () => {
       current: true,
       customers: { tracked: 4, withSegments: 2, empty: 1, notFound: 1 },
       lastRun: { run: 1, runId: 'run-one', mode: 'mirror', fullResync: true, status: 'done', exitCode: 0 },
+      pendingAcks: 0,
     });
+    expect(shown.states.find((s) => s.endpoint === LOCAL.endpoint)).toMatchObject({ customers: { tracked: 0 }, pendingAcks: 4, lastRun: { finishedAt: null } });
   });
 
   it('says a state held by a running sync is in use, and exits 0', async () => {

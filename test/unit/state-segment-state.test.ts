@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,31 @@ function stateFiles(): string[] {
   return existsSync(stateDir) ? readdirSync(stateDir).sort() : [];
 }
 
+/** Every file of the state dir, name and bytes: to show that nothing was changed. */
+function stateBytes(): Record<string, string> {
+  return Object.fromEntries(stateFiles().map((name) => [name, readFileSync(path.join(stateDir, name)).toString('base64')]));
+}
+
+/** The customers table as stored (open the file only once every SegmentState is closed). */
+function storedCustomers(): Record<string, { fp: number; status: number; since: number; acked: number }> {
+  const db = new Database(segmentStatePath(stateDir, IDENTITY), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT id, fp, status, since, acked FROM customers ORDER BY id').all() as { id: string; fp: number; status: number; since: number; acked: number }[];
+    return Object.fromEntries(rows.map(({ id, ...rest }) => [id, rest]));
+  } finally {
+    db.close();
+  }
+}
+
+function pendingAcks(): number {
+  const db = new Database(segmentStatePath(stateDir, IDENTITY), { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM acks').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 describe('SegmentState.open', () => {
   it('is fresh and empty the first time, with a warning, and creates the file named by the identity', () => {
     const state = open();
@@ -118,6 +143,47 @@ describe('SegmentState.open', () => {
     warnings = [];
     expect(open()).toMatchObject({ fresh: true, tracked: 0 });
     expect(warnings).toEqual([expect.stringContaining('it belongs to endpoint http://127.0.0.1:9999/x')]);
+    // Its unfinished run's acknowledgement went with its customers: nothing is merged later.
+    closeAll();
+    expect(pendingAcks()).toBe(0);
+    warnings = [];
+    expect(open()).toMatchObject({ fresh: false, tracked: 0 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('makes a state of the previous schema (1: answers upserted, no acks table) a fresh state, with a warning', () => {
+    mkdirSync(stateDir, { recursive: true });
+    const file = segmentStatePath(stateDir, IDENTITY);
+    const v1 = new Database(file);
+    v1.exec(`CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE runs(run INTEGER PRIMARY KEY, run_id TEXT NOT NULL, mode TEXT NOT NULL, full_resync INTEGER NOT NULL,
+        started_at TEXT NOT NULL, finished_at TEXT, status TEXT, exit_code INTEGER, counts TEXT);
+      CREATE TABLE customers(id TEXT PRIMARY KEY, fp INTEGER NOT NULL, status INTEGER NOT NULL, since INTEGER NOT NULL, acked INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO runs VALUES (1, 'old', 'diff', 0, '2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', 'done', 0, '{}');
+      INSERT INTO customers VALUES ('a', ${FP_A}, 1, 1, 1);`);
+    const meta = v1.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
+    for (const [key, value] of Object.entries({ schema_version: '1', fingerprint_scheme: '1', endpoint: IDENTITY.endpoint, id_column: IDENTITY.idColumn, shard: '', created_at: '2026-01-01T00:00:00.000Z' })) meta.run(key, value);
+    v1.close();
+
+    // A dry run says so and leaves it as it is.
+    const before = stateBytes();
+    expect(open({ write: false })).toMatchObject({ fresh: true, tracked: 0 });
+    expect(warnings).toEqual([expect.stringMatching(/schema version 1, this build uses 2.*full send/)]);
+    closeAll();
+    expect(stateBytes()).toEqual(before);
+
+    warnings = [];
+    const state = open();
+    expect(state).toMatchObject({ fresh: true, tracked: 0 });
+    expect(warnings).toEqual([expect.stringMatching(/schema version 1, this build uses 2.*full send.*rebuilt/)]);
+    state.stage(staged(['a', FP_A]));
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([]);
+    expect([...state.clears()]).toEqual([]);
+    state.beginRun({ runId: 'new', startedAt: new Date(), mode: 'diff', fullResync: false });
+    state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    closeAll();
+    expect(storedCustomers()).toEqual({ a: { fp: FP_A, status: 1, since: 1, acked: 1 } });
   });
 
   it('sets a corrupt file aside (with its log), warns and starts fresh', () => {
@@ -317,31 +383,108 @@ describe('read-only (dry run)', () => {
   });
 });
 
-describe('durability', () => {
-  it('keeps a recorded request after the process is killed right after record() returns', () => {
+describe('acknowledgements (appended, merged at the end of the run)', () => {
+  const updated = (id: string, fingerprint: number): Ack => ({ id, fingerprint, status: 'updated' });
+
+  it('survive a kill -9 before finishRun: a dry run reads them from a copy, the next writing open merges them (since and acked right)', () => {
+    const first = night([updated('a', FP_A), updated('b', FP_B)]);
     const dist = path.join(REPO, 'dist', 'state', 'segment-state.js');
     if (!existsSync(dist)) throw new Error('this test runs the built state in a child process: npm run build first');
+    // Run 2 gets a (unchanged), b (changed), c (new, not found) acknowledged, in two requests, and is killed.
     const script = `
       import { SegmentState } from ${JSON.stringify(dist)};
       const state = SegmentState.open({ stateDir: ${JSON.stringify(stateDir)}, identity: ${JSON.stringify(IDENTITY)}, write: true, onWarning: () => {} });
       state.beginRun({ runId: 'killed', startedAt: new Date(), mode: 'diff', fullResync: false });
-      state.record([{ id: 'a', fingerprint: ${FP_A}, status: 'updated' }, { id: 'b', fingerprint: ${FP_B}, status: 'not_found' }]);
+      state.record([{ id: 'a', fingerprint: ${FP_A}, status: 'updated' }, { id: 'b', fingerprint: ${FP_C}, status: 'updated' }]);
+      state.record([{ id: 'c', fingerprint: ${FP_B}, status: 'not_found' }]);
       process.kill(process.pid, 'SIGKILL');`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect({ signal: child.signal, stderr: child.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
-    // The log was not replayed into the file: a dry run reads a copy and changes nothing.
-    const before = stateFiles();
-    expect(before.some((name) => name.endsWith('-wal'))).toBe(true);
-    const dry = open({ write: false });
-    expect(dry).toMatchObject({ fresh: false, tracked: 2 });
-    expect(warnings).toEqual([expect.stringContaining('stopped without closing it')]);
-    closeAll();
-    expect(stateFiles()).toEqual(before);
+    const killed = first + 1;
 
+    // The log was not replayed into the file: a dry run reads a copy, merges there, and changes nothing.
+    const before = stateBytes();
+    expect(Object.keys(before).some((name) => name.endsWith('-wal'))).toBe(true);
+    warnings = [];
+    const dry = open({ write: false });
+    expect(dry).toMatchObject({ fresh: false, tracked: 3 });
+    expect(warnings).toEqual([expect.stringContaining('stopped without closing it'), expect.stringContaining('holds 3 acknowledgements of an interrupted run, not yet merged')]);
+    dry.stage(staged(['a', FP_A], ['b', FP_C], ['c', FP_B]));
+    expect([...dry.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([[0, first, 1], [1, killed, 1], [2, killed, 2]]);
+    closeAll();
+    expect(stateBytes()).toEqual(before);
+
+    warnings = [];
     const state = open();
-    expect(state).toMatchObject({ fresh: false, tracked: 2 });
-    state.stage(staged(['a', FP_A], ['b', FP_B]));
-    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([[0, 1, 1], [1, 1, 2]]);
+    expect(warnings).toEqual([expect.stringContaining('merged 3 acknowledgements of an interrupted run')]);
+    expect(state).toMatchObject({ fresh: false, tracked: 3 });
+    state.stage(staged(['a', FP_A], ['b', FP_C], ['c', FP_B]));
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([[0, first, 1], [1, killed, 1], [2, killed, 2]]);
+    closeAll();
+    expect(storedCustomers()).toEqual({
+      a: { fp: FP_A, status: 1, since: first, acked: killed },
+      b: { fp: FP_C, status: 1, since: killed, acked: killed },
+      c: { fp: FP_B, status: 2, since: killed, acked: killed },
+    });
+    expect(pendingAcks()).toBe(0);
+    // Merged once: the next open has nothing to say.
+    warnings = [];
+    open();
+    expect(warnings).toEqual([]);
+  });
+
+  it('are merged at finishRun, the last acknowledgement of an id winning, since compared with what was stored', () => {
+    const first = night([updated('a', FP_A), updated('b', FP_A), updated('c', FP_A)]);
+    const state = open();
+    const second = state.beginRun({ runId: 'r2', startedAt: new Date(), mode: 'diff', fullResync: false });
+    state.record([updated('a', FP_B), updated('b', FP_B), updated('d', FP_A), { id: 'd', fingerprint: FP_B, status: 'not_found' }]);
+    state.record([updated('a', FP_A), updated('b', FP_C)]);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    closeAll();
+    expect(pendingAcks()).toBe(0);
+    expect(storedCustomers()).toEqual({
+      // Back to what was stored: since is kept (the answer in between never reached the state).
+      a: { fp: FP_A, status: 1, since: first, acked: second },
+      b: { fp: FP_C, status: 1, since: second, acked: second },
+      c: { fp: FP_A, status: 1, since: first, acked: first },
+      d: { fp: FP_B, status: 2, since: second, acked: second },
+    });
+  });
+
+  it('of a run closed without finishRun are kept: a read-only open sees them and leaves the file byte-identical, the next writing open merges them', () => {
+    const first = night([updated('a', FP_A), updated('gone', FP_B)]);
+    const state = open();
+    const second = state.beginRun({ runId: 'stopped', startedAt: new Date(), mode: 'mirror', fullResync: false });
+    state.record([updated('a', FP_C), updated('n', FP_A)]);
+    state.record([updated('gone', EMPTY_FINGERPRINT)]);
+    closeAll();
+    expect(stateFiles()).toEqual([path.basename(state.file)]);
+    expect(pendingAcks()).toBe(3);
+
+    const before = stateBytes();
+    warnings = [];
+    const dry = open({ write: false });
+    expect(dry).toMatchObject({ fresh: false, tracked: 3 });
+    expect(warnings).toEqual([expect.stringMatching(/holds 3 acknowledgements of an interrupted run, not yet merged: this dry run merges them in a private copy/)]);
+    dry.stage(staged(['a', FP_C], ['n', FP_A]));
+    expect([...dry.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([[0, second, 1], [1, second, 1]]);
+    // gone was cleared by the stopped run: nothing left to clear.
+    expect([...dry.clears()]).toEqual([]);
+    expect(stateBytes()).toEqual(before);
+    closeAll();
+    expect(stateBytes()).toEqual(before);
+
+    warnings = [];
+    const next = open();
+    expect(next).toMatchObject({ fresh: false, tracked: 3 });
+    expect(warnings).toEqual([expect.stringContaining('merged 3 acknowledgements of an interrupted run')]);
+    closeAll();
+    expect(storedCustomers()).toEqual({
+      a: { fp: FP_C, status: 1, since: second, acked: second },
+      gone: { fp: EMPTY_FINGERPRINT, status: 1, since: second, acked: second },
+      n: { fp: FP_A, status: 1, since: second, acked: second },
+    });
+    expect(first).toBe(1);
   });
 });
 
