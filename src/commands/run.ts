@@ -106,7 +106,7 @@ export async function execute(config: RunConfig, options: ExecuteOptions = {}): 
     const confirm = (plan: Plan): Promise<boolean> =>
       confirmProductionSend(
         config,
-        { customers: plan.customers, requests: plan.requests, estimatedMs: (plan.estimatedSeconds ?? 0) * 1000, endpoint: config.endpoint ?? '', environment: environmentOf(config) },
+        { customers: plan.toSend, requests: plan.requests, estimatedMs: (plan.estimatedSeconds ?? 0) * 1000, endpoint: config.endpoint ?? '', environment: environmentOf(config) },
         { signal: signals.stop },
       );
     const result = await runJob({ config, log, signals, token, runId, confirm });

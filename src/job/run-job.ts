@@ -162,7 +162,8 @@ async function decideAndSend(ctx: JobContext, intake: Intake, displays: string[]
     await writeResults(ctx, intake, displays, { kind: 'valid', detail: '' }, runTime);
     return await finish(intake.counts, intake.facts, { ...details, facts: {} });
   }
-  if (ctx.confirm !== undefined && !(await ctx.confirm(plan))) {
+  // Nothing to send (diff: every customer unchanged) is nothing to confirm.
+  if (ctx.confirm !== undefined && plan.toSend > 0 && !(await ctx.confirm(plan))) {
     // Ctrl-C at the question is an interruption like any other; a "no" is the operator's answer.
     const interruptedWith = ctx.signals.interruptedWith();
     await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: not confirmed' }, runTime);
