@@ -113,7 +113,7 @@ export function formatPlan(plan: Plan): string {
   if (plan.sampleBody) lines.push(`  sample    ${plan.sampleBody.length > 400 ? `${plan.sampleBody.slice(0, 400)}…` : plan.sampleBody}`);
   const duration = plan.estimatedSeconds === undefined ? 'no rate limit' : `about ${humanDuration(plan.estimatedSeconds * 1000)} at --rate`;
   const target = plan.target ? `${plan.target.endpoint}${plan.target.env ? ` (${plan.target.env})` : ''}` : 'nowhere (dry run)';
-  if (plan.toSend === 0 && plan.state !== undefined) lines.push(`  send      nothing: every customer is unchanged (${target})`);
+  if (plan.toSend === 0 && (plan.state?.unchanged ?? 0) > 0) lines.push(`  send      nothing: every customer is unchanged (${target})`);
   else lines.push(`  send      ${plural(plan.toSend, 'customer')} in ${plural(plan.requests, 'request')} to ${target}, ${duration}`);
   return lines.join('\n');
 }
