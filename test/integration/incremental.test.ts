@@ -11,6 +11,9 @@
  * The expectations come from support/incremental-oracle.ts over support/oracle.ts, which share no
  * code with src/. Inputs come from support/nights.ts (seeded).
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { readResults, readSummary, runCli, makeRunDirs, type RunDirs, type ResultsCsvRow } from '../helpers/cli.js';
 import { TEST_TOKEN, postBulk, customersBody } from '../helpers/emulator.js';
 import { spawnCli, stopChildren, type CliResult } from '../helpers/faults.js';
@@ -336,6 +339,24 @@ describe('incremental nights (--mode mirror) against one endpoint, then another'
     expect(brokenRow.status).toBe('invalid');
   });
 
+  it('2b. a dry run of night 2 (run --dry-run --mode mirror) sends nothing and leaves the state files as they were; the real night 2 then behaves as planned', async () => {
+    const world = await openWorld();
+    const endpoint = await openEndpoint(world, knownOfChain());
+    await throughNight(world, endpoint, 1);
+    const input = await writeNight(world, 'night-2.csv', night2Text());
+    const stateBefore = snapshotDir(world.dirs.state);
+    const requestsBefore = endpoint.emulator.state().requests.total;
+    const dry = await runCli([...nightArgs(world, endpoint, world.dirs.reportNamed('dry'), input, { mode: 'mirror' }).slice(0, -1), '--dry-run', input.display]);
+    expect({ code: dry.code, stderr: dry.code === 0 ? '' : dry.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+    expect(endpoint.emulator.state().requests.total).toBe(requestsBefore);
+    expect(snapshotDir(world.dirs.state)).toEqual(stateBefore);
+    expect(readSummary(world.dirs.reportNamed('dry'))).toMatchObject({ dryRun: true, mode: 'mirror' });
+
+    const plan = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'mirror', known: endpoint.known });
+    const run = await runNight(world, endpoint, input, { mode: 'mirror' });
+    expectNight(world, endpoint, run, plan, { status: 'succeeded', exitCode: 0, mode: 'mirror', fresh: false });
+  });
+
   it('3. the same night again: nothing sent (0 requests), every customer unchanged', async () => {
     const world = await openWorld();
     const endpoint = await openEndpoint(world, knownOfChain());
@@ -460,6 +481,48 @@ describe('drift and --full-resync', () => {
   });
 });
 
+describe('an interrupted --full-resync', () => {
+  it('6b. killed -9 and rerun with --full-resync: customers acknowledged since the resync began are not sent again; the night after sends nothing', async () => {
+    const world = await openWorld();
+    const known = ids('F', 80);
+    const endpoint = await openEndpoint(world, known);
+    const n1 = firstNight({ seed: 66, ids: [...known, 'FX01'] });
+    const input = await writeNight(world, 'f-1.csv', renderWide(n1));
+    const plan1 = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'diff', known: endpoint.known });
+    const run1 = await runNight(world, endpoint, input, { mode: 'diff' });
+    expectNight(world, endpoint, run1, plan1, { status: 'succeeded', exitCode: 0, mode: 'diff', fresh: true });
+    rememberNight(endpoint, plan1, run1);
+
+    const args: NightArgs = { mode: 'diff', extra: ['--full-resync'], batchSize: 10, concurrency: 2 };
+    const resync = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'diff', fullResync: true, known: endpoint.known });
+    expect(resync.wire.size).toBe(81);
+    const { acknowledged: A, index: killedIndex } = await killMidNight(world, endpoint, input, args, 3);
+    expect(A.size).toBeLessThan(81);
+
+    const rerun = await runNight(world, endpoint, input, args);
+    const R = new Set(sentIds(rerun.requests));
+    expect([...resync.wire].filter((id) => !A.has(id) && !R.has(id))).toEqual([]);
+    expect([...R].filter((id) => A.has(id)).length).toBeLessThanOrEqual(2 * 10);
+    const ackedSinceResync = new Set([...resync.wire].filter((id) => !R.has(id)));
+    expect(ackedSinceResync.size).toBeGreaterThan(0);
+    remember(endpoint.memory, resync, ackedSinceResync, killedIndex, endpoint.known);
+    const planRerun = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'diff', fullResync: true, acknowledgedSinceResync: ackedSinceResync, known: endpoint.known });
+    expect({ code: rerun.result.code, stderr: rerun.result.code === 0 ? '' : rerun.result.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+    expectWireLoose(rerun.requests, planRerun, 10);
+    const summary = readSummary(rerun.reportDir);
+    expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({ status: 'succeeded', exitCode: 0, mode: 'diff' });
+    expect(summary.counts).toMatchObject(planRerun.counts);
+    // The unchanged ones still say night 1: the resync re-sent the same segments.
+    expectRows(world, readResults(rerun.reportDir), planRerun.rows);
+    rememberNight(endpoint, planRerun, rerun);
+
+    const plan3 = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'diff', known: endpoint.known });
+    expect(plan3.wire.size).toBe(0);
+    const run3 = await runNight(world, endpoint, input, { mode: 'diff' });
+    expectNight(world, endpoint, run3, plan3, { status: 'succeeded', exitCode: 0, mode: 'diff', fresh: false });
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 
 describe('kill -9 mid-night', () => {
@@ -484,31 +547,9 @@ describe('kill -9 mid-night', () => {
 
     const CONCURRENCY = 2;
     const KILL_BATCH = 10;
-    endpoint.emulator.setFaults({ latencyMs: 250 });
-    endpoint.tap.mark();
-    const killedIndex = ++world.nights;
-    const from = Date.now();
-    const running = spawnCli(nightArgs(world, endpoint, world.dirs.reportNamed('report-killed'), input2, { mode: 'mirror', batchSize: KILL_BATCH, concurrency: CONCURRENCY }), { cwd: world.dirs.root });
-    let acknowledged: string[] | undefined;
-    endpoint.tap.onDelivered = () => {
-      const delivered = endpoint.tap.sinceMark().filter((r) => r.delivered);
-      if (acknowledged === undefined && delivered.length >= 3) {
-        running.kill('SIGKILL');
-        acknowledged = sentIds(delivered);
-      }
-    };
-    const killed: CliResult = await running.done;
-    world.windows.set(killedIndex, [from, Date.now()]);
-    endpoint.tap.onDelivered = undefined;
-    expect(killed.signal).toBe('SIGKILL');
-    // Let the requests in flight at the kill reach the endpoint, as they would.
-    const killedRequests = endpoint.tap.sinceMark();
-    await waitUntil(() => killedRequests.every((r) => r.status !== 0));
-    const A = new Set(acknowledged ?? []);
-    expect(A.size).toBeGreaterThan(0);
+    const { acknowledged: A, index: killedIndex } = await killMidNight(world, endpoint, input2, { mode: 'mirror', batchSize: KILL_BATCH, concurrency: CONCURRENCY }, 3);
     expect(A.size).toBeLessThan(plan2.wire.size); // the kill landed mid-send
 
-    endpoint.emulator.setFaults({ latencyMs: 0 });
     const rerun = await runNight(world, endpoint, input2, { mode: 'mirror', batchSize: KILL_BATCH, concurrency: CONCURRENCY });
     const R = new Set(sentIds(rerun.requests));
     // Everything never acknowledged is sent; nothing outside tonight's plan is; at most the
@@ -539,12 +580,56 @@ describe('kill -9 mid-night', () => {
   });
 });
 
+/**
+ * Runs a night with every answer slowed down and kills the CLI -9 as soon as `afterDelivered`
+ * answers have been written back to it; then lets the requests in flight reach the endpoint.
+ * `acknowledged`: the customers of the answers delivered before the kill.
+ */
+async function killMidNight(world: World, endpoint: Endpoint, input: OracleInput, a: NightArgs, afterDelivered: number): Promise<{ acknowledged: Set<string>; index: number }> {
+  endpoint.emulator.setFaults({ latencyMs: 250 });
+  endpoint.tap.mark();
+  const index = ++world.nights;
+  const from = Date.now();
+  const running = spawnCli(nightArgs(world, endpoint, world.dirs.reportNamed(`report-killed-${index}`), input, a), { cwd: world.dirs.root });
+  let acknowledged: string[] | undefined;
+  endpoint.tap.onDelivered = () => {
+    const delivered = endpoint.tap.sinceMark().filter((r) => r.delivered);
+    if (acknowledged === undefined && delivered.length >= afterDelivered) {
+      running.kill('SIGKILL');
+      acknowledged = sentIds(delivered);
+    }
+  };
+  const killed: CliResult = await running.done;
+  world.windows.set(index, [from, Date.now()]);
+  endpoint.tap.onDelivered = undefined;
+  expect({ signal: killed.signal, stderr: killed.signal === 'SIGKILL' ? '' : killed.stderr.slice(-2000) }).toEqual({ signal: 'SIGKILL', stderr: '' });
+  const killedRequests = endpoint.tap.sinceMark();
+  await waitUntil(() => killedRequests.every((r) => r.status !== 0));
+  endpoint.emulator.setFaults({ latencyMs: 0 });
+  expect(acknowledged?.length ?? 0).toBeGreaterThan(0);
+  return { acknowledged: new Set(acknowledged), index };
+}
+
 /** expectWire with another batch size. */
 function expectWireLoose(requests: TappedRequest[], plan: NightPlan, batch: number): void {
   const listed = sentIds(requests);
   expect([...listed].sort()).toEqual([...plan.wire].sort());
   expect(requests.every((r) => r.status === 200)).toBe(true);
   expect(requests.length).toBeLessThanOrEqual(Math.ceil(plan.send.size / batch) + Math.ceil(plan.clears.length / batch));
+}
+
+/** Every file under `dir` (name → sha256 of its bytes), for "left as it was". */
+function snapshotDir(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out[path.relative(dir, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {

@@ -69,6 +69,11 @@ export interface NightOptions {
   fullResync?: boolean;
   recheckNotFound?: boolean;
   known: ReadonlySet<string> | 'all';
+  /**
+   * A --full-resync rerun after an interrupted one: the customers acknowledged since that resync
+   * began, which are not sent again while their set is the same.
+   */
+  acknowledgedSinceResync?: ReadonlySet<string>;
 }
 
 export interface NightPlan {
@@ -106,13 +111,13 @@ function isKnown(known: ReadonlySet<string> | 'all', id: string): boolean {
 }
 
 export function planNight(memory: EndpointMemory, night: Expectation, options: NightOptions): NightPlan {
-  const { mode, fullResync = false, recheckNotFound = false, known } = options;
+  const { mode, fullResync = false, recheckNotFound = false, known, acknowledgedSinceResync = new Set<string>() } = options;
   const send = new Map<string, Segment[] | null>();
   const unchanged = new Map<string, Tracked>();
   for (const [id, segments] of night.customers) {
     const tracked = memory.get(id);
     const same = tracked !== undefined && tracked.key === setKey(segments);
-    const skip = same && !fullResync && (tracked.status === 'updated' || !recheckNotFound);
+    const skip = same && (!fullResync || acknowledgedSinceResync.has(id)) && (tracked.status === 'updated' || !recheckNotFound);
     if (skip) unchanged.set(id, tracked);
     else send.set(id, segments);
   }
