@@ -16,6 +16,8 @@ import { runCommand, validateCommand } from './commands/run.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { reportMergeCommand } from './commands/report-merge.js';
+import { stateCommand } from './commands/state.js';
+import { stateShowOptions } from './config/state-options.js';
 import { EXIT_CODES_TEXT, OPTIONS_EPILOGUE } from './commands/help-text.js';
 import { inputOptions, sendOptions, STDIN_ARG, STDIN_ARG_PLACEHOLDER } from './config/run-options.js';
 import { commandOf, flagValue, gatherPresets, type IgnoredSetting } from './config/sources.js';
@@ -42,6 +44,8 @@ export interface Launch {
 const PRESET_OPTIONS: Record<string, Readonly<Record<string, Options>>> = {
   run: { ...sendOptions, ...inputOptions },
   validate: inputOptions,
+  // Only the state dir: a pod's SEGMENT_SYNC_ENV or endpoint must not choose what a reset forgets.
+  state: { 'state-dir': stateShowOptions['state-dir'] },
 };
 
 export interface MainIo {
@@ -87,6 +91,7 @@ function buildParser(argv: string[], exit: ExitHolder, launch: Launch, presets: 
     .command(validateCommand(exit, launch))
     .command(emulatorCommand)
     .command(reportMergeCommand(exit))
+    .command(stateCommand(exit, launch))
     .command(demoCommand(exit, launch))
     .demandCommand(1, 'Say which command to run: see the list above.')
     .strict()

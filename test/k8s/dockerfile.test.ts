@@ -1,6 +1,7 @@
 /**
  * No Docker engine runs here, so the Dockerfile is linted instead of built: its structure, and its
- * agreement with the pod spec (uid, working dir) and package.json (entry point).
+ * agreement with the pod spec (uid, working dir) and package.json (entry point), and that the
+ * compilers better-sqlite3 needs stay in the build stage while its compiled addon reaches the runtime.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -28,6 +29,9 @@ function parseStages(text: string): Instruction[][] {
   }
   return stages;
 }
+
+/** What node-gyp needs to compile better-sqlite3 (no prebuilt binary can be downloaded where we build). */
+const COMPILERS = ['python3', 'make', 'g++'];
 
 const argsOf = (stage: Instruction[], keyword: string): string[] => stage.filter((i) => i.keyword === keyword).map((i) => i.args);
 
@@ -65,6 +69,37 @@ describe('Dockerfile', () => {
     expect(sources.sort()).toEqual(['/app/dist', '/app/node_modules', '/app/package.json']);
   });
 
+  it('installs the compilers better-sqlite3 builds with (python3, make, g++) in the build stage, before the install', () => {
+    const script = argsOf(build, 'RUN').join(' && ');
+    const toolchain = /apt-get install [^&]*/.exec(script)?.[0] ?? '';
+    for (const tool of COMPILERS) expect(toolchain.split(/\s+/)).toContain(tool);
+    expect(script.indexOf(toolchain)).toBeLessThan(script.indexOf('npm ci'));
+    // Skipping install scripts would skip the compilation and ship a better-sqlite3 without its addon.
+    const declared = [...argsOf(build, 'ENV'), ...argsOf(build, 'ARG'), script].join(' ');
+    expect(declared).not.toMatch(/ignore[-_]scripts/i);
+  });
+
+  it('ships no compiler: the runtime stage neither installs one nor runs npm (which would need one)', () => {
+    const script = argsOf(runtime, 'RUN').join(' && ');
+    for (const installed of script.matchAll(/apt-get install ([^&]*)/g)) {
+      const packages = installed[1]!.split(/\s+/).filter((word) => word !== '' && !word.startsWith('-'));
+      for (const tool of [...COMPILERS, 'gcc', 'build-essential', 'python3-minimal', 'node-gyp']) expect(packages).not.toContain(tool);
+    }
+    expect(script).not.toMatch(/\b(npm|npx|yarn|pnpm|node-gyp)\b/);
+    // A fresh image, not FROM build: otherwise it would inherit the build stage's compilers.
+    expect(argsOf(runtime, 'FROM')[0]).not.toMatch(/^build\b/);
+  });
+
+  it("gets better-sqlite3's compiled addon from the build stage: a production dependency, kept by the prune, in the node_modules copied over", () => {
+    const manifest = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies?: Record<string, string> };
+    expect(manifest.dependencies['better-sqlite3']).toMatch(/^\^?12\./);
+    expect(manifest.devDependencies?.['better-sqlite3']).toBeUndefined();
+    expect(argsOf(build, 'RUN').join(' && ')).toMatch(/npm prune --omit=dev|npm ci [^&]*--omit=dev/);
+    expect(argsOf(runtime, 'COPY')).toContainEqual(expect.stringMatching(/^--from=build \/app\/node_modules \.?\/?(app\/)?node_modules\/?$/));
+    // The same base image in both stages: the addon links against the Node ABI and glibc it was built for.
+    expect(argsOf(runtime, 'FROM')[0]!.split(' ')[0]).toBe(argsOf(build, 'FROM')[0]!.split(' ')[0]);
+  });
+
   it('runs as the numeric non-root uid that the pod securityContext expects', () => {
     const user = argsOf(runtime, 'USER').at(-1) ?? '';
     expect(user).toMatch(/^\d+(:\d+)?$/);
@@ -94,7 +129,7 @@ describe('Dockerfile', () => {
 describe('.dockerignore', () => {
   it('keeps credentials, run state, reports and local builds out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
-    for (const entry of ['.git', 'node_modules', 'dist', 'reports', '.segment-sync', '.env', '.npmrc', '*.token']) {
+    for (const entry of ['.git', 'node_modules', 'dist', 'reports', '.segment-sync', '**/*.sqlite*', '.env', '.npmrc', '*.token']) {
       expect(ignored).toContain(entry);
     }
   });

@@ -60,3 +60,10 @@ export function findObject(objects: K8sObject[], kind: string, namePrefix: strin
   if (!found) throw new Error(`no ${kind} named ${namePrefix}* in the rendered output`);
   return found;
 }
+
+/** The object of that kind and exact name (CronJob names are prefixes of one another: segment-sync, segment-sync-full-resync). */
+export function findNamed(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} named ${name} in the rendered output`);
+  return found;
+}

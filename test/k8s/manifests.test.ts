@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { findObject, hasKubectl, readManifest, render, validateObject, type K8sObject } from './kustomize.js';
+import { findNamed, findObject, hasKubectl, readManifest, render, validateObject, type K8sObject } from './kustomize.js';
 
 if (!hasKubectl) console.warn('kubectl not found: the rendered-overlay tests are SKIPPED; only k8s/base/cronjob.yaml is checked');
 const describeRendered = hasKubectl ? describe : describe.skip;
@@ -10,6 +10,9 @@ const describeRendered = hasKubectl ? describe : describe.skip;
 const CONTAINER = 'segment-sync';
 const TOKEN_DIR = '/var/run/secrets/segment-sync';
 const CONFIG_FILE = '/etc/segment-sync/config.yaml';
+const NIGHTLY = 'segment-sync';
+const FULL_RESYNC = 'segment-sync-full-resync';
+const FULL_RESYNC_FLAG = '--full-resync';
 /** The only writable paths under readOnlyRootFilesystem. */
 const WRITABLE_MOUNTS = ['/data', '/tmp'];
 
@@ -67,6 +70,41 @@ function expectRestricted(podSpec: K8sObject['spec'], container: K8sObject['spec
   expect(podSpec.automountServiceAccountToken).toBe(false);
 }
 
+/** The nightly's args with --full-resync right after `run --config <file>`: what the weekly CronJob runs. */
+function withFullResync(args: readonly string[]): string[] {
+  return [...args.slice(0, 3), FULL_RESYNC_FLAG, ...args.slice(3)];
+}
+
+const MINUTES_PER_DAY = 24 * 60;
+const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
+
+/**
+ * The minutes of the week (from Sunday 00:00) at which a schedule of the form `M H * * *` or
+ * `M H * * D` starts a Job: the only forms these manifests use (anything else fails here, on purpose).
+ */
+function startsInWeek(schedule: string): number[] {
+  const match = /^(\d{1,2}) (\d{1,2}) \* \* (\*|[0-6])$/.exec(schedule);
+  if (!match) throw new Error(`schedule ${schedule}: only "M H * * *" and "M H * * D" are understood here`);
+  const at = Number(match[2]) * 60 + Number(match[1]);
+  const days = match[3] === '*' ? [0, 1, 2, 3, 4, 5, 6] : [Number(match[3])];
+  return days.map((day) => day * MINUTES_PER_DAY + at);
+}
+
+/**
+ * The longest a Job of this CronJob can hold the state dir, in minutes: started up to
+ * startingDeadlineSeconds late, stopped at activeDeadlineSeconds (retries included), then given
+ * terminationGracePeriodSeconds before the SIGKILL.
+ */
+function longestRunMinutes(cronJob: K8sObject): number {
+  const { jobSpec, podSpec } = partsOf(cronJob);
+  return Math.ceil((cronJob.spec.startingDeadlineSeconds + jobSpec.activeDeadlineSeconds + podSpec.terminationGracePeriodSeconds) / 60);
+}
+
+/** Whether [a, a + aLength) and [b, b + bLength) meet on the weekly clock (a week wraps around). */
+function meetInWeek(a: number, aLength: number, b: number, bLength: number): boolean {
+  return [-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK].some((shift) => a < b + shift + bLength && b + shift < a + aLength);
+}
+
 describe('k8s/base/cronjob.yaml as written (runs without kubectl)', () => {
   it('builds its podFailurePolicy from the CLI exit codes', async () => {
     expectExitCodePolicy(partsOf(await readManifest('base/cronjob.yaml')).jobSpec);
@@ -75,6 +113,19 @@ describe('k8s/base/cronjob.yaml as written (runs without kubectl)', () => {
   it('turns off service links, whose SEGMENT_SYNC_SERVICE_* variables the CLI would read as options', async () => {
     expect(partsOf(await readManifest('base/cronjob.yaml')).podSpec.enableServiceLinks).toBe(false);
     expect((await readManifest('tools/toolbox.yaml')).spec.enableServiceLinks).toBe(false);
+  });
+
+  it('k8s/base/cronjob-full-resync.yaml, the weekly full resync, has the same podFailurePolicy and runs with --full-resync', async () => {
+    const fullResync = await readManifest('base/cronjob-full-resync.yaml');
+    expect(fullResync.metadata.name).toBe(FULL_RESYNC);
+    expectExitCodePolicy(partsOf(fullResync).jobSpec);
+    const nightly = partsOf(await readManifest('base/cronjob.yaml'));
+    expect(partsOf(fullResync).container.args).toEqual(withFullResync(nightly.container.args));
+  });
+
+  it('sets mode: diff in config.yaml (the incremental sync)', async () => {
+    const config = (await readManifest('base/config.yaml')) as unknown as { mode?: string };
+    expect(config.mode).toBe('diff');
   });
 
   it('gives the pod longer to stop than the --grace set in config.yaml', async () => {
@@ -108,7 +159,7 @@ describeRendered.each(OVERLAYS)('overlay $overlay', ({ overlay, env, namespace, 
   let fileConfig: Record<string, unknown>;
   beforeAll(async () => {
     objects = await render(`overlays/${overlay}`);
-    cronJob = findObject(objects, 'CronJob', 'segment-sync');
+    cronJob = findNamed(objects, 'CronJob', NIGHTLY);
     parts = partsOf(cronJob);
     envConfig = findObject(objects, 'ConfigMap', 'segment-sync-env-').data;
     fileConfig = parseYaml(findObject(objects, 'ConfigMap', 'segment-sync-config-').data['config.yaml']);
@@ -207,12 +258,86 @@ describeRendered.each(OVERLAYS)('overlay $overlay', ({ overlay, env, namespace, 
   });
 });
 
+describeRendered.each(OVERLAYS)('overlay $overlay: the weekly full resync', ({ overlay }) => {
+  let objects: K8sObject[];
+  let nightly: K8sObject;
+  let fullResync: K8sObject;
+  beforeAll(async () => {
+    objects = await render(`overlays/${overlay}`);
+    nightly = findNamed(objects, 'CronJob', NIGHTLY);
+    fullResync = findNamed(objects, 'CronJob', FULL_RESYNC);
+  });
+
+  it('deploys exactly two CronJobs: the nightly and the weekly full resync, both valid', () => {
+    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name).sort()).toEqual([NIGHTLY, FULL_RESYNC]);
+    expect(() => validateObject(fullResync)).not.toThrow();
+  });
+
+  it('runs the nightly job (same pod, config, state dir and Job policy) with --full-resync added', () => {
+    const nightlyParts = partsOf(nightly);
+    const { container } = partsOf(fullResync);
+    expect(nightlyParts.container.args).not.toContain(FULL_RESYNC_FLAG);
+    expect(container.args).toEqual(withFullResync(nightlyParts.container.args));
+    const sameJob = structuredClone(fullResync.spec.jobTemplate);
+    partsOf({ ...fullResync, spec: { jobTemplate: sameJob } } as K8sObject).container.args = nightlyParts.container.args;
+    expect(sameJob).toEqual(nightly.spec.jobTemplate);
+  });
+
+  it('keeps the podFailurePolicy built from the exit codes', () => {
+    expectExitCodePolicy(partsOf(fullResync).jobSpec);
+  });
+
+  it('runs once a week, never two at once, in the nightly time zone, and skips starts missed by too much', () => {
+    expect(fullResync.spec).toMatchObject({ concurrencyPolicy: 'Forbid', timeZone: nightly.spec.timeZone });
+    expect(startsInWeek(fullResync.spec.schedule)).toHaveLength(1);
+    expect(fullResync.spec.startingDeadlineSeconds).toBeGreaterThan(0);
+    expect(fullResync.spec.successfulJobsHistoryLimit).toBeGreaterThan(0);
+    expect(fullResync.spec.failedJobsHistoryLimit).toBeGreaterThan(0);
+  });
+
+  it('is scheduled so that it can never run while the nightly does (they share the state dir)', () => {
+    // concurrencyPolicy only keeps a CronJob from overlapping itself; the state-dir lock would turn
+    // the later run away (exit 2, the Job fails). The slots must keep them apart even when both
+    // start as late and run as long as their Job specs allow.
+    const [weekly] = startsInWeek(fullResync.spec.schedule);
+    const nightlyStarts = startsInWeek(nightly.spec.schedule);
+    expect(nightlyStarts).toHaveLength(7);
+    const nightlyLength = longestRunMinutes(nightly);
+    expect(nightlyLength).toBeLessThan(MINUTES_PER_DAY);
+    for (const start of nightlyStarts) expect(meetInWeek(start, nightlyLength, weekly!, longestRunMinutes(fullResync))).toBe(false);
+  });
+});
+
+describeRendered.each(['staging', 'production'])('overlay %s: state storage', (overlay) => {
+  it('keeps the state (SQLite with its WAL) on a ReadWriteOnce volume: one node, one writer', async () => {
+    const objects = await render(`overlays/${overlay}`);
+    expect(findNamed(objects, 'PersistentVolumeClaim', 'segment-sync-data').spec.accessModes).toEqual(['ReadWriteOnce']);
+    const stateDir = String(parseYaml(findObject(objects, 'ConfigMap', 'segment-sync-config-').data['config.yaml'])['state-dir']);
+    for (const name of [NIGHTLY, FULL_RESYNC]) {
+      const { container, podSpec } = partsOf(findNamed(objects, 'CronJob', name));
+      // Both CronJobs take the state dir from config.yaml, on the data claim.
+      expect(container.args).not.toContain('--state-dir');
+      expect(stateDir.startsWith(`${container.volumeMounts.find((m: { name: string }) => m.name === 'data').mountPath}/`)).toBe(true);
+      expect(podSpec.volumes.find((v: { name: string }) => v.name === 'data').persistentVolumeClaim.claimName).toBe('segment-sync-data');
+    }
+  });
+});
+
+describe('the schedule overlap check itself', () => {
+  it('sees a weekly run that starts while the nightly can still be running, including across Saturday midnight', () => {
+    expect(meetInWeek(startsInWeek('0 3 * * *')[0]!, 9 * 60, startsInWeek('0 11 * * 0')[0]!, 60)).toBe(true);
+    expect(meetInWeek(startsInWeek('0 3 * * *')[0]!, 9 * 60, startsInWeek('0 13 * * 0')[0]!, 9 * 60)).toBe(false);
+    expect(meetInWeek(startsInWeek('0 1 * * *')[0]!, 60, startsInWeek('0 20 * * 6')[0]!, 6 * 60)).toBe(true);
+    expect(() => startsInWeek('*/5 * * * *')).toThrow();
+  });
+});
+
 describeRendered('overlay sharded, as an Indexed Job', () => {
   let objects: K8sObject[];
   let parts: ReturnType<typeof partsOf>;
   beforeAll(async () => {
     objects = await render('overlays/sharded');
-    parts = partsOf(findObject(objects, 'CronJob', 'segment-sync'));
+    parts = partsOf(findNamed(objects, 'CronJob', NIGHTLY));
   });
 
   const argAfter = (flag: string): string => parts.container.args[parts.container.args.indexOf(flag) + 1];
@@ -238,12 +363,30 @@ describeRendered('overlay sharded, as an Indexed Job', () => {
   it('shares the data volume across nodes', () => {
     expect(findObject(objects, 'PersistentVolumeClaim', 'segment-sync-data').spec.accessModes).toEqual(['ReadWriteMany']);
   });
+
+  it('shards the weekly full resync the same way, on the same per-shard state dirs', () => {
+    const fullResync = partsOf(findNamed(objects, 'CronJob', FULL_RESYNC));
+    expect(fullResync.container.args).toEqual(withFullResync(parts.container.args));
+    expect(fullResync.jobSpec).toMatchObject({ completionMode: 'Indexed', completions: parts.jobSpec.completions, parallelism: parts.jobSpec.parallelism });
+  });
+
+  it('opens each shard database from one pod at a time: a replacement pod waits for its predecessor to terminate', () => {
+    // With a podFailurePolicy the Job controller only creates a replacement once the failed pod has
+    // fully terminated (podReplacementPolicy Failed, the only value it allows), so a retried shard
+    // never has its database open twice; the shard's state dir (and the shard in the state file
+    // name) keeps the shards apart.
+    for (const name of [NIGHTLY, FULL_RESYNC]) {
+      const { jobSpec } = partsOf(findNamed(objects, 'CronJob', name));
+      expect(jobSpec.podFailurePolicy).toBeDefined();
+      expect(jobSpec.podReplacementPolicy ?? 'Failed').toBe('Failed');
+    }
+  });
 });
 
 describeRendered('toolbox (k8s/tools)', () => {
   it('runs the same image and claims as the job, restricted, and ends itself', async () => {
     const [toolbox] = (await render('tools')).filter((o) => o.kind === 'Pod');
-    const { container } = partsOf(findObject(await render('overlays/production'), 'CronJob', 'segment-sync'));
+    const { container } = partsOf(findNamed(await render('overlays/production'), 'CronJob', NIGHTLY));
     const [tool] = toolbox!.spec.containers;
 
     expect(tool.image).toBe(container.image);

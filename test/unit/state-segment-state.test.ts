@@ -1,0 +1,392 @@
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalStorageError } from '../../src/errors.js';
+import { SegmentState, type StagedCustomer, type StateIdentity } from '../../src/state/segment-state.js';
+import { EMPTY_FINGERPRINT, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
+import { networkFilesystemName, segmentStatePath } from '../../src/state/state-files.js';
+
+const IDENTITY: StateIdentity = { endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments', idColumn: 'document_id' };
+const FP_A = segmentsFingerprint(['{"type":"tier","value":"gold"}']);
+const FP_B = segmentsFingerprint(['{"type":"tier","value":"silver"}']);
+const FP_C = segmentsFingerprint(['{"type":"region","value":"north"}']);
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+let root: string;
+let stateDir: string;
+let warnings: string[];
+const opened: SegmentState[] = [];
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'segment-state-'));
+  stateDir = path.join(root, 'state');
+  warnings = [];
+});
+
+afterEach(() => {
+  for (const state of opened.splice(0)) state.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function open(opts: { write?: boolean; identity?: StateIdentity } = {}): SegmentState {
+  const state = SegmentState.open({ stateDir, identity: opts.identity ?? IDENTITY, write: opts.write ?? true, onWarning: (m) => warnings.push(m) });
+  opened.push(state);
+  return state;
+}
+
+function closeAll(): void {
+  for (const state of opened.splice(0)) state.close();
+}
+
+type Ack = { id: string; fingerprint: number; status: 'updated' | 'not_found' };
+
+/** One night: a run that records these acknowledgements and ends with `exitCode`. Returns its run number. */
+function night(acks: Ack[], opts: { fullResync?: boolean; exitCode?: number } = {}): number {
+  const state = open();
+  const run = state.beginRun({ runId: `run-${Math.random()}`, startedAt: new Date(), mode: 'mirror', fullResync: opts.fullResync ?? false });
+  state.record(acks);
+  state.finishRun({ status: 'done', exitCode: opts.exitCode ?? 0, counts: { updated: acks.length } });
+  closeAll();
+  return run;
+}
+
+function staged(...customers: [id: string, fingerprint: number][]): StagedCustomer[] {
+  return customers.map(([id, fingerprint], ordinal) => ({ ordinal, id, fingerprint }));
+}
+
+function stateFiles(): string[] {
+  return existsSync(stateDir) ? readdirSync(stateDir).sort() : [];
+}
+
+describe('SegmentState.open', () => {
+  it('is fresh and empty the first time, with a warning, and creates the file named by the identity', () => {
+    const state = open();
+    expect(state.fresh).toBe(true);
+    expect(state.tracked).toBe(0);
+    expect(state.file).toBe(segmentStatePath(stateDir, IDENTITY));
+    expect(path.basename(state.file)).toMatch(/^segments-[0-9a-f]{16}\.sqlite$/);
+    expect(warnings).toEqual([expect.stringContaining('no segment state yet')]);
+    state.stage(staged(['a', FP_A]));
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([]);
+    expect([...state.clears()]).toEqual([]);
+  });
+
+  it('tracks what was recorded once reopened, without a warning', () => {
+    night([
+      { id: 'a', fingerprint: FP_A, status: 'updated' },
+      { id: 'b', fingerprint: FP_B, status: 'not_found' },
+    ]);
+    warnings = [];
+    const state = open();
+    expect(state.fresh).toBe(false);
+    expect(state.tracked).toBe(2);
+    expect(warnings).toEqual([]);
+    closeAll();
+    // At rest the file is whole by itself: its log is folded in at close.
+    expect(stateFiles()).toEqual([path.basename(state.file)]);
+  });
+
+  it('keeps each identity in its own file: another endpoint, id column or shard starts fresh', () => {
+    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
+    const others: StateIdentity[] = [
+      { ...IDENTITY, endpoint: 'http://127.0.0.1:9999/api/v3/customers/segments' },
+      { ...IDENTITY, idColumn: 'customer_id' },
+      { ...IDENTITY, shard: { index: 0, count: 2 } },
+      { ...IDENTITY, shard: { index: 1, count: 2 } },
+    ];
+    const files = new Set([segmentStatePath(stateDir, IDENTITY)]);
+    for (const identity of others) {
+      const state = open({ identity });
+      expect(state).toMatchObject({ fresh: true, tracked: 0 });
+      files.add(state.file);
+    }
+    expect(files.size).toBe(others.length + 1);
+    closeAll();
+    expect(open()).toMatchObject({ fresh: false, tracked: 1 });
+  });
+
+  it('does not use a file of another identity put in its place', () => {
+    const other = { ...IDENTITY, endpoint: 'http://127.0.0.1:9999/x' };
+    const state = open({ identity: other });
+    state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false });
+    state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
+    closeAll();
+    copyFileSync(segmentStatePath(stateDir, other), segmentStatePath(stateDir, IDENTITY));
+    warnings = [];
+    expect(open()).toMatchObject({ fresh: true, tracked: 0 });
+    expect(warnings).toEqual([expect.stringContaining('it belongs to endpoint http://127.0.0.1:9999/x')]);
+  });
+
+  it('sets a corrupt file aside (with its log), warns and starts fresh', () => {
+    mkdirSync(stateDir, { recursive: true });
+    const file = segmentStatePath(stateDir, IDENTITY);
+    writeFileSync(file, 'this is not a database, just some garbage bytes '.repeat(200));
+    writeFileSync(`${file}-wal`, 'garbage log');
+    const state = open();
+    expect(state).toMatchObject({ fresh: true, tracked: 0 });
+    expect(warnings).toEqual([expect.stringMatching(/unreadable .*set aside as segments-[0-9a-f]{16}\.sqlite\.corrupt-\d{8}T\d{6}\.\d{3}Z/)]);
+    const names = stateFiles();
+    expect(names.filter((n) => n.includes('.corrupt-'))).toHaveLength(2);
+    expect(names).toContain(path.basename(file));
+    // The new state works.
+    state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false });
+    state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
+    closeAll();
+    expect(open()).toMatchObject({ fresh: false, tracked: 1 });
+  });
+
+  it.each([
+    ['fingerprint scheme', "UPDATE meta SET value = '0' WHERE key = 'fingerprint_scheme'", 'scheme 0'],
+    ['schema version', "UPDATE meta SET value = '99' WHERE key = 'schema_version'", 'schema version 99'],
+  ])('rebuilds a state of another %s: fresh, a warning, customers emptied, meta updated', (_, tamper, reason) => {
+    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
+    const db = new Database(segmentStatePath(stateDir, IDENTITY));
+    db.exec(tamper);
+    db.close();
+    warnings = [];
+    expect(open()).toMatchObject({ fresh: true, tracked: 0 });
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`${reason}.*full send.*rebuilt`))]);
+    closeAll();
+    warnings = [];
+    expect(open()).toMatchObject({ fresh: false, tracked: 0 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns about a network filesystem by its statfs type', () => {
+    expect(networkFilesystemName(0x6969)).toBe('NFS');
+    expect(networkFilesystemName(0x517b)).toBe('SMB');
+    expect(networkFilesystemName(0xff534d42)).toBe('CIFS');
+    expect(networkFilesystemName(0xff534d42 | 0)).toBe('CIFS'); // reported as a signed 32-bit value
+    expect(networkFilesystemName(0xfe534d42)).toBe('SMB2');
+    expect(networkFilesystemName(0xef53)).toBeUndefined(); // ext4
+  });
+});
+
+describe('unchanged()', () => {
+  const updated = (id: string, fingerprint: number): Ack => ({ id, fingerprint, status: 'updated' });
+
+  it('skips a customer with the same fingerprint (since kept), sends a changed or new one, remembers not_found', () => {
+    const first = night([updated('a', FP_A), updated('b', FP_B), { id: 'n', fingerprint: FP_C, status: 'not_found' }]);
+    const state = open();
+    const second = state.beginRun({ runId: 'r2', startedAt: new Date(), mode: 'diff', fullResync: false });
+    state.stage(staged(['a', FP_A], ['b', FP_C], ['n', FP_C], ['d', FP_A]));
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([
+      [0, first, 1],
+      [2, first, 2],
+    ]);
+    expect([...state.unchanged({ recheckNotFound: true, fullResync: false })]).toEqual([[0, first, 1]]);
+    // Acknowledged again: a (same) keeps its since, b (changed) gets this run's.
+    state.record([updated('a', FP_A), updated('b', FP_C), updated('d', FP_A)]);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    closeAll();
+
+    const third = open();
+    third.beginRun({ runId: 'r3', startedAt: new Date(), mode: 'diff', fullResync: false });
+    third.stage(staged(['a', FP_A], ['b', FP_C], ['d', FP_B]));
+    expect([...third.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([
+      [0, first, 1],
+      [1, second, 1],
+    ]);
+  });
+
+  it('comes in id order, not input order, and runStartedAt answers while iterating', () => {
+    const startedAt = new Date('2026-01-02T03:04:05.678Z');
+    const state = open();
+    const run = state.beginRun({ runId: 'r1', startedAt, mode: 'diff', fullResync: false });
+    state.record(['c', 'a', 'b'].map((id) => updated(id, FP_A)));
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    closeAll();
+    const next = open();
+    next.stage(staged(['c', FP_A], ['a', FP_A], ['b', FP_A]));
+    const seen: [number, string][] = [];
+    for (const [ordinal, since] of next.unchanged({ recheckNotFound: false, fullResync: false })) seen.push([ordinal, next.runStartedAt(since)]);
+    expect(seen).toEqual([[1, startedAt.toISOString()], [2, startedAt.toISOString()], [0, startedAt.toISOString()]]);
+    expect(run).toBe(1);
+  });
+
+  it('in a full resync sends everything but what was acknowledged since the resync began; a successful end closes the resync', () => {
+    const first = night([updated('a', FP_A), updated('b', FP_B)]);
+    // A full resync acknowledges a (unchanged: since stays the first run), then stops (exit 1).
+    night([updated('a', FP_A)], { fullResync: true, exitCode: 1 });
+    const full = { recheckNotFound: false, fullResync: true };
+
+    let state = open();
+    state.beginRun({ runId: 'again', startedAt: new Date(), mode: 'diff', fullResync: true });
+    state.stage(staged(['a', FP_A], ['b', FP_B]));
+    expect([...state.unchanged(full)].map(([ordinal, since]) => [ordinal, since])).toEqual([[0, first]]);
+    state.record([updated('b', FP_B)]);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    closeAll();
+
+    // The resync is complete: the next one starts from itself, so nothing counts as unchanged.
+    state = open();
+    state.beginRun({ runId: 'weekly', startedAt: new Date(), mode: 'diff', fullResync: true });
+    state.stage(staged(['a', FP_A], ['b', FP_B]));
+    expect([...state.unchanged(full)]).toEqual([]);
+    // Without --full-resync both are unchanged.
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toHaveLength(2);
+  });
+});
+
+describe('clears()', () => {
+  it('lists customers absent from the input whose last acknowledged segments are not empty, but not protected ones', () => {
+    night([
+      { id: 'kept', fingerprint: FP_A, status: 'updated' },
+      { id: 'gone', fingerprint: FP_B, status: 'updated' },
+      { id: 'gone2', fingerprint: FP_C, status: 'updated' },
+      { id: 'empty', fingerprint: EMPTY_FINGERPRINT, status: 'updated' },
+      { id: 'missing', fingerprint: FP_A, status: 'not_found' },
+      { id: 'broken-row', fingerprint: FP_A, status: 'updated' },
+    ]);
+    const state = open();
+    state.stage(staged(['kept', FP_B]));
+    state.protect(['broken-row', 'never-seen']);
+    expect([...state.clears()]).toEqual(['gone', 'gone2']);
+  });
+
+  it('clears nothing on a fresh state', () => {
+    const state = open();
+    state.stage([]);
+    expect([...state.clears()]).toEqual([]);
+  });
+
+  it('can be stopped early and the state used again', () => {
+    night(['x', 'y', 'z'].map((id) => ({ id, fingerprint: FP_A, status: 'updated' as const })));
+    const state = open();
+    state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'mirror', fullResync: false });
+    for (const id of state.clears()) if (id === 'x') break;
+    state.record([{ id: 'x', fingerprint: EMPTY_FINGERPRINT, status: 'updated' }]);
+    expect([...state.clears()]).toEqual(['y', 'z']);
+  });
+});
+
+describe('misuse is a TypeError', () => {
+  it('stage or protect after the diff, record before beginRun or after finishRun', () => {
+    const state = open();
+    state.stage(staged(['a', FP_A]));
+    [...state.unchanged({ recheckNotFound: false, fullResync: false })];
+    expect(() => state.stage(staged(['b', FP_A]))).toThrow(TypeError);
+    expect(() => state.protect(['b'])).toThrow(TypeError);
+    expect(() => state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }])).toThrow(TypeError);
+    state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false });
+    expect(() => state.record([{ id: 'a', fingerprint: FP_A, status: 'failed' as never }])).toThrow(TypeError);
+    expect(() => state.record([{ id: 'a', fingerprint: 1.5, status: 'updated' }])).toThrow(TypeError);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    expect(() => state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }])).toThrow(TypeError);
+  });
+});
+
+describe('read-only (dry run)', () => {
+  it('never creates a file or directory when there is no state', () => {
+    const state = open({ write: false });
+    expect(state).toMatchObject({ fresh: true, tracked: 0 });
+    state.stage(staged(['a', FP_A]));
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([]);
+    expect([...state.clears()]).toEqual([]);
+    closeAll();
+    expect(existsSync(stateDir)).toBe(false);
+    expect(warnings).toEqual([expect.stringContaining('a real run would send every customer')]);
+  });
+
+  it('reads an existing state without changing any file, and refuses to record', () => {
+    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }, { id: 'gone', fingerprint: FP_B, status: 'updated' }]);
+    const before = stateFiles();
+    const state = open({ write: false });
+    expect(state).toMatchObject({ fresh: false, tracked: 2 });
+    state.stage(staged(['a', FP_A]));
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([[0, 1, 1]]);
+    expect([...state.clears()]).toEqual(['gone']);
+    expect(() => state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false })).toThrow(TypeError);
+    expect(() => state.record([])).toThrow(TypeError);
+    expect(stateFiles()).toEqual(before);
+    closeAll();
+    expect(stateFiles()).toEqual(before);
+  });
+
+  it('treats a corrupt file as missing, without setting it aside', () => {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(segmentStatePath(stateDir, IDENTITY), 'garbage'.repeat(1000));
+    const before = stateFiles();
+    expect(open({ write: false })).toMatchObject({ fresh: true, tracked: 0 });
+    expect(warnings).toEqual([expect.stringContaining('unreadable')]);
+    closeAll();
+    expect(stateFiles()).toEqual(before);
+  });
+});
+
+describe('durability', () => {
+  it('keeps a recorded request after the process is killed right after record() returns', () => {
+    const dist = path.join(REPO, 'dist', 'state', 'segment-state.js');
+    if (!existsSync(dist)) throw new Error('this test runs the built state in a child process: npm run build first');
+    const script = `
+      import { SegmentState } from ${JSON.stringify(dist)};
+      const state = SegmentState.open({ stateDir: ${JSON.stringify(stateDir)}, identity: ${JSON.stringify(IDENTITY)}, write: true, onWarning: () => {} });
+      state.beginRun({ runId: 'killed', startedAt: new Date(), mode: 'diff', fullResync: false });
+      state.record([{ id: 'a', fingerprint: ${FP_A}, status: 'updated' }, { id: 'b', fingerprint: ${FP_B}, status: 'not_found' }]);
+      process.kill(process.pid, 'SIGKILL');`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect({ signal: child.signal, stderr: child.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+    // The log was not replayed into the file: a dry run reads a copy and changes nothing.
+    const before = stateFiles();
+    expect(before.some((name) => name.endsWith('-wal'))).toBe(true);
+    const dry = open({ write: false });
+    expect(dry).toMatchObject({ fresh: false, tracked: 2 });
+    expect(warnings).toEqual([expect.stringContaining('stopped without closing it')]);
+    closeAll();
+    expect(stateFiles()).toEqual(before);
+
+    const state = open();
+    expect(state).toMatchObject({ fresh: false, tracked: 2 });
+    state.stage(staged(['a', FP_A], ['b', FP_B]));
+    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })]).toEqual([[0, 1, 1], [1, 1, 2]]);
+  });
+});
+
+describe('storage errors are a LocalStorageError naming the place', () => {
+  it('when --state-dir is under a file', () => {
+    writeFileSync(path.join(root, 'file'), 'x');
+    stateDir = path.join(root, 'file', 'state');
+    expect(() => open()).toThrow(LocalStorageError);
+  });
+
+  it('when the state file cannot be opened (a directory is in its place)', () => {
+    mkdirSync(segmentStatePath(stateDir, IDENTITY), { recursive: true });
+    let error: unknown;
+    try {
+      open();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(LocalStorageError);
+    expect((error as LocalStorageError).message).toContain(stateDir);
+    expect((error as LocalStorageError).errno).toMatch(/^(EISDIR|SQLITE_CANTOPEN)/);
+  });
+
+  it('when SQLite cannot create its log beside an existing state', () => {
+    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
+    mkdirSync(`${segmentStatePath(stateDir, IDENTITY)}-wal`);
+    let error: unknown;
+    try {
+      open();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(LocalStorageError);
+    expect((error as LocalStorageError).errno).toMatch(/^SQLITE_(CANTOPEN|IOERR)/);
+    expect((error as LocalStorageError).message).toContain(`segment state ${segmentStatePath(stateDir, IDENTITY)}`);
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? it.skip : it)('when the state dir is read-only (not as root: root writes anyway)', () => {
+    mkdirSync(stateDir, { recursive: true });
+    chmodSync(stateDir, 0o555);
+    try {
+      expect(() => open()).toThrow(LocalStorageError);
+    } finally {
+      chmodSync(stateDir, 0o755);
+    }
+  });
+});
