@@ -52,7 +52,7 @@ export interface InputRow {
 }
 
 /** Final status of one input row, as written to results.csv. */
-export type RowStatus = 'updated' | 'not_found' | 'failed' | 'rejected' | 'not_sent' | 'invalid' | 'duplicate';
+export type RowStatus = 'updated' | 'not_found' | 'failed' | 'rejected' | 'not_sent' | 'invalid' | 'duplicate' | 'unchanged' | 'cleared';
 
 /** Where a row is, carried from InputRow unchanged. */
 export interface RowPosition {
@@ -87,6 +87,11 @@ export interface CustomerRow {
   json: string;
   /** Whether it is sent with no segments (it clears the customer's segments). */
   clears: boolean;
+  /**
+   * The fingerprint of its segments (src/state/segments-fingerprint.ts), what the incremental state
+   * records once the endpoint acknowledges it; only in runs that keep the state (--mode diff, mirror).
+   */
+  fingerprint?: number;
 }
 
 /** A bulk request to make. */
@@ -127,7 +132,7 @@ export interface Counts {
   duplicates: number;
   /** Unique valid customers. */
   customers: number;
-  /** Customers sent with no segments: the endpoint clears theirs. */
+  /** Customers sent with no segments: the endpoint clears theirs (mirror: those gone from the input too). */
   toClear: number;
   updated: number;
   notFound: number;
@@ -136,6 +141,10 @@ export interface Counts {
   rejected: number;
   /** Customers no request was answered for (interrupted, a guard tripped, credentials refused). */
   notSent: number;
+  /** diff/mirror: customers not sent because the endpoint already holds their segments (or answered not found for them). */
+  unchanged: number;
+  /** mirror: customers gone from the input whose segments the endpoint cleared (acknowledged). */
+  cleared: number;
   /** Lines identical to the header (concatenated exports), skipped. */
   repeatedHeaders: number;
 }

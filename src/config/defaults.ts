@@ -47,6 +47,8 @@ export const DEFAULTS = {
   /** Seconds that in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP. */
   grace: 30,
   stateDir: './.segment-sync',
+  /** Today's behaviour unless asked: diff and mirror need a state dir that outlives the run. */
+  mode: 'full',
   reportRoot: './reports',
   logLevel: 'info',
   logFormat: 'auto',
@@ -75,6 +77,10 @@ export const DEFAULTS = {
   maxResponseBytes: 64 * 1_048_576,
   jobName: 'segment-sync',
 } as const;
+
+/** --mode: what a run sends (see src/job/incremental.ts). */
+export const MODES = ['full', 'diff', 'mirror'] as const;
+export type Mode = (typeof MODES)[number];
 
 export const ENDPOINTS = {
   production: 'https://deadpool.instaleap.io/api/v3/customers/segments',

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import type { Layout } from '../types.js';
 import { ENCODINGS, type Encoding } from '../input/options.js';
-import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
+import { DEFAULTS, ENDPOINTS, MODES, type EnvName, type Mode } from './defaults.js';
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
 import { resolvePushTarget } from '../metrics/push-target.js';
@@ -22,7 +22,7 @@ const TARGET = 'Target:';
 const SENDING = 'Sending:';
 const SAFETY = 'Guardrails:';
 const OUTPUT = 'Report and logs:';
-const STATE = 'Resume and shards:';
+const STATE = 'Incremental sync, resume and shards:';
 
 /** Options shared by `run` and `validate` (reading and checking the input, writing the report). */
 export const inputOptions = {
@@ -93,8 +93,17 @@ export const sendOptions = {
   },
   timeout: { group: SENDING, type: 'number', default: DEFAULTS.timeout, describe: 'Total deadline of one request, in seconds' },
   grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP' },
-  'state-dir': { group: STATE, type: 'string', default: DEFAULTS.stateDir, describe: 'Journal of acknowledged customers, so a rerun resumes where a stopped run left off' },
-  fresh: { group: STATE, type: 'boolean', default: false, describe: 'Ignore the journal and send everything again' },
+  mode: {
+    group: STATE, type: 'string', choices: [...MODES], default: DEFAULTS.mode,
+    describe: 'full: send every customer; diff: only those new or changed since the endpoint last acknowledged them (kept in --state-dir); mirror: diff, and clear customers gone from the export',
+  },
+  'full-resync': { group: STATE, type: 'boolean', default: false, describe: 'diff/mirror: send every customer whatever the state says and rebuild it (repairs changes made behind the job\'s back)' },
+  'recheck-not-found': { group: STATE, type: 'boolean', default: false, describe: 'diff/mirror: send again the customers the endpoint answered not found (they are skipped while unchanged)' },
+  'state-dir': {
+    group: STATE, type: 'string', default: DEFAULTS.stateDir,
+    describe: 'Where the run state lives: the lock, the resume journal (full), the segments the endpoint acknowledged (diff, mirror). A local disk: never a network filesystem shared between writers',
+  },
+  fresh: { group: STATE, type: 'boolean', default: false, describe: '--mode full: ignore the resume journal and send everything again' },
   shard: { group: STATE, type: 'string', describe: 'Process only shard i of n (format i/n): customers whose id hash mod n = i; takes 1/n of --rate' },
   'shard-count': { group: STATE, type: 'number', describe: 'Number of shards, with the index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
   pushgateway: { group: OUTPUT, type: 'string', describe: 'Prometheus Pushgateway URL to push run metrics to at the end' },
@@ -179,7 +188,14 @@ export interface RunConfig extends InputConfig {
   maxOutageMs: number;
   timeoutMs: number;
   graceMs: number;
+  /** full: send every customer; diff/mirror: consult and keep the incremental state (see src/job/incremental.ts). */
+  mode: Mode;
+  /** diff/mirror: send every customer whatever the state says, and rebuild it. */
+  fullResync: boolean;
+  /** diff/mirror: customers remembered as not found are sent again. */
+  recheckNotFound: boolean;
   stateDir: string;
+  /** full: ignore the resume journal. */
   fresh: boolean;
   shard?: Shard;
   pushgateway?: string;
@@ -257,12 +273,26 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     maxOutageMs: positiveNumber('--max-outage', args.maxOutage) * 1000,
     timeoutMs: positiveNumber('--timeout', args.timeout) * 1000,
     graceMs: nonNegative('--grace', args.grace) * 1000,
+    ...incremental(args),
     stateDir: nonEmpty('--state-dir', args.stateDir),
-    fresh: Boolean(args.fresh),
     shard,
     pushgateway,
     jobName,
   };
+}
+
+/** --mode and the options that only mean something with one of its values. */
+function incremental(args: RawArgs): Pick<RunConfig, 'mode' | 'fullResync' | 'recheckNotFound' | 'fresh'> {
+  const mode = String(args.mode) as Mode;
+  if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(args.mode)}`);
+  const fullResync = Boolean(args.fullResync);
+  const recheckNotFound = Boolean(args.recheckNotFound);
+  const fresh = Boolean(args.fresh);
+  if (mode === 'full' && fullResync) throw new UsageError('--full-resync needs --mode diff or mirror (--mode full sends every customer anyway).');
+  if (mode === 'full' && recheckNotFound) throw new UsageError('--recheck-not-found needs --mode diff or mirror (--mode full sends every customer anyway).');
+  // The journal is how --mode full resumes; diff and mirror resume from the state itself.
+  if (mode !== 'full' && fresh) throw new UsageError(`--fresh is for --mode full (its resume journal); with --mode ${mode}, --full-resync sends everything again.`);
+  return { mode, fullResync, recheckNotFound, fresh };
 }
 
 function resolveEndpoint(args: RawArgs, dryRun: boolean): string | undefined {

@@ -6,17 +6,23 @@ import type { RunConfig } from '../config/run-options.js';
 import { describeShare, exceeds, formatThreshold } from '../config/threshold.js';
 import type { Intake } from './validate-pass.js';
 
-/** Why the input is refused, or undefined when it may be sent. */
-export function checkGuards(config: Pick<RunConfig, 'maxInvalid' | 'maxClear'>, intake: Pick<Intake, 'read' | 'counts'>): string | undefined {
+/**
+ * Why the input is refused, or undefined when it may be sent. `clears`: mirror's customers gone
+ * from the input (already in counts.toClear), who count among the customers the share is of.
+ */
+export function checkGuards(config: Pick<RunConfig, 'maxInvalid' | 'maxClear'>, intake: Pick<Intake, 'read' | 'counts'>, clears = 0): string | undefined {
   const { read, counts } = intake;
   if (exceeds(config.maxInvalid, read.invalid, read.rows)) {
     return `${describeShare(read.invalid, read.rows)} rows are invalid, more than --max-invalid ${formatThreshold(config.maxInvalid)}; see results.csv. Nothing was sent.`;
   }
-  if (exceeds(config.maxClear, counts.toClear, counts.customers)) {
+  const customers = counts.customers + clears;
+  if (exceeds(config.maxClear, counts.toClear, customers)) {
+    const blank = 'rows with every segment cell blank, or segments null or []';
+    const why = clears > 0 ? `${clears} gone from the input, which --mode mirror clears; ${counts.toClear - clears} ${blank}` : blank;
     return (
-      `${describeShare(counts.toClear, counts.customers)} customers would have all their segments cleared (rows with every segment cell blank, ` +
-      `or segments null or []), more than --max-clear ${formatThreshold(config.maxClear)}. If that is meant, raise --max-clear; ` +
-      'to skip blank rows instead, use --skip-empty. Nothing was sent.'
+      `${describeShare(counts.toClear, customers)} customers would have all their segments cleared (${why}), ` +
+      `more than --max-clear ${formatThreshold(config.maxClear)}. If that is meant, raise --max-clear; ` +
+      `to skip blank rows instead, use --skip-empty${clears > 0 ? '; a file that lost customers is better fixed at the source' : ''}. Nothing was sent.`
     );
   }
   return undefined;

@@ -12,6 +12,9 @@ const NOT_FOUND = 2;
 const FAILED = 3;
 const NOT_SENT = 4;
 const REJECTED = 5;
+/** diff/mirror: not sent, the endpoint already holds these segments (or answered not found for them). */
+const UNCHANGED = 6;
+const UNCHANGED_NOT_FOUND = 7;
 const OUTCOME_MASK = 0b111;
 const LONG = 1 << 3;
 const SPOILED = 1 << 4;
@@ -22,8 +25,11 @@ const HAS_SEGMENT = 1 << 6;
 /** An earlier run of the same inputs got the outcome (resumed). */
 const RESUMED = 1 << 7;
 
+/** What the ledger says of a customer at the end: the endpoint's answer, or unchanged (not sent, per the state). */
+export type LedgerOutcome = CustomerOutcome | 'unchanged';
+
 const CODE_OF: Record<CustomerOutcome, number> = { updated: UPDATED, not_found: NOT_FOUND, failed: FAILED, not_sent: NOT_SENT, rejected: REJECTED };
-const OUTCOME_OF: (CustomerOutcome | undefined)[] = [undefined, 'updated', 'not_found', 'failed', 'not_sent', 'rejected'];
+const OUTCOME_OF: (LedgerOutcome | undefined)[] = [undefined, 'updated', 'not_found', 'failed', 'not_sent', 'rejected', 'unchanged', 'unchanged'];
 
 /** An estimate is only a hint: past this many customers the ledger grows as it goes. */
 const MAX_PRESIZE = 1 << 26;
@@ -41,6 +47,10 @@ export class Ledger {
   private errorRefs: Uint32Array | undefined;
   private readonly messages: string[] = [];
   private readonly messageIndex = new Map<string, number>();
+  /** diff/mirror, unchanged customers: the run number whose answer recorded their segments (lazily allocated). */
+  private sinceRuns: Uint32Array | undefined;
+  /** mirror: ordinals from here on are customers gone from the input, sent to clear them. */
+  private clearsFrom = Number.POSITIVE_INFINITY;
 
   /** `expected`: customers to size for up front (an estimate; it grows past it), so 10M customers do not cost a doubling to 16M. */
   constructor(expected = 0) {
@@ -61,6 +71,35 @@ export class Ledger {
 
   isLong(ordinal: number): boolean {
     return ordinal < this.size && (this.bytes[ordinal]! & LONG) !== 0;
+  }
+
+  /**
+   * mirror: after pass 1, the customers gone from the input that are cleared get the next
+   * ordinals. Returns the first of them.
+   */
+  openClears(count: number): number {
+    if (this.clearsFrom !== Number.POSITIVE_INFINITY) throw new TypeError('Ledger.openClears() called twice');
+    this.clearsFrom = this.size;
+    for (let i = 0; i < count; i++) this.open(this.size, false);
+    return this.clearsFrom;
+  }
+
+  /** mirror: a customer gone from the input, sent to clear its segments (not an input customer). */
+  isClear(ordinal: number): boolean {
+    return ordinal >= this.clearsFrom;
+  }
+
+  /** diff/mirror: not to be sent, the state says the endpoint holds these segments since run `sinceRun`. */
+  setUnchanged(ordinal: number, sinceRun: number, notFound: boolean): void {
+    this.sinceRuns ??= new Uint32Array(Math.max(1024, this.bytes.length));
+    if (ordinal >= this.sinceRuns.length) this.sinceRuns = grown(this.sinceRuns, ordinal);
+    this.sinceRuns[ordinal] = sinceRun;
+    this.bytes[ordinal] = (this.bytes[ordinal]! & ~OUTCOME_MASK) | (notFound ? UNCHANGED_NOT_FOUND : UNCHANGED);
+  }
+
+  /** For an unchanged customer: the run number its segments were recorded by, and whether it was not found then. */
+  unchangedSince(ordinal: number): { run: number; notFound: boolean } {
+    return { run: this.sinceRuns?.[ordinal] ?? 0, notFound: (this.bytes[ordinal]! & OUTCOME_MASK) === UNCHANGED_NOT_FOUND };
   }
 
   /** A long record of customer `ordinal` at `line`: `segments` 0 (blank record) or 1; `invalid` spoils it. */
@@ -128,8 +167,8 @@ export class Ledger {
     if (error !== undefined) this.setError(ordinal, error);
   }
 
-  /** The endpoint's outcome, `not_sent` when set so; undefined while pending (never sent). */
-  outcome(ordinal: number): CustomerOutcome | undefined {
+  /** The endpoint's outcome, `not_sent` when set so, `unchanged` per the state; undefined while pending (never sent). */
+  outcome(ordinal: number): LedgerOutcome | undefined {
     return OUTCOME_OF[this.bytes[ordinal]! & OUTCOME_MASK];
   }
 

@@ -9,6 +9,7 @@ import { targetOf } from '../config/run-options.js';
 import { humanDuration } from '../report/format-summary.js';
 import type { JobContext } from './context.js';
 import { SAMPLE_CUSTOMERS, type Intake } from './validate-pass.js';
+import type { StateFacts } from './incremental.js';
 
 
 export interface PlanInput {
@@ -34,6 +35,12 @@ export interface Plan {
   invalidReasons: [string, number][];
   toClear: number;
   repeatedHeaders: number;
+  /** full, diff or mirror. */
+  mode: string;
+  /** diff/mirror: the state consulted, and what it set aside (unchanged) or added (clears). */
+  state?: StateFacts;
+  /** Customers to send: the valid ones, less the unchanged, plus mirror's clears. */
+  toSend: number;
   /** At least this many requests (the byte cap may close batches earlier). */
   requests: number;
   /** At --rate; undefined when unlimited. */
@@ -42,10 +49,11 @@ export interface Plan {
 }
 
 
-export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> {
+export async function buildPlan(ctx: JobContext, intake: Intake, state?: StateFacts): Promise<Plan> {
   const { config } = ctx;
   const { counts } = intake;
-  const requests = Math.ceil(counts.customers / config.batchSize);
+  const toSend = counts.customers - (state?.unchanged ?? 0) + (state?.clears ?? 0);
+  const requests = Math.ceil(toSend / config.batchSize);
   const target = config.dryRun ? undefined : targetOf(config);
   return {
     version: version(),
@@ -58,6 +66,9 @@ export async function buildPlan(ctx: JobContext, intake: Intake): Promise<Plan> 
     invalidReasons: intake.invalidReasons.slice(0, 3),
     toClear: counts.toClear,
     repeatedHeaders: counts.repeatedHeaders,
+    mode: config.mode,
+    ...(state && { state }),
+    toSend,
     requests,
     ...(config.rate > 0 ? { estimatedSeconds: Math.ceil(requests / config.rate) } : {}),
     sampleBody: await sampleBody(intake),
@@ -79,7 +90,7 @@ function planInput(f: FileFacts): PlanInput {
 
 async function sampleBody(intake: Intake): Promise<string | undefined> {
   const { ledger } = intake;
-  for await (const customers of intake.spool.customers((ordinal) => ledger.isSpoiled(ordinal))) {
+  for await (const customers of intake.spool.customers((ordinal) => ledger.isSpoiled(ordinal) || !ledger.isPending(ordinal))) {
     return `{"customers":[${customers.slice(0, SAMPLE_CUSTOMERS).map((c) => c.json).join(',')}]}`;
   }
   return undefined;
@@ -97,12 +108,18 @@ export function formatPlan(plan: Plan): string {
   const reasons = plan.invalidReasons.map(([reason, n]) => `${reason}: ${count(n)}`).join('; ');
   lines.push(`  rows      ${count(plan.rows)}: ${count(plan.customers)} customers, ${count(plan.duplicates)} duplicates, ${count(plan.invalid)} invalid${reasons ? ` (${reasons})` : ''}`);
   if (plan.repeatedHeaders > 0) lines.push(`  skipped   ${plural(plan.repeatedHeaders, 'repeated header line')}`);
-  lines.push(`  clears    ${plural(plan.toClear, 'customer')} would have all their segments removed`);
+  if (plan.state) lines.push(`  state     ${describeState(plan.mode, plan.state)}`);
+  lines.push(`  clears    ${plural(plan.toClear, 'customer')} would have all their segments removed${plan.state?.clears ? ` (${count(plan.state.clears)} gone from the input)` : ''}`);
   if (plan.sampleBody) lines.push(`  sample    ${plan.sampleBody.length > 400 ? `${plan.sampleBody.slice(0, 400)}…` : plan.sampleBody}`);
   const duration = plan.estimatedSeconds === undefined ? 'no rate limit' : `about ${humanDuration(plan.estimatedSeconds * 1000)} at --rate`;
   const target = plan.target ? `${plan.target.endpoint}${plan.target.env ? ` (${plan.target.env})` : ''}` : 'nowhere (dry run)';
-  lines.push(`  send      ${plural(plan.requests, 'request')} to ${target}, ${duration}`);
+  lines.push(`  send      ${plural(plan.toSend, 'customer')} in ${plural(plan.requests, 'request')} to ${target}, ${duration}`);
   return lines.join('\n');
+}
+
+function describeState(mode: string, state: StateFacts): string {
+  if (state.fresh) return `--mode ${mode}: no usable state yet (${state.file}): every customer is sent, none cleared`;
+  return `--mode ${mode}: ${count(state.tracked)} customers tracked in ${state.file}; ${count(state.unchanged)} unchanged, not sent`;
 }
 
 function describeType(s: TypeStat): string {

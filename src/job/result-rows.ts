@@ -14,7 +14,12 @@ export type Unsent =
   /** Sending started; a customer with no answer is `not_sent` with this detail (unless the sender said why). */
   | { kind: 'not_sent'; detail: string };
 
-export function resolver(ledger: Ledger, unsent: Unsent): (ordinal: number, file: number, line: number) => Resolution {
+/** diff/mirror: when a run number of the state started (the `unchanged since` detail). */
+export type RunTime = (run: number) => string;
+
+export const CLEARED_DETAIL = 'not in the input any more: its segments were cleared (--mode mirror)';
+
+export function resolver(ledger: Ledger, unsent: Unsent, runTime: RunTime = unknownRunTime): (ordinal: number, file: number, line: number) => Resolution {
   return (ordinal, _file, line) => {
     const spoiler = ledger.spoiler(ordinal);
     if (spoiler !== undefined) {
@@ -24,7 +29,10 @@ export function resolver(ledger: Ledger, unsent: Unsent): (ordinal: number, file
     const outcome = ledger.outcome(ordinal);
     switch (outcome) {
       case 'updated':
+        if (ledger.isClear(ordinal)) return { status: 'cleared', detail: CLEARED_DETAIL };
         return { status: 'updated', detail: ledger.wasResumed(ordinal) ? 'updated by an earlier run (resumed)' : '' };
+      case 'unchanged':
+        return { status: 'unchanged', detail: unchangedDetail(ledger, ordinal, runTime) };
       case 'not_found':
         return { status: 'not_found', detail: NOT_FOUND_DETAIL };
       case 'failed':
@@ -33,8 +41,20 @@ export function resolver(ledger: Ledger, unsent: Unsent): (ordinal: number, file
         return { status: 'rejected', detail: ledger.error(ordinal) ?? 'rejected by the endpoint' };
       case 'not_sent':
         return { status: 'not_sent', detail: ledger.error(ordinal) ?? unsent.detail };
-      case undefined:
-        return unsent.kind === 'valid' ? { status: 'valid', detail: unsent.detail } : { status: 'not_sent', detail: unsent.detail };
+      case undefined: {
+        const detail = unsent.detail === '' && ledger.isClear(ordinal) ? 'not in the input: would be cleared (--mode mirror)' : unsent.detail;
+        return unsent.kind === 'valid' ? { status: 'valid', detail } : { status: 'not_sent', detail };
+      }
     }
   };
+}
+
+function unchangedDetail(ledger: Ledger, ordinal: number, runTime: RunTime): string {
+  const { run, notFound } = ledger.unchangedSince(ordinal);
+  const since = runTime(run);
+  return notFound ? `not found on ${since}, segments unchanged since; --recheck-not-found sends it again` : `unchanged since ${since}`;
+}
+
+function unknownRunTime(run: number): string {
+  throw new TypeError(`an unchanged customer (run ${run}) without the state's run times`);
 }

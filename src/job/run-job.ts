@@ -5,10 +5,12 @@
  *   1. lock the state dir (one run at a time)
  *   2. open the inputs (stdin is spooled to a file)
  *   3. pass 1: read and validate everything; spool the validated customers, log every row
- *   4. guardrails: too many invalid rows, too many customers cleared → rejected, nothing sent
- *   5. the plan: what will be sent, where, how long it takes (and, on a terminal, a confirmation)
- *   6. pass 2: send the spooled customers an earlier run did not get answered (resume)
- *   7. the report: results.csv for every row, retry.csv, rejects.csv, summary.json
+ *   4. diff, mirror: the state sets aside the unchanged customers and adds the ones to clear
+ *   5. guardrails: too many invalid rows, too many customers cleared → rejected, nothing sent
+ *   6. the plan: what will be sent, where, how long it takes (and, on a terminal, a confirmation)
+ *   7. pass 2: send the spooled customers an earlier run did not get answered (resume), recording
+ *      each answer in the resume journal (full) or the state (diff, mirror)
+ *   8. the report: results.csv for every row, retry.csv, rejects.csv, summary.json
  */
 import os from 'node:os';
 import { promises as fs } from 'node:fs';
@@ -20,18 +22,19 @@ import { formatThreshold } from '../config/threshold.js';
 import { estimateRecords, openInputs, type InputFile } from '../input/index.js';
 import { SpoolInterrupted } from '../input/open.js';
 import { IdIndex } from '../dedupe/index.js';
-import { acquireLock } from '../state/index.js';
+import { acquireLock, SegmentState } from '../state/index.js';
 import { REPORT_FILES, RejectsWriter, RetryWriter } from '../report/index.js';
 import type { Customer, Layout } from '../types.js';
 import { countOutcomes, emptyCounts } from './tally.js';
 import { startProgress, type ProgressState } from './progress.js';
 import type { JobContext, JobResult } from './context.js';
 import { summaryBuilder, type SummaryBuilder } from './summary.js';
-import { validatePass, type Intake } from './validate-pass.js';
+import { keepsState, validatePass, type Intake } from './validate-pass.js';
 import { sendPass, type SendResult } from './send-pass.js';
+import { applyState, type StateFacts } from './incremental.js';
 import { checkGuards } from './guards.js';
 import { buildPlan, logPlan } from './plan.js';
-import { resolver, type Unsent } from './result-rows.js';
+import { resolver, type RunTime, type Unsent } from './result-rows.js';
 
 export type { JobContext, JobResult } from './context.js';
 
@@ -43,7 +46,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   const lock = config.dryRun ? undefined : await acquireLock({ stateDir: config.stateDir, runId, onWarning: (m) => log.warn(m) });
   try {
     await ensureDir(config.reportDir, 'the report');
-    return await inTempDir((tmpDir) => syncFiles(ctx, tmpDir, summaryBuilder(ctx, runId, startedAt)));
+    return await inTempDir((tmpDir) => syncFiles(ctx, tmpDir, { runId, startedAt, finish: summaryBuilder(ctx, runId, startedAt) }));
   } finally {
     await lock?.release();
   }
@@ -58,13 +61,21 @@ async function inTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
+/** This run: its identity (the state records it) and how it writes summary.json. */
+interface RunOf {
+  runId: string;
+  startedAt: Date;
+  finish: SummaryBuilder;
+}
+
 /** Opens the inputs (spooling stdin into `tmpDir`) and syncs them; a structural problem is a rejection. */
-async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder): Promise<JobResult> {
+async function syncFiles(ctx: JobContext, tmpDir: string, run: RunOf): Promise<JobResult> {
+  const { finish } = run;
   let cleanupInputs = async (): Promise<void> => {};
   try {
     const opened = await openInputs(ctx.config.files, { tmpDir, signal: ctx.signals.stop, notice: (message) => ctx.log.info(message) });
     cleanupInputs = opened.cleanup;
-    return await syncInputs(ctx, opened.files, tmpDir, finish);
+    return await syncInputs(ctx, opened.files, tmpDir, run);
   } catch (error) {
     // A signal while stdin was spooled: nothing was read or sent, the spool is gone.
     if (error instanceof SpoolInterrupted) return finish(emptyCounts(), [], { facts: { interruptedWith: ctx.signals.interruptedWith() } });
@@ -79,8 +90,9 @@ async function syncFiles(ctx: JobContext, tmpDir: string, finish: SummaryBuilder
   }
 }
 
-async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, finish: SummaryBuilder): Promise<JobResult> {
+async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, run: RunOf): Promise<JobResult> {
   const { config, log } = ctx;
+  const { finish } = run;
   // Sized for the input up front: growing the index means replaying its log.
   const expectedRows = await estimateRecords(files);
   const index = new IdIndex({ dir: tmpDir, expectedIds: expectedRows });
@@ -94,44 +106,93 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, f
     index.close();
     const { intake } = pass1;
     logInputNotes(ctx, intake);
-    const displays = files.map((f) => f.display);
-    const rejected = checkGuards(config, intake);
-    if (rejected !== undefined) {
-      log.error('input rejected, nothing sent', { reason: rejected });
-      await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: input rejected' });
-      return await finish(intake.counts, intake.facts, { facts: { rejected } });
+    if (config.mode !== 'full' && !keepsState(config)) log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
+    const state = keepsState(config) ? openState(ctx) : undefined;
+    try {
+      let incremental: Incremental | undefined;
+      if (state !== undefined) {
+        const facts = await applyState(config, intake, state, ctx.signals.stop);
+        // A signal while staging: as during validation, nothing was sent and no row was decided.
+        if (facts === undefined) return await finish(intake.counts, intake.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
+        incremental = { state, facts };
+      }
+      return await decideAndSend(ctx, intake, files.map((f) => f.display), progress, run, incremental);
+    } finally {
+      state?.close();
     }
-    const plan = await buildPlan(ctx, intake);
-    logPlan(ctx, plan);
-    if (config.dryRun || config.endpoint === undefined || ctx.token === undefined) {
-      await writeResults(ctx, intake, displays, { kind: 'valid', detail: '' });
-      return await finish(intake.counts, intake.facts, { facts: {} });
-    }
-    if (ctx.confirm !== undefined && !(await ctx.confirm(plan))) {
-      // Ctrl-C at the question is an interruption like any other; a "no" is the operator's answer.
-      const interruptedWith = ctx.signals.interruptedWith();
-      await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: not confirmed' });
-      return await finish(intake.counts, intake.facts, { facts: interruptedWith === undefined ? { notConfirmed: true } : { interruptedWith } });
-    }
-    progress.phase = 'sending';
-    progress.counts = intake.counts;
-    const sent = await sendPass({ ...ctx, token: ctx.token, endpoint: config.endpoint }, intake, progress);
-    return await reportSend(ctx, intake, displays, sent, progress, finish);
   } finally {
     stopProgress();
     index.close();
   }
 }
 
+/** The state of this endpoint (id column, shard): read-only in a dry run, which takes no lock. */
+function openState(ctx: JobContext): SegmentState {
+  const { config, log } = ctx;
+  if (config.endpoint === undefined) throw new TypeError('the state is kept per endpoint, and this run has none');
+  return SegmentState.open({
+    stateDir: config.stateDir,
+    identity: { endpoint: config.endpoint, idColumn: config.idColumn, shard: config.shard },
+    write: !config.dryRun,
+    onWarning: (message) => log.warn(message),
+  });
+}
+
+/** diff, mirror: the run's state and what it decided. */
+interface Incremental {
+  state: SegmentState;
+  facts: StateFacts;
+}
+
+/** Steps 5 to 8: the guardrails, the plan (and confirmation), sending, the report. */
+async function decideAndSend(ctx: JobContext, intake: Intake, displays: string[], progress: ProgressState, run: RunOf, incremental: Incremental | undefined): Promise<JobResult> {
+  const { config, log } = ctx;
+  const { finish } = run;
+  const runTime: RunTime | undefined = incremental && ((n) => incremental.state.runStartedAt(n));
+  const details = { state: incremental?.facts };
+  const rejected = checkGuards(config, intake, incremental?.facts.clears);
+  if (rejected !== undefined) {
+    log.error('input rejected, nothing sent', { reason: rejected });
+    await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: input rejected' }, runTime);
+    return await finish(intake.counts, intake.facts, { ...details, facts: { rejected } });
+  }
+  const plan = await buildPlan(ctx, intake, incremental?.facts);
+  logPlan(ctx, plan);
+  if (config.dryRun || config.endpoint === undefined || ctx.token === undefined) {
+    await writeResults(ctx, intake, displays, { kind: 'valid', detail: '' }, runTime);
+    return await finish(intake.counts, intake.facts, { ...details, facts: {} });
+  }
+  if (ctx.confirm !== undefined && !(await ctx.confirm(plan))) {
+    // Ctrl-C at the question is an interruption like any other; a "no" is the operator's answer.
+    const interruptedWith = ctx.signals.interruptedWith();
+    await writeResults(ctx, intake, displays, { kind: 'valid', detail: 'not sent: not confirmed' }, runTime);
+    return await finish(intake.counts, intake.facts, { ...details, facts: interruptedWith === undefined ? { notConfirmed: true } : { interruptedWith } });
+  }
+  progress.phase = 'sending';
+  progress.counts = intake.counts;
+  const stateRun = incremental && { state: incremental.state, runId: run.runId, startedAt: run.startedAt };
+  const sent = await sendPass({ ...ctx, token: ctx.token, endpoint: config.endpoint }, intake, progress, stateRun);
+  return await reportSend(ctx, intake, displays, sent, progress, finish, incremental?.facts, runTime);
+}
+
 /** After sending: the outcomes counted, results.csv, retry.csv, rejects.csv, summary.json; the journal kept or deleted. */
-async function reportSend(ctx: JobContext, intake: Intake, displays: string[], sent: SendResult, progress: ProgressState, finish: SummaryBuilder): Promise<JobResult> {
+async function reportSend(
+  ctx: JobContext,
+  intake: Intake,
+  displays: string[],
+  sent: SendResult,
+  progress: ProgressState,
+  finish: SummaryBuilder,
+  stateFacts: StateFacts | undefined,
+  runTime: RunTime | undefined,
+): Promise<JobResult> {
   const { counts } = intake;
   countOutcomes(counts, intake.ledger);
   const interruptedWith = ctx.signals.interruptedWith();
-  const answered = counts.updated + counts.notFound + counts.failed + counts.rejected - (sent.resumedFrom ?? 0);
+  const answered = counts.updated + counts.cleared + counts.notFound + counts.failed + counts.rejected - (sent.resumedFrom ?? 0);
   const stoppedAfter = `${answered} of ${progress.customersTotal} customers were answered`;
   // A report file the disk refuses does not stop the others (summary.json is small): exit 8.
-  const resultsFailure = await storageFailureOf(ctx, () => writeResults(ctx, intake, displays, { kind: 'not_sent', detail: unsentDetail(sent, interruptedWith !== undefined) }));
+  const resultsFailure = await storageFailureOf(ctx, () => writeResults(ctx, intake, displays, { kind: 'not_sent', detail: unsentDetail(sent, interruptedWith !== undefined) }, runTime));
   const retryFailure = await storageFailureOf(ctx, () => writeRetry(ctx, intake));
   const storage = resultsFailure ?? retryFailure;
   const facts = {
@@ -141,16 +202,17 @@ async function reportSend(ctx: JobContext, intake: Intake, displays: string[], s
     ...(sent.notFoundGuard && { notFoundGuard: { ...sent.notFoundGuard, threshold: formatThreshold(ctx.config.maxNotFound) } }),
     ...(interruptedWith !== undefined || sent.fatal ? { stoppedAfter } : {}),
   };
-  const details = { requests: sent.requests, retries: sent.retries, resumedFrom: sent.resumedFrom, pace: sent.pace };
+  const details = { requests: sent.requests, retries: sent.retries, resumedFrom: sent.resumedFrom, pace: sent.pace, state: stateFacts };
   let result: JobResult;
   try {
     result = await reportStorageFailure(ctx, storage, () => finish(counts, intake.facts, { ...details, facts }));
   } catch (error) {
-    // Not even summary.json could be written: the journal is still closed whole, for the rerun.
-    await sent.journal.close().catch(() => undefined);
+    // Not even summary.json could be written: what was acknowledged is still kept whole, for the rerun.
+    await sent.acks.abandon().catch(() => undefined);
     throw error;
   }
-  const closing = await storageFailureOf(ctx, () => (result.exitCode === 0 ? sent.journal.complete() : sent.journal.close()));
+  const { status, exitCode } = result.summary;
+  const closing = await storageFailureOf(ctx, () => sent.acks.end({ status, exitCode, counts }));
   // A journal that could not be removed would make tomorrow's identical input look done: exit 8.
   if (closing !== undefined) result = await reportStorageFailure(ctx, closing, () => finish(counts, intake.facts, { ...details, facts: { ...facts, localStorage: closing } }));
   return result;
@@ -190,8 +252,8 @@ function unsentDetail(sent: SendResult, interrupted: boolean): string {
   return 'not sent';
 }
 
-async function writeResults(ctx: JobContext, intake: Intake, displays: string[], unsent: Unsent): Promise<void> {
-  await intake.rowLog.writeResults(ctx.config.reportDir, displays, resolver(intake.ledger, unsent));
+async function writeResults(ctx: JobContext, intake: Intake, displays: string[], unsent: Unsent, runTime: RunTime | undefined): Promise<void> {
+  await intake.rowLog.writeResults(ctx.config.reportDir, displays, resolver(intake.ledger, unsent, runTime));
 }
 
 /**
@@ -206,8 +268,12 @@ async function writeRetry(ctx: JobContext, intake: Intake): Promise<void> {
   const retry = RetryWriter.open(config.reportDir, spec);
   const rejects = RejectsWriter.open(config.reportDir, spec);
   try {
-    const delivered = (ordinal: number): boolean => ledger.isSpoiled(ordinal) || ledger.outcome(ordinal) === 'updated' || ledger.outcome(ordinal) === 'not_found';
-    for await (const customers of intake.spool.customers(delivered)) {
+    // Delivered, or not to be sent (unchanged): nothing to retry.
+    const settled = (ordinal: number): boolean => {
+      const outcome = ledger.outcome(ordinal);
+      return ledger.isSpoiled(ordinal) || outcome === 'updated' || outcome === 'not_found' || outcome === 'unchanged';
+    };
+    for await (const customers of intake.spool.customers(settled)) {
       for (const customer of customers) {
         const parsed = JSON.parse(customer.json) as Customer;
         if (ledger.outcome(customer.ordinal) === 'rejected') rejects.add(parsed, ledger.error(customer.ordinal) ?? 'rejected by the endpoint');

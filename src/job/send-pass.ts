@@ -1,7 +1,8 @@
 /**
  * Pass 2: sends the spooled customers (what pass 1 validated, not the input files again) that an
- * earlier run of the same inputs did not get answered, and records each answer in the ledger and
- * the resume journal. The report is written afterwards, from the ledger.
+ * earlier run of the same inputs did not get answered (full) or that the state does not hold as
+ * they are (diff, mirror), and records each answer in the ledger and in the resume journal or the
+ * state. The report is written afterwards, from the ledger.
  *
  * The send stage (axios) is imported when this pass starts: loading it was a good part
  * of the start-up of every run, and dry runs and rejected runs never send.
@@ -11,8 +12,8 @@ import { exceeds } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
 import { batchCustomers, type BatchLimits } from '../batch.js';
 import type { Sender, SenderStats, SendEvent } from '../send/index.js';
-import { openJournal, runFingerprint, type Journal } from '../state/index.js';
-import type { BatchResult, CustomerRow } from '../types.js';
+import { openJournal, runFingerprint, type AckStatus, type Journal, type SegmentState } from '../state/index.js';
+import type { BatchResult, Counts, CustomerRow } from '../types.js';
 import type { ProgressState } from './progress.js';
 import type { JobContext } from './context.js';
 import type { Intake } from './validate-pass.js';
@@ -32,39 +33,41 @@ export interface SendResult {
   fatalDetail?: string;
   /** --max-not-found tripped: the share of not-found customers when it did. */
   notFoundGuard?: { notFound: number; answered: number };
-  /** The resume journal, still open: the run completes it (every customer answered) or keeps it. */
-  journal: Journal;
+  /** Where the answers were recorded, still open: the run ends it once its outcome is known. */
+  acks: AckLog;
 }
 
-export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint: string }, intake: Intake, progress: ProgressState): Promise<SendResult> {
+/**
+ * Where acknowledged requests are recorded as they arrive, before the next is taken: the resume
+ * journal (--mode full), or the incremental state (diff, mirror), which is its own resume record.
+ */
+export interface AckLog {
+  record(customers: readonly CustomerRow[], outcomes: readonly AckStatus[]): void;
+  /** The run's outcome is known (exit 0: every customer definitive). */
+  end(run: { status: string; exitCode: number; counts: Counts }): Promise<void>;
+  /** The run could not even write its report: keep what was recorded, for the rerun. */
+  abandon(): Promise<void>;
+}
+
+/** diff, mirror: the run's state, and what its run record says. */
+export interface StateRun {
+  state: SegmentState;
+  runId: string;
+  startedAt: Date;
+}
+
+export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint: string }, intake: Intake, progress: ProgressState, stateRun: StateRun | undefined): Promise<SendResult> {
   const { config, log, signals } = ctx;
   const { ledger, spool } = intake;
-  const journal = await openJournal({
-    stateDir: config.stateDir,
-    fingerprint: runFingerprint({
-      inputs: intake.facts,
-      endpoint: ctx.endpoint,
-      idColumn: config.idColumn,
-      layout: config.layout,
-      delimiter: config.delimiter,
-      skipEmpty: config.skipEmpty,
-      shard: config.shard,
-      encoding: config.encoding,
-      segmentColumns: config.segmentColumns,
-      ignoreColumns: config.ignoreColumns,
-    }),
-    fresh: config.fresh,
-    onWarning: (m) => log.warn(m),
-  });
-  const resumedFrom = journal.resumed ? applyJournal(journal, intake) : undefined;
+  const { acks, resumedFrom } = stateRun === undefined ? await journalAcks(ctx, intake) : { acks: stateAcks(ctx.config, stateRun), resumedFrom: undefined };
   if (resumedFrom !== undefined) log.info('resuming an earlier run of the same inputs', { acknowledged: resumedFrom });
-  progress.customersTotal = intake.counts.customers - (resumedFrom ?? 0);
+  progress.customersTotal = countToSend(intake);
 
   const send = await import('../send/index.js');
   const limits: BatchLimits = { maxCustomers: config.batchSize, maxBytes: config.maxBatchBytes };
   const guard = new NotFoundGuard(ctx, progress.customersTotal);
   const stop = AbortSignal.any([signals.stop, guard.signal]);
-  const { sender, close } = createSender(send, { ...ctx, stop }, limits, journal);
+  const { sender, close } = createSender(send, { ...ctx, stop }, limits, acks);
   const sendFrom = async (select: (ordinal: number) => boolean): Promise<void> => {
     const customers = spool.customers((ordinal) => ledger.isSpoiled(ordinal) || !select(ordinal));
     const batches = until(
@@ -100,8 +103,63 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
     fatal: sender.fatal(),
     ...(sender.fatal() !== undefined && { fatalDetail: sender.notSentReason() }),
     notFoundGuard: guard.tripped,
-    journal,
+    acks,
   };
+}
+
+/** --mode full: the resume journal of these inputs and options; an earlier run's answers are applied. */
+async function journalAcks(ctx: JobContext & { endpoint: string }, intake: Intake): Promise<{ acks: AckLog; resumedFrom: number | undefined }> {
+  const { config, log } = ctx;
+  const journal = await openJournal({
+    stateDir: config.stateDir,
+    fingerprint: runFingerprint({
+      inputs: intake.facts,
+      endpoint: ctx.endpoint,
+      idColumn: config.idColumn,
+      layout: config.layout,
+      delimiter: config.delimiter,
+      skipEmpty: config.skipEmpty,
+      shard: config.shard,
+      encoding: config.encoding,
+      segmentColumns: config.segmentColumns,
+      ignoreColumns: config.ignoreColumns,
+    }),
+    fresh: config.fresh,
+    onWarning: (m) => log.warn(m),
+  });
+  const acks: AckLog = {
+    record: (customers, outcomes) => journal.record(customers.map((c) => c.ordinal), [...outcomes]),
+    // Every customer definitive: the next run of these inputs starts afresh.
+    end: (run) => (run.exitCode === 0 ? journal.complete() : journal.close()),
+    abandon: () => journal.close(),
+  };
+  return { acks, resumedFrom: journal.resumed ? applyJournal(journal, intake) : undefined };
+}
+
+/** --mode diff, mirror: each acknowledged request updates the state, in one transaction. */
+function stateAcks(config: JobContext['config'], { state, runId, startedAt }: StateRun): AckLog {
+  state.beginRun({ runId, startedAt, mode: config.mode === 'mirror' ? 'mirror' : 'diff', fullResync: config.fullResync });
+  return {
+    record: (customers, outcomes) =>
+      state.record(customers.map((c, i) => ({ id: c.id, fingerprint: fingerprintOf(c), status: outcomes[i]! }))),
+    end: async (run) => {
+      state.finishRun(run);
+      state.close();
+    },
+    abandon: async () => state.close(),
+  };
+}
+
+function fingerprintOf(customer: CustomerRow): number {
+  if (customer.fingerprint === undefined) throw new TypeError(`customer ${customer.ordinal} was spooled without a fingerprint`);
+  return customer.fingerprint;
+}
+
+/** Customers this run has to send: the valid ones not resumed nor unchanged, and mirror's clears. */
+function countToSend(intake: Intake): number {
+  let pending = 0;
+  for (let ordinal = 0; ordinal < intake.ledger.customers; ordinal++) if (intake.ledger.isPending(ordinal) && !intake.ledger.isSpoiled(ordinal)) pending++;
+  return pending;
 }
 
 /** Customers an earlier run got answers for keep them, and are not sent again. */
@@ -166,7 +224,7 @@ function createSender(
   send: SendStage,
   ctx: JobContext & { token: TokenSource; endpoint: string; stop: AbortSignal },
   limits: BatchLimits,
-  journal: Journal,
+  acks: AckLog,
 ): { sender: Sender; close: () => void } {
   const { createHttpClient, createLimiter, Sender, DEFAULT_RETRY_POLICY } = send;
   const { config, log, signals } = ctx;
@@ -183,7 +241,7 @@ function createSender(
     onEvent: (event: SendEvent) => log.log(send.eventLevel(event), `send: ${event.type}`, event),
     // Journalled as each request is acknowledged, not when its batch's turn comes: after a kill -9
     // only requests in flight are sent again.
-    onAcknowledged: (customers: readonly CustomerRow[], outcomes) => journal.record(customers.map((c) => c.ordinal), [...outcomes]),
+    onAcknowledged: (customers: readonly CustomerRow[], outcomes) => acks.record(customers, outcomes),
   });
   const close = (): void => {
     limiter.stop();

@@ -8,6 +8,7 @@ import type { FileFacts } from '../input/index.js';
 import { decideOutcome, writeSummary, type RunFacts, type Summary } from '../report/index.js';
 import type { Counts } from '../types.js';
 import type { JobContext, JobResult } from './context.js';
+import type { StateFacts } from './incremental.js';
 
 export interface SummaryDetails {
   facts: RunFacts;
@@ -15,6 +16,8 @@ export interface SummaryDetails {
   retries?: number;
   resumedFrom?: number;
   pace?: Summary['pace'];
+  /** diff/mirror: what the state said (src/job/incremental.ts). */
+  state?: StateFacts;
 }
 
 export type SummaryBuilder = ReturnType<typeof summaryBuilder>;
@@ -44,6 +47,8 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
       ...(d.pace ? { pace: d.pace } : {}),
       ...(outcome.message ? { message: outcome.message } : {}),
       ...(target && { target }),
+      mode: config.mode,
+      ...(d.state && { state: { file: d.state.file, fresh: d.state.fresh, tracked: d.state.tracked, clears: d.state.clears } }),
     };
     await writeSummary(config.reportDir, summary);
     return { summary, exitCode: outcome.exitCode as ExitCodeValue, reportDir: config.reportDir };

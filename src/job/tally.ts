@@ -1,12 +1,13 @@
 /**
  * Counting what became of the rows. Counts are per physical record, except the customer counts
- * (`customers`, `toClear`, `updated`, `notFound`, `failed`, `rejected`, `notSent`), which count unique valid ids.
+ * (`customers`, `toClear`, `updated`, `notFound`, `failed`, `rejected`, `notSent`, `unchanged`,
+ * `cleared`), which count unique valid ids.
  */
 import type { Counts, InputRow } from '../types.js';
 import type { Ledger } from './ledger.js';
 
 export function emptyCounts(): Counts {
-  return { rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0 };
+  return { rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, unchanged: 0, cleared: 0, repeatedHeaders: 0 };
 }
 
 /** What --max-invalid looks at: every row read (before shard filtering), and the invalid ones. */
@@ -26,9 +27,13 @@ export function tallyRead(tally: ReadTally, rows: readonly InputRow[]): void {
 
 /**
  * The customer outcomes, from the ledger once sending is over: every valid customer is counted
- * once, as updated, not_found, failed, rejected or not sent (pending ones were never answered).
+ * once, as updated, not_found, failed, rejected, unchanged or not sent (pending ones were never
+ * answered); a mirror clear the endpoint acknowledged counts as cleared, an unacknowledged one as
+ * its outcome (so each count is the number of results.csv rows of that status).
  */
 export function countOutcomes(counts: Counts, ledger: Ledger): void {
+  counts.unchanged = 0;
+  counts.cleared = 0;
   counts.updated = 0;
   counts.notFound = 0;
   counts.failed = 0;
@@ -38,7 +43,11 @@ export function countOutcomes(counts: Counts, ledger: Ledger): void {
     if (ledger.isSpoiled(ordinal)) continue;
     switch (ledger.outcome(ordinal)) {
       case 'updated':
-        counts.updated++;
+        if (ledger.isClear(ordinal)) counts.cleared++;
+        else counts.updated++;
+        break;
+      case 'unchanged':
+        counts.unchanged++;
         break;
       case 'not_found':
         counts.notFound++;

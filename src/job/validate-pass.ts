@@ -30,6 +30,8 @@ export interface Intake {
   /** The validated customers: all of them for a run that sends, the first few for a dry run's plan. */
   spool: CustomerSink;
   rowLog: RowLog;
+  /** mirror: ids of invalid rows (and of customers a broken record spoiled) are in the input: never cleared. */
+  invalidIds: string[];
 }
 
 export type ValidateResult = { stopped: false; intake: Intake } | { stopped: true; facts: FileFacts[]; counts: Counts };
@@ -40,8 +42,10 @@ export async function validatePass(ctx: JobContext, files: InputFile[], index: I
   const facts: FileFacts[] = [];
   const read: ReadTally = { rows: 0, invalid: 0 };
   const ledger = new Ledger(expectedRows);
-  const spool = config.dryRun ? new CustomerSample(SAMPLE_CUSTOMERS) : new CustomerSpool({ dir: tmpDir });
-  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir));
+  // The incremental state compares every customer's fingerprint, dry run or not.
+  const fingerprints = keepsState(config);
+  const spool = config.dryRun && !fingerprints ? new CustomerSample(SAMPLE_CUSTOMERS) : new CustomerSpool({ dir: tmpDir, fingerprints });
+  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir), config.mode === 'mirror');
   const classifier = new Classifier({ ids: index, shard: config.shard });
   try {
     for await (const chunk of readInputs(files, readOptions(config), facts)) {
@@ -63,12 +67,15 @@ export async function validatePass(ctx: JobContext, files: InputFile[], index: I
 class IntakeBuilder {
   readonly counts = emptyCounts();
   private readonly reasons = new Map<string, number>();
+  private readonly invalidIds: string[] = [];
 
   constructor(
     private readonly displays: readonly string[],
     private readonly ledger: Ledger,
     readonly spool: CustomerSink,
     readonly rowLog: RowLog,
+    /** mirror: keep the ids of invalid rows, which protect their customers from being cleared. */
+    private readonly keepInvalidIds: boolean,
   ) {}
 
   addAll(rows: readonly ClassifiedRow[]): void {
@@ -92,6 +99,7 @@ class IntakeBuilder {
         ledger.addLongRecord(row.ordinal, row.line, row.segments.length, row.invalid);
         if (row.invalid !== undefined) {
           this.countReason(row.invalid);
+          if (this.keepInvalidIds) this.invalidIds.push(row.id);
           rowLog.known(row.file, row.line, row.id, 'invalid', row.invalid);
           return;
         }
@@ -101,6 +109,7 @@ class IntakeBuilder {
       case 'invalid':
         counts.invalid++;
         if (!row.skipped) this.countReason(row.reason);
+        if (this.keepInvalidIds && row.id !== '') this.invalidIds.push(row.id);
         rowLog.known(row.file, row.line, row.id, 'invalid', row.reason);
         return;
       case 'duplicate':
@@ -125,7 +134,7 @@ class IntakeBuilder {
     }
     counts.repeatedHeaders = facts.reduce((sum, f) => sum + f.repeatedHeaders, 0);
     const invalidReasons = [...this.reasons].sort((a, b) => b[1] - a[1]);
-    return { counts, facts, read, invalidReasons, ledger, spool: this.spool, rowLog: this.rowLog };
+    return { counts, facts, read, invalidReasons, ledger, spool: this.spool, rowLog: this.rowLog, invalidIds: this.invalidIds };
   }
 
   /** Reasons that differ only in numbers ("line 12", "got 3") are one reason. */
@@ -134,6 +143,11 @@ class IntakeBuilder {
     if (this.reasons.size >= MAX_REASONS && !this.reasons.has(key)) return;
     this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
   }
+}
+
+/** diff/mirror runs that know their endpoint consult the state (a dry run without one cannot). */
+export function keepsState(config: Pick<RunConfig, 'mode' | 'endpoint'>): boolean {
+  return config.mode !== 'full' && config.endpoint !== undefined;
 }
 
 /** Customers a dry run keeps for the plan's sample request body. */

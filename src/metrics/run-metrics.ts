@@ -57,6 +57,9 @@ export function rowsByStatus(counts: Summary['counts']): Record<RowStatus, numbe
     not_sent: counts.notSent,
     invalid: counts.invalid,
     duplicate: counts.duplicates,
+    // Summaries written before incremental sync have neither.
+    unchanged: counts.unchanged ?? 0,
+    cleared: counts.cleared ?? 0,
   };
 }
 

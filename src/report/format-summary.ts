@@ -40,7 +40,10 @@ function customersText({ counts, dryRun }: Summary): string {
   const notSent = counts.notSent > 0 ? `, not sent ${count(counts.notSent)}` : '';
   // A summary written before `rejected` existed has none.
   const rejected = (counts.rejected ?? 0) > 0 ? `, rejected ${count(counts.rejected)}` : '';
-  return `${count(counts.customers)} (updated ${count(counts.updated)}, not found ${count(counts.notFound)}, failed ${count(counts.failed)}${rejected}${notSent}${clears})`;
+  // Nor `unchanged` and `cleared` one before incremental sync.
+  const unchanged = (counts.unchanged ?? 0) > 0 ? `, unchanged ${count(counts.unchanged)}` : '';
+  const gone = (counts.cleared ?? 0) > 0 ? `; gone from the input and cleared ${count(counts.cleared)}` : '';
+  return `${count(counts.customers)} (updated ${count(counts.updated)}${unchanged}, not found ${count(counts.notFound)}, failed ${count(counts.failed)}${rejected}${notSent}${clears})${gone}`;
 }
 
 function requestsText(requests: RequestCounts): string {

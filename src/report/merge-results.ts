@@ -1,7 +1,8 @@
 /**
  * results.csv of a sharded run: the shards' rows merged by (input file, line), streaming. Each shard
  * holds a disjoint subset of the rows in input order, so a k-way merge restores the input order
- * with one row per shard in memory.
+ * with one row per shard in memory. Rows of no input line (mirror's clears: an empty `line`) end
+ * each shard's file and come after every input row, shard by shard.
  */
 import { UsageError } from '../errors.js';
 import type { ChunkedOutput } from './chunked-output.js';
@@ -16,7 +17,12 @@ interface KeyedRecord {
   file: number;
   line: number;
   cells: string[];
+  /** No input line (mirror: a customer gone from the input). */
+  unplaced?: true;
 }
+
+/** Unplaced rows sort after every input row, and equal among themselves. */
+const UNPLACED = { file: Number.MAX_SAFE_INTEGER, line: 0 };
 
 const byPosition = (a: KeyedRecord, b: KeyedRecord): number => a.file - b.file || a.line - b.line;
 
@@ -27,7 +33,7 @@ export async function mergeResults(shards: readonly ShardReport[], inputs: reado
   await output.append(header);
   let previous: KeyedRecord | undefined;
   for await (const record of mergeSorted(shards.map((shard) => shardRecords(shard, header, keyOf)), byPosition)) {
-    if (previous && byPosition(previous, record) === 0) {
+    if (previous && !record.unplaced && byPosition(previous, record) === 0) {
       throw new UsageError(`report merge: line ${record.line} of input #${record.file} is in more than one shard report`, 'REPORT_MERGE');
     }
     previous = record;
@@ -43,6 +49,7 @@ type Keyer = (cells: string[]) => KeyedRecord | undefined;
 function recordKeyer(inputs: readonly InputSummary[]): Keyer {
   const fileIndex = new Map(inputs.map((input, index) => [neutraliseFormula(input.path), index]));
   return (cells) => {
+    if (cells[0] === '') return { ...UNPLACED, cells, unplaced: true };
     const line = Number(cells[0]);
     const file = inputs.length > 1 ? fileIndex.get(cells[4] ?? '') : 0;
     return Number.isInteger(line) && line > 0 && file !== undefined ? { file, line, cells } : undefined;
@@ -61,7 +68,8 @@ async function* shardRecords(shard: ShardReport, header: string, keyOf: Keyer): 
     }
     const record = keyOf(cells);
     if (!record) throw malformed(`row ${JSON.stringify(cells.join(','))} has no valid line number or input file`);
-    if (previous && byPosition(previous, record) >= 0) throw malformed(`rows are not in input order at line ${record.line}`);
+    const inOrder = previous === undefined || byPosition(previous, record) < 0 || (previous.unplaced && record.unplaced);
+    if (!inOrder) throw malformed(record.unplaced ? 'a row of no input line comes before input rows' : `rows are not in input order at line ${record.line}`);
     previous = record;
     yield record;
   }

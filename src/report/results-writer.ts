@@ -49,6 +49,12 @@ export class ResultsWriter {
     return this.output.append(`${line},${safeCell(id)}${this.tail(status, detail, file)}`);
   }
 
+  /** A row of no input line (mirror: a customer gone from the input): empty `line` and `file` cells. */
+  writeUnplaced(id: string, status: ResultStatus, detail: string): Promise<void> | void {
+    this.lastStatus = undefined;
+    return this.output.append(`,${safeCell(id)},${status},${safeCell(detail)}${this.lineEnds === undefined ? '\n' : ',\n'}`);
+  }
+
   commit(): Promise<void> {
     return this.output.commit();
   }

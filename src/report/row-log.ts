@@ -9,6 +9,8 @@
  * Line formats (fields separated by tabs; text fields escaped, see `escape`):
  *   F<file>\t<line>\t<status>\t<id>\t<detail>     a record with a known status
  *   C<ordinal>\t<file>\t<line>\t<id>             a record of customer <ordinal>
+ * and, in a second log written after pass 1 (mirror), one line per customer gone from the input:
+ *   <ordinal>\t<id>                               results.csv lists them after the input's rows
  */
 import { readScratchLines, ScratchWriter } from '../spool/index.js';
 import type { ResultStatus } from './result-row.js';
@@ -22,9 +24,16 @@ export interface Resolution {
 
 export class RowLog {
   private readonly writer: ScratchWriter;
+  private gone: ScratchWriter | undefined;
 
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     this.writer = ScratchWriter.create(dir, 'segment-sync-rows');
+  }
+
+  /** mirror, after pass 1: customer `ordinal` is not in the input; the run clears its segments. */
+  absent(ordinal: number, id: string): void {
+    this.gone ??= ScratchWriter.create(this.dir, 'segment-sync-absent');
+    this.gone.writeLine(`${ordinal}\t${escape(id)}`);
   }
 
   known(file: number, line: number, id: string, status: ResultStatus, detail: string): void {
@@ -37,6 +46,7 @@ export class RowLog {
 
   close(): void {
     this.writer.close();
+    this.gone?.close();
   }
 
   /** Writes `<dir>/results.csv` atomically; `resolve` says what became of a customer's record at `line`. */
@@ -49,6 +59,7 @@ export class RowLog {
         for (const text of lines) flushed = writeLogged(results, text, resolve) ?? flushed;
         await flushed;
       }
+      if (this.gone !== undefined) await writeAbsent(results, this.gone.path, resolve);
       await results.commit();
     } catch (error) {
       await results.abort();
@@ -67,6 +78,18 @@ function writeLogged(results: ResultsWriter, text: string, resolve: (ordinal: nu
   const line = Number(f[2]);
   const { status, detail } = resolve(ordinal, file, line);
   return results.writeLine(file, line, unescape(f[3]!), status, detail);
+}
+
+async function writeAbsent(results: ResultsWriter, file: string, resolve: (ordinal: number, file: number, line: number) => Resolution): Promise<void> {
+  for await (const lines of readScratchLines(file)) {
+    let flushed: Promise<void> | void = undefined;
+    for (const text of lines) {
+      const tab = text.indexOf('\t');
+      const { status, detail } = resolve(Number(text.slice(0, tab)), -1, 0);
+      flushed = results.writeUnplaced(unescape(text.slice(tab + 1)), status, detail) ?? flushed;
+    }
+    await flushed;
+  }
 }
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;

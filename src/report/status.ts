@@ -59,7 +59,7 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   // The endpoint is unavailable for longer than the run waits (--max-outage, --max-retry-wait):
   // exit 1 so the scheduler retries later; partial when some customers were delivered.
   if (fatal !== undefined && fatal.exitCode === ExitCode.PartialFailure) {
-    const delivered = counts.updated + counts.notFound;
+    const delivered = deliveredOf(counts);
     return { status: delivered === 0 ? 'failed' : 'partial', exitCode: ExitCode.PartialFailure, message: fatal.message };
   }
   // The endpoint's own message (a wrong URL; requests rejected, exit 6: RequestsRejectedError)
@@ -79,7 +79,7 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   const rejected = counts.rejected ?? 0;
   const retryable = counts.failed + counts.notSent;
   if (retryable + rejected === 0) return { status: 'succeeded', exitCode: ExitCode.Ok };
-  const delivered = counts.updated + counts.notFound;
+  const delivered = deliveredOf(counts);
   const status = delivered === 0 ? 'failed' : 'partial';
   // A retry can still deliver failed and unsent customers: exit 1 even when some were rejected too.
   if (retryable > 0) return { status, exitCode: ExitCode.PartialFailure };
@@ -91,6 +91,12 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
       `${delivered > 0 ? ', every other customer was delivered' : ''}: see rejects.csv for each reason. ` +
       'Fix them at the source; resending them unchanged cannot help.',
   };
+}
+
+/** Customers the endpoint holds as the input says: answered, cleared, or unchanged since an earlier answer. */
+function deliveredOf(counts: Counts): number {
+  // Summaries written before incremental sync have no `cleared` nor `unchanged`.
+  return counts.updated + counts.notFound + (counts.cleared ?? 0) + (counts.unchanged ?? 0);
 }
 
 /** Worst first: the status of a merged report is the worst of its parts. */

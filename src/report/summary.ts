@@ -52,6 +52,13 @@ export interface Summary {
   pace?: { requested: number; final: number; min: number; decreases: number };
   /** The target of a send: the endpoint (no credentials) and its environment name, if one. */
   target?: { endpoint: string; env?: string };
+  /** --mode: full, diff or mirror (absent in summaries written before incremental sync). */
+  mode?: string;
+  /**
+   * diff/mirror: the incremental state consulted. `fresh`: there was none usable (everything sent,
+   * nothing cleared); `tracked`: customers it held at the start; `clears`: mirror clears planned.
+   */
+  state?: { file: string; fresh: boolean; tracked: number; clears: number };
 }
 
 /** Option keys that may hold a secret (compared lowercase, without '-' and '_'). A path to a token
@@ -84,6 +91,7 @@ export function renderSummary(summary: Summary): string {
     status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
     options: redactOptions(options), runId, exitCode,
     message: summary.message, shard: summary.shard, resumed: summary.resumed, pace: summary.pace, target: summary.target,
+    mode: summary.mode, state: summary.state,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

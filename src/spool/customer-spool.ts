@@ -8,29 +8,52 @@
 import type { CustomerRow, Segment } from '../types.js';
 import { LongSorter } from './long-sort.js';
 import { customerJson, gatheredCustomerJson, segmentJson } from './wire.js';
+import { EMPTY_FINGERPRINT, segmentsFingerprint } from '../state/segments-fingerprint.js';
 import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
 
 export interface CustomerSpoolOptions {
   dir: string;
   /** Long records held in memory per sorted run (tests make it small). */
   longRunRecords?: number;
+  /** Compute each customer's segments fingerprint (runs that keep the incremental state). */
+  fingerprints?: boolean;
 }
 
 export class CustomerSpool {
   private readonly flat: ScratchWriter;
   private readonly long: LongSorter;
+  private readonly fingerprints: boolean;
+  private readonly dir: string;
+  /** mirror: the customers gone from the input, cleared after the input's (appendClears). */
+  private clears: ScratchWriter | undefined;
   private finished = false;
 
   constructor(opts: CustomerSpoolOptions) {
+    this.dir = opts.dir;
+    this.fingerprints = opts.fingerprints ?? false;
     this.flat = ScratchWriter.create(opts.dir, 'segment-sync-customers');
-    this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords });
+    this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords, fingerprints: this.fingerprints });
   }
 
   /** A wide or json customer (ordinals must ascend). */
   addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
     const json = customerJson(id, segments);
     const clears = segments === null || segments.length === 0;
-    this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${JSON.stringify(id)}\t${json}`);
+    const fingerprint = this.fingerprints ? (clears ? EMPTY_FINGERPRINT : segmentsFingerprint(segments.map(segmentJson))) : '';
+    this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${fingerprint}\t${JSON.stringify(id)}\t${json}`);
+  }
+
+  /**
+   * mirror, after finish(): customers gone from the input, to be sent with no segments, with the
+   * ordinals from `first` on (higher than every input customer's, so they come out last).
+   */
+  appendClears(first: number, ids: Iterable<string>): void {
+    if (!this.finished || this.clears !== undefined) throw new TypeError('CustomerSpool.appendClears() before finish() or twice');
+    const writer = ScratchWriter.create(this.dir, 'segment-sync-clears');
+    let ordinal = first;
+    for (const id of ids) writer.writeLine(`${ordinal++}\t1\t${EMPTY_FINGERPRINT}\t${JSON.stringify(id)}\t${customerJson(id, [])}`);
+    writer.close();
+    this.clears = writer;
   }
 
   /** A valid record of a long-layout customer: one segment, or none (a blank type and value). */
@@ -52,6 +75,7 @@ export class CustomerSpool {
     const long = this.long.customers(skip);
     try {
       yield* mergeByOrdinal(flat, long);
+      if (this.clears !== undefined) yield* flatCustomers(this.clears.path, skip);
     } finally {
       // A reader that stops early (the plan's sample) must not leave the files open.
       await flat.return(undefined);
@@ -94,19 +118,23 @@ async function* flatCustomers(file: string, skip: (ordinal: number) => boolean):
   for await (const lines of readScratchLines(file)) {
     const out: CustomerRow[] = [];
     for (const line of lines) {
+      // ordinal \t clears (0|1) \t fingerprint ('' when not kept) \t id JSON \t wire JSON
       const tab = line.indexOf('\t');
       const ordinal = Number(line.slice(0, tab));
       if (skip(ordinal)) continue;
-      const idEnd = line.indexOf('\t', tab + 3);
-      const id = jsonString(line.slice(tab + 3, idEnd));
-      out.push({ ordinal, id, json: line.slice(idEnd + 1), clears: line.charCodeAt(tab + 1) === 0x31 });
+      const idStart = line.indexOf('\t', tab + 3) + 1;
+      const idEnd = line.indexOf('\t', idStart);
+      const id = jsonString(line.slice(idStart, idEnd));
+      const customer: CustomerRow = { ordinal, id, json: line.slice(idEnd + 1), clears: line.charCodeAt(tab + 1) === 0x31 };
+      if (idStart > tab + 4) customer.fingerprint = Number(line.slice(tab + 3, idStart - 1));
+      out.push(customer);
     }
     if (out.length > 0) yield out;
   }
 }
 
 /** What pass 1 writes validated customers to: the spool of a run that sends, or a dry run's sample. */
-export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers'>;
+export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers' | 'appendClears'>;
 
 /**
  * A dry run sends nothing, so it keeps only the first customers, for the plan's sample body:
@@ -133,6 +161,11 @@ export class CustomerSample implements CustomerSink {
   }
 
   finish(): void {}
+
+  appendClears(): void {
+    // Runs that keep the state (the only ones with clears) spool every customer.
+    throw new TypeError("a dry run's customer sample cannot hold clears");
+  }
 
   async *customers(skip: (ordinal: number) => boolean = () => false): AsyncGenerator<CustomerRow[]> {
     const long = [...this.long].map(([ordinal, c]): CustomerRow => ({

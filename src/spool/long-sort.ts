@@ -10,12 +10,15 @@
 import type { CustomerRow, Segment } from '../types.js';
 import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
 import { gatheredCustomerJson, segmentJson } from './wire.js';
+import { segmentsFingerprint } from '../state/segments-fingerprint.js';
 
 export interface LongSorterOptions {
   /** Where runs are spilled. */
   dir: string;
   /** Records kept in memory before a run is spilled. */
   runRecords?: number;
+  /** Compute each customer's segments fingerprint as it is gathered. */
+  fingerprints?: boolean;
 }
 
 export const DEFAULT_RUN_RECORDS = 200_000;
@@ -75,7 +78,7 @@ export class LongSorter {
     let current: { ordinal: number; idJson: string; segments: string[] } | undefined;
     const close = (): void => {
       if (current === undefined || skip(current.ordinal)) return;
-      out.push(customerOf(current.ordinal, current.idJson, current.segments));
+      out.push(customerOf(current.ordinal, current.idJson, current.segments, this.opts.fingerprints ?? false));
     };
     while (heap.size > 0) {
       const top = heap.peek();
@@ -117,8 +120,10 @@ export class LongSorter {
  * The customer's wire JSON (see wire.ts). A customer
  * whose only record is blank has no segments: sending [] clears them.
  */
-function customerOf(ordinal: number, idJson: string, segments: string[]): CustomerRow {
-  return { ordinal, id: jsonString(idJson), json: gatheredCustomerJson(idJson, segments), clears: segments.length === 0 };
+function customerOf(ordinal: number, idJson: string, segments: string[], fingerprint: boolean): CustomerRow {
+  const customer: CustomerRow = { ordinal, id: jsonString(idJson), json: gatheredCustomerJson(idJson, segments), clears: segments.length === 0 };
+  if (fingerprint) customer.fingerprint = segmentsFingerprint(segments);
+  return customer;
 }
 
 /** Stable sort of the pending records by ordinal. */

@@ -89,7 +89,7 @@ describe('resolver', () => {
 
 describe('tally', () => {
   it('starts every count at zero, the new ones included', () => {
-    expect(emptyCounts()).toEqual({ rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0 });
+    expect(emptyCounts()).toEqual({ rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, unchanged: 0, cleared: 0, repeatedHeaders: 0 });
   });
 
   it('tallies rows as read, holding only invalid rows not skipped on purpose against --max-invalid', () => {

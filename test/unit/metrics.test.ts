@@ -74,6 +74,8 @@ describe('pushRunMetrics', () => {
       'segment_sync_rows{status="not_sent"}': 0,
       'segment_sync_rows{status="invalid"}': 2,
       'segment_sync_rows{status="duplicate"}': 3,
+      'segment_sync_rows{status="unchanged"}': 0,
+      'segment_sync_rows{status="cleared"}': 0,
       'segment_sync_requests{status="200"}': 3,
       'segment_sync_requests{status="429"}': 1,
       segment_sync_retries: 1,

@@ -63,6 +63,9 @@ export interface ExpectedCounts {
   failed: number;
   rejected: number;
   notSent: number;
+  /** Incremental runs only (test/integration/incremental.test.ts); a full run has none. */
+  unchanged: number;
+  cleared: number;
   repeatedHeaders: number;
 }
 
@@ -182,7 +185,7 @@ function customerStatus(id: string, options: OracleOptions): ExpectedStatus {
 }
 
 function countsOf(rows: ExpectedRow[], customers: Map<string, Segment[] | null>, options: OracleOptions): ExpectedCounts {
-  const counts: ExpectedCounts = { rows: rows.length, invalid: 0, duplicates: 0, customers: customers.size, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0 };
+  const counts: ExpectedCounts = { rows: rows.length, invalid: 0, duplicates: 0, customers: customers.size, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, unchanged: 0, cleared: 0, repeatedHeaders: 0 };
   for (const row of rows) {
     if (row.status === 'invalid') counts.invalid++;
     if (row.status === 'duplicate') counts.duplicates++;
