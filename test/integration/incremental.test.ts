@@ -423,6 +423,28 @@ describe('incremental nights (--mode mirror) against one endpoint, then another'
 
 // ---------------------------------------------------------------------------------------------
 
+describe('--max-clear in an incremental night', () => {
+  it('4b. customers already empty and unchanged are not sent, so they do not count against --max-clear: the second night passes the default', async () => {
+    const world = await openWorld();
+    const known = ids('H', 40);
+    const endpoint = await openEndpoint(world, known);
+    const n1 = firstNight({ seed: 44, ids: known, empty: known.slice(0, 8) });
+    const input = await writeNight(world, 'h-1.csv', renderWide(n1));
+    const plan1 = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'mirror', known: endpoint.known });
+    expect(plan1.clearShare).toEqual({ clearing: 8, over: 40 });
+    const run1 = await runNight(world, endpoint, input, { mode: 'mirror', extra: ['--max-clear', '25%'] });
+    expectNight(world, endpoint, run1, plan1, { status: 'succeeded', exitCode: 0, mode: 'mirror', fresh: true });
+    rememberNight(endpoint, plan1, run1);
+
+    const plan2 = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'mirror', known: endpoint.known });
+    expect(plan2.clearShare).toEqual({ clearing: 0, over: 40 });
+    const run2 = await runNight(world, endpoint, input, { mode: 'mirror' });
+    expectNight(world, endpoint, run2, plan2, { status: 'succeeded', exitCode: 0, mode: 'mirror', fresh: false });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
 describe('drift and --full-resync', () => {
   it('6. tampering behind the job\'s back: a diff night does not see it; --full-resync repairs it and rebuilds the state; the night after sends nothing', async () => {
     const world = await openWorld();
@@ -692,6 +714,26 @@ describe('--mode diff', () => {
     const plan2 = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'diff', recheckNotFound: true, known: endpoint.known });
     expect([...plan2.send.keys()]).toEqual(['Z0001', 'Z0002', 'Z0003']);
     const run2 = await runNight(world, endpoint, input, { mode: 'diff', extra: ['--recheck-not-found'] });
+    expectNight(world, endpoint, run2, plan2, { status: 'succeeded', exitCode: 0, mode: 'diff', fresh: false });
+  });
+
+  it('8c. a small diff night whose few sends are mostly new customers the platform does not know yet is not a wrong target: exit 0', async () => {
+    const world = await openWorld();
+    const knownIds = ids('G', 40);
+    const endpoint = await openEndpoint(world, knownIds);
+    const n1 = firstNight({ seed: 89, ids: knownIds });
+    const input1 = await writeNight(world, 'g-1.csv', renderWide(n1));
+    const plan1 = planNight(endpoint.memory, oracleOf(input1, endpoint), { mode: 'diff', known: endpoint.known });
+    const run1 = await runNight(world, endpoint, input1, { mode: 'diff' });
+    expectNight(world, endpoint, run1, plan1, { status: 'succeeded', exitCode: 0, mode: 'diff', fresh: true });
+    rememberNight(endpoint, plan1, run1);
+
+    // 1 changed, 3 new ones not yet created on the platform: 3 of the 4 sent are not found, out of 43 customers.
+    const n2 = nextNight(n1, { seed: 90, change: ['G0007'], add: ids('GN', 3) });
+    const input2 = await writeNight(world, 'g-2.csv', renderWide(n2));
+    const plan2 = planNight(endpoint.memory, oracleOf(input2, endpoint), { mode: 'diff', known: endpoint.known });
+    expect(plan2.counts).toMatchObject({ customers: 43, updated: 1, notFound: 3, unchanged: 39 });
+    const run2 = await runNight(world, endpoint, input2, { mode: 'diff' });
     expectNight(world, endpoint, run2, plan2, { status: 'succeeded', exitCode: 0, mode: 'diff', fresh: false });
   });
 });
