@@ -31,8 +31,8 @@ export interface SendResult {
   fatal?: SyncError;
   /** With `fatal`: the detail of the customers it left unsent, as the sender words it. */
   fatalDetail?: string;
-  /** --max-not-found tripped: the share of not-found customers when it did. */
-  notFoundGuard?: { notFound: number; answered: number };
+  /** --max-not-found tripped: the share of not-found customers when it did (unchanged ones included). */
+  notFoundGuard?: { notFound: number; answered: number; unchanged: number };
   /** Where the answers were recorded, still open: the run ends it once its outcome is known. */
   acks: AckLog;
 }
@@ -65,7 +65,7 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
 
   const send = await import('../send/index.js');
   const limits: BatchLimits = { maxCustomers: config.batchSize, maxBytes: config.maxBatchBytes };
-  const guard = new NotFoundGuard(ctx, progress.customersTotal);
+  const guard = new NotFoundGuard(ctx, progress.customersTotal, unchangedAnswers(ledger));
   const stop = AbortSignal.any([signals.stop, guard.signal]);
   const { sender, close } = createSender(send, { ...ctx, stop }, limits, acks);
   const sendFrom = async (select: (ordinal: number) => boolean): Promise<void> => {
@@ -190,16 +190,21 @@ function recordOutcomes(intake: Intake, result: BatchResult): void {
  * --max-not-found: once the first answers are in (DEFAULTS.notFoundSample customers, or all of this
  * run's when fewer), a share of not-found customers above the threshold stops sending at once: the
  * wrong environment or id column, which no retry can mend.
+ *
+ * In diff and mirror the customers sent are the few that changed, a skewed sample (new customers the
+ * platform does not know yet, rechecked not-found ones): the unchanged customers count too, as the
+ * answers the state holds for them (a wrong endpoint or id column has no state, so they are none).
  */
 class NotFoundGuard {
   private readonly controller = new AbortController();
   private answered = 0;
   private notFound = 0;
-  tripped: { notFound: number; answered: number } | undefined;
+  tripped: { notFound: number; answered: number; unchanged: number } | undefined;
 
   constructor(
     private readonly ctx: JobContext,
     private readonly toSend: number,
+    private readonly unchanged: { found: number; notFound: number },
   ) {}
 
   get signal(): AbortSignal {
@@ -212,10 +217,22 @@ class NotFoundGuard {
       if (outcome === 'not_found') this.notFound++;
     }
     if (this.tripped !== undefined || this.answered < Math.min(DEFAULTS.notFoundSample, this.toSend)) return;
-    if (!exceeds(this.ctx.config.maxNotFound, this.notFound, this.answered)) return;
-    this.tripped = { notFound: this.notFound, answered: this.answered };
+    const { found, notFound } = this.unchanged;
+    if (!exceeds(this.ctx.config.maxNotFound, this.notFound + notFound, this.answered + found + notFound)) return;
+    this.tripped = { notFound: this.notFound + notFound, answered: this.answered + found + notFound, unchanged: found + notFound };
     this.controller.abort();
   }
+}
+
+/** diff, mirror: the unchanged customers, by the answer the state holds for them. */
+function unchangedAnswers(ledger: Intake['ledger']): { found: number; notFound: number } {
+  const answers = { found: 0, notFound: 0 };
+  for (let ordinal = 0; ordinal < ledger.customers; ordinal++) {
+    if (ledger.outcome(ordinal) !== 'unchanged') continue;
+    if (ledger.unchangedSince(ordinal).notFound) answers.notFound++;
+    else answers.found++;
+  }
+  return answers;
 }
 
 type SendStage = typeof import('../send/index.js');

@@ -14,7 +14,8 @@ export interface RunFacts {
   /** Sending stopped on an error no retry can mend: credentials refused, not the endpoint. */
   fatal?: SyncError;
   /** --max-not-found tripped. */
-  notFoundGuard?: { notFound: number; answered: number; threshold: string };
+  /** `unchanged`: diff/mirror customers counted by the answer the state holds for them (0 otherwise). */
+  notFoundGuard?: { notFound: number; answered: number; threshold: string; unchanged?: number };
   /** Where sending stopped, for the message ("after file:line"). */
   stoppedAfter?: string;
   /** A report file or the journal could not be written (full disk, read-only, permissions): exit 8. */
@@ -66,12 +67,13 @@ export function decideOutcome(counts: Counts, facts: RunFacts): RunOutcome {
   // says it stopped and what to fix.
   if (fatal !== undefined) return { status: 'failed', exitCode: fatal.exitCode, message: fatal.message };
   if (facts.notFoundGuard !== undefined) {
-    const { notFound, answered, threshold } = facts.notFoundGuard;
+    const { notFound, answered, threshold, unchanged = 0 } = facts.notFoundGuard;
+    const counted = unchanged > 0 ? `${answered} customers answered (${unchanged} of them unchanged, by the state's earlier answers)` : `the first ${answered} customers answered`;
     return {
       status: 'failed',
       exitCode: ExitCode.NotFoundGuard,
       message:
-        `${notFound} of the first ${answered} customers answered were not found, more than --max-not-found ${threshold}: ` +
+        `${notFound} of ${counted} were not found, more than --max-not-found ${threshold}: ` +
         'the wrong environment (--env/--endpoint) or id column (--id-column)? Stopped sending; a retry cannot help.',
     };
   }
