@@ -37,10 +37,16 @@ export class CustomerSpool {
 
   /** A wide or json customer (ordinals must ascend). */
   addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
-    const json = customerJson(id, segments);
     const clears = segments === null || segments.length === 0;
-    const fingerprint = this.fingerprints ? (clears ? EMPTY_FINGERPRINT : segmentsFingerprint(segments.map(segmentJson))) : '';
-    this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${fingerprint}\t${JSON.stringify(id)}\t${json}`);
+    const idJson = JSON.stringify(id);
+    if (!this.fingerprints || clears) {
+      const fingerprint = this.fingerprints ? EMPTY_FINGERPRINT : '';
+      this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${fingerprint}\t${idJson}\t${customerJson(id, segments)}`);
+      return;
+    }
+    // Each segment serialised once, for the fingerprint and the wire JSON alike.
+    const segmentJsons = segments.map(segmentJson);
+    this.flat.writeLine(`${ordinal}\t0\t${segmentsFingerprint(segmentJsons)}\t${idJson}\t${gatheredCustomerJson(idJson, segmentJsons)}`);
   }
 
   /**
