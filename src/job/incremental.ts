@@ -2,8 +2,8 @@
  * --mode diff and mirror: what the incremental state says of tonight's customers, decided between
  * pass 1 and the guardrails, so the guardrails and the plan see what will really be sent.
  *
- *   1. stage every validated customer's fingerprint (read back from the spool, where long-layout
- *      customers come out gathered), and the ids of invalid rows (mirror: never cleared)
+ *   1. stage the fingerprints of the long-layout customers (wide and json ones were staged by pass 1
+ *      as they were met; long ones are known once gathered), and the ids of invalid rows (never cleared)
  *   2. unchanged customers (the endpoint acknowledged these very segments) are set aside in the
  *      ledger: not sent, `unchanged` in results.csv
  *   3. mirror: customers the state holds segments for that are gone from the input get ordinals
@@ -12,6 +12,7 @@
  * The state is written only as the endpoint acknowledges requests (see StateAcks): this step reads.
  */
 import type { SegmentState, StagedCustomer } from '../state/index.js';
+import { EMPTY_FINGERPRINT } from '../state/segments-fingerprint.js';
 import type { RunConfig } from '../config/run-options.js';
 import type { CustomerRow } from '../types.js';
 import type { Intake } from './validate-pass.js';
@@ -40,14 +41,15 @@ export async function applyState(
   stop: AbortSignal,
 ): Promise<StateFacts | undefined> {
   const { ledger, counts } = intake;
-  const clearing = await stage(intake, state, stop);
-  if (clearing === undefined) return undefined;
+  // No state to compare with: every customer is new, none is cleared.
+  if (state.fresh) return { file: state.file, fresh: true, tracked: state.tracked, unchanged: 0, clears: 0 };
+  if (!(await stageLong(intake, state, stop))) return undefined;
   let unchanged = 0;
-  for (const [ordinal, sinceRun, status] of state.unchanged({ recheckNotFound: config.recheckNotFound, fullResync: config.fullResync })) {
+  for (const [ordinal, sinceRun, status, fingerprint] of state.unchanged({ recheckNotFound: config.recheckNotFound, fullResync: config.fullResync })) {
     ledger.setUnchanged(ordinal, sinceRun, status === NOT_FOUND_STATUS);
     unchanged++;
     // Not sent, so it clears nothing: --max-clear counts what is sent.
-    if (clearing.has(ordinal)) counts.toClear--;
+    if (fingerprint === EMPTY_FINGERPRINT) counts.toClear--;
   }
   const clears = config.mode === 'mirror' ? appendClears(intake, state) : 0;
   counts.toClear += clears;
@@ -55,26 +57,24 @@ export async function applyState(
   return { file: state.file, fresh: state.fresh, tracked: state.tracked, unchanged, clears };
 }
 
-/** Stages the input customers; returns the ordinals of those that would be sent with no segments. */
-async function stage(intake: Intake, state: SegmentState, stop: AbortSignal): Promise<OrdinalSet | undefined> {
+/** Stages the long-layout customers and protects the ids of invalid rows; false when `stop` ended it. */
+async function stageLong(intake: Intake, state: SegmentState, stop: AbortSignal): Promise<boolean> {
   const { ledger } = intake;
-  const clearing = new OrdinalSet(ledger.customers);
   const spoiled: string[] = [];
-  for await (const customers of intake.spool.customers()) {
-    // Ten million customers take a while to stage; SIGTERM must not wait for the end of it.
-    if (stop.aborted) return undefined;
+  for await (const customers of intake.spool.longCustomers()) {
+    // A big long file takes a while to gather; SIGTERM must not wait for the end of it.
+    if (stop.aborted) return false;
     const staged: StagedCustomer[] = [];
     for (const customer of customers) {
       // A customer a broken record spoiled is in the input, but not sent: like an invalid row.
       if (ledger.isSpoiled(customer.ordinal)) spoiled.push(customer.id);
       else staged.push({ ordinal: customer.ordinal, id: customer.id, fingerprint: fingerprintOf(customer) });
-      if (customer.clears) clearing.add(customer.ordinal);
     }
     state.stage(staged);
   }
   state.protect(intake.invalidIds);
   state.protect(spoiled);
-  return clearing;
+  return true;
 }
 
 function fingerprintOf(customer: CustomerRow): number {
@@ -97,21 +97,4 @@ function appendClears(intake: Intake, state: SegmentState): number {
   intake.spool.appendClears(first, ids());
   ledger.openClears(count);
   return count;
-}
-
-/** A bit per ordinal. */
-class OrdinalSet {
-  private readonly bits: Uint8Array;
-
-  constructor(size: number) {
-    this.bits = new Uint8Array((size >>> 3) + 1);
-  }
-
-  add(ordinal: number): void {
-    this.bits[ordinal >>> 3]! |= 1 << (ordinal & 7);
-  }
-
-  has(ordinal: number): boolean {
-    return ((this.bits[ordinal >>> 3] ?? 0) & (1 << (ordinal & 7))) !== 0;
-  }
 }

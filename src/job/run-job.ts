@@ -98,29 +98,28 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
   const index = new IdIndex({ dir: tmpDir, expectedIds: expectedRows });
   const progress: ProgressState = { phase: 'validating', rowsRead: 0, customersDone: 0, customersTotal: 0, counts: emptyCounts() };
   const stopProgress = startProgress(log, progress, config.progressIntervalMs);
+  if (config.mode !== 'full' && !keepsState(config)) log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
+  let state: SegmentState | undefined;
   try {
+    // Opened before pass 1, which stages the customers' fingerprints as it meets them.
+    state = keepsState(config) ? openState(ctx) : undefined;
     log.info('validating input', { files: files.map((f) => f.display) });
-    const pass1 = await validatePass(ctx, files, index, tmpDir, progress, expectedRows);
+    const pass1 = await validatePass(ctx, files, index, tmpDir, progress, expectedRows, state?.fresh === false ? state : undefined);
     // A signal during validation: nothing was sent, and no row was decided yet.
     if (pass1.stopped) return await finish(pass1.counts, pass1.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
     index.close();
     const { intake } = pass1;
     logInputNotes(ctx, intake);
-    if (config.mode !== 'full' && !keepsState(config)) log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
-    const state = keepsState(config) ? openState(ctx) : undefined;
-    try {
-      let incremental: Incremental | undefined;
-      if (state !== undefined) {
-        const facts = await applyState(config, intake, state, ctx.signals.stop);
-        // A signal while staging: as during validation, nothing was sent and no row was decided.
-        if (facts === undefined) return await finish(intake.counts, intake.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
-        incremental = { state, facts };
-      }
-      return await decideAndSend(ctx, intake, files.map((f) => f.display), progress, run, incremental);
-    } finally {
-      state?.close();
+    let incremental: Incremental | undefined;
+    if (state !== undefined) {
+      const facts = await applyState(config, intake, state, ctx.signals.stop);
+      // A signal while staging: as during validation, nothing was sent and no row was decided.
+      if (facts === undefined) return await finish(intake.counts, intake.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
+      incremental = { state, facts };
     }
+    return await decideAndSend(ctx, intake, files.map((f) => f.display), progress, run, incremental);
   } finally {
+    state?.close();
     stopProgress();
     index.close();
   }
@@ -269,6 +268,9 @@ async function writeRetry(ctx: JobContext, intake: Intake): Promise<void> {
   const retry = RetryWriter.open(config.reportDir, spec);
   const rejects = RejectsWriter.open(config.reportDir, spec);
   try {
+    // Nothing to retry nor rejected (most nights): no need to read the spool through.
+    const { counts } = intake;
+    if (counts.failed + counts.notSent + counts.rejected === 0) return;
     // Delivered, or not to be sent (unchanged): nothing to retry.
     const settled = (ordinal: number): boolean => {
       const outcome = ledger.outcome(ordinal);

@@ -13,6 +13,7 @@ import { Classifier, type IdIndex } from '../dedupe/index.js';
 import { CustomerSample, CustomerSpool, type CustomerSink } from '../spool/index.js';
 import { RowLog } from '../report/row-log.js';
 import type { ClassifiedRow, Counts } from '../types.js';
+import type { SegmentState, StagedCustomer } from '../state/index.js';
 import { emptyCounts, tallyRead, type ReadTally } from './tally.js';
 import { Ledger } from './ledger.js';
 import type { ProgressState } from './progress.js';
@@ -36,8 +37,20 @@ export interface Intake {
 
 export type ValidateResult = { stopped: false; intake: Intake } | { stopped: true; facts: FileFacts[]; counts: Counts };
 
-/** Pass 1: reads everything once; a stop signal ends it early (nothing was sent yet). */
-export async function validatePass(ctx: JobContext, files: InputFile[], index: IdIndex, tmpDir: string, progress: ProgressState, expectedRows = 0): Promise<ValidateResult> {
+/**
+ * Pass 1: reads everything once; a stop signal ends it early (nothing was sent yet). `state` (diff,
+ * mirror, when it has anything to compare with): each wide or json customer's fingerprint is staged
+ * as the customer is met, so the diff needs no second read of the spool.
+ */
+export async function validatePass(
+  ctx: JobContext,
+  files: InputFile[],
+  index: IdIndex,
+  tmpDir: string,
+  progress: ProgressState,
+  expectedRows = 0,
+  state?: SegmentState,
+): Promise<ValidateResult> {
   const { config } = ctx;
   const facts: FileFacts[] = [];
   const read: ReadTally = { rows: 0, invalid: 0 };
@@ -45,7 +58,7 @@ export async function validatePass(ctx: JobContext, files: InputFile[], index: I
   // The incremental state compares every customer's fingerprint, dry run or not.
   const fingerprints = keepsState(config);
   const spool = config.dryRun && !fingerprints ? new CustomerSample(SAMPLE_CUSTOMERS) : new CustomerSpool({ dir: tmpDir, fingerprints });
-  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir), config.mode === 'mirror');
+  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir), config.mode === 'mirror', state);
   const classifier = new Classifier({ ids: index, shard: config.shard });
   try {
     for await (const chunk of readInputs(files, readOptions(config), facts)) {
@@ -55,6 +68,7 @@ export async function validatePass(ctx: JobContext, files: InputFile[], index: I
       tallyRead(read, chunk);
       progress.rowsRead = read.rows;
       intake.addAll(classifier.classify(chunk));
+      intake.flushStaged();
     }
   } finally {
     intake.spool.finish();
@@ -68,6 +82,7 @@ class IntakeBuilder {
   readonly counts = emptyCounts();
   private readonly reasons = new Map<string, number>();
   private readonly invalidIds: string[] = [];
+  private staged: StagedCustomer[] = [];
 
   constructor(
     private readonly displays: readonly string[],
@@ -76,7 +91,16 @@ class IntakeBuilder {
     readonly rowLog: RowLog,
     /** mirror: keep the ids of invalid rows, which protect their customers from being cleared. */
     private readonly keepInvalidIds: boolean,
+    /** diff, mirror: where the wide and json customers' fingerprints are staged. */
+    private readonly state: SegmentState | undefined,
   ) {}
+
+  /** Stages the fingerprints of the chunk's customers: one SQLite transaction per chunk, not per row. */
+  flushStaged(): void {
+    if (this.staged.length === 0) return;
+    this.state?.stage(this.staged);
+    this.staged = [];
+  }
 
   addAll(rows: readonly ClassifiedRow[]): void {
     for (const row of rows) this.add(row);
@@ -86,13 +110,15 @@ class IntakeBuilder {
     const { counts, ledger, spool, rowLog } = this;
     counts.rows++;
     switch (row.kind) {
-      case 'customer':
+      case 'customer': {
         ledger.open(row.ordinal, false);
-        spool.addCustomer(row.ordinal, row.id, row.segments);
+        const fingerprint = spool.addCustomer(row.ordinal, row.id, row.segments);
+        if (this.state !== undefined && fingerprint !== undefined) this.staged.push({ ordinal: row.ordinal, id: row.id, fingerprint });
         rowLog.customer(row.ordinal, row.file, row.line, row.id);
         counts.customers++;
         if (row.segments === null || row.segments.length === 0) counts.toClear++;
         return;
+      }
       case 'part':
         // Long customers are counted in settle(): only then is it known whether a record spoils them.
         if (row.opens) ledger.open(row.ordinal, true);

@@ -35,18 +35,29 @@ export class CustomerSpool {
     this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords, fingerprints: this.fingerprints });
   }
 
-  /** A wide or json customer (ordinals must ascend). */
-  addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
+  /**
+   * A wide or json customer (ordinals must ascend). Returns its fingerprint when the spool keeps
+   * them (runs that keep the state stage it at once), else undefined.
+   */
+  addCustomer(ordinal: number, id: string, segments: Segment[] | null): number | undefined {
     const clears = segments === null || segments.length === 0;
     const idJson = JSON.stringify(id);
     if (!this.fingerprints || clears) {
-      const fingerprint = this.fingerprints ? EMPTY_FINGERPRINT : '';
-      this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${fingerprint}\t${idJson}\t${customerJson(id, segments)}`);
-      return;
+      const fingerprint = this.fingerprints ? EMPTY_FINGERPRINT : undefined;
+      this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${fingerprint ?? ''}\t${idJson}\t${customerJson(id, segments)}`);
+      return fingerprint;
     }
     // Each segment serialised once, for the fingerprint and the wire JSON alike.
     const segmentJsons = segments.map(segmentJson);
-    this.flat.writeLine(`${ordinal}\t0\t${segmentsFingerprint(segmentJsons)}\t${idJson}\t${gatheredCustomerJson(idJson, segmentJsons)}`);
+    const fingerprint = segmentsFingerprint(segmentJsons);
+    this.flat.writeLine(`${ordinal}\t0\t${fingerprint}\t${idJson}\t${gatheredCustomerJson(idJson, segmentJsons)}`);
+    return fingerprint;
+  }
+
+  /** The long-layout customers only, gathered, in ordinal order (their fingerprints are known only now). */
+  longCustomers(skip: (ordinal: number) => boolean = () => false): AsyncGenerator<CustomerRow[]> {
+    if (!this.finished) throw new TypeError('CustomerSpool.longCustomers() before finish()');
+    return this.long.customers(skip);
   }
 
   /**
@@ -140,7 +151,7 @@ async function* flatCustomers(file: string, skip: (ordinal: number) => boolean):
 }
 
 /** What pass 1 writes validated customers to: the spool of a run that sends, or a dry run's sample. */
-export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers' | 'appendClears'>;
+export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers' | 'appendClears' | 'longCustomers'>;
 
 /**
  * A dry run sends nothing, so it keeps only the first customers, for the plan's sample body:
@@ -152,7 +163,7 @@ export class CustomerSample implements CustomerSink {
 
   constructor(private readonly size: number) {}
 
-  addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
+  addCustomer(ordinal: number, id: string, segments: Segment[] | null): undefined {
     if (ordinal >= this.size) return;
     const json = customerJson(id, segments);
     this.flat.push({ ordinal, id, json, clears: segments === null || segments.length === 0 });
@@ -171,6 +182,10 @@ export class CustomerSample implements CustomerSink {
   appendClears(): void {
     // Runs that keep the state (the only ones with clears) spool every customer.
     throw new TypeError("a dry run's customer sample cannot hold clears");
+  }
+
+  longCustomers(): AsyncGenerator<CustomerRow[]> {
+    throw new TypeError("a dry run's customer sample keeps no fingerprints");
   }
 
   async *customers(skip: (ordinal: number) => boolean = () => false): AsyncGenerator<CustomerRow[]> {

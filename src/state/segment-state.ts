@@ -58,7 +58,7 @@ const STAGE_CHUNK = 10_000;
  * Parameters: whether not_found counts as unchanged; the oldest acknowledgement that counts (resync_from in a
  * full resync, else 0).
  */
-const UNCHANGED = `SELECT s.ordinal, c.since, c.status FROM stage s INDEXED BY stage_id CROSS JOIN customers c ON c.id = s.id
+const UNCHANGED = `SELECT s.ordinal, c.since, c.status, c.fp FROM stage s INDEXED BY stage_id CROSS JOIN customers c ON c.id = s.id
   WHERE c.fp = s.fp AND (c.status = ${STATUS_UPDATED} OR (c.status = ${STATUS_NOT_FOUND} AND ?)) AND c.acked >= ?`;
 
 const CLEARS = `SELECT c.id FROM customers c
@@ -81,7 +81,7 @@ interface CurrentRun {
   finished: boolean;
 }
 
-type Row = [ordinal: number, sinceRun: number, status: number];
+type Row = [ordinal: number, sinceRun: number, status: number, fingerprint: number];
 
 export class SegmentState {
   /** write=false: dry run — opens the file read-only if it exists and is usable, else an empty
@@ -183,8 +183,8 @@ export class SegmentState {
     );
   }
 
-  /** After staging: the staged customers NOT to send, as [ordinal, sinceRun, status] (status 1
-   *  updated, 2 not_found), in id order. Nothing when fresh. */
+  /** After staging: the staged customers NOT to send, as [ordinal, sinceRun, status, fingerprint]
+   *  (status 1 updated, 2 not_found), in id order. Nothing when fresh. */
   unchanged(opts: DiffOptions): IterableIterator<Row> {
     this.endStaging();
     this.mergeRecorded();
