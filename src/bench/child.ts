@@ -12,11 +12,11 @@ export interface ChildRun {
   stderr: string;
 }
 
-/** Runs `node <script> ...args` to the end; the wall time runs from spawn to exit. */
-export function runNode(script: string, args: readonly string[]): Promise<ChildRun> {
+/** Runs `node [...nodeArgs] <script> ...args` to the end; the wall time runs from spawn to exit. */
+export function runNode(script: string, args: readonly string[], nodeArgs: readonly string[] = []): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -34,8 +34,8 @@ export function runNode(script: string, args: readonly string[]): Promise<ChildR
 }
 
 /** Like runNode, but a non-zero exit is an error carrying the end of the child's stderr. */
-export async function runNodeOk(script: string, args: readonly string[], what: string): Promise<ChildRun> {
-  const run = await runNode(script, args);
+export async function runNodeOk(script: string, args: readonly string[], what: string, nodeArgs: readonly string[] = []): Promise<ChildRun> {
+  const run = await runNode(script, args, nodeArgs);
   if (run.exitCode !== 0) {
     throw new Error(`${what} exited with ${String(run.exitCode)}: ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`);
   }

@@ -16,7 +16,17 @@ export interface SendSettings {
   rate: number;
 }
 
+/** An incremental run: its mode and the state dir kept from one night to the next. */
+export interface RunPlace {
+  mode: 'diff' | 'mirror';
+  stateDir: string;
+  /** Node flags for the CLI's process, e.g. --cpu-prof. */
+  nodeArgs?: readonly string[];
+}
+
 export interface CliRun {
+  /** Where the report (summary.json, results.csv) was written; a scratch dir, replaced by the next run. */
+  reportDir: string;
   wallMs: number;
   finished: RunFinished;
   log: LogLine[];
@@ -32,8 +42,10 @@ export async function withEmulator<T>(env: BenchEnv, use: (emulator: EmulatorPro
   }
 }
 
-export async function cliRun(env: BenchEnv, url: string, file: string, settings: SendSettings): Promise<CliRun> {
+/** Without `place`: --mode full, --fresh, a new scratch state dir. */
+export async function cliRun(env: BenchEnv, url: string, file: string, settings: SendSettings, place?: RunPlace): Promise<CliRun> {
   const tokenFile = await scratch(env, 'token');
+  const reportDir = await scratch(env, 'run-report');
   await writeFile(tokenFile, BENCH_DEFAULTS.token, { mode: 0o600 });
   const args = [
     'run', file,
@@ -42,12 +54,11 @@ export async function cliRun(env: BenchEnv, url: string, file: string, settings:
     '--rate', String(settings.rate),
     '--concurrency', String(settings.concurrency),
     '--batch-size', String(settings.batchSize),
-    '--report-dir', await scratch(env, 'run-report'),
-    '--state-dir', await scratch(env, 'run-state'),
-    '--fresh',
+    '--report-dir', reportDir,
+    ...(place === undefined ? ['--state-dir', await scratch(env, 'run-state'), '--fresh'] : ['--state-dir', place.stateDir, '--mode', place.mode]),
     '--log-format', 'json',
     '--progress-interval', String(BENCH_DEFAULTS.progressIntervalSeconds),
   ];
-  const run = await runNodeOk(env.cli, args, 'segment-sync run');
-  return { wallMs: run.wallMs, finished: runFinished(run.stdout), log: jsonLines(run.stdout) };
+  const run = await runNodeOk(env.cli, args, 'segment-sync run', place?.nodeArgs);
+  return { reportDir, wallMs: run.wallMs, finished: runFinished(run.stdout), log: jsonLines(run.stdout) };
 }

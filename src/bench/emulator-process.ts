@@ -14,6 +14,12 @@ export interface EmulatorProcess {
   starts(): Promise<number[]>;
   /** Answers by status ('200', '429', …) from GET /__state. */
   byStatus(): Promise<Record<string, number>>;
+  /** Request counts (customersReceived: customers in requests that passed validation) from GET /__state. */
+  requests(): Promise<RequestCounts>;
+  /** POST /__reset: forgets the customers held and the request statistics (the URL stays). */
+  reset(): Promise<void>;
+  /** POST /__faults, e.g. { rateLimit: 10 }: changes the faults of the running emulator. */
+  setFaults(faults: Record<string, number>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +37,9 @@ export async function startEmulatorProcess(cli: string, faultArgs: readonly stri
       url,
       starts: async () => (await readState(url)).starts,
       byStatus: async () => (await readState(url)).requests.byStatus,
+      requests: async () => (await readState(url)).requests,
+      reset: () => postAdmin(url, '/__reset', {}),
+      setFaults: (faults) => postAdmin(url, '/__faults', faults),
       stop: () => stop(child),
     };
   } catch (error) {
@@ -58,14 +67,30 @@ function listeningUrl(child: ChildProcess): Promise<string> {
   });
 }
 
-async function readState(url: string): Promise<{ starts: number[]; requests: { byStatus: Record<string, number> } }> {
+export interface RequestCounts {
+  total: number;
+  byStatus: Record<string, number>;
+  customersReceived: number;
+}
+
+async function readState(url: string): Promise<{ starts: number[]; requests: RequestCounts }> {
   const stateUrl = new URL('/__state', url).href;
   try {
-    const response = await axios.get<{ starts: number[]; requests: { byStatus: Record<string, number> } }>(stateUrl);
+    // The state lists every customer held: reset() a big store before reading it.
+    const response = await axios.get<{ starts: number[]; requests: RequestCounts }>(stateUrl, { maxContentLength: Infinity });
     return response.data;
   } catch (error) {
     // Never pass an axios error on whole: it carries the request config.
     throw new Error(`GET ${stateUrl} failed: ${(error as { code?: string }).code ?? (error as Error).message}`);
+  }
+}
+
+async function postAdmin(url: string, route: string, body: object): Promise<void> {
+  const adminUrl = new URL(route, url).href;
+  try {
+    await axios.post(adminUrl, body);
+  } catch (error) {
+    throw new Error(`POST ${adminUrl} failed: ${(error as { code?: string }).code ?? (error as Error).message}`);
   }
 }
 

@@ -14,7 +14,7 @@ const SEGMENT_VALUES: Record<string, readonly string[]> = {
   churn_risk: ['low', 'medium', 'high'],
   newsletter: ['yes', 'no'],
 };
-const SEGMENT_COLUMNS = Object.values(SEGMENT_VALUES);
+export const SEGMENT_COLUMNS = Object.values(SEGMENT_VALUES);
 export const WIDE_HEADER = `document_id,${Object.keys(SEGMENT_VALUES).join(',')}`;
 /** Share of segment cells left blank (the customer has no segment of that type). */
 const BLANK_SHARE = 0.2;

@@ -33,6 +33,16 @@ export const BENCH_DEFAULTS = {
   overAskedRequests: 900,
   quickOverAskedRequests: 300,
   overAskedConcurrency: 4,
+  /** Incremental night: customers (no duplicates), and with --quick. Night 2 changes 1% of them. */
+  nightCustomers: 2_000_000,
+  quickNightCustomers: 200_000,
+  /** Night 1 (the seed, untimed): as fast as the emulator takes them. */
+  seedConcurrency: 8,
+  seedBatchSize: 2_000,
+  /** The moonshot (--moonshot): customers, and the API's and the CLI's pace on night 2. */
+  moonshotCustomers: 10_000_000,
+  moonshotApiRate: 10,
+  moonshotBatchSize: 500,
   /** Seconds between the CLI's progress lines, from which the sending phase is timed. */
   progressIntervalSeconds: 0.25,
   /** The emulator's accepted token (a bench-only value, never a real secret). */
@@ -48,6 +58,11 @@ export const TARGETS = {
   /** Against an over-asked rate: at least this share of the API's rate in successes, fewer 429s than this share. */
   overAskedRatio: 0.7,
   overAsked429Share: 0.15,
+  /** Incremental night: wall time ≤ this × a validate of the same file, and peak RSS. */
+  nightRatio: 2,
+  nightPeakRssMb: 400,
+  /** The moonshot, end to end. */
+  moonshotSeconds: 90,
 } as const;
 
 export interface BenchOptions {
@@ -57,22 +72,53 @@ export interface BenchOptions {
   indexIds: number | undefined;
   rateRequests: number;
   overAskedRequests: number;
+  /** Customers of the incremental night. */
+  nightCustomers: number;
+  /** Customers of the moonshot; undefined unless --moonshot. */
+  moonshotCustomers: number | undefined;
+  /** Where night 2's CPU profiles go (--cpu-prof DIR); undefined: not profiled. */
+  profileDir: string | undefined;
+  /** --only-incremental: skip the phases before the incremental ones. */
+  onlyIncremental: boolean;
 }
 
 export type ParsedArgs = { ok: true; options: BenchOptions } | { ok: true; help: true } | { ok: false; problem: string };
 
-export const USAGE = `Usage: npm run bench -- [--rows N] [--quick]
+export const USAGE = `Usage: npm run bench -- [--rows N] [--quick] [--night-customers N] [--moonshot [--moonshot-customers N]] [--cpu-prof DIR] [--only-incremental]
 
-  --rows N   rows of the generated wide file (default ${BENCH_DEFAULTS.rows}; ${BENCH_DEFAULTS.quickRows} with --quick)
-  --quick    smaller files, fewer rate-check requests, and no 10M-id index run (under a minute)
-  --help     this text`;
+  --rows N                rows of the generated wide file (default ${BENCH_DEFAULTS.rows}; ${BENCH_DEFAULTS.quickRows} with --quick)
+  --quick                 smaller files, fewer rate-check requests, and no 10M-id index run (under a minute)
+  --night-customers N     customers of the incremental night (default ${BENCH_DEFAULTS.nightCustomers}; ${BENCH_DEFAULTS.quickNightCustomers} with --quick)
+  --moonshot              also the moonshot: ${BENCH_DEFAULTS.moonshotCustomers} customers, 1% changed, an API allowing ${BENCH_DEFAULTS.moonshotApiRate} requests/s (minutes: seeds a 10M state)
+  --moonshot-customers N  customers of the moonshot (implies --moonshot)
+  --cpu-prof DIR          profile night 2 of the incremental phases (a second, untimed run) into DIR and summarise it
+  --only-incremental      only the incremental phases
+  --help                  this text`;
 
 export function parseBenchArgs(argv: string[]): ParsedArgs {
-  let values: { rows?: string; quick?: boolean; help?: boolean };
+  let values: {
+    rows?: string;
+    quick?: boolean;
+    help?: boolean;
+    'night-customers'?: string;
+    moonshot?: boolean;
+    'moonshot-customers'?: string;
+    'cpu-prof'?: string;
+    'only-incremental'?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { rows: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean' } },
+      options: {
+        rows: { type: 'string' },
+        quick: { type: 'boolean' },
+        help: { type: 'boolean' },
+        'night-customers': { type: 'string' },
+        moonshot: { type: 'boolean' },
+        'moonshot-customers': { type: 'string' },
+        'cpu-prof': { type: 'string' },
+        'only-incremental': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -83,6 +129,16 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   const quick = values.quick ?? false;
   const rows = values.rows === undefined ? (quick ? BENCH_DEFAULTS.quickRows : BENCH_DEFAULTS.rows) : wholeNumber(values.rows);
   if (rows === undefined || rows < 1) return { ok: false, problem: `--rows must be a whole number of at least 1 (got '${values.rows}')` };
+  const nightText = values['night-customers'];
+  const nightCustomers = nightText === undefined ? (quick ? BENCH_DEFAULTS.quickNightCustomers : BENCH_DEFAULTS.nightCustomers) : wholeNumber(nightText);
+  // At least one customer in a hundred must change on night 2.
+  if (nightCustomers === undefined || nightCustomers < 100) return { ok: false, problem: `--night-customers must be a whole number of at least 100 (got '${nightText}')` };
+  const moonText = values['moonshot-customers'];
+  const moonshotCustomers = moonText === undefined ? (values.moonshot ? BENCH_DEFAULTS.moonshotCustomers : undefined) : wholeNumber(moonText);
+  if (moonText !== undefined && (moonshotCustomers === undefined || moonshotCustomers < 100)) {
+    return { ok: false, problem: `--moonshot-customers must be a whole number of at least 100 (got '${moonText}')` };
+  }
+  if (values['cpu-prof'] === '') return { ok: false, problem: '--cpu-prof needs a directory' };
   return {
     ok: true,
     options: {
@@ -91,6 +147,10 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       indexIds: quick ? undefined : BENCH_DEFAULTS.indexIds,
       rateRequests: quick ? BENCH_DEFAULTS.quickRateRequests : BENCH_DEFAULTS.rateRequests,
       overAskedRequests: quick ? BENCH_DEFAULTS.quickOverAskedRequests : BENCH_DEFAULTS.overAskedRequests,
+      nightCustomers,
+      moonshotCustomers,
+      profileDir: values['cpu-prof'],
+      onlyIncremental: values['only-incremental'] ?? false,
     },
   };
 }

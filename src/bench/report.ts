@@ -4,11 +4,13 @@
  */
 import type { DryRunFigures } from './dry-run.js';
 import type { IdIndexFigures } from './id-index.js';
-import { TARGETS } from './options.js';
+import { settingsText, type TwoNightsFigures } from './incremental.js';
+import { BENCH_DEFAULTS, TARGETS } from './options.js';
 import type { OverAskedCheck, RateCheck } from './rate.js';
 import type { ThroughputFigures } from './throughput.js';
 
-export interface BenchFigures {
+/** The phases before the incremental ones (absent with --only-incremental). */
+export interface ClassicFigures {
   rows: number;
   repeats: number;
   dryRun: DryRunFigures;
@@ -17,6 +19,13 @@ export interface BenchFigures {
   throughput: ThroughputFigures & { concurrency: number; batchSize: number };
   rate: RateCheck;
   overAsked?: OverAskedCheck;
+}
+
+export interface BenchFigures {
+  classic?: ClassicFigures;
+  night: TwoNightsFigures;
+  /** Absent unless --moonshot. */
+  moonshot?: TwoNightsFigures;
 }
 
 type Verdict = 'ok' | 'MISSED' | '';
@@ -29,10 +38,66 @@ export interface FigureRow {
 }
 
 export function figureRows(f: BenchFigures): FigureRow[] {
-  return [...dryRunRows(f), ...idIndexRows(f.idIndex), ...throughputRows(f), ...rateRows(f.rate), ...overAskedRows(f.overAsked)];
+  const c = f.classic;
+  const classic = c === undefined ? [] : [...dryRunRows(c), ...idIndexRows(c.idIndex), ...throughputRows(c), ...rateRows(c.rate), ...overAskedRows(c.overAsked)];
+  return [...classic, ...nightRows(f.night), ...moonshotRows(f.moonshot)];
 }
 
-function dryRunRows({ rows, repeats, dryRun: d }: BenchFigures): FigureRow[] {
+function nightRows(n: TwoNightsFigures): FigureRow[] {
+  return [
+    {
+      measure: `Incremental night: ${count(n.customers)} customers, 1% changed, night 2 (${n.night2Order} rows) run --mode diff ${settingsText(n.night2)}: customers sent`,
+      result: sentText(n),
+      target: 'exactly the changed ones',
+      verdict: verdict(n.exact),
+    },
+    {
+      measure: 'Incremental night: wall time ÷ validate of the same file',
+      result: `${times(n.ratio)} (${seconds(n.diffMs)} vs ${seconds(n.validateMs)})`,
+      target: `≤ ${TARGETS.nightRatio}×`,
+      verdict: verdict(n.ratio <= TARGETS.nightRatio),
+    },
+    {
+      measure: 'Incremental night: peak RSS',
+      result: `${n.diffPeakRssMb} MB (validate: ${n.validatePeakRssMb} MB)`,
+      target: `≤ ${TARGETS.nightPeakRssMb} MB`,
+      verdict: verdict(n.diffPeakRssMb <= TARGETS.nightPeakRssMb),
+    },
+    {
+      measure: `Incremental night: night 1 seeding the state (${n.night1Order} rows, run --mode diff ${settingsText(n.seed)}), untimed`,
+      result: `${seconds(n.seedMs)}, peak RSS ${n.seedPeakRssMb} MB`,
+      target: '',
+      verdict: '',
+    },
+  ];
+}
+
+function moonshotRows(m: TwoNightsFigures | undefined): FigureRow[] {
+  if (m === undefined) return [{ measure: 'Moonshot (10M customers, 1% changed, API 10 requests/s)', result: 'skipped (npm run bench -- --moonshot)', target: `≤ ${TARGETS.moonshotSeconds} s`, verdict: '' }];
+  const api = BENCH_DEFAULTS.moonshotApiRate;
+  return [
+    {
+      measure: `Moonshot: ${count(m.customers)} customers, 1% changed, API allowing ${api} requests/s, night 2 (${m.night2Order} rows) run --mode diff ${settingsText(m.night2)}: end to end`,
+      result: `${seconds(m.diffMs)} (validate of the same file: ${seconds(m.validateMs)}, ${times(m.ratio)})`,
+      target: `≤ ${TARGETS.moonshotSeconds} s`,
+      verdict: verdict(m.diffMs <= TARGETS.moonshotSeconds * 1000),
+    },
+    { measure: 'Moonshot: customers sent', result: `${sentText(m)}; ${m.requests} requests, ${m.answers429} answered 429`, target: 'exactly the changed ones', verdict: verdict(m.exact) },
+    { measure: 'Moonshot: peak RSS', result: `${m.diffPeakRssMb} MB (validate: ${m.validatePeakRssMb} MB)`, target: '', verdict: '' },
+    {
+      measure: 'Moonshot: how the state was seeded (untimed)',
+      result: `a real night 1, ids in ${m.night1Order} order, run --mode diff ${settingsText(m.seed)} against an unlimited emulator: ${seconds(m.seedMs)}, peak RSS ${m.seedPeakRssMb} MB`,
+      target: '',
+      verdict: '',
+    },
+  ];
+}
+
+function sentText(n: TwoNightsFigures): string {
+  return `${n.sent.toLocaleString('en-US')} sent, ${n.changed.toLocaleString('en-US')} changed, emulator received ${n.received.toLocaleString('en-US')}; ${n.unchanged.toLocaleString('en-US')} unchanged`;
+}
+
+function dryRunRows({ rows, repeats, dryRun: d }: ClassicFigures): FigureRow[] {
   return [
     {
       measure: `Dry run ÷ raw csv-parse pass (${count(rows)} rows, median of ${repeats})`,
@@ -62,7 +127,7 @@ function idIndexRows(i: IdIndexFigures | undefined): FigureRow[] {
   ];
 }
 
-function throughputRows({ throughput: t, dryRun }: BenchFigures): FigureRow[] {
+function throughputRows({ throughput: t, dryRun }: ClassicFigures): FigureRow[] {
   const setup = `--rate 0 --concurrency ${t.concurrency} --batch-size ${t.batchSize}`;
   return [
     {

@@ -1,6 +1,36 @@
-import { figureRows, markdownSnippet, textTable, type BenchFigures } from '../../src/bench/report.js';
+import type { TwoNightsFigures } from '../../src/bench/incremental.js';
+import { figureRows, markdownSnippet, textTable, type BenchFigures, type ClassicFigures } from '../../src/bench/report.js';
 
-const figures = (overrides: Partial<BenchFigures> = {}): BenchFigures => ({
+const night = (overrides: Partial<TwoNightsFigures> = {}): TwoNightsFigures => ({
+  customers: 2_000_000,
+  changed: 20_000,
+  night1Order: 'generated',
+  night2Order: 'shuffled',
+  seed: { concurrency: 8, batchSize: 2000, rate: 0 },
+  night2: { concurrency: 8, batchSize: 1000, rate: 0 },
+  seedMs: 90_000,
+  seedPeakRssMb: 300,
+  validateMs: 10_000,
+  validatePeakRssMb: 150,
+  diffMs: 15_000,
+  diffPeakRssMb: 250,
+  ratio: 1.5,
+  sent: 20_000,
+  unchanged: 1_980_000,
+  received: 20_000,
+  requests: 20,
+  answers429: 0,
+  exact: true,
+  ...overrides,
+});
+
+const figures = (overrides: Partial<ClassicFigures> = {}, more: Partial<BenchFigures> = {}): BenchFigures => ({
+  classic: classic(overrides),
+  night: night(),
+  ...more,
+});
+
+const classic = (overrides: Partial<ClassicFigures> = {}): ClassicFigures => ({
   rows: 1_000_000,
   repeats: 3,
   dryRun: { dryMs: 6000, rawMs: 5000, ratio: 1.2, peakRssMb: 120, rawPeakRssMb: 60 },
@@ -42,8 +72,43 @@ describe('figureRows', () => {
   });
 
   it('says so when the sending phase could not be timed', () => {
-    const throughput = { ...figures().throughput, cliSendingPerSecond: undefined, sendingRatio: undefined };
+    const throughput = { ...classic().throughput, cliSendingPerSecond: undefined, sendingRatio: undefined };
     expect(rowFor(figures({ throughput }), /sending phase/).result).toMatch(/^n\/a/);
+  });
+});
+
+describe('figureRows: incremental sync', () => {
+  it('passes a night 2 that sent exactly the changed customers within 2× of validate and 400 MB', () => {
+    const rows = figureRows(figures());
+    expect(rows.find((r) => /Incremental night: .*customers sent/.test(r.measure))).toMatchObject({
+      result: '20,000 sent, 20,000 changed, emulator received 20,000; 1,980,000 unchanged',
+      verdict: 'ok',
+    });
+    expect(rows.find((r) => /wall time ÷ validate/.test(r.measure))).toMatchObject({ result: '1.50× (15.00 s vs 10.00 s)', target: '≤ 2×', verdict: 'ok' });
+    expect(rows.find((r) => /Incremental night: peak RSS/.test(r.measure))).toMatchObject({ result: '250 MB (validate: 150 MB)', verdict: 'ok' });
+    expect(rows.find((r) => /night 1 seeding/.test(r.measure))).toMatchObject({ result: '90.00 s, peak RSS 300 MB', verdict: '' });
+  });
+
+  it('fails a night that sent more than the changed, ran over 2× or over 400 MB', () => {
+    const rows = figureRows(figures({}, { night: night({ exact: false, sent: 20_100, ratio: 2.1, diffMs: 21_000, diffPeakRssMb: 420 }) }));
+    expect(rows.filter((r) => r.measure.startsWith('Incremental night') && r.verdict === 'MISSED')).toHaveLength(3);
+  });
+
+  it('works without the classic phases (--only-incremental)', () => {
+    const rows = figureRows({ night: night() });
+    expect(rows.some((r) => /Dry run/.test(r.measure))).toBe(false);
+    expect(rows[0]!.measure).toMatch(/^Incremental night/);
+  });
+
+  it('says how to run the moonshot when it was skipped', () => {
+    expect(rowFor(figures(), /^Moonshot/)).toMatchObject({ result: 'skipped (npm run bench -- --moonshot)', target: '≤ 90 s' });
+  });
+
+  it('judges the moonshot end to end against 90 s and says how its state was seeded', () => {
+    const moon = night({ customers: 10_000_000, changed: 100_000, night1Order: 'sorted', night2Order: 'sorted', night2: { concurrency: 8, batchSize: 500, rate: 10 }, diffMs: 95_000 });
+    const rows = figureRows(figures({}, { moonshot: moon }));
+    expect(rows.find((r) => /end to end/.test(r.measure))).toMatchObject({ result: '95.00 s (validate of the same file: 10.00 s, 1.50×)', verdict: 'MISSED' });
+    expect(rows.find((r) => /how the state was seeded/.test(r.measure))!.result).toMatch(/ids in sorted order.*unlimited emulator: 90\.00 s/);
   });
 });
 
