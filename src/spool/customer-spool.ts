@@ -146,8 +146,23 @@ async function* flatCustomers(file: string, skip: (ordinal: number) => boolean):
       if (idStart > tab + 4) customer.fingerprint = Number(line.slice(tab + 3, idStart - 1));
       out.push(customer);
     }
+    // A slice of a string keeps the whole string alive, and every line is a slice of its 256 KiB
+    // chunk: a few customers kept out of each chunk (diff: the 1% that changed) held every chunk
+    // they came from until sent, 730 MB for 2M customers. Those few are copied free of it.
+    if (out.length < lines.length) for (const customer of out) detach(customer);
     if (out.length > 0) yield out;
   }
+}
+
+function detach(customer: CustomerRow): void {
+  customer.id = copyOf(customer.id);
+  customer.json = copyOf(customer.json);
+}
+
+/** A flat copy of `text` that shares no storage with the string it was sliced from. */
+function copyOf(text: string): string {
+  // Slicing a concatenation flattens it into new storage first (V8; what Buffer round trips do, cheaper).
+  return ` ${text}`.slice(1);
 }
 
 /** What pass 1 writes validated customers to: the spool of a run that sends, or a dry run's sample. */
