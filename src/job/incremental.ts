@@ -1,17 +1,22 @@
 /**
- * --mode diff and mirror: what the incremental state says of tonight's customers, decided between
- * pass 1 and the guardrails, so the guardrails and the plan see what will really be sent.
+ * --mode diff and mirror: what the incremental state says of tonight's customers.
  *
- *   1. stage the fingerprints of the long-layout customers (wide and json ones were staged by pass 1
- *      as they were met; long ones are known once gathered), and the ids of invalid rows (never cleared)
- *   2. unchanged customers (the endpoint acknowledged these very segments) are set aside in the
- *      ledger: not sent, `unchanged` in results.csv
- *   3. mirror: customers the state holds segments for that are gone from the input get ordinals
- *      after the input's, a spool entry with no segments, and a results.csv row after the input's
+ *   1. before pass 1, the state is loaded into an in-memory index (StateDiff): one sequential scan
+ *      of the database into typed arrays, ~33 bytes per customer tracked whatever the ids' length
+ *   2. pass 1 asks it of every wide or json customer as it is met: an unchanged one (the endpoint
+ *      acknowledged these very segments) is set aside in the ledger and never spooled, so the spool
+ *      holds only what will be sent; invalid rows mark their ids present (never cleared)
+ *   3. after pass 1 (applyState), the long-layout customers, whose segments are known only once
+ *      gathered; then mirror's clears: the customers the state holds segments for that tonight's
+ *      input does not name get ordinals after the input's, a spool entry and a results.csv row
  *
- * The state is written only as the endpoint acknowledges requests (see StateAcks): this step reads.
+ * Deciding in pass 1 is what keeps a night with 1% changed near the cost of a dry run: staging
+ * every fingerprint in SQLite and joining cost as much as pass 1 itself, and spooling every
+ * customer's JSON as much again, to send 1% of them. The state is written only as the endpoint
+ * acknowledges requests (see send-pass.ts, stateAcks): this step reads.
  */
-import type { SegmentState, StagedCustomer } from '../state/index.js';
+import { hashInto } from '../dedupe/index.js';
+import type { SegmentState } from '../state/index.js';
 import { EMPTY_FINGERPRINT } from '../state/segments-fingerprint.js';
 import type { RunConfig } from '../config/run-options.js';
 import type { CustomerRow } from '../types.js';
@@ -30,50 +35,185 @@ export interface StateFacts {
   clears: number;
 }
 
-/** The state-status code of a customer answered not found (SegmentState.unchanged()). */
-const NOT_FOUND_STATUS = 2;
+/** The state's status codes (SegmentState.scan()). */
+const UPDATED = 1;
+const NOT_FOUND = 2;
+/** Set in a customer's status byte once tonight's input names it. */
+const PRESENT = 0x80;
 
-/** Undefined when `stop` ended it (a signal while staging: nothing was sent, the state is unchanged). */
-export async function applyState(
-  config: Pick<RunConfig, 'mode' | 'fullResync' | 'recheckNotFound'>,
-  intake: Intake,
-  state: SegmentState,
-  stop: AbortSignal,
-): Promise<StateFacts | undefined> {
-  const { ledger, counts } = intake;
-  // No state to compare with: every customer is new, none is cleared.
-  if (state.fresh) return { file: state.file, fresh: true, tracked: state.tracked, unchanged: 0, clears: 0 };
-  if (!(await stageLong(intake, state, stop))) return undefined;
-  let unchanged = 0;
-  for (const [ordinal, sinceRun, status, fingerprint] of state.unchanged({ recheckNotFound: config.recheckNotFound, fullResync: config.fullResync })) {
-    ledger.setUnchanged(ordinal, sinceRun, status === NOT_FOUND_STATUS);
-    unchanged++;
-    // Not sent, so it clears nothing: --max-clear counts what is sent.
-    if (fingerprint === EMPTY_FINGERPRINT) counts.toClear--;
-  }
-  const clears = config.mode === 'mirror' ? appendClears(intake, state) : 0;
-  counts.toClear += clears;
-  counts.unchanged = unchanged;
-  return { file: state.file, fresh: state.fresh, tracked: state.tracked, unchanged, clears };
+/** An unchanged customer: the run whose answer recorded its segments, and whether it was not found. */
+export interface Unchanged {
+  since: number;
+  notFound: boolean;
 }
 
-/** Stages the long-layout customers and protects the ids of invalid rows; false when `stop` ended it. */
-async function stageLong(intake: Intake, state: SegmentState, stop: AbortSignal): Promise<boolean> {
-  const { ledger } = intake;
-  const spoiled: string[] = [];
+/**
+ * The state, loaded for one run's questions (see the file header): an open-addressing table of row
+ * numbers, placed by the high half of the id hash and told apart by its low half and a third,
+ * independent 32-bit hash (checkHash). The ids themselves stay in the database: reading each back
+ * to compare it (as the dedupe index does) cost a random read per customer, 10 µs each, twice
+ * the whole dry run at 2M. Two ids alike in all 96 bits, the only way to mistake one customer for
+ * another, are a chance of 1 in 2^64 per lookup: far below the 2^-53 of the fingerprints.
+ */
+export class StateDiff {
+  private readonly table: Uint32Array;
+  private readonly mask: number;
+  private readonly tags: Uint32Array;
+  private readonly checks: Uint32Array;
+  private readonly fingerprints: Float64Array;
+  private readonly statuses: Uint8Array;
+  private readonly since: Uint32Array;
+  private readonly acked: Uint32Array;
+  private readonly hashed = new Uint32Array(2);
+  /** full resync: only customers acknowledged since the resync began count as unchanged (none without one). */
+  private readonly oldestAck: number;
+
+  private constructor(
+    size: number,
+    private readonly options: Pick<RunConfig, 'recheckNotFound' | 'fullResync'>,
+    resyncFrom: number | undefined,
+  ) {
+    let slots = 1024;
+    while (slots < 2 * size) slots *= 2;
+    this.table = new Uint32Array(slots);
+    this.mask = slots - 1;
+    this.tags = new Uint32Array(size);
+    this.checks = new Uint32Array(size);
+    this.fingerprints = new Float64Array(size);
+    this.statuses = new Uint8Array(size);
+    this.since = new Uint32Array(size);
+    this.acked = new Uint32Array(size);
+    this.oldestAck = !options.fullResync ? 0 : (resyncFrom ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Loads a state that is not fresh: one scan of the database. */
+  static load(state: SegmentState, options: Pick<RunConfig, 'recheckNotFound' | 'fullResync'>): StateDiff {
+    const diff = new StateDiff(state.tracked, options, state.resyncFrom());
+    let row = 0;
+    for (const [id, fingerprint, status, since, acked] of state.scan()) {
+      if (row >= state.tracked) throw new TypeError(`the state scanned more than the ${state.tracked} customers it tracks`);
+      diff.insert(id, row);
+      diff.fingerprints[row] = fingerprint;
+      diff.statuses[row] = status;
+      diff.since[row] = since;
+      diff.acked[row] = acked;
+      row++;
+    }
+    return diff;
+  }
+
+  /** A valid customer of tonight: unchanged (not to be sent), or undefined. Marks it present. */
+  unchanged(id: string, fingerprint: number): Unchanged | undefined {
+    const row = this.rowOf(id);
+    if (row === undefined) return undefined;
+    const status = this.statuses[row]! & ~PRESENT;
+    this.statuses[row] = status | PRESENT;
+    if (this.fingerprints[row] !== fingerprint || this.acked[row]! < this.oldestAck) return undefined;
+    if (status === UPDATED) return { since: this.since[row]!, notFound: false };
+    if (status === NOT_FOUND && !this.options.recheckNotFound) return { since: this.since[row]!, notFound: true };
+    return undefined;
+  }
+
+  /** An id of tonight's input that is not sent (an invalid row, a customer a broken record spoiled): never cleared. */
+  present(id: string): void {
+    const row = this.rowOf(id);
+    if (row !== undefined) this.statuses[row]! |= PRESENT;
+  }
+
+  /**
+   * mirror: the customers to clear, in id order: updated with segments, and not named by
+   * tonight's input. A second scan of the state gives their ids (the table keeps none).
+   */
+  *absent(state: SegmentState): Generator<string> {
+    let row = 0;
+    for (const [id] of state.scan()) {
+      if (this.statuses[row] === UPDATED && this.fingerprints[row] !== EMPTY_FINGERPRINT) yield id;
+      row++;
+    }
+  }
+
+  private insert(id: string, row: number): void {
+    hashInto(id, this.hashed);
+    let slot = this.hashed[0]! & this.mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
+    this.table[slot] = row + 1;
+    this.tags[row] = this.hashed[1]!;
+    this.checks[row] = checkHash(id);
+  }
+
+  private rowOf(id: string): number | undefined {
+    hashInto(id, this.hashed);
+    const tag = this.hashed[1]!;
+    let check: number | undefined;
+    for (let slot = this.hashed[0]! & this.mask; ; slot = (slot + 1) & this.mask) {
+      const ref = this.table[slot]!;
+      if (ref === 0) return undefined;
+      if (this.tags[ref - 1] !== tag) continue;
+      check ??= checkHash(id);
+      if (this.checks[ref - 1] === check) return ref - 1;
+    }
+  }
+}
+
+const { imul } = Math;
+
+/**
+ * A 32-bit hash independent of hashInto's two halves (another multiplier, seed and mix): xor-shift
+ * multiply per code unit, murmur3's finaliser at the end.
+ */
+export function checkHash(id: string): number {
+  let h = 0x2545f491 ^ id.length;
+  for (let i = 0; i < id.length; i++) {
+    h = imul(h ^ id.charCodeAt(i), 0x5bd1e995);
+    h ^= h >>> 15;
+  }
+  h ^= h >>> 16;
+  h = imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * After pass 1: the long-layout customers, then mirror's clears. Undefined when `stop` ended it (a
+ * signal: nothing was sent, the state is unchanged).
+ */
+export async function applyState(
+  config: Pick<RunConfig, 'mode'>,
+  intake: Intake,
+  state: SegmentState,
+  diff: StateDiff | undefined,
+  stop: AbortSignal,
+): Promise<StateFacts | undefined> {
+  const { counts } = intake;
+  // No state to compare with (diff is undefined): every customer is new, none is cleared.
+  if (diff !== undefined && !(await diffLong(intake, diff, stop))) return undefined;
+  const clears = config.mode === 'mirror' && diff !== undefined ? appendClears(intake, diff, state) : 0;
+  counts.toClear += clears;
+  return { file: state.file, fresh: state.fresh, tracked: state.tracked, unchanged: counts.unchanged, clears };
+}
+
+/** The long-layout customers, gathered: unchanged ones set aside; false when `stop` ended it. */
+async function diffLong(intake: Intake, diff: StateDiff, stop: AbortSignal): Promise<boolean> {
+  const { ledger, counts } = intake;
   for await (const customers of intake.spool.longCustomers()) {
     // A big long file takes a while to gather; SIGTERM must not wait for the end of it.
     if (stop.aborted) return false;
-    const staged: StagedCustomer[] = [];
     for (const customer of customers) {
       // A customer a broken record spoiled is in the input, but not sent: like an invalid row.
-      if (ledger.isSpoiled(customer.ordinal)) spoiled.push(customer.id);
-      else staged.push({ ordinal: customer.ordinal, id: customer.id, fingerprint: fingerprintOf(customer) });
+      if (ledger.isSpoiled(customer.ordinal)) {
+        diff.present(customer.id);
+        continue;
+      }
+      const unchanged = diff.unchanged(customer.id, fingerprintOf(customer));
+      if (unchanged === undefined) continue;
+      ledger.setUnchanged(customer.ordinal, unchanged.since, unchanged.notFound);
+      counts.unchanged++;
+      // Not sent, so it clears nothing: --max-clear counts what is sent.
+      if (customer.clears) counts.toClear--;
     }
-    state.stage(staged);
   }
-  state.protect(intake.invalidIds);
-  state.protect(spoiled);
   return true;
 }
 
@@ -83,12 +223,12 @@ function fingerprintOf(customer: CustomerRow): number {
 }
 
 /** mirror: the customers gone from the input, after the input's (spool, ledger, row log). */
-function appendClears(intake: Intake, state: SegmentState): number {
+function appendClears(intake: Intake, diff: StateDiff, state: SegmentState): number {
   const { ledger, rowLog } = intake;
   const first = ledger.customers;
   let count = 0;
   const ids = function* (): Generator<string> {
-    for (const id of state.clears()) {
+    for (const id of diff.absent(state)) {
       rowLog.absent(first + count, id);
       count++;
       yield id;

@@ -31,7 +31,7 @@ import type { JobContext, JobResult } from './context.js';
 import { summaryBuilder, type SummaryBuilder } from './summary.js';
 import { keepsState, validatePass, type Intake } from './validate-pass.js';
 import { sendPass, type SendResult } from './send-pass.js';
-import { applyState, type StateFacts } from './incremental.js';
+import { applyState, StateDiff, type StateFacts } from './incremental.js';
 import { checkGuards } from './guards.js';
 import { buildPlan, logPlan } from './plan.js';
 import { resolver, type RunTime, type Unsent } from './result-rows.js';
@@ -100,11 +100,13 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
   const stopProgress = startProgress(log, progress, config.progressIntervalMs);
   if (config.mode !== 'full' && !keepsState(config)) log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
   let state: SegmentState | undefined;
+  let diff: StateDiff | undefined;
   try {
-    // Opened before pass 1, which stages the customers' fingerprints as it meets them.
+    // Opened and loaded before pass 1, which compares the customers with it as it meets them.
     state = keepsState(config) ? openState(ctx) : undefined;
+    diff = state === undefined || state.fresh ? undefined : StateDiff.load(state, config);
     log.info('validating input', { files: files.map((f) => f.display) });
-    const pass1 = await validatePass(ctx, files, index, tmpDir, progress, expectedRows, state?.fresh === false ? state : undefined);
+    const pass1 = await validatePass(ctx, files, index, tmpDir, progress, expectedRows, diff);
     // A signal during validation: nothing was sent, and no row was decided yet.
     if (pass1.stopped) return await finish(pass1.counts, pass1.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
     index.close();
@@ -112,8 +114,8 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
     logInputNotes(ctx, intake);
     let incremental: Incremental | undefined;
     if (state !== undefined) {
-      const facts = await applyState(config, intake, state, ctx.signals.stop);
-      // A signal while staging: as during validation, nothing was sent and no row was decided.
+      const facts = await applyState(config, intake, state, diff, ctx.signals.stop);
+      // A signal while the long customers were gathered: as during validation, nothing was sent.
       if (facts === undefined) return await finish(intake.counts, intake.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
       incremental = { state, facts };
     }

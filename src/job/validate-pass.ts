@@ -10,10 +10,10 @@ import type { RunConfig } from '../config/run-options.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { readInputs, type FileFacts, type InputFile, type InputOptions } from '../input/index.js';
 import { Classifier, type IdIndex } from '../dedupe/index.js';
-import { CustomerSample, CustomerSpool, type CustomerSink } from '../spool/index.js';
+import { CustomerSample, CustomerSpool, fingerprintOf, type CustomerSink } from '../spool/index.js';
 import { RowLog } from '../report/row-log.js';
 import type { ClassifiedRow, Counts } from '../types.js';
-import type { SegmentState, StagedCustomer } from '../state/index.js';
+import type { StateDiff } from './incremental.js';
 import { emptyCounts, tallyRead, type ReadTally } from './tally.js';
 import { Ledger } from './ledger.js';
 import type { ProgressState } from './progress.js';
@@ -31,16 +31,14 @@ export interface Intake {
   /** The validated customers: all of them for a run that sends, the first few for a dry run's plan. */
   spool: CustomerSink;
   rowLog: RowLog;
-  /** mirror: ids of invalid rows (and of customers a broken record spoiled) are in the input: never cleared. */
-  invalidIds: string[];
 }
 
 export type ValidateResult = { stopped: false; intake: Intake } | { stopped: true; facts: FileFacts[]; counts: Counts };
 
 /**
- * Pass 1: reads everything once; a stop signal ends it early (nothing was sent yet). `state` (diff,
- * mirror, when it has anything to compare with): each wide or json customer's fingerprint is staged
- * as the customer is met, so the diff needs no second read of the spool.
+ * Pass 1: reads everything once; a stop signal ends it early (nothing was sent yet). `diff` (diff,
+ * mirror, when the state has anything to compare with): each wide or json customer is compared as
+ * it is met, and only a changed one is spooled (see incremental.ts).
  */
 export async function validatePass(
   ctx: JobContext,
@@ -49,7 +47,7 @@ export async function validatePass(
   tmpDir: string,
   progress: ProgressState,
   expectedRows = 0,
-  state?: SegmentState,
+  diff?: StateDiff,
 ): Promise<ValidateResult> {
   const { config } = ctx;
   const facts: FileFacts[] = [];
@@ -58,7 +56,7 @@ export async function validatePass(
   // The incremental state compares every customer's fingerprint, dry run or not.
   const fingerprints = keepsState(config);
   const spool = config.dryRun && !fingerprints ? new CustomerSample(SAMPLE_CUSTOMERS) : new CustomerSpool({ dir: tmpDir, fingerprints });
-  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir), config.mode === 'mirror', state);
+  const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir), fingerprints, diff);
   const classifier = new Classifier({ ids: index, shard: config.shard });
   try {
     for await (const chunk of readInputs(files, readOptions(config), facts)) {
@@ -68,7 +66,6 @@ export async function validatePass(
       tallyRead(read, chunk);
       progress.rowsRead = read.rows;
       intake.addAll(classifier.classify(chunk));
-      intake.flushStaged();
     }
   } finally {
     intake.spool.finish();
@@ -81,26 +78,17 @@ export async function validatePass(
 class IntakeBuilder {
   readonly counts = emptyCounts();
   private readonly reasons = new Map<string, number>();
-  private readonly invalidIds: string[] = [];
-  private staged: StagedCustomer[] = [];
 
   constructor(
     private readonly displays: readonly string[],
     private readonly ledger: Ledger,
     readonly spool: CustomerSink,
     readonly rowLog: RowLog,
-    /** mirror: keep the ids of invalid rows, which protect their customers from being cleared. */
-    private readonly keepInvalidIds: boolean,
-    /** diff, mirror: where the wide and json customers' fingerprints are staged. */
-    private readonly state: SegmentState | undefined,
+    /** diff, mirror: every customer's fingerprint is spooled with it, for the state. */
+    private readonly fingerprints: boolean,
+    /** diff, mirror with a state to compare with: unchanged customers are set aside, not spooled. */
+    private readonly diff: StateDiff | undefined,
   ) {}
-
-  /** Stages the fingerprints of the chunk's customers: one SQLite transaction per chunk, not per row. */
-  flushStaged(): void {
-    if (this.staged.length === 0) return;
-    this.state?.stage(this.staged);
-    this.staged = [];
-  }
 
   addAll(rows: readonly ClassifiedRow[]): void {
     for (const row of rows) this.add(row);
@@ -112,10 +100,16 @@ class IntakeBuilder {
     switch (row.kind) {
       case 'customer': {
         ledger.open(row.ordinal, false);
-        const fingerprint = spool.addCustomer(row.ordinal, row.id, row.segments);
-        if (this.state !== undefined && fingerprint !== undefined) this.staged.push({ ordinal: row.ordinal, id: row.id, fingerprint });
         rowLog.customer(row.ordinal, row.file, row.line, row.id);
         counts.customers++;
+        const fingerprint = this.fingerprints ? fingerprintOf(row.segments) : undefined;
+        const unchanged = fingerprint !== undefined && this.diff?.unchanged(row.id, fingerprint);
+        if (unchanged) {
+          ledger.setUnchanged(row.ordinal, unchanged.since, unchanged.notFound);
+          counts.unchanged++;
+          return;
+        }
+        spool.addCustomer(row.ordinal, row.id, row.segments, fingerprint);
         if (row.segments === null || row.segments.length === 0) counts.toClear++;
         return;
       }
@@ -125,7 +119,7 @@ class IntakeBuilder {
         ledger.addLongRecord(row.ordinal, row.line, row.segments.length, row.invalid);
         if (row.invalid !== undefined) {
           this.countReason(row.invalid);
-          if (this.keepInvalidIds) this.invalidIds.push(row.id);
+          this.diff?.present(row.id);
           rowLog.known(row.file, row.line, row.id, 'invalid', row.invalid);
           return;
         }
@@ -135,7 +129,8 @@ class IntakeBuilder {
       case 'invalid':
         counts.invalid++;
         if (!row.skipped) this.countReason(row.reason);
-        if (this.keepInvalidIds && row.id !== '') this.invalidIds.push(row.id);
+        // Named by the input, so not gone from it: mirror does not clear it.
+        if (row.id !== '') this.diff?.present(row.id);
         rowLog.known(row.file, row.line, row.id, 'invalid', row.reason);
         return;
       case 'duplicate':
@@ -160,7 +155,7 @@ class IntakeBuilder {
     }
     counts.repeatedHeaders = facts.reduce((sum, f) => sum + f.repeatedHeaders, 0);
     const invalidReasons = [...this.reasons].sort((a, b) => b[1] - a[1]);
-    return { counts, facts, read, invalidReasons, ledger, spool: this.spool, rowLog: this.rowLog, invalidIds: this.invalidIds };
+    return { counts, facts, read, invalidReasons, ledger, spool: this.spool, rowLog: this.rowLog };
   }
 
   /** Reasons that differ only in numbers ("line 12", "got 3") are one reason. */

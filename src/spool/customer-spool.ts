@@ -8,21 +8,27 @@
 import type { CustomerRow, Segment } from '../types.js';
 import { LongSorter } from './long-sort.js';
 import { customerJson, gatheredCustomerJson, segmentJson } from './wire.js';
-import { EMPTY_FINGERPRINT, segmentsFingerprint } from '../state/segments-fingerprint.js';
+import { EMPTY_FINGERPRINT, segmentPiece, segmentsFingerprint } from '../state/segments-fingerprint.js';
 import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
 
 export interface CustomerSpoolOptions {
   dir: string;
   /** Long records held in memory per sorted run (tests make it small). */
   longRunRecords?: number;
-  /** Compute each customer's segments fingerprint (runs that keep the incremental state). */
+  /** Compute each long-layout customer's segments fingerprint as it is gathered (runs that keep the state). */
   fingerprints?: boolean;
+}
+
+/** The fingerprint of a customer's segments (null and [] alike: no segments). */
+export function fingerprintOf(segments: readonly Segment[] | null): number {
+  if (segments === null || segments.length === 0) return EMPTY_FINGERPRINT;
+  if (segments.length === 1) return segmentsFingerprint([segmentPiece(segments[0]!.type, segments[0]!.value)]);
+  return segmentsFingerprint(segments.map((s) => segmentPiece(s.type, s.value)));
 }
 
 export class CustomerSpool {
   private readonly flat: ScratchWriter;
   private readonly long: LongSorter;
-  private readonly fingerprints: boolean;
   private readonly dir: string;
   /** mirror: the customers gone from the input, cleared after the input's (appendClears). */
   private clears: ScratchWriter | undefined;
@@ -30,28 +36,17 @@ export class CustomerSpool {
 
   constructor(opts: CustomerSpoolOptions) {
     this.dir = opts.dir;
-    this.fingerprints = opts.fingerprints ?? false;
     this.flat = ScratchWriter.create(opts.dir, 'segment-sync-customers');
-    this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords, fingerprints: this.fingerprints });
+    this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords, fingerprints: opts.fingerprints ?? false });
   }
 
   /**
-   * A wide or json customer (ordinals must ascend). Returns its fingerprint when the spool keeps
-   * them (runs that keep the state stage it at once), else undefined.
+   * A wide or json customer (ordinals must ascend), with the fingerprint of its segments in runs
+   * that keep the state (fingerprintOf()).
    */
-  addCustomer(ordinal: number, id: string, segments: Segment[] | null): number | undefined {
+  addCustomer(ordinal: number, id: string, segments: Segment[] | null, fingerprint?: number): void {
     const clears = segments === null || segments.length === 0;
-    const idJson = JSON.stringify(id);
-    if (!this.fingerprints || clears) {
-      const fingerprint = this.fingerprints ? EMPTY_FINGERPRINT : undefined;
-      this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${fingerprint ?? ''}\t${idJson}\t${customerJson(id, segments)}`);
-      return fingerprint;
-    }
-    // Each segment serialised once, for the fingerprint and the wire JSON alike.
-    const segmentJsons = segments.map(segmentJson);
-    const fingerprint = segmentsFingerprint(segmentJsons);
-    this.flat.writeLine(`${ordinal}\t0\t${fingerprint}\t${idJson}\t${gatheredCustomerJson(idJson, segmentJsons)}`);
-    return fingerprint;
+    this.flat.writeLine(`${ordinal}\t${clears ? 1 : 0}\t${fingerprint ?? ''}\t${JSON.stringify(id)}\t${customerJson(id, segments)}`);
   }
 
   /** The long-layout customers only, gathered, in ordinal order (their fingerprints are known only now). */
@@ -178,7 +173,7 @@ export class CustomerSample implements CustomerSink {
 
   constructor(private readonly size: number) {}
 
-  addCustomer(ordinal: number, id: string, segments: Segment[] | null): undefined {
+  addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
     if (ordinal >= this.size) return;
     const json = customerJson(id, segments);
     this.flat.push({ ordinal, id, json, clears: segments === null || segments.length === 0 });

@@ -82,6 +82,8 @@ interface CurrentRun {
 }
 
 type Row = [ordinal: number, sinceRun: number, status: number, fingerprint: number];
+/** A customer of the state: what scan() yields. */
+export type ScanRow = [id: string, fingerprint: number, status: number, sinceRun: number, ackedRun: number];
 
 export class SegmentState {
   /** write=false: dry run — opens the file read-only if it exists and is usable, else an empty
@@ -198,6 +200,25 @@ export class SegmentState {
     }
     const statement = this.guard(() => this.db.prepare(UNCHANGED).raw());
     return this.rows<Row>(statement, [opts.recheckNotFound ? 0 : 1, oldest]);
+  }
+
+  /**
+   * Every customer the state tracks, as [id, fingerprint, status, sinceRun, ackedRun] (status 1
+   * updated, 2 not_found), in id order: one sequential pass over the table, which the job loads
+   * into an in-memory index before pass 1. Nothing when fresh.
+   */
+  scan(): IterableIterator<ScanRow> {
+    this.mergeRecorded();
+    if (this.fresh) return emptyIterator();
+    const statement = this.guard(() => this.db.prepare('SELECT id, fp, status, since, acked FROM customers').raw());
+    return this.rows<ScanRow>(statement, []);
+  }
+
+  /** The run an unfinished full resync began at: customers acknowledged since need not be resent. */
+  resyncFrom(): number | undefined {
+    if (this.fresh) return undefined;
+    const from = this.guard(() => this.db.prepare("SELECT value FROM meta WHERE key = 'resync_from'").pluck().get() as string | undefined);
+    return from === undefined ? undefined : Number(from);
   }
 
   /** Mirror: ids whose last acknowledged status is updated with fp != EMPTY_FINGERPRINT, absent

@@ -6,10 +6,12 @@
  * counts once. Type and value are compared exactly as sent (the input stage has trimmed them). Null
  * segments and [] both mean "no segments", so they share EMPTY_FINGERPRINT.
  *
- * The input is each segment's wire JSON (`{"type":…,"value":…}`, see spool/wire.ts): JSON is
- * injective, so sorting and joining those texts is a canonical form of the set. It is hashed with
- * the id hash (two independent 32-bit halves) and kept as 53 bits, a safe integer that SQLite stores
- * as an INTEGER: a changed customer is mistaken for an unchanged one with odds of 2^-53.
+ * Each segment is written as `<type length>:<type><value length>:<value>` (segmentPiece): a piece
+ * parses back one way only, so sorting the pieces and joining them is a canonical form of the set,
+ * cheap to build (it was the wire JSON, whose serialisation cost more than the hashing; the JSON
+ * is now written only for the customers sent). It is hashed with the id hash (two independent
+ * 32-bit halves) and kept as 53 bits, a safe integer that SQLite stores as an INTEGER: a changed
+ * customer is mistaken for an unchanged one with odds of 2^-53.
  *
  * STABILITY: the state compares tonight's fingerprints with ones written by earlier builds. Change
  * the canonical form or the hash only together with FINGERPRINT_SCHEME, which makes the next run a
@@ -18,20 +20,25 @@
 import { hashInto } from '../dedupe/hash.js';
 
 /** Bump whenever `segmentsFingerprint` would give another value for the same segments. */
-export const FINGERPRINT_SCHEME = 1;
+export const FINGERPRINT_SCHEME = 2;
 
 const scratch = new Uint32Array(2);
 const HI_FACTOR = 2 ** 21;
 
-/** The fingerprint of the set of segments given as their wire JSON texts (any order, repeats allowed). */
-export function segmentsFingerprint(segmentJsons: readonly string[]): number {
+/** One segment as the fingerprint reads it. */
+export function segmentPiece(type: string, value: string): string {
+  return `${type.length}:${type}${value.length}:${value}`;
+}
+
+/** The fingerprint of the set of segments given as their pieces (any order, repeats allowed). */
+export function segmentsFingerprint(pieces: readonly string[]): number {
   let canonical: string;
-  if (segmentJsons.length === 0) canonical = '';
-  else if (segmentJsons.length === 1) canonical = segmentJsons[0]!;
+  if (pieces.length === 0) canonical = '';
+  else if (pieces.length === 1) canonical = pieces[0]!;
   else {
-    const sorted = [...segmentJsons].sort();
+    const sorted = [...pieces].sort();
     canonical = sorted[0]!;
-    for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) canonical += `,${sorted[i]}`;
+    for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) canonical += sorted[i];
   }
   hashInto(canonical, scratch);
   // 32 bits of hi and 21 of lo: 53 bits, exactly representable as a JS number.

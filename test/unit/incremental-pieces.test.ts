@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { CustomerSpool } from '../../src/spool/index.js';
-import { EMPTY_FINGERPRINT, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
+import { CustomerSpool, fingerprintOf } from '../../src/spool/index.js';
+import { EMPTY_FINGERPRINT, segmentPiece, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
 import { Ledger } from '../../src/job/ledger.js';
 import { CLEARED_DETAIL, resolver } from '../../src/job/result-rows.js';
 import { countOutcomes, emptyCounts } from '../../src/job/tally.js';
@@ -38,23 +38,26 @@ const south: Segment = { type: 'region', value: 'south' };
 
 describe('segments fingerprint', () => {
   test('is a set: order and repeats are no change; any value change is one', () => {
-    const json = (s: Segment): string => JSON.stringify(s);
+    const json = (s: Segment): string => segmentPiece(s.type, s.value);
     expect(segmentsFingerprint([json(gold), json(north)])).toBe(segmentsFingerprint([json(north), json(gold), json(north)]));
     expect(segmentsFingerprint([json(gold), json(north)])).not.toBe(segmentsFingerprint([json(gold), json(south)]));
     expect(segmentsFingerprint([json(gold)])).not.toBe(EMPTY_FINGERPRINT);
     expect(Number.isSafeInteger(segmentsFingerprint([json(gold)]))).toBe(true);
+    // A piece parses back one way only: moving characters between type and value is a change.
+    expect(segmentsFingerprint([segmentPiece('ab', 'c')])).not.toBe(segmentsFingerprint([segmentPiece('a', 'bc')]));
+    expect(segmentsFingerprint([segmentPiece('a', 'b'), segmentPiece('c', 'd')])).not.toBe(segmentsFingerprint([segmentPiece('a', 'b1:c'), segmentPiece('', 'd')]));
   });
 });
 
 describe('customer spool with fingerprints', () => {
   test('a wide customer and a long one with the same segments in another order share a fingerprint; null and [] are empty', async () => {
     const spool = new CustomerSpool({ dir, fingerprints: true });
-    spool.addCustomer(0, 'wide', [gold, north]);
+    spool.addCustomer(0, 'wide', [gold, north], fingerprintOf([gold, north]));
     spool.addLongRecord(1, 'long', north);
     spool.addLongRecord(1, 'long', gold);
     spool.addLongRecord(1, 'long', north);
-    spool.addCustomer(2, 'null', null);
-    spool.addCustomer(3, 'none', []);
+    spool.addCustomer(2, 'null', null, fingerprintOf(null));
+    spool.addCustomer(3, 'none', [], fingerprintOf([]));
     spool.finish();
     const [wide, long, nul, none] = await read(spool);
     expect(wide!.fingerprint).toBe(long!.fingerprint);
