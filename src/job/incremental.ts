@@ -206,7 +206,7 @@ async function diffLong(intake: Intake, diff: StateDiff, stop: AbortSignal): Pro
         diff.present(customer.id);
         continue;
       }
-      const unchanged = diff.unchanged(customer.id, fingerprintOf(customer));
+      const unchanged = diff.unchanged(customer.id, spooledFingerprint(customer));
       if (unchanged === undefined) continue;
       ledger.setUnchanged(customer.ordinal, unchanged.since, unchanged.notFound);
       counts.unchanged++;
@@ -217,7 +217,8 @@ async function diffLong(intake: Intake, diff: StateDiff, stop: AbortSignal): Pro
   return true;
 }
 
-function fingerprintOf(customer: CustomerRow): number {
+/** The fingerprint a run that keeps the state spooled with every customer (its absence is a bug). */
+export function spooledFingerprint(customer: CustomerRow): number {
   if (customer.fingerprint === undefined) throw new TypeError(`customer ${customer.ordinal} was spooled without a fingerprint`);
   return customer.fingerprint;
 }

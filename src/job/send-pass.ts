@@ -17,6 +17,7 @@ import type { BatchResult, Counts, CustomerRow } from '../types.js';
 import type { ProgressState } from './progress.js';
 import type { JobContext } from './context.js';
 import type { Intake } from './validate-pass.js';
+import { spooledFingerprint } from './incremental.js';
 import type { SyncError } from '../errors.js';
 
 /** How sending ended, besides the outcomes in the ledger. */
@@ -141,18 +142,13 @@ function stateAcks(config: JobContext['config'], { state, runId, startedAt }: St
   state.beginRun({ runId, startedAt, mode: config.mode === 'mirror' ? 'mirror' : 'diff', fullResync: config.fullResync });
   return {
     record: (customers, outcomes) =>
-      state.record(customers.map((c, i) => ({ id: c.id, fingerprint: fingerprintOf(c), status: outcomes[i]! }))),
+      state.record(customers.map((c, i) => ({ id: c.id, fingerprint: spooledFingerprint(c), status: outcomes[i]! }))),
     end: async (run) => {
       state.finishRun(run);
       state.close();
     },
     abandon: async () => state.close(),
   };
-}
-
-function fingerprintOf(customer: CustomerRow): number {
-  if (customer.fingerprint === undefined) throw new TypeError(`customer ${customer.ordinal} was spooled without a fingerprint`);
-  return customer.fingerprint;
 }
 
 /** Customers this run has to send: the valid ones not resumed nor unchanged, and mirror's clears. */

@@ -8,7 +8,7 @@
 import type { CustomerRow, Segment } from '../types.js';
 import { LongSorter } from './long-sort.js';
 import { customerJson, gatheredCustomerJson, segmentJson } from './wire.js';
-import { EMPTY_FINGERPRINT, segmentPiece, segmentsFingerprint } from '../state/segments-fingerprint.js';
+import { EMPTY_FINGERPRINT } from '../state/segments-fingerprint.js';
 import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
 
 export interface CustomerSpoolOptions {
@@ -17,13 +17,6 @@ export interface CustomerSpoolOptions {
   longRunRecords?: number;
   /** Compute each long-layout customer's segments fingerprint as it is gathered (runs that keep the state). */
   fingerprints?: boolean;
-}
-
-/** The fingerprint of a customer's segments (null and [] alike: no segments). */
-export function fingerprintOf(segments: readonly Segment[] | null): number {
-  if (segments === null || segments.length === 0) return EMPTY_FINGERPRINT;
-  if (segments.length === 1) return segmentsFingerprint([segmentPiece(segments[0]!.type, segments[0]!.value)]);
-  return segmentsFingerprint(segments.map((s) => segmentPiece(s.type, s.value)));
 }
 
 export class CustomerSpool {
@@ -42,7 +35,7 @@ export class CustomerSpool {
 
   /**
    * A wide or json customer (ordinals must ascend), with the fingerprint of its segments in runs
-   * that keep the state (fingerprintOf()).
+   * that keep the state (fingerprintOf() in state/segments-fingerprint.ts).
    */
   addCustomer(ordinal: number, id: string, segments: Segment[] | null, fingerprint?: number): void {
     const clears = segments === null || segments.length === 0;

@@ -18,6 +18,7 @@
  * visible full resync instead of a silently wrong diff.
  */
 import { hashInto } from '../dedupe/hash.js';
+import type { Segment } from '../types.js';
 
 /** Bump whenever `segmentsFingerprint` would give another value for the same segments. */
 export const FINGERPRINT_SCHEME = 2;
@@ -43,6 +44,13 @@ export function segmentsFingerprint(pieces: readonly string[]): number {
   hashInto(canonical, scratch);
   // 32 bits of hi and 21 of lo: 53 bits, exactly representable as a JS number.
   return scratch[0]! * HI_FACTOR + (scratch[1]! >>> 11);
+}
+
+/** The fingerprint of a customer's segments (null and [] alike: no segments). */
+export function fingerprintOf(segments: readonly Segment[] | null): number {
+  if (segments === null || segments.length === 0) return EMPTY_FINGERPRINT;
+  if (segments.length === 1) return segmentsFingerprint([segmentPiece(segments[0]!.type, segments[0]!.value)]);
+  return segmentsFingerprint(segments.map((s) => segmentPiece(s.type, s.value)));
 }
 
 /** The fingerprint of no segments (null or []): a customer the endpoint holds no segments for. */
