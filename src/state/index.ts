@@ -1,4 +1,9 @@
-/** Run state for crash, stop and resume: the state dir lock, the journal and the run fingerprint. */
+/**
+ * Run state for crash, stop and resume (the state dir lock, the journal and the run fingerprint),
+ * and the incremental segment state: what the endpoint acknowledged per customer, which a diff or
+ * mirror run scans once into the job's in-memory index (the job decides; the state records
+ * acknowledgements and merges them in id order at finishRun).
+ */
 export { runFingerprint, type FingerprintInput } from './fingerprint.js';
 export { openJournal, type Journal, type OpenJournalOptions } from './journal.js';
 export { acquireLock, type AcquireLockOptions, type StateLock } from './lock.js';
@@ -6,10 +11,9 @@ export type { AckStatus } from './ack-status-bits.js';
 export {
   SegmentState,
   type AckedStatus,
-  type DiffOptions,
   type OpenSegmentStateOptions,
   type RunEnd,
-  type StagedCustomer,
+  type ScanRow,
   type StateIdentity,
 } from './segment-state.js';
 export { isSegmentStateFileName, segmentStatePath } from './state-files.js';

@@ -1,8 +1,10 @@
 /**
  * The incremental state: per customer, the fingerprint of the segments the endpoint last
- * acknowledged, in one SQLite database per identity (endpoint, id column, shard). diff and mirror
- * runs stage the night's fingerprints in a temp table and diff them with one indexed join, which at
- * 10M customers is 5–15× faster than a lookup per id; clears are one scan of the state.
+ * acknowledged, in one SQLite database per identity (endpoint, id column, shard). The state does
+ * not compute the diff: a diff or mirror run scans it once, in id order, into the job's in-memory
+ * index before pass 1 (src/job/incremental.ts, StateDiff: scan() and resyncFrom()), and the job
+ * decides there which customers are unchanged and which are to be cleared. What the state does is
+ * record what the endpoint acknowledges and keep the runs' history.
  *
  * Durability: record() commits one transaction per acknowledged request, in WAL mode with
  * synchronous=NORMAL, so an acknowledgement survives kill -9 once record() returns and a rerun
@@ -10,33 +12,32 @@
  * request, where upserting ~500 customers in random id order dirtied a page each); finishRun()
  * merges them into customers in id order, in the transaction that ends the run. Acknowledgements
  * of a run that did not finish (killed, or closed without finishRun) stay in acks: the next writing
- * open merges them before anything else, and a read-only open merges them in a private copy.
+ * open merges them before anything else, and a read-only open merges them in a private copy. A
+ * scan() merges what this session recorded first, so it sees it too.
  *
  * A state that cannot be trusted (missing, damaged, of another schema, fingerprint scheme or
- * identity) is never half-used: the run is a full send with no clears (`fresh`), with a warning,
- * and the state is rebuilt from what is acknowledged. The caller must hold the state dir's lock
- * (lock.ts) for a writing open; a dry run opens read-only and never creates or changes a file.
+ * identity) is never half-used: it is `fresh` (scan() yields nothing, so the run is a full send
+ * with no clears), with a warning, and the state is rebuilt from what is acknowledged. The caller
+ * must hold the state dir's lock (lock.ts) for a writing open; a dry run opens read-only and never
+ * creates or changes a file.
  *
- * The connection is synchronous and single: while an iterator of unchanged() or clears() is open,
- * no other method may be called (better-sqlite3 refuses it); runStartedAt() is served from memory.
+ * The connection is synchronous and single: while a scan() iterator is open, no other method may
+ * be called (better-sqlite3 refuses it); runStartedAt() is served from memory.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDirSync, storageGuardSync } from '../fs/storage-error.js';
 import { requireNonEmpty } from './option-checks.js';
-import { EMPTY_FINGERPRINT } from './segments-fingerprint.js';
 import { networkFilesystemOf, segmentStatePath, setAside, type StateIdentity } from './state-files.js';
 import { openCopy, openReadOnly, type ReadConnection } from './state-read.js';
 import {
   APPEND_ACK, applyPragmas, asStateError, BUSY_TIMEOUT_MS, createSchema, hasPendingAcks, isBusy, isCorruption, mergeAcks, mismatchOf, pendingAckCount, readMeta,
-  rebuildSchema, shardText, UnusableStateError, STAGE_INDEX, STATUS_NOT_FOUND, STATUS_UPDATED, TEMP_TABLES, WRITE_PRAGMAS, type Db,
+  rebuildSchema, shardText, UnusableStateError, STATUS_NOT_FOUND, STATUS_UPDATED, WRITE_PRAGMAS, type Db,
 } from './state-schema.js';
 
 export type { StateIdentity } from './state-files.js';
 export type AckedStatus = 'updated' | 'not_found';
-export interface StagedCustomer { ordinal: number; id: string; fingerprint: number }
-export interface DiffOptions { recheckNotFound: boolean; fullResync: boolean }
 export interface RunEnd { status: string; exitCode: number; counts: object }
 
 export interface OpenSegmentStateOptions {
@@ -49,28 +50,12 @@ export interface OpenSegmentStateOptions {
 
 /** How storage errors name what could not be written. */
 const WHAT = 'the segment state';
-/** Rows per staging transaction: large enough to amortise the commit, small enough to stay in cache. */
-const STAGE_CHUNK = 10_000;
-
-/**
- * Stage in id order (CROSS JOIN keeps it the outer loop, its covering index gives the order): the
- * customers lookups then walk the state's b-tree forwards, ~2× faster than in ordinal order.
- * Parameters: whether not_found counts as unchanged; the oldest acknowledgement that counts (resync_from in a
- * full resync, else 0).
- */
-const UNCHANGED = `SELECT s.ordinal, c.since, c.status, c.fp FROM stage s INDEXED BY stage_id CROSS JOIN customers c ON c.id = s.id
-  WHERE c.fp = s.fp AND (c.status = ${STATUS_UPDATED} OR (c.status = ${STATUS_NOT_FOUND} AND ?)) AND c.acked >= ?`;
-
-const CLEARS = `SELECT c.id FROM customers c
-  WHERE c.status = ${STATUS_UPDATED} AND c.fp != ?
-    AND NOT EXISTS (SELECT 1 FROM stage s WHERE s.id = c.id)
-    AND NOT EXISTS (SELECT 1 FROM protect p WHERE p.id = c.id)`;
 
 /** What opening found: the connection and whether the state is usable. */
 interface Opened {
   db: Db;
   fresh: boolean;
-  /** An in-memory stand-in (a dry run with no usable state): no tables but the temp ones. */
+  /** An in-memory stand-in (a dry run with no usable state): no tables; being fresh, nothing reads it. */
   empty: boolean;
   close?: () => void;
 }
@@ -81,7 +66,6 @@ interface CurrentRun {
   finished: boolean;
 }
 
-type Row = [ordinal: number, sinceRun: number, status: number, fingerprint: number];
 /** A customer of the state: what scan() yields. */
 export type ScanRow = [id: string, fingerprint: number, status: number, sinceRun: number, ackedRun: number];
 
@@ -107,13 +91,9 @@ export class SegmentState {
   private readonly db: Db;
   private readonly opened: Opened;
   private readonly startedAt = new Map<number, string>();
-  private readonly stageInsert: Database.Statement;
-  private readonly protectInsert: Database.Statement;
   private append: Database.Statement | undefined;
   /** record() has appended acknowledgements that are not merged into customers yet. */
   private unmerged = false;
-  /** The stage index exists: staging is over. */
-  private indexed = false;
   private run: CurrentRun | undefined;
   private closed = false;
 
@@ -125,9 +105,6 @@ export class SegmentState {
     this.opened = opened;
     this.db = opened.db;
     this.fresh = opened.fresh;
-    for (const table of TEMP_TABLES) this.db.exec(table);
-    this.stageInsert = this.db.prepare('INSERT INTO stage(ordinal, id, fp) VALUES (?, ?, ?)');
-    this.protectInsert = this.db.prepare('INSERT OR IGNORE INTO protect(id) VALUES (?)');
     this.tracked = opened.fresh ? 0 : (this.db.prepare('SELECT count(*) FROM customers').pluck().get() as number);
     if (!opened.empty) {
       for (const [run, at] of this.db.prepare('SELECT run, started_at FROM runs').raw().all() as [number, string][]) this.startedAt.set(run, at);
@@ -157,55 +134,13 @@ export class SegmentState {
     return number;
   }
 
-  /** Stages tonight's valid customers (chunks, ordinals ascending; a temp table). */
-  stage(customers: readonly StagedCustomer[]): void {
-    this.requireStaging('stage');
-    for (let start = 0; start < customers.length; start += STAGE_CHUNK) {
-      const end = Math.min(customers.length, start + STAGE_CHUNK);
-      this.guard(() => this.stageChunk(customers, start, end));
-    }
-  }
-
-  private readonly stageChunk = (customers: readonly StagedCustomer[], start: number, end: number): void => {
-    this.db.transaction(() => {
-      for (let i = start; i < end; i++) {
-        const c = customers[i]!;
-        this.stageInsert.run(c.ordinal, c.id, c.fingerprint);
-      }
-    })();
-  };
-
-  /** Ids present in tonight's input whose rows are invalid: never cleared. */
-  protect(ids: readonly string[]): void {
-    this.requireStaging('protect');
-    this.guard(() =>
-      this.db.transaction(() => {
-        for (const id of ids) this.protectInsert.run(id);
-      })(),
-    );
-  }
-
-  /** After staging: the staged customers NOT to send, as [ordinal, sinceRun, status, fingerprint]
-   *  (status 1 updated, 2 not_found), in id order. Nothing when fresh. */
-  unchanged(opts: DiffOptions): IterableIterator<Row> {
-    this.endStaging();
-    this.mergeRecorded();
-    if (this.fresh) return emptyIterator();
-    let oldest = 0;
-    if (opts.fullResync) {
-      // Without a resync start (a dry run's first --full-resync), everything is sent.
-      const from = this.guard(() => this.db.prepare("SELECT value FROM meta WHERE key = 'resync_from'").pluck().get() as string | undefined);
-      if (from === undefined) return emptyIterator();
-      oldest = Number(from);
-    }
-    const statement = this.guard(() => this.db.prepare(UNCHANGED).raw());
-    return this.rows<Row>(statement, [opts.recheckNotFound ? 0 : 1, oldest]);
-  }
-
   /**
    * Every customer the state tracks, as [id, fingerprint, status, sinceRun, ackedRun] (status 1
    * updated, 2 not_found), in id order: one sequential pass over the table, which the job loads
-   * into an in-memory index before pass 1. Nothing when fresh.
+   * into its in-memory index before pass 1 (and mirror reads again for the clears' ids). First
+   * merges what this session has recorded, so it sees those acknowledgements too; on a read-only
+   * open it reads the file (or the private copy that merged an unfinished run's acks). Nothing
+   * when fresh.
    */
   scan(): IterableIterator<ScanRow> {
     this.mergeRecorded();
@@ -221,18 +156,8 @@ export class SegmentState {
     return from === undefined ? undefined : Number(from);
   }
 
-  /** Mirror: ids whose last acknowledged status is updated with fp != EMPTY_FINGERPRINT, absent
-   *  from the stage and from protect(). Nothing when fresh. */
-  clears(): IterableIterator<string> {
-    this.endStaging();
-    this.mergeRecorded();
-    if (this.fresh) return emptyIterator();
-    const statement = this.guard(() => this.db.prepare(CLEARS).pluck());
-    return this.rows<string>(statement, [EMPTY_FINGERPRINT]);
-  }
-
   /** ISO start time of a run number, for the `unchanged since` detail. From memory: it may be
-   *  called while an unchanged() iterator holds the connection. */
+   *  called while a scan() iterator holds the connection. */
   runStartedAt(run: number): string {
     const at = this.startedAt.get(run);
     if (at === undefined) throw new TypeError(`SegmentState.runStartedAt: no run ${run} in ${this.file}`);
@@ -278,7 +203,7 @@ export class SegmentState {
     run.finished = true;
   }
 
-  /** The diff and the clears see what this run already recorded (the pipeline asks before sending, when nothing is). */
+  /** So that scan() sees what this session recorded: the job scans before it sends, but a scan after record() must not miss it. */
   private mergeRecorded(): void {
     if (!this.unmerged) return;
     this.guard(() => this.db.transaction(() => mergeAcks(this.db))());
@@ -350,17 +275,6 @@ export class SegmentState {
     if (this.run.finished) throw new TypeError(`SegmentState.${method} after finishRun`);
     return this.run;
   }
-
-  private requireStaging(method: string): void {
-    if (this.indexed) throw new TypeError(`SegmentState.${method} after unchanged() or clears(): staging is over`);
-  }
-
-  /** Builds the stage index once, after the last stage(): building it up front would make every insert slower. */
-  private endStaging(): void {
-    if (this.indexed) return;
-    this.guard(() => this.db.exec(STAGE_INDEX));
-    this.indexed = true;
-  }
 }
 
 function openWriter(file: string, identity: StateIdentity, warn: (message: string) => void): Opened {
@@ -379,7 +293,7 @@ function openWriter(file: string, identity: StateIdentity, warn: (message: strin
     db = connectWriter(file);
     const mismatch = mismatchOf(readMeta(db), identity);
     if (mismatch === undefined) {
-      // Before anything else, so that the diff sees them.
+      // Before anything else, so that scan() (the job's diff) sees them.
       const merged = mergePending(db);
       if (merged > 0) warn(`segment state ${file}: merged ${merged} acknowledgements of an interrupted run (it stopped before it finished); they are not sent again`);
       return { db, fresh: false, empty: false };
@@ -481,7 +395,7 @@ function hasSqliteHeader(file: string): boolean {
   });
 }
 
-/** A dry run's stand-in for a missing or unusable state: only the temp tables, in memory. */
+/** A dry run's stand-in for a missing or unusable state: an empty in-memory database (a fresh state reads nothing from it). */
 function emptyState(): Opened {
   return { db: new Database(':memory:'), fresh: true, empty: true };
 }

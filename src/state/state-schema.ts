@@ -1,6 +1,8 @@
 /**
  * The incremental state's SQLite schema, its pragmas, its meta rows, and what SQLite's error codes
  * mean for a run. segment-state.ts opens and uses the database; this file only knows its shape.
+ * The database holds only what lasts between runs (customers, pending acks, runs, meta): the
+ * night's input never reaches it, the job compares it with the state in memory.
  *
  * STABILITY: a state file outlives the build that wrote it. Change the tables only together with
  * SCHEMA_VERSION: a state of another version is rebuilt (a visible full send), never misread.
@@ -73,22 +75,14 @@ export function mergeAcks(db: Db): void {
 }
 
 /**
- * The night's customers live in TEMP tables: they never reach the state file. The stage is filled
- * in ordinal order (appends to its rowid tree); its index on (id, fp, ordinal) is built once, after
- * staging, and covers both the diff and the clears' NOT EXISTS.
- */
-export const TEMP_TABLES = [
-  'CREATE TEMP TABLE stage(ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL, fp INTEGER NOT NULL)',
-  'CREATE TEMP TABLE protect(id TEXT PRIMARY KEY) WITHOUT ROWID',
-];
-export const STAGE_INDEX = 'CREATE INDEX temp.stage_id ON stage(id, fp, ordinal)';
-
-/**
  * For a writing run. EXCLUSIVE locking comes first: set before WAL is entered, SQLite keeps the WAL
  * index in heap memory instead of a -shm file, which is what makes WAL safe for our single writer
  * even on a network filesystem. synchronous=NORMAL: a committed transaction survives kill -9; a
  * power cut may lose the last few, which a rerun sends again (the endpoint replaces segments).
- * The temp store is a file so that staging 10M customers does not grow the heap.
+ * The temp store and its cache: no table of the night lives there any more (the job diffs in
+ * memory, from one scan of customers); kept a file so that whatever SQLite materialises while
+ * merging a run's acknowledgements (grouped and ordered by id: every customer in a full resync)
+ * stays off the heap.
  * wal_autocheckpoint: every 10000 pages (a log of at most ~40 MB between checkpoints) rather than
  * SQLite's 1000. It mattered when each request upserted its customers in random id order (a dirty
  * page per customer, ~2 MB of log per request); acknowledgements are now appended (a few pages per

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStorageError } from '../../src/errors.js';
-import { SegmentState, type StagedCustomer, type StateIdentity } from '../../src/state/segment-state.js';
+import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
 import { networkFilesystemName, segmentStatePath } from '../../src/state/state-files.js';
 
@@ -53,8 +53,11 @@ function night(acks: Ack[], opts: { fullResync?: boolean; exitCode?: number } = 
   return run;
 }
 
-function staged(...customers: [id: string, fingerprint: number][]): StagedCustomer[] {
-  return customers.map(([id, fingerprint], ordinal) => ({ ordinal, id, fingerprint }));
+type Stored = { fp: number; status: number; since: number; acked: number };
+
+/** What scan() yields (what the job's in-memory diff is loaded from), keyed by id; the id order is checked on its own. */
+function scanned(state: SegmentState): Record<string, Stored> {
+  return Object.fromEntries([...state.scan()].map(([id, fp, status, since, acked]) => [id, { fp, status, since, acked }]));
 }
 
 function stateFiles(): string[] {
@@ -67,7 +70,7 @@ function stateBytes(): Record<string, string> {
 }
 
 /** The customers table as stored (open the file only once every SegmentState is closed). */
-function storedCustomers(): Record<string, { fp: number; status: number; since: number; acked: number }> {
+function storedCustomers(): Record<string, Stored> {
   const db = new Database(segmentStatePath(stateDir, IDENTITY), { readonly: true });
   try {
     const rows = db.prepare('SELECT id, fp, status, since, acked FROM customers ORDER BY id').all() as { id: string; fp: number; status: number; since: number; acked: number }[];
@@ -86,12 +89,6 @@ function pendingAcks(): number {
   }
 }
 
-
-/** unchanged() rows without their fingerprint (checked on its own where it matters). */
-function triples(rows: Iterable<[number, number, number, number]>): [number, number, number][] {
-  return [...rows].map(([ordinal, since, status]) => [ordinal, since, status]);
-}
-
 describe('SegmentState.open', () => {
   it('is fresh and empty the first time, with a warning, and creates the file named by the identity', () => {
     const state = open();
@@ -100,9 +97,9 @@ describe('SegmentState.open', () => {
     expect(state.file).toBe(segmentStatePath(stateDir, IDENTITY));
     expect(path.basename(state.file)).toMatch(/^segments-[0-9a-f]{16}\.sqlite$/);
     expect(warnings).toEqual([expect.stringContaining('no segment state yet')]);
-    state.stage(staged(['a', FP_A]));
-    expect(triples(state.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([]);
-    expect([...state.clears()]).toEqual([]);
+    // Nothing to diff with: every customer is sent, none cleared.
+    expect([...state.scan()]).toEqual([]);
+    expect(state.resyncFrom()).toBeUndefined();
   });
 
   it('tracks what was recorded once reopened, without a warning', () => {
@@ -115,6 +112,7 @@ describe('SegmentState.open', () => {
     expect(state.fresh).toBe(false);
     expect(state.tracked).toBe(2);
     expect(warnings).toEqual([]);
+    expect(scanned(state)).toEqual({ a: { fp: FP_A, status: 1, since: 1, acked: 1 }, b: { fp: FP_B, status: 2, since: 1, acked: 1 } });
     closeAll();
     // At rest the file is whole by itself: its log is folded in at close.
     expect(stateFiles()).toEqual([path.basename(state.file)]);
@@ -147,8 +145,10 @@ describe('SegmentState.open', () => {
     closeAll();
     copyFileSync(segmentStatePath(stateDir, other), segmentStatePath(stateDir, IDENTITY));
     warnings = [];
-    expect(open()).toMatchObject({ fresh: true, tracked: 0 });
+    const mismatched = open();
+    expect(mismatched).toMatchObject({ fresh: true, tracked: 0 });
     expect(warnings).toEqual([expect.stringContaining('it belongs to endpoint http://127.0.0.1:9999/x')]);
+    expect([...mismatched.scan()]).toEqual([]);
     // Its unfinished run's acknowledgement went with its customers: nothing is merged later.
     closeAll();
     expect(pendingAcks()).toBe(0);
@@ -182,9 +182,7 @@ describe('SegmentState.open', () => {
     const state = open();
     expect(state).toMatchObject({ fresh: true, tracked: 0 });
     expect(warnings).toEqual([expect.stringMatching(/schema version 1, this build uses 2.*full send.*rebuilt/)]);
-    state.stage(staged(['a', FP_A]));
-    expect(triples(state.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([]);
-    expect([...state.clears()]).toEqual([]);
+    expect([...state.scan()]).toEqual([]);
     state.beginRun({ runId: 'new', startedAt: new Date(), mode: 'diff', fullResync: false });
     state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
     state.finishRun({ status: 'done', exitCode: 0, counts: {} });
@@ -203,6 +201,8 @@ describe('SegmentState.open', () => {
     const names = stateFiles();
     expect(names.filter((n) => n.includes('.corrupt-'))).toHaveLength(2);
     expect(names).toContain(path.basename(file));
+    expect([...state.scan()]).toEqual([]);
+    expect(state.resyncFrom()).toBeUndefined();
     // The new state works.
     state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false });
     state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
@@ -214,17 +214,24 @@ describe('SegmentState.open', () => {
     ['fingerprint scheme', "UPDATE meta SET value = '0' WHERE key = 'fingerprint_scheme'", 'scheme 0'],
     ['schema version', "UPDATE meta SET value = '99' WHERE key = 'schema_version'", 'schema version 99'],
   ])('rebuilds a state of another %s: fresh, a warning, customers emptied, meta updated', (_, tamper, reason) => {
-    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }]);
+    // An unfinished resync too: it is of the old state, and goes with it.
+    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }], { fullResync: true, exitCode: 1 });
     const db = new Database(segmentStatePath(stateDir, IDENTITY));
     db.exec(tamper);
     db.close();
     warnings = [];
-    expect(open()).toMatchObject({ fresh: true, tracked: 0 });
+    const rebuilt = open();
+    expect(rebuilt).toMatchObject({ fresh: true, tracked: 0 });
     expect(warnings).toEqual([expect.stringMatching(new RegExp(`${reason}.*full send.*rebuilt`))]);
+    expect([...rebuilt.scan()]).toEqual([]);
+    expect(rebuilt.resyncFrom()).toBeUndefined();
     closeAll();
     warnings = [];
-    expect(open()).toMatchObject({ fresh: false, tracked: 0 });
+    const reopened = open();
+    expect(reopened).toMatchObject({ fresh: false, tracked: 0 });
     expect(warnings).toEqual([]);
+    expect([...reopened.scan()]).toEqual([]);
+    expect(reopened.resyncFrom()).toBeUndefined();
   });
 
   it('warns about a network filesystem by its statfs type', () => {
@@ -237,117 +244,138 @@ describe('SegmentState.open', () => {
   });
 });
 
-describe('unchanged()', () => {
+describe('scan() and resyncFrom(): what the job loads its diff from', () => {
   const updated = (id: string, fingerprint: number): Ack => ({ id, fingerprint, status: 'updated' });
 
-  it('skips a customer with the same fingerprint (since kept), sends a changed or new one, remembers not_found', () => {
+  it('holds each customer as last acknowledged: fp, status, since kept while fp and status are the same, acked, not_found remembered', () => {
     const first = night([updated('a', FP_A), updated('b', FP_B), { id: 'n', fingerprint: FP_C, status: 'not_found' }]);
-    const state = open();
+    let state = open();
+    expect(scanned(state)).toEqual({
+      a: { fp: FP_A, status: 1, since: first, acked: first },
+      b: { fp: FP_B, status: 1, since: first, acked: first },
+      n: { fp: FP_C, status: 2, since: first, acked: first },
+    });
+    // Acknowledged again: a (same) keeps its since, b (changed) and d (new) get this run's; n is not answered.
     const second = state.beginRun({ runId: 'r2', startedAt: new Date(), mode: 'diff', fullResync: false });
-    state.stage(staged(['a', FP_A], ['b', FP_C], ['n', FP_C], ['d', FP_A]));
-    expect(triples(state.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([
-      [0, first, 1],
-      [2, first, 2],
-    ]);
-    expect(triples(state.unchanged({ recheckNotFound: true, fullResync: false }))).toEqual([[0, first, 1]]);
-    // The fingerprint comes along (an unchanged customer with none clears nothing: --max-clear).
-    expect([...state.unchanged({ recheckNotFound: false, fullResync: false })].map((row) => row[3])).toEqual([FP_A, FP_C]);
-    // Acknowledged again: a (same) keeps its since, b (changed) gets this run's.
     state.record([updated('a', FP_A), updated('b', FP_C), updated('d', FP_A)]);
     state.finishRun({ status: 'done', exitCode: 0, counts: {} });
     closeAll();
 
-    const third = open();
-    third.beginRun({ runId: 'r3', startedAt: new Date(), mode: 'diff', fullResync: false });
-    third.stage(staged(['a', FP_A], ['b', FP_C], ['d', FP_B]));
-    expect(triples(third.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([
-      [0, first, 1],
-      [1, second, 1],
-    ]);
+    state = open();
+    expect(state.tracked).toBe(4);
+    expect(scanned(state)).toEqual({
+      a: { fp: FP_A, status: 1, since: first, acked: second },
+      b: { fp: FP_C, status: 1, since: second, acked: second },
+      d: { fp: FP_A, status: 1, since: second, acked: second },
+      n: { fp: FP_C, status: 2, since: first, acked: first },
+    });
+    // The same fingerprint with another status is a change: n, found now, gets this run's since.
+    const third = state.beginRun({ runId: 'r3', startedAt: new Date(), mode: 'diff', fullResync: false });
+    state.record([updated('n', FP_C), { id: 'd', fingerprint: FP_A, status: 'not_found' }]);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    closeAll();
+    expect(scanned(open())).toEqual({
+      a: { fp: FP_A, status: 1, since: first, acked: second },
+      b: { fp: FP_C, status: 1, since: second, acked: second },
+      d: { fp: FP_A, status: 2, since: third, acked: third },
+      n: { fp: FP_C, status: 1, since: third, acked: third },
+    });
   });
 
-  it('comes in id order, not input order, and runStartedAt answers while iterating', () => {
+  it('comes in id order, not the order acknowledged, and runStartedAt answers while iterating', () => {
     const startedAt = new Date('2026-01-02T03:04:05.678Z');
     const state = open();
     const run = state.beginRun({ runId: 'r1', startedAt, mode: 'diff', fullResync: false });
-    state.record(['c', 'a', 'b'].map((id) => updated(id, FP_A)));
+    state.record(['c', 'a', 'B', 'b'].map((id) => updated(id, FP_A)));
     state.finishRun({ status: 'done', exitCode: 0, counts: {} });
     closeAll();
     const next = open();
-    next.stage(staged(['c', FP_A], ['a', FP_A], ['b', FP_A]));
-    const seen: [number, string][] = [];
-    for (const [ordinal, since] of next.unchanged({ recheckNotFound: false, fullResync: false })) seen.push([ordinal, next.runStartedAt(since)]);
-    expect(seen).toEqual([[1, startedAt.toISOString()], [2, startedAt.toISOString()], [0, startedAt.toISOString()]]);
+    const seen: [string, string][] = [];
+    for (const [id, , , since] of next.scan()) seen.push([id, next.runStartedAt(since)]);
+    // SQLite's binary collation: by UTF-8 bytes, upper case first.
+    expect(seen).toEqual(['B', 'a', 'b', 'c'].map((id) => [id, startedAt.toISOString()]));
     expect(run).toBe(1);
   });
 
-  it('in a full resync sends everything but what was acknowledged since the resync began; a successful end closes the resync', () => {
+  it('resync_from: set by a full resync at beginRun, kept by an unfinished one, cleared by its exit 0', () => {
     const first = night([updated('a', FP_A), updated('b', FP_B)]);
-    // A full resync acknowledges a (unchanged: since stays the first run), then stops (exit 1).
-    night([updated('a', FP_A)], { fullResync: true, exitCode: 1 });
-    const full = { recheckNotFound: false, fullResync: true };
-
     let state = open();
-    state.beginRun({ runId: 'again', startedAt: new Date(), mode: 'diff', fullResync: true });
-    state.stage(staged(['a', FP_A], ['b', FP_B]));
-    expect(triples(state.unchanged(full)).map(([ordinal, since]) => [ordinal, since])).toEqual([[0, first]]);
-    state.record([updated('b', FP_B)]);
-    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    expect(state.resyncFrom()).toBeUndefined();
+    // A full resync begins: resync_from is this run, at once.
+    const resync = state.beginRun({ runId: 'full', startedAt: new Date(), mode: 'diff', fullResync: true });
+    expect(state.resyncFrom()).toBe(resync);
+    // It gets a acknowledged (unchanged: since stays the first run), then stops (exit 1).
+    state.record([updated('a', FP_A)]);
+    state.finishRun({ status: 'stopped', exitCode: 1, counts: {} });
     closeAll();
 
-    // The resync is complete: the next one starts from itself, so nothing counts as unchanged.
     state = open();
-    state.beginRun({ runId: 'weekly', startedAt: new Date(), mode: 'diff', fullResync: true });
-    state.stage(staged(['a', FP_A], ['b', FP_B]));
-    expect(triples(state.unchanged(full))).toEqual([]);
-    // Without --full-resync both are unchanged.
-    expect(triples(state.unchanged({ recheckNotFound: false, fullResync: false }))).toHaveLength(2);
-  });
-});
+    expect(state.resyncFrom()).toBe(resync);
+    expect(scanned(state)).toEqual({
+      a: { fp: FP_A, status: 1, since: first, acked: resync },
+      b: { fp: FP_B, status: 1, since: first, acked: first },
+    });
+    closeAll();
+    // A night without --full-resync, even a successful one, leaves the resync unfinished.
+    night([updated('b', FP_B)]);
+    state = open();
+    expect(state.resyncFrom()).toBe(resync);
+    // The next full resync resumes it (keeps its start) and, ending with exit 0, completes it.
+    const resumed = state.beginRun({ runId: 'again', startedAt: new Date(), mode: 'diff', fullResync: true });
+    expect(resumed).toBeGreaterThan(resync);
+    expect(state.resyncFrom()).toBe(resync);
+    state.record([updated('b', FP_B)]);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    expect(state.resyncFrom()).toBeUndefined();
+    closeAll();
 
-describe('clears()', () => {
-  it('lists customers absent from the input whose last acknowledged segments are not empty, but not protected ones', () => {
-    night([
-      { id: 'kept', fingerprint: FP_A, status: 'updated' },
-      { id: 'gone', fingerprint: FP_B, status: 'updated' },
-      { id: 'gone2', fingerprint: FP_C, status: 'updated' },
-      { id: 'empty', fingerprint: EMPTY_FINGERPRINT, status: 'updated' },
-      { id: 'missing', fingerprint: FP_A, status: 'not_found' },
-      { id: 'broken-row', fingerprint: FP_A, status: 'updated' },
-    ]);
-    const state = open();
-    state.stage(staged(['kept', FP_B]));
-    state.protect(['broken-row', 'never-seen']);
-    expect([...state.clears()]).toEqual(['gone', 'gone2']);
-  });
-
-  it('clears nothing on a fresh state', () => {
-    const state = open();
-    state.stage([]);
-    expect([...state.clears()]).toEqual([]);
+    // The resync is complete: the next one starts from itself.
+    state = open();
+    expect(state.resyncFrom()).toBeUndefined();
+    const weekly = state.beginRun({ runId: 'weekly', startedAt: new Date(), mode: 'diff', fullResync: true });
+    expect(state.resyncFrom()).toBe(weekly);
   });
 
-  it('can be stopped early and the state used again', () => {
-    night(['x', 'y', 'z'].map((id) => ({ id, fingerprint: FP_A, status: 'updated' as const })));
+  it('sees what this session recorded before finishRun, and can be stopped early and the state used again', () => {
+    night(['x', 'y', 'z'].map((id) => updated(id, FP_A)));
     const state = open();
-    state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'mirror', fullResync: false });
-    for (const id of state.clears()) if (id === 'x') break;
-    state.record([{ id: 'x', fingerprint: EMPTY_FINGERPRINT, status: 'updated' }]);
-    expect([...state.clears()]).toEqual(['y', 'z']);
+    const run = state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'mirror', fullResync: false });
+    for (const [id] of state.scan()) if (id === 'x') break;
+    state.record([{ id: 'x', fingerprint: EMPTY_FINGERPRINT, status: 'updated' }, { id: 'w', fingerprint: FP_B, status: 'not_found' }]);
+    expect(scanned(state)).toEqual({
+      w: { fp: FP_B, status: 2, since: run, acked: run },
+      x: { fp: EMPTY_FINGERPRINT, status: 1, since: run, acked: run },
+      y: { fp: FP_A, status: 1, since: 1, acked: 1 },
+      z: { fp: FP_A, status: 1, since: 1, acked: 1 },
+    });
+    // Merged by that scan, so finishRun has nothing left but its runs row; the result is the same.
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    closeAll();
+    expect(pendingAcks()).toBe(0);
+    expect(Object.keys(storedCustomers())).toEqual(['w', 'x', 'y', 'z']);
+    expect(storedCustomers().x).toEqual({ fp: EMPTY_FINGERPRINT, status: 1, since: run, acked: run });
   });
 });
 
 describe('misuse is a TypeError', () => {
-  it('stage or protect after the diff, record before beginRun or after finishRun', () => {
+  it('record before beginRun or after finishRun, a bad status or fingerprint, anything else while a scan is open', () => {
+    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }, { id: 'b', fingerprint: FP_A, status: 'updated' }]);
     const state = open();
-    state.stage(staged(['a', FP_A]));
-    triples(state.unchanged({ recheckNotFound: false, fullResync: false }));
-    expect(() => state.stage(staged(['b', FP_A]))).toThrow(TypeError);
-    expect(() => state.protect(['b'])).toThrow(TypeError);
     expect(() => state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }])).toThrow(TypeError);
     state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false });
     expect(() => state.record([{ id: 'a', fingerprint: FP_A, status: 'failed' as never }])).toThrow(TypeError);
     expect(() => state.record([{ id: 'a', fingerprint: 1.5, status: 'updated' }])).toThrow(TypeError);
+    // The connection is single: better-sqlite3 refuses a write while a scan holds it.
+    // (better-sqlite3's own TypeError, of the main realm, not jest's: matched by its message.)
+    const scan = state.scan();
+    try {
+      expect(scan.next().value).toEqual(['a', FP_A, 1, 1, 1]);
+      expect(() => state.record([{ id: 'c', fingerprint: FP_A, status: 'updated' }])).toThrow(/busy executing a query/);
+    } finally {
+      scan.return?.();
+    }
+    // Stopped early, the scan released the connection.
+    state.record([{ id: 'c', fingerprint: FP_A, status: 'updated' }]);
     state.finishRun({ status: 'done', exitCode: 0, counts: {} });
     expect(() => state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }])).toThrow(TypeError);
   });
@@ -357,9 +385,8 @@ describe('read-only (dry run)', () => {
   it('never creates a file or directory when there is no state', () => {
     const state = open({ write: false });
     expect(state).toMatchObject({ fresh: true, tracked: 0 });
-    state.stage(staged(['a', FP_A]));
-    expect(triples(state.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([]);
-    expect([...state.clears()]).toEqual([]);
+    expect([...state.scan()]).toEqual([]);
+    expect(state.resyncFrom()).toBeUndefined();
     closeAll();
     expect(existsSync(stateDir)).toBe(false);
     expect(warnings).toEqual([expect.stringContaining('a real run would send every customer')]);
@@ -367,12 +394,14 @@ describe('read-only (dry run)', () => {
 
   it('reads an existing state without changing any file, and refuses to record', () => {
     night([{ id: 'a', fingerprint: FP_A, status: 'updated' }, { id: 'gone', fingerprint: FP_B, status: 'updated' }]);
+    const resync = night([{ id: 'a', fingerprint: FP_A, status: 'updated' }], { fullResync: true, exitCode: 1 });
     const before = stateFiles();
     const state = open({ write: false });
     expect(state).toMatchObject({ fresh: false, tracked: 2 });
-    state.stage(staged(['a', FP_A]));
-    expect(triples(state.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([[0, 1, 1]]);
-    expect([...state.clears()]).toEqual(['gone']);
+    expect(scanned(state)).toEqual({ a: { fp: FP_A, status: 1, since: 1, acked: resync }, gone: { fp: FP_B, status: 1, since: 1, acked: 1 } });
+    // Twice: mirror scans again for the clears' ids.
+    expect([...state.scan()].map(([id]) => id)).toEqual(['a', 'gone']);
+    expect(state.resyncFrom()).toBe(resync);
     expect(() => state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false })).toThrow(TypeError);
     expect(() => state.record([])).toThrow(TypeError);
     expect(stateFiles()).toEqual(before);
@@ -417,8 +446,12 @@ describe('acknowledgements (appended, merged at the end of the run)', () => {
     const dry = open({ write: false });
     expect(dry).toMatchObject({ fresh: false, tracked: 3 });
     expect(warnings).toEqual([expect.stringContaining('stopped without closing it'), expect.stringContaining('holds 3 acknowledgements of an interrupted run, not yet merged')]);
-    dry.stage(staged(['a', FP_A], ['b', FP_C], ['c', FP_B]));
-    expect(triples(dry.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([[0, first, 1], [1, killed, 1], [2, killed, 2]]);
+    const merged = {
+      a: { fp: FP_A, status: 1, since: first, acked: killed },
+      b: { fp: FP_C, status: 1, since: killed, acked: killed },
+      c: { fp: FP_B, status: 2, since: killed, acked: killed },
+    };
+    expect(scanned(dry)).toEqual(merged);
     closeAll();
     expect(stateBytes()).toEqual(before);
 
@@ -426,14 +459,9 @@ describe('acknowledgements (appended, merged at the end of the run)', () => {
     const state = open();
     expect(warnings).toEqual([expect.stringContaining('merged 3 acknowledgements of an interrupted run')]);
     expect(state).toMatchObject({ fresh: false, tracked: 3 });
-    state.stage(staged(['a', FP_A], ['b', FP_C], ['c', FP_B]));
-    expect(triples(state.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([[0, first, 1], [1, killed, 1], [2, killed, 2]]);
+    expect(scanned(state)).toEqual(merged);
     closeAll();
-    expect(storedCustomers()).toEqual({
-      a: { fp: FP_A, status: 1, since: first, acked: killed },
-      b: { fp: FP_C, status: 1, since: killed, acked: killed },
-      c: { fp: FP_B, status: 2, since: killed, acked: killed },
-    });
+    expect(storedCustomers()).toEqual(merged);
     expect(pendingAcks()).toBe(0);
     // Merged once: the next open has nothing to say.
     warnings = [];
@@ -474,10 +502,13 @@ describe('acknowledgements (appended, merged at the end of the run)', () => {
     const dry = open({ write: false });
     expect(dry).toMatchObject({ fresh: false, tracked: 3 });
     expect(warnings).toEqual([expect.stringMatching(/holds 3 acknowledgements of an interrupted run, not yet merged: this dry run merges them in a private copy/)]);
-    dry.stage(staged(['a', FP_C], ['n', FP_A]));
-    expect(triples(dry.unchanged({ recheckNotFound: false, fullResync: false }))).toEqual([[0, second, 1], [1, second, 1]]);
-    // gone was cleared by the stopped run: nothing left to clear.
-    expect([...dry.clears()]).toEqual([]);
+    const merged = {
+      a: { fp: FP_C, status: 1, since: second, acked: second },
+      // gone was cleared by the stopped run: its segments are empty now, nothing left to clear.
+      gone: { fp: EMPTY_FINGERPRINT, status: 1, since: second, acked: second },
+      n: { fp: FP_A, status: 1, since: second, acked: second },
+    };
+    expect(scanned(dry)).toEqual(merged);
     expect(stateBytes()).toEqual(before);
     closeAll();
     expect(stateBytes()).toEqual(before);
@@ -486,12 +517,9 @@ describe('acknowledgements (appended, merged at the end of the run)', () => {
     const next = open();
     expect(next).toMatchObject({ fresh: false, tracked: 3 });
     expect(warnings).toEqual([expect.stringContaining('merged 3 acknowledgements of an interrupted run')]);
+    expect(scanned(next)).toEqual(merged);
     closeAll();
-    expect(storedCustomers()).toEqual({
-      a: { fp: FP_C, status: 1, since: second, acked: second },
-      gone: { fp: EMPTY_FINGERPRINT, status: 1, since: second, acked: second },
-      n: { fp: FP_A, status: 1, since: second, acked: second },
-    });
+    expect(storedCustomers()).toEqual(merged);
     expect(first).toBe(1);
   });
 });
