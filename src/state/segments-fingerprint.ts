@@ -31,13 +31,17 @@ export function segmentPiece(type: string, value: string): string {
   return `${type.length}:${type}${value.length}:${value}`;
 }
 
-/** The fingerprint of the set of segments given as their pieces (any order, repeats allowed). */
-export function segmentsFingerprint(pieces: readonly string[]): number {
+/**
+ * The fingerprint of the set of segments given as their pieces (any order, repeats allowed).
+ * Sorts `pieces` in place: every caller builds the array for this call (a copy was garbage for
+ * every customer of the night).
+ */
+export function segmentsFingerprint(pieces: string[]): number {
   let canonical: string;
   if (pieces.length === 0) canonical = '';
   else if (pieces.length === 1) canonical = pieces[0]!;
   else {
-    const sorted = [...pieces].sort();
+    const sorted = pieces.sort();
     canonical = sorted[0]!;
     for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) canonical += sorted[i];
   }
