@@ -404,11 +404,12 @@ function delimiterOf(value: string): string {
   return delimiter;
 }
 
-function optionalString(value: unknown): string | undefined {
+export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function nonEmpty(name: string, value: unknown): string {
+/** A string option that must hold something: trimmed, or a UsageError naming the option. */
+export function nonEmpty(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`${name} must not be empty`);
   return value.trim();
 }

@@ -8,7 +8,7 @@ import type { Options } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { StateIdentity } from '../state/segment-state.js';
 import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
-import { checkEndpointUrl, environmentOf } from './run-options.js';
+import { checkEndpointUrl, environmentOf, nonEmpty, optionalString } from './run-options.js';
 import { parseShard } from './shard.js';
 import type { RawArgs } from './run-options.js';
 
@@ -77,13 +77,4 @@ function endpointOf(args: RawArgs): string {
   // Nothing is sent, so plain http is no risk here; the URL must still be one.
   checkEndpointUrl(explicit, true);
   return explicit;
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function nonEmpty(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`${name} must not be empty`);
-  return value.trim();
 }

@@ -72,3 +72,18 @@ export function shardOf(id: string, count: number): number {
   hashInto(id, scratch);
   return scratch[1]! % count;
 }
+
+/**
+ * A third 32-bit hash of an id, independent of hashInto's two halves (another multiplier, seed and
+ * mix, murmur3's finaliser at the end): the in-memory incremental state (src/job/incremental.ts)
+ * tells ids apart by all 96 bits instead of reading them back. Never stored, so it may change
+ * between builds; test/unit/incremental-state-diff.test.ts pins it anyway.
+ */
+export function checkHash(id: string): number {
+  let h = 0x2545f491 ^ id.length;
+  for (let i = 0; i < id.length; i++) {
+    h = imul(h ^ id.charCodeAt(i), 0x5bd1e995);
+    h ^= h >>> 15;
+  }
+  return avalanche(h);
+}

@@ -3,5 +3,5 @@ export { Classifier, shardOfRow } from './classify.js';
 export type { ClassifyOptions } from './classify.js';
 export { IdIndex } from './id-index.js';
 export type { IdIndexOptions, IdLocation } from './id-index.js';
-export { hashId, hashInto, shardOf } from './hash.js';
+export { checkHash, hashId, hashInto, shardOf } from './hash.js';
 export type { IdHash } from './hash.js';

@@ -15,7 +15,7 @@
  * customer's JSON as much again, to send 1% of them. The state is written only as the endpoint
  * acknowledges requests (see send-pass.ts, stateAcks): this step reads.
  */
-import { hashInto } from '../dedupe/index.js';
+import { checkHash, hashInto } from '../dedupe/index.js';
 import type { SegmentState } from '../state/index.js';
 import { EMPTY_FINGERPRINT } from '../state/segments-fingerprint.js';
 import type { RunConfig } from '../config/run-options.js';
@@ -153,26 +153,6 @@ export class StateDiff {
       if (this.checks[ref - 1] === check) return ref - 1;
     }
   }
-}
-
-const { imul } = Math;
-
-/**
- * A 32-bit hash independent of hashInto's two halves (another multiplier, seed and mix): xor-shift
- * multiply per code unit, murmur3's finaliser at the end.
- */
-export function checkHash(id: string): number {
-  let h = 0x2545f491 ^ id.length;
-  for (let i = 0; i < id.length; i++) {
-    h = imul(h ^ id.charCodeAt(i), 0x5bd1e995);
-    h ^= h >>> 15;
-  }
-  h ^= h >>> 16;
-  h = imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

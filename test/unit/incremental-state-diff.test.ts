@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkHash, StateDiff } from '../../src/job/incremental.js';
+import { StateDiff } from '../../src/job/incremental.js';
+import { checkHash } from '../../src/dedupe/hash.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, segmentPiece, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
 
