@@ -29,8 +29,8 @@ const MURMUR_N = 0xe6546b64;
 const { imul } = Math;
 const { isInteger } = Number;
 
-/** murmur3's fmix32: every input bit affects every output bit. */
-function avalanche(h: number): number {
+/** murmur3's fmix32: every input bit affects every output bit (also the segments fingerprint's finaliser). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -51,8 +51,8 @@ export const hashInto: IdHash = (id, out) => {
     murmur = (murmur << 13) | (murmur >>> 19);
     murmur = (imul(murmur, 5) + MURMUR_N) | 0;
   }
-  out[0] = avalanche(fnv ^ id.length);
-  out[1] = avalanche(murmur ^ id.length);
+  out[0] = fmix32(fnv ^ id.length);
+  out[1] = fmix32(murmur ^ id.length);
 };
 
 // Reused by the convenience functions below: JS is single-threaded and they do not re-enter.
@@ -85,5 +85,5 @@ export function checkHash(id: string): number {
     h = imul(h ^ id.charCodeAt(i), 0x5bd1e995);
     h ^= h >>> 15;
   }
-  return avalanche(h);
+  return fmix32(h);
 }

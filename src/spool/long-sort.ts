@@ -10,7 +10,7 @@
 import type { CustomerRow, Segment } from '../types.js';
 import { jsonString, readScratchLines, ScratchWriter } from './scratch-file.js';
 import { gatheredCustomerJson, segmentJson } from './wire.js';
-import { segmentPiece, segmentsFingerprint } from '../state/segments-fingerprint.js';
+import { fingerprintOf } from '../state/segments-fingerprint.js';
 
 export interface LongSorterOptions {
   /** Where runs are spilled. */
@@ -122,14 +122,8 @@ export class LongSorter {
  */
 function customerOf(ordinal: number, idJson: string, segments: string[], fingerprint: boolean): CustomerRow {
   const customer: CustomerRow = { ordinal, id: jsonString(idJson), json: gatheredCustomerJson(idJson, segments), clears: segments.length === 0 };
-  if (fingerprint) customer.fingerprint = segmentsFingerprint(segments.map(pieceOfJson));
+  if (fingerprint) customer.fingerprint = fingerprintOf(segments.map((json) => JSON.parse(json) as Segment));
   return customer;
-}
-
-/** A segment's fingerprint piece from its wire JSON (the records keep that; long customers only). */
-function pieceOfJson(json: string): string {
-  const { type, value } = JSON.parse(json) as Segment;
-  return segmentPiece(type, value);
 }
 
 /** Stable sort of the pending records by ordinal. */

@@ -6,56 +6,73 @@
  * counts once. Type and value are compared exactly as sent (the input stage has trimmed them). Null
  * segments and [] both mean "no segments", so they share EMPTY_FINGERPRINT.
  *
- * Each segment is written as `<type length>:<type><value length>:<value>` (segmentPiece): a piece
- * parses back one way only, so sorting the pieces and joining them is a canonical form of the set,
- * cheap to build (it was the wire JSON, whose serialisation cost more than the hashing; the JSON
- * is now written only for the customers sent). It is hashed with the id hash (two independent
- * 32-bit halves) and kept as 53 bits, a safe integer that SQLite stores as an INTEGER: a changed
- * customer is mistaken for an unchanged one with odds of 2^-53.
+ * The pairs are sorted by type, then value, repeats skipped, and fed to two independent 32-bit
+ * multiply-xorshift hashes as (length, code units) of each type and value: lengths make the stream
+ * parse back one way only, so it is a canonical form of the set, hashed without building a string
+ * (building one per customer, from the wire JSON and then from pieces, cost more than the parse).
+ * Each lane ends with murmur3's finaliser; 53 bits are kept, a safe integer that SQLite stores as an
+ * INTEGER: a changed customer is mistaken for an unchanged one with odds of 2^-53.
  *
  * STABILITY: the state compares tonight's fingerprints with ones written by earlier builds. Change
  * the canonical form or the hash only together with FINGERPRINT_SCHEME, which makes the next run a
  * visible full resync instead of a silently wrong diff.
  */
-import { hashInto } from '../dedupe/hash.js';
+import { fmix32 } from '../dedupe/hash.js';
 import type { Segment } from '../types.js';
 
-/** Bump whenever `segmentsFingerprint` would give another value for the same segments. */
-export const FINGERPRINT_SCHEME = 2;
+/** Bump whenever `fingerprintOf` would give another value for the same segments. */
+export const FINGERPRINT_SCHEME = 3;
 
-const scratch = new Uint32Array(2);
+const { imul } = Math;
+const SEED_A = 0x9e3779b9;
+const SEED_B = 0x85ebca77;
+const MUL_A = 0x5bd1e995;
+const MUL_B = 0x27d4eb2f;
 const HI_FACTOR = 2 ** 21;
 
-/** One segment as the fingerprint reads it. */
-export function segmentPiece(type: string, value: string): string {
-  return `${type.length}:${type}${value.length}:${value}`;
+/** The two lanes, while one customer is hashed (JS is single-threaded and this does not re-enter). */
+let laneA = SEED_A;
+let laneB = SEED_B;
+
+function mixUnit(unit: number): void {
+  laneA = imul(laneA ^ unit, MUL_A);
+  laneA ^= laneA >>> 15;
+  laneB = imul(laneB ^ unit, MUL_B);
+  laneB ^= laneB >>> 13;
 }
 
-/**
- * The fingerprint of the set of segments given as their pieces (any order, repeats allowed).
- * Sorts `pieces` in place: every caller builds the array for this call (a copy was garbage for
- * every customer of the night).
- */
-export function segmentsFingerprint(pieces: string[]): number {
-  let canonical: string;
-  if (pieces.length === 0) canonical = '';
-  else if (pieces.length === 1) canonical = pieces[0]!;
-  else {
-    const sorted = pieces.sort();
-    canonical = sorted[0]!;
-    for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) canonical += sorted[i];
-  }
-  hashInto(canonical, scratch);
-  // 32 bits of hi and 21 of lo: 53 bits, exactly representable as a JS number.
-  return scratch[0]! * HI_FACTOR + (scratch[1]! >>> 11);
+/** A text as (length, code units); the length as two 16-bit units (a text may be longer than 65,535). */
+function mixText(text: string): void {
+  mixUnit(text.length & 0xffff);
+  mixUnit(text.length >>> 16);
+  for (let i = 0; i < text.length; i++) mixUnit(text.charCodeAt(i));
 }
 
 /** The fingerprint of a customer's segments (null and [] alike: no segments). */
 export function fingerprintOf(segments: readonly Segment[] | null): number {
   if (segments === null || segments.length === 0) return EMPTY_FINGERPRINT;
-  if (segments.length === 1) return segmentsFingerprint([segmentPiece(segments[0]!.type, segments[0]!.value)]);
-  return segmentsFingerprint(segments.map((s) => segmentPiece(s.type, s.value)));
+  const sorted = segments.length === 1 ? segments : [...segments].sort(bySegment);
+  laneA = SEED_A;
+  laneB = SEED_B;
+  let previous: Segment | undefined;
+  for (const segment of sorted) {
+    if (previous !== undefined && previous.type === segment.type && previous.value === segment.value) continue;
+    previous = segment;
+    mixText(segment.type);
+    mixText(segment.value);
+  }
+  return finish(laneA, laneB);
+}
+
+function bySegment(x: Segment, y: Segment): number {
+  if (x.type !== y.type) return x.type < y.type ? -1 : 1;
+  return x.value === y.value ? 0 : x.value < y.value ? -1 : 1;
+}
+
+/** 32 bits of lane a and 21 of lane b: 53 bits, exactly representable as a JS number. */
+function finish(a: number, b: number): number {
+  return fmix32(a) * HI_FACTOR + (fmix32(b) >>> 11);
 }
 
 /** The fingerprint of no segments (null or []): a customer the endpoint holds no segments for. */
-export const EMPTY_FINGERPRINT = segmentsFingerprint([]);
+export const EMPTY_FINGERPRINT = finish(SEED_A, SEED_B);

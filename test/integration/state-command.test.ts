@@ -9,12 +9,12 @@ import { once } from 'node:events';
 import { runCli, makeRunDirs, type RunDirs } from '../helpers/cli.js';
 import { ENDPOINTS } from '../../src/config/defaults.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
-import { EMPTY_FINGERPRINT, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
 import { segmentStatePath } from '../../src/state/state-files.js';
 
 const STAGING: StateIdentity = { endpoint: ENDPOINTS.staging, idColumn: 'document_id' };
 const LOCAL: StateIdentity = { endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments', idColumn: 'customer_id', shard: { index: 1, count: 4 } };
-const FP = segmentsFingerprint(['{"type":"tier","value":"gold"}']);
+const FP = fingerprintOf([{ type: 'tier', value: 'gold' }]);
 
 let dirs: RunDirs;
 beforeEach(async () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CustomerSpool } from '../../src/spool/index.js';
-import { EMPTY_FINGERPRINT, fingerprintOf, segmentPiece, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
 import { Ledger } from '../../src/job/ledger.js';
 import { CLEARED_DETAIL, resolver } from '../../src/job/result-rows.js';
 import { countOutcomes, emptyCounts } from '../../src/job/tally.js';
@@ -38,14 +38,19 @@ const south: Segment = { type: 'region', value: 'south' };
 
 describe('segments fingerprint', () => {
   test('is a set: order and repeats are no change; any value change is one', () => {
-    const json = (s: Segment): string => segmentPiece(s.type, s.value);
-    expect(segmentsFingerprint([json(gold), json(north)])).toBe(segmentsFingerprint([json(north), json(gold), json(north)]));
-    expect(segmentsFingerprint([json(gold), json(north)])).not.toBe(segmentsFingerprint([json(gold), json(south)]));
-    expect(segmentsFingerprint([json(gold)])).not.toBe(EMPTY_FINGERPRINT);
-    expect(Number.isSafeInteger(segmentsFingerprint([json(gold)]))).toBe(true);
-    // A piece parses back one way only: moving characters between type and value is a change.
-    expect(segmentsFingerprint([segmentPiece('ab', 'c')])).not.toBe(segmentsFingerprint([segmentPiece('a', 'bc')]));
-    expect(segmentsFingerprint([segmentPiece('a', 'b'), segmentPiece('c', 'd')])).not.toBe(segmentsFingerprint([segmentPiece('a', 'b1:c'), segmentPiece('', 'd')]));
+    expect(fingerprintOf([gold, north])).toBe(fingerprintOf([north, gold, north]));
+    expect(fingerprintOf([gold, north])).not.toBe(fingerprintOf([gold, south]));
+    expect(fingerprintOf([gold])).not.toBe(EMPTY_FINGERPRINT);
+    expect(fingerprintOf(null)).toBe(EMPTY_FINGERPRINT);
+    expect(fingerprintOf([])).toBe(EMPTY_FINGERPRINT);
+    expect(Number.isSafeInteger(fingerprintOf([gold]))).toBe(true);
+    // Lengths make the stream parse back one way only: moving characters between type and value,
+    // or between segments, is a change.
+    expect(fingerprintOf([{ type: 'ab', value: 'c' }])).not.toBe(fingerprintOf([{ type: 'a', value: 'bc' }]));
+    expect(fingerprintOf([{ type: 'a', value: 'b' }, { type: 'c', value: 'd' }])).not.toBe(fingerprintOf([{ type: 'a', value: 'bc' }, { type: '', value: 'd' }]));
+    // 20,000 customers with one value each: no two fingerprints alike.
+    const seen = new Set(Array.from({ length: 20_000 }, (_, i) => fingerprintOf([gold, { type: 'n', value: String(i) }])));
+    expect(seen.size).toBe(20_000);
   });
 });
 

@@ -11,12 +11,12 @@ import path from 'node:path';
 import { StateDiff } from '../../src/job/incremental.js';
 import { checkHash } from '../../src/dedupe/hash.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
-import { EMPTY_FINGERPRINT, segmentPiece, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
 
 const IDENTITY: StateIdentity = { endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments', idColumn: 'document_id' };
-const FP_A = segmentsFingerprint([segmentPiece('tier', 'gold')]);
-const FP_B = segmentsFingerprint([segmentPiece('tier', 'silver')]);
-const FP_C = segmentsFingerprint([segmentPiece('region', 'north')]);
+const FP_A = fingerprintOf([{ type: 'tier', value: 'gold' }]);
+const FP_B = fingerprintOf([{ type: 'tier', value: 'silver' }]);
+const FP_C = fingerprintOf([{ type: 'region', value: 'north' }]);
 const DIFF = { recheckNotFound: false, fullResync: false };
 
 type Ack = { id: string; fingerprint: number; status: 'updated' | 'not_found' };

@@ -6,13 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStorageError } from '../../src/errors.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
-import { EMPTY_FINGERPRINT, segmentsFingerprint } from '../../src/state/segments-fingerprint.js';
+import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
 import { networkFilesystemName, segmentStatePath } from '../../src/state/state-files.js';
 
 const IDENTITY: StateIdentity = { endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments', idColumn: 'document_id' };
-const FP_A = segmentsFingerprint(['{"type":"tier","value":"gold"}']);
-const FP_B = segmentsFingerprint(['{"type":"tier","value":"silver"}']);
-const FP_C = segmentsFingerprint(['{"type":"region","value":"north"}']);
+const FP_A = fingerprintOf([{ type: 'tier', value: 'gold' }]);
+const FP_B = fingerprintOf([{ type: 'tier', value: 'silver' }]);
+const FP_C = fingerprintOf([{ type: 'region', value: 'north' }]);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 let root: string;
