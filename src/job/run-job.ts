@@ -4,8 +4,9 @@
  *
  *   1. lock the state dir (one run at a time)
  *   2. open the inputs (stdin is spooled to a file)
- *   3. pass 1: read and validate everything; spool the validated customers, log every row
- *   4. diff, mirror: the state sets aside the unchanged customers and adds the ones to clear
+ *   3. diff, mirror: load the state of this endpoint into memory (incremental.ts)
+ *   4. pass 1: read and validate everything; spool the customers to send (diff, mirror: set the
+ *      unchanged aside), log every row; then the long-layout customers, and mirror's clears
  *   5. guardrails: too many invalid rows, too many customers cleared → rejected, nothing sent
  *   6. the plan: what will be sent, where, how long it takes (and, on a terminal, a confirmation)
  *   7. pass 2: send the spooled customers an earlier run did not get answered (resume), recording
