@@ -1,7 +1,8 @@
 /**
  * Pass 1: reads and checks the whole input before anything is sent. Every record goes to the row
- * log (results.csv is written from it at the end), every validated customer to the spool (pass 2
- * sends from there, never from the input again), and the ledger learns what each customer is.
+ * log (results.csv is written from it at the end), every validated customer to be sent to the spool
+ * (pass 2 sends from there, never from the input again; diff and mirror leave out the unchanged
+ * ones), and the ledger learns what each customer is.
  *
  * Rows come in chunks (the rows of one chunk of input bytes) and each chunk is handled in plain
  * synchronous loops: one await per chunk, none per row.
@@ -29,7 +30,10 @@ export interface Intake {
   /** Why rows are invalid, most common first (numbers in the reasons folded, so alike ones add up). */
   invalidReasons: [string, number][];
   ledger: Ledger;
-  /** The validated customers: all of them for a run that sends, the first few for a dry run's plan. */
+  /**
+   * The validated customers to send: all of them (full), the new and changed ones (diff, mirror),
+   * or the first few for a dry run's plan in full mode.
+   */
   spool: CustomerSink;
   rowLog: RowLog;
 }
