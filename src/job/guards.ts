@@ -18,7 +18,8 @@ export function checkGuards(config: Pick<RunConfig, 'maxInvalid' | 'maxClear'>, 
   const customers = counts.customers + clears;
   if (exceeds(config.maxClear, counts.toClear, customers)) {
     const blank = 'rows with every segment cell blank, or segments null or []';
-    const why = clears > 0 ? `${clears} gone from the input, which --mode mirror clears; ${counts.toClear - clears} ${blank}` : blank;
+    const gone = `${clears} gone from the input, which --mode mirror clears`;
+    const why = clears === 0 ? blank : counts.toClear > clears ? `${gone}; ${counts.toClear - clears} ${blank}` : gone;
     return (
       `${describeShare(counts.toClear, customers)} customers would have all their segments cleared (${why}), ` +
       `more than --max-clear ${formatThreshold(config.maxClear)}. If that is meant, raise --max-clear; ` +
