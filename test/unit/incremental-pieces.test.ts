@@ -148,6 +148,12 @@ describe('--max-clear with mirror clears', () => {
     expect(reason).toContain('--max-clear 10%');
   });
 
+  test('when only customers gone from the input would be cleared, the reason says only that', () => {
+    const reason = checkGuards(config, intake(700, 300), 300);
+    expect(reason).toContain('(300 gone from the input, which --mode mirror clears)');
+    expect(reason).not.toContain('blank');
+  });
+
   test('a few customers gone is no reason to refuse', () => {
     expect(checkGuards(config, intake(990, 10), 10)).toBeUndefined();
   });
