@@ -17,13 +17,17 @@ export function checkGuards(config: Pick<RunConfig, 'maxInvalid' | 'maxClear'>, 
   }
   const customers = counts.customers + clears;
   if (exceeds(config.maxClear, counts.toClear, customers)) {
+    const blankRows = counts.toClear - clears;
     const blank = 'rows with every segment cell blank, or segments null or []';
     const gone = `${clears} gone from the input, which --mode mirror clears`;
-    const why = clears === 0 ? blank : counts.toClear > clears ? `${gone}; ${counts.toClear - clears} ${blank}` : gone;
+    const why = clears === 0 ? blank : blankRows > 0 ? `${gone}; ${blankRows} ${blank}` : gone;
+    const hints = [
+      ...(blankRows > 0 ? ['to skip blank rows instead, use --skip-empty'] : []),
+      ...(clears > 0 ? ['a file that lost customers is better fixed at the source'] : []),
+    ];
     return (
       `${describeShare(counts.toClear, customers)} customers would have all their segments cleared (${why}), ` +
-      `more than --max-clear ${formatThreshold(config.maxClear)}. If that is meant, raise --max-clear; ` +
-      `to skip blank rows instead, use --skip-empty${clears > 0 ? '; a file that lost customers is better fixed at the source' : ''}. Nothing was sent.`
+      `more than --max-clear ${formatThreshold(config.maxClear)}. If that is meant, raise --max-clear${hints.map((h) => `; ${h}`).join('')}. Nothing was sent.`
     );
   }
   return undefined;

@@ -152,6 +152,8 @@ describe('--max-clear with mirror clears', () => {
     const reason = checkGuards(config, intake(700, 300), 300);
     expect(reason).toContain('(300 gone from the input, which --mode mirror clears)');
     expect(reason).not.toContain('blank');
+    expect(reason).not.toContain('--skip-empty');
+    expect(reason).toContain('a file that lost customers is better fixed at the source');
   });
 
   test('a few customers gone is no reason to refuse', () => {
