@@ -101,11 +101,10 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
   const stopProgress = startProgress(log, progress, config.progressIntervalMs);
   if (config.mode !== 'full' && !keepsState(config)) log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
   let state: SegmentState | undefined;
-  let diff: StateDiff | undefined;
   try {
     // Opened and loaded before pass 1, which compares the customers with it as it meets them.
     state = keepsState(config) ? openState(ctx) : undefined;
-    diff = state === undefined || state.fresh ? undefined : StateDiff.load(state, config);
+    const diff = state === undefined || state.fresh ? undefined : StateDiff.load(state, config);
     log.info('validating input', { files: files.map((f) => f.display) });
     const pass1 = await validatePass(ctx, files, index, tmpDir, progress, expectedRows, diff);
     // A signal during validation: nothing was sent, and no row was decided yet.
