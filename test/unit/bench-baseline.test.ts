@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildBodies, postAll } from '../../src/bench/axios-baseline.js';
-import { writeWideFile } from '../../src/bench/generate.js';
+import { buildBodies, postAll } from '../../tools/bench/axios-baseline.js';
+import { writeWideFile } from '../../tools/bench/generate.js';
 import { batchCustomers, requestBody } from '../../src/batch.js';
 import { Classifier, IdIndex } from '../../src/dedupe/index.js';
 import { readInputs } from '../../src/input/index.js';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { documentId, WIDE_HEADER, writeUniqueIdFile, writeWideFile } from '../../src/bench/generate.js';
+import { documentId, WIDE_HEADER, writeUniqueIdFile, writeWideFile } from '../../tools/bench/generate.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,4 +1,4 @@
-import { BENCH_DEFAULTS, parseBenchArgs } from '../../src/bench/options.js';
+import { BENCH_DEFAULTS, parseBenchArgs } from '../../tools/bench/options.js';
 
 describe('parseBenchArgs', () => {
   it('measures 1M rows and the 10M-id index by default', () => {

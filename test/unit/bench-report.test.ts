@@ -1,5 +1,5 @@
-import type { TwoNightsFigures } from '../../src/bench/incremental.js';
-import { figureRows, markdownSnippet, textTable, type BenchFigures, type ClassicFigures } from '../../src/bench/report.js';
+import type { TwoNightsFigures } from '../../tools/bench/incremental.js';
+import { figureRows, markdownSnippet, textTable, type BenchFigures, type ClassicFigures } from '../../tools/bench/report.js';
 
 const night = (overrides: Partial<TwoNightsFigures> = {}): TwoNightsFigures => ({
   customers: 2_000_000,

@@ -5,9 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchEnv {
-  /** dist/cli.js */
+  /** The product's dist/cli.js (npm run build). */
   cli: string;
-  /** dist/bench/raw-parse.js */
+  /** build/tools/bench/raw-parse.js, the benchmark's own compiled yardstick (npm run build:bench). */
   rawParse: string;
   /** A temp dir of the run's own, removed at the end. */
   tmp: string;
@@ -15,12 +15,14 @@ export interface BenchEnv {
   say(message: string): void;
 }
 
+/** build/tools/bench/ when compiled; the repository root is three levels up. */
 const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
 
 export function benchEnv(tmp: string): BenchEnv {
   const started = performance.now();
   return {
-    cli: path.resolve(here, '../cli.js'),
+    cli: path.join(root, 'dist', 'cli.js'),
     rawParse: path.resolve(here, 'raw-parse.js'),
     tmp,
     say: (message) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s]: ${message}\n`),

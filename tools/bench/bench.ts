@@ -4,7 +4,7 @@
  * The machine is shared and noisy, so each figure is a ratio against a yardstick measured in the
  * same run; absolute numbers are printed only as context. All traffic stays on 127.0.0.1.
  *
- *   node --expose-gc dist/bench/bench.js [--rows N] [--quick] [--night-customers N] [--moonshot] [--cpu-prof DIR]
+ *   node --expose-gc build/tools/bench/bench.js [--rows N] [--quick] [--night-customers N] [--moonshot] [--cpu-prof DIR]
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';

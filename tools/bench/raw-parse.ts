@@ -4,7 +4,7 @@
  * Records are pulled in a synchronous read() loop, csv-parse's fastest streaming use, so the
  * yardstick is not slowed by per-record promises. Prints {"records", "peakRssMb"} as one JSON line.
  *
- *   node dist/bench/raw-parse.js <file>
+ *   node build/tools/bench/raw-parse.js <file>
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';

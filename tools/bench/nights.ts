@@ -5,7 +5,7 @@
  * or shuffled — and still agree on who changed. No duplicates and no invalid rows: every row is a
  * customer, so the counts to expect are exact.
  */
-import { mulberry32 } from '../emulator/prng.js';
+import { mulberry32 } from '../../src/emulator/prng.js';
 import { SEGMENT_COLUMNS, WIDE_HEADER, writeCsv, type FileFacts } from './generate.js';
 
 /** Generated: the generator's order (ids in no visible order); sorted: ascending id; shuffled: seeded random. */

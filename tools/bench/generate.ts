@@ -3,7 +3,7 @@
  * measures the same data) and written in large chunks, so that 10M rows take seconds, not minutes.
  */
 import { open } from 'node:fs/promises';
-import { mulberry32, type Random } from '../emulator/prng.js';
+import { mulberry32, type Random } from '../../src/emulator/prng.js';
 
 /** The segment columns of the wide file, with the values each takes. */
 const SEGMENT_VALUES: Record<string, readonly string[]> = {
