@@ -4,21 +4,27 @@
  * The machine is shared and noisy, so each figure is a ratio against a yardstick measured in the
  * same run; absolute numbers are printed only as context. All traffic stays on 127.0.0.1.
  *
- *   node --expose-gc build/tools/bench/bench.js [--rows N] [--quick] [--night-customers N] [--moonshot] [--cpu-prof DIR]
+ *   npm run bench -- [--only PHASE,...] [--quick] [--rows N] [--night-customers N] [--moonshot] [--cpu-prof DIR]
+ *   (= npm run build && npm run build:bench && node --expose-gc build/tools/bench/bench.js …)
+ *
+ * It is tooling, not product: tools/bench/ compiles to build/ (its own tsconfig) and measures the
+ * real CLI, dist/cli.js, always as a child process.
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { benchEnv, type BenchEnv } from './env.js';
-import { measureDryRun } from './dry-run.js';
-import { writeWideFile } from './generate.js';
-import { measureIdIndex } from './id-index.js';
+import { dryRun, measureDryRun } from './dry-run.js';
+import { writeNarrowFile, writeWideFile, type FileFacts } from './generate.js';
+import { measureIdIndex, uniqueIdFile } from './id-index.js';
 import { measureTwoNights, type TwoNightsFigures } from './incremental.js';
-import { BENCH_DEFAULTS, parseBenchArgs, USAGE, type BenchOptions } from './options.js';
+import { BENCH_DEFAULTS, parseBenchArgs, USAGE, type BenchOptions, type Phase } from './options.js';
 import { measureOverAsked, measureRate } from './rate.js';
-import { figureRows, markdownSnippet, textTable, type BenchFigures, type ClassicFigures } from './report.js';
-import { measureThroughput } from './throughput.js';
+import { figureRows, markdownSnippet, textTable, type BenchFigures } from './report.js';
+import { measureStartup } from './startup.js';
+import { measureLargeSend, measureThroughput } from './throughput.js';
+import { measureUnsortedLong } from './unsorted.js';
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseBenchArgs(argv);
@@ -46,19 +52,87 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The phases asked for, in order; each fills in its part of the figures. */
 async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFigures> {
-  const classic = options.onlyIncremental ? undefined : await measureClassic(env, options);
-  const night = await measureTwoNights(env, {
-    label: 'night',
-    customers: options.nightCustomers,
-    night1Order: 'generated',
-    night2Order: 'shuffled',
-    seed: { concurrency: BENCH_DEFAULTS.seedConcurrency, batchSize: BENCH_DEFAULTS.seedBatchSize, rate: 0 },
-    night2: { concurrency: BENCH_DEFAULTS.concurrency, batchSize: BENCH_DEFAULTS.batchSize, rate: 0 },
-    ...(options.profileDir !== undefined && { profileDir: options.profileDir }),
-  });
-  const moonshot = options.moonshotCustomers === undefined ? undefined : await measureMoonshot(env, options.moonshotCustomers, options.profileDir);
-  return { ...(classic && { classic }), night, ...(moonshot && { moonshot }) };
+  const figures: BenchFigures = { skipped: options.skipped };
+  const files = inputFiles(env, options.rows);
+  const sending = { concurrency: BENCH_DEFAULTS.concurrency, batchSize: BENCH_DEFAULTS.batchSize, rate: 0 };
+  const phases: Record<Phase, () => Promise<void>> = {
+    startup: async () => {
+      figures.startup = await measureStartup(env, BENCH_DEFAULTS.startupRepeats);
+    },
+    dry: async () => {
+      const narrow = await files.narrow();
+      const wide = await files.wide();
+      figures.dry = {
+        rows: options.rows,
+        repeats: BENCH_DEFAULTS.repeats,
+        narrow: await measureDryRun(env, narrow.file, narrow.facts, BENCH_DEFAULTS.repeats),
+        wide: await measureDryRun(env, wide.file, wide.facts, BENCH_DEFAULTS.repeats),
+      };
+    },
+    index: async () => {
+      figures.idIndex = await measureIdIndex(env, BENCH_DEFAULTS.indexBaselineIds, BENCH_DEFAULTS.indexIds);
+    },
+    unsorted: async () => {
+      figures.unsorted = await measureUnsortedLong(env, BENCH_DEFAULTS.unsortedCustomers);
+    },
+    send: async () => {
+      const wide = await files.wide();
+      const dryPeakRssMb = figures.dry?.wide.peakRssMb ?? (await dryRun(env, wide.file, wide.facts)).finished.peakRssMb;
+      figures.throughput = await measureThroughput(env, wide.file, wide.facts, sending, BENCH_DEFAULTS.sendRepeats, dryPeakRssMb);
+    },
+    'send-10m': async () => {
+      const unique = await uniqueIdFile(env, BENCH_DEFAULTS.largeSendCustomers);
+      figures.largeSend = await measureLargeSend(env, unique.file, unique.facts, sending);
+    },
+    rate: async () => {
+      figures.rate = await measureRate(env, options.rateRequests, { concurrency: BENCH_DEFAULTS.rateConcurrency, batchSize: BENCH_DEFAULTS.rateBatchSize, rate: BENCH_DEFAULTS.rate });
+    },
+    'over-asked': async () => {
+      figures.overAsked = await measureOverAsked(env, options.overAskedRequests, BENCH_DEFAULTS.overAskedApiRate, {
+        concurrency: BENCH_DEFAULTS.overAskedConcurrency,
+        batchSize: 1,
+        rate: BENCH_DEFAULTS.overAskedRate,
+      });
+    },
+    night: async () => {
+      figures.night = await measureTwoNights(env, {
+        label: 'night',
+        customers: options.nightCustomers,
+        night1Order: 'generated',
+        night2Order: 'shuffled',
+        seed: { concurrency: BENCH_DEFAULTS.seedConcurrency, batchSize: BENCH_DEFAULTS.seedBatchSize, rate: 0 },
+        night2: { concurrency: BENCH_DEFAULTS.concurrency, batchSize: BENCH_DEFAULTS.batchSize, rate: 0 },
+        ...(options.profileDir !== undefined && { profileDir: options.profileDir }),
+      });
+    },
+    moonshot: async () => {
+      figures.moonshot = await measureMoonshot(env, options.moonshotCustomers, options.profileDir);
+    },
+  };
+  for (const phase of options.phases) {
+    env.say(`phase ${phase}`);
+    await phases[phase]();
+  }
+  return figures;
+}
+
+type Generated = { file: string; facts: FileFacts };
+
+/** The narrow and wide files of `rows` rows, each generated on first use and shared by the phases. */
+function inputFiles(env: BenchEnv, rows: number): { narrow: () => Promise<Generated>; wide: () => Promise<Generated> } {
+  const spec = { rows, duplicateShare: BENCH_DEFAULTS.duplicateShare, seed: BENCH_DEFAULTS.seed };
+  const once = (name: string, write: (file: string) => Promise<FileFacts>): (() => Promise<Generated>) => {
+    let made: Promise<Generated> | undefined;
+    return () =>
+      (made ??= (async () => {
+        const file = path.join(env.tmp, `${name}.csv`);
+        env.say(`generating ${rows.toLocaleString('en-US')} rows (${name} layout, ~${BENCH_DEFAULTS.duplicateShare * 100}% duplicates)`);
+        return { file, facts: await write(file) };
+      })());
+  };
+  return { narrow: once('narrow', (file) => writeNarrowFile(file, spec)), wide: once('wide', (file) => writeWideFile(file, spec)) };
 }
 
 /**
@@ -78,35 +152,6 @@ function measureMoonshot(env: BenchEnv, customers: number, profileDir: string | 
     night2Faults: { rateLimit: api },
     ...(profileDir !== undefined && { profileDir }),
   });
-}
-
-async function measureClassic(env: BenchEnv, options: BenchOptions): Promise<ClassicFigures> {
-  const file = path.join(env.tmp, 'wide.csv');
-  env.say(`generating ${options.rows.toLocaleString('en-US')} rows (wide layout, ~${BENCH_DEFAULTS.duplicateShare * 100}% duplicates)`);
-  const facts = await writeWideFile(file, { rows: options.rows, duplicateShare: BENCH_DEFAULTS.duplicateShare, seed: BENCH_DEFAULTS.seed });
-  const dryRun = await measureDryRun(env, file, facts, BENCH_DEFAULTS.repeats);
-  const idIndex = options.indexIds === undefined ? undefined : await measureIdIndex(env, BENCH_DEFAULTS.indexBaselineIds, options.indexIds);
-  const sending = { concurrency: BENCH_DEFAULTS.concurrency, batchSize: BENCH_DEFAULTS.batchSize, rate: 0 };
-  const throughput = await measureThroughput(env, file, facts, sending);
-  const rate = await measureRate(env, options.rateRequests, {
-    concurrency: BENCH_DEFAULTS.rateConcurrency,
-    batchSize: BENCH_DEFAULTS.rateBatchSize,
-    rate: BENCH_DEFAULTS.rate,
-  });
-  const overAsked = await measureOverAsked(env, options.overAskedRequests, BENCH_DEFAULTS.overAskedApiRate, {
-    concurrency: BENCH_DEFAULTS.overAskedConcurrency,
-    batchSize: 1,
-    rate: BENCH_DEFAULTS.overAskedRate,
-  });
-  return {
-    rows: options.rows,
-    repeats: BENCH_DEFAULTS.repeats,
-    dryRun,
-    ...(idIndex && { idIndex }),
-    throughput: { ...throughput, concurrency: sending.concurrency, batchSize: sending.batchSize },
-    rate,
-    overAsked,
-  };
 }
 
 function machine(): string {

@@ -12,7 +12,7 @@ export function checkCounts(what: string, finished: RunFinished, facts: FileFact
     rows: facts.rows,
     customers: facts.customers,
     invalid: 0,
-    duplicates: facts.rows - facts.customers,
+    duplicates: facts.duplicates ?? facts.rows - facts.customers,
     ...(sent ? { updated: facts.customers } : {}),
   };
   for (const [name, value] of Object.entries(expected)) {

@@ -9,6 +9,8 @@ export interface BenchEnv {
   cli: string;
   /** build/tools/bench/raw-parse.js, the benchmark's own compiled yardstick (npm run build:bench). */
   rawParse: string;
+  /** build/tools/bench/baseline-send.js, the whole send run's yardstick (a user's own script). */
+  baselineSend: string;
   /** A temp dir of the run's own, removed at the end. */
   tmp: string;
   /** A progress note on stderr (the figures go to stdout). */
@@ -24,6 +26,7 @@ export function benchEnv(tmp: string): BenchEnv {
   return {
     cli: path.join(root, 'dist', 'cli.js'),
     rawParse: path.resolve(here, 'raw-parse.js'),
+    baselineSend: path.resolve(here, 'baseline-send.js'),
     tmp,
     say: (message) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s]: ${message}\n`),
   };

@@ -39,6 +39,8 @@ export interface WideSpec {
 export interface FileFacts {
   rows: number;
   customers: number;
+  /** Rows that repeat an earlier customer; absent: rows - customers (one row a customer). */
+  duplicates?: number;
 }
 
 /** The data lines of a wide file; `facts.customers` is final once the generator is exhausted. */
@@ -56,6 +58,73 @@ export function wideLines(spec: WideSpec, facts: FileFacts): Generator<string> {
 
 function segmentCells(random: Random): string {
   return SEGMENT_COLUMNS.map((values) => (random() < BLANK_SHARE ? '' : values[Math.floor(random() * values.length)])).join(',');
+}
+
+/**
+ * The narrow file's columns: four short cells, ~26 bytes a row, so that per-row costs (not bytes)
+ * dominate. Every cell is set and none needs quoting.
+ */
+export const NARROW_HEADER = 'document_id,tier,region,risk';
+const NARROW_VALUES = [['gold', 'silver', 'bronze'], ['north', 'south', 'east', 'west'], ['low', 'mid', 'high']] as const;
+
+/**
+ * A short id (C + 8 digits) for the n-th customer: n → n·7919 mod 10^8 is a bijection (7919 is
+ * prime, coprime with 10), so distinct n under 10^8 give distinct ids.
+ */
+export function narrowId(n: number): string {
+  return `C${String((n * 7919) % 100_000_000).padStart(8, '0')}`;
+}
+
+/** The data lines of a narrow file, duplicates drawn as in wideLines. */
+export function narrowLines(spec: WideSpec, facts: FileFacts): Generator<string> {
+  const random = mulberry32(spec.seed);
+  return (function* () {
+    for (let row = 0; row < spec.rows; row++) {
+      facts.rows++;
+      const repeat = facts.customers > 0 && random() < spec.duplicateShare;
+      const id = narrowId(repeat ? Math.floor(random() * facts.customers) : facts.customers++);
+      yield `${id},${NARROW_VALUES.map((values) => values[Math.floor(random() * values.length)]).join(',')}`;
+    }
+  })();
+}
+
+/** The long layout's header, as the CLI recognises it (the id column, then `type` and `value`). */
+export const LONG_HEADER = 'document_id,type,value';
+/** The segment types of a long customer: one row each. */
+const LONG_TYPES = ['tier', 'region', 'channel'] as const;
+
+/**
+ * The lines of an unsorted long file: every customer has one row per LONG_TYPES entry, and the
+ * rows are shuffled (seeded Fisher-Yates over row numbers) so a customer's rows lie far apart, the
+ * order of a query without ORDER BY. Row number r is the (r mod 3)-th segment of customer ⌊r / 3⌋;
+ * the permutation is a Uint32Array (4 bytes a row), so 30M rows cost 120 MB in the benchmark.
+ */
+export function longUnsortedLines(customers: number, seed: number, facts: FileFacts): Generator<string> {
+  const types = LONG_TYPES.length;
+  const rows = customers * types;
+  if (rows > 2 ** 32) throw new RangeError(`too many long rows for a Uint32Array permutation: ${rows}`);
+  const order = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) order[r] = r;
+  const random = mulberry32(seed);
+  for (let i = rows - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  facts.customers = customers;
+  facts.duplicates = 0;
+  // The wide file's values of the same columns, but none that needs quoting.
+  const valuesOf = LONG_TYPES.map((_, c) => SEGMENT_COLUMNS[c]!.filter((value) => !value.startsWith('"')));
+  return (function* () {
+    for (const r of order) {
+      facts.rows++;
+      const n = Math.floor(r / types);
+      const column = r % types;
+      const values = valuesOf[column]!;
+      yield `${documentId(n)},${LONG_TYPES[column]},${values[n % values.length]}`;
+    }
+  })();
 }
 
 /** A file of `count` distinct ids and one segment each: the id index's worst case per byte read. */
@@ -95,6 +164,20 @@ export async function writeCsv(path: string, header: string, lines: Iterable<str
 export async function writeWideFile(path: string, spec: WideSpec): Promise<FileFacts> {
   const facts: FileFacts = { rows: 0, customers: 0 };
   await writeCsv(path, WIDE_HEADER, wideLines(spec, facts));
+  return facts;
+}
+
+/** Generates a narrow file with duplicates; resolves to what it holds. */
+export async function writeNarrowFile(path: string, spec: WideSpec): Promise<FileFacts> {
+  const facts: FileFacts = { rows: 0, customers: 0 };
+  await writeCsv(path, NARROW_HEADER, narrowLines(spec, facts));
+  return facts;
+}
+
+/** Generates an unsorted long file of `customers` × 3 rows; resolves to what it holds. */
+export async function writeLongUnsortedFile(path: string, customers: number, seed: number): Promise<FileFacts> {
+  const facts: FileFacts = { rows: 0, customers: 0 };
+  await writeCsv(path, LONG_HEADER, longUnsortedLines(customers, seed, facts));
   return facts;
 }
 

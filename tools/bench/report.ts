@@ -1,31 +1,38 @@
 /**
  * Turns the figures into the printed table and the README snippet. Pure: the same rows feed both,
- * so the two never disagree.
+ * so the two never disagree. Every figure the issue sets a target for is printed with it; a phase
+ * that did not run is printed as skipped (with how to run it) when --quick or a missing --moonshot
+ * left it out, and not at all when --only did.
  */
 import type { DryRunFigures } from './dry-run.js';
 import type { IdIndexFigures } from './id-index.js';
 import { settingsText, type TwoNightsFigures } from './incremental.js';
-import { BENCH_DEFAULTS, TARGETS } from './options.js';
+import { BENCH_DEFAULTS, TARGETS, type Phase, type Skipped } from './options.js';
 import type { OverAskedCheck, RateCheck } from './rate.js';
-import type { ThroughputFigures } from './throughput.js';
+import type { StartupFigures } from './startup.js';
+import type { LargeSendFigures, ThroughputFigures } from './throughput.js';
+import type { UnsortedFigures } from './unsorted.js';
 
-/** The phases before the incremental ones (absent with --only-incremental). */
-export interface ClassicFigures {
+export interface DryFigures {
   rows: number;
   repeats: number;
-  dryRun: DryRunFigures;
-  /** Absent with --quick. */
-  idIndex?: IdIndexFigures;
-  throughput: ThroughputFigures & { concurrency: number; batchSize: number };
-  rate: RateCheck;
-  overAsked?: OverAskedCheck;
+  narrow: DryRunFigures;
+  wide: DryRunFigures;
 }
 
+/** One entry per phase that ran; `skipped` lists those printed as skipped. */
 export interface BenchFigures {
-  classic?: ClassicFigures;
-  night: TwoNightsFigures;
-  /** Absent unless --moonshot. */
+  startup?: StartupFigures;
+  dry?: DryFigures;
+  idIndex?: IdIndexFigures;
+  unsorted?: UnsortedFigures;
+  throughput?: ThroughputFigures;
+  largeSend?: LargeSendFigures;
+  rate?: RateCheck;
+  overAsked?: OverAskedCheck;
+  night?: TwoNightsFigures;
   moonshot?: TwoNightsFigures;
+  skipped: Skipped[];
 }
 
 type Verdict = 'ok' | 'MISSED' | '';
@@ -37,10 +44,71 @@ export interface FigureRow {
   verdict: Verdict;
 }
 
+/** A phase's rows when it ran, and the row that stands for it when it was skipped. */
+const PHASE_ROWS: Record<Phase, { rows: (f: BenchFigures) => FigureRow[] | undefined; skipped: (reason: string) => FigureRow[] }> = {
+  startup: {
+    rows: (f) => f.startup && startupRows(f.startup),
+    skipped: (reason) => [skippedRow('Start-up: --help and a 10-row validate', reason, `≤ ${TARGETS.startupSeconds} s`)],
+  },
+  dry: { rows: (f) => f.dry && dryRunRows(f.dry), skipped: (reason) => [skippedRow('Dry run ÷ raw csv-parse pass', reason, `≤ ${TARGETS.dryRunRatio}×`)] },
+  index: {
+    rows: (f) => f.idIndex && idIndexRows(f.idIndex),
+    skipped: (reason) => [skippedRow(`Dry run peak RSS, ${count(BENCH_DEFAULTS.indexIds)} distinct ids`, reason, `≤ ${TARGETS.indexPeakRssMb} MB`)],
+  },
+  unsorted: {
+    rows: (f) => f.unsorted && unsortedRows(f.unsorted),
+    skipped: (reason) => [skippedRow(`Dry run peak RSS, unsorted long file (${count(BENCH_DEFAULTS.unsortedCustomers)} customers × 3 rows)`, reason, `≤ ${TARGETS.unsortedPeakRssMb} MB`)],
+  },
+  send: {
+    rows: (f) => f.throughput && throughputRows(f.throughput),
+    skipped: (reason) => [skippedRow('Customers/s, whole send run ÷ baseline process', reason, `≥ ${TARGETS.wholeRunRatio}×`)],
+  },
+  'send-10m': {
+    rows: (f) => f.largeSend && largeSendRows(f.largeSend),
+    skipped: (reason) => [skippedRow(`Send run peak RSS, ${count(BENCH_DEFAULTS.largeSendCustomers)} distinct customers`, reason, `≤ ${TARGETS.largeSendPeakRssMb} MB`)],
+  },
+  rate: { rows: (f) => f.rate && rateRows(f.rate), skipped: (reason) => [skippedRow('Achieved rate ÷ --rate', reason, `within ${TARGETS.rateTolerance * 100}%`)] },
+  'over-asked': {
+    rows: (f) => f.overAsked && overAskedRows(f.overAsked),
+    skipped: (reason) => [skippedRow('Achieved pace against an over-asked rate', reason, `≥ ${TARGETS.overAskedRatio}×`)],
+  },
+  night: { rows: (f) => f.night && nightRows(f.night), skipped: (reason) => [skippedRow('Incremental night', reason, `≤ ${TARGETS.nightRatio}×`)] },
+  moonshot: {
+    rows: (f) => f.moonshot && moonshotRows(f.moonshot),
+    skipped: (reason) => [skippedRow(`Moonshot (${count(BENCH_DEFAULTS.moonshotCustomers)} customers, 1% changed, API ${BENCH_DEFAULTS.moonshotApiRate} requests/s)`, reason, `≤ ${TARGETS.moonshotSeconds} s`)],
+  },
+};
+
 export function figureRows(f: BenchFigures): FigureRow[] {
-  const c = f.classic;
-  const classic = c === undefined ? [] : [...dryRunRows(c), ...idIndexRows(c.idIndex), ...throughputRows(c), ...rateRows(c.rate), ...overAskedRows(c.overAsked)];
-  return [...classic, ...nightRows(f.night), ...moonshotRows(f.moonshot)];
+  return (Object.keys(PHASE_ROWS) as Phase[]).flatMap((phase) => {
+    const ran = PHASE_ROWS[phase].rows(f);
+    if (ran !== undefined) return ran;
+    const skip = f.skipped.find((s) => s.phase === phase);
+    return skip === undefined ? [] : PHASE_ROWS[phase].skipped(skip.reason);
+  });
+}
+
+function skippedRow(measure: string, reason: string, target: string): FigureRow {
+  return { measure, result: reason, target, verdict: '' };
+}
+
+function startupRows(s: StartupFigures): FigureRow[] {
+  const limit = TARGETS.startupSeconds * 1000;
+  const node = `node -e 0: ${seconds(s.nodeMs)}`;
+  return [
+    {
+      measure: `Start-up: segment-sync --help, spawn to exit (median of ${s.repeats})`,
+      result: `${seconds(s.helpMs)} (${node})`,
+      target: `≤ ${TARGETS.startupSeconds} s`,
+      verdict: verdict(s.helpMs <= limit),
+    },
+    {
+      measure: `Start-up: validate of a ${s.rows}-row file, spawn to exit (median of ${s.repeats})`,
+      result: `${seconds(s.validateMs)} (${node})`,
+      target: `≤ ${TARGETS.startupSeconds} s`,
+      verdict: verdict(s.validateMs <= limit),
+    },
+  ];
 }
 
 function nightRows(n: TwoNightsFigures): FigureRow[] {
@@ -72,8 +140,7 @@ function nightRows(n: TwoNightsFigures): FigureRow[] {
   ];
 }
 
-function moonshotRows(m: TwoNightsFigures | undefined): FigureRow[] {
-  if (m === undefined) return [{ measure: 'Moonshot (10M customers, 1% changed, API 10 requests/s)', result: 'skipped (npm run bench -- --moonshot)', target: `≤ ${TARGETS.moonshotSeconds} s`, verdict: '' }];
+function moonshotRows(m: TwoNightsFigures): FigureRow[] {
   const api = BENCH_DEFAULTS.moonshotApiRate;
   return [
     {
@@ -97,20 +164,20 @@ function sentText(n: TwoNightsFigures): string {
   return `${n.sent.toLocaleString('en-US')} sent, ${n.changed.toLocaleString('en-US')} changed, emulator received ${n.received.toLocaleString('en-US')}; ${n.unchanged.toLocaleString('en-US')} unchanged`;
 }
 
-function dryRunRows({ rows, repeats, dryRun: d }: ClassicFigures): FigureRow[] {
-  return [
+function dryRunRows({ rows, repeats, narrow, wide }: DryFigures): FigureRow[] {
+  const file = (name: string, what: string, d: DryRunFigures): FigureRow[] => [
     {
-      measure: `Dry run ÷ raw csv-parse pass (${count(rows)} rows, median of ${repeats})`,
+      measure: `Dry run ÷ raw csv-parse pass, ${name} file (${count(rows)} rows, ${what}, median of ${repeats})`,
       result: `${times(d.ratio)} (${seconds(d.dryMs)} vs ${seconds(d.rawMs)})`,
       target: `≤ ${TARGETS.dryRunRatio}×`,
       verdict: verdict(d.ratio <= TARGETS.dryRunRatio),
     },
-    { measure: 'Dry run peak RSS', result: `${d.peakRssMb} MB (raw csv-parse: ${d.rawPeakRssMb} MB)`, target: '', verdict: '' },
+    { measure: `Dry run peak RSS, ${name} file`, result: `${d.peakRssMb} MB (raw csv-parse: ${d.rawPeakRssMb} MB)`, target: '', verdict: '' },
   ];
+  return [...file('narrow', '4 short columns', narrow), ...file('wide', '6 columns', wide)];
 }
 
-function idIndexRows(i: IdIndexFigures | undefined): FigureRow[] {
-  if (i === undefined) return [{ measure: 'Id index peak RSS', result: 'skipped (--quick)', target: `≤ ${TARGETS.indexPeakRssMb} MB`, verdict: '' }];
+function idIndexRows(i: IdIndexFigures): FigureRow[] {
   return [
     {
       measure: `Dry run peak RSS, ${count(i.largeIds)} distinct ids`,
@@ -127,26 +194,48 @@ function idIndexRows(i: IdIndexFigures | undefined): FigureRow[] {
   ];
 }
 
-function throughputRows({ throughput: t, dryRun }: ClassicFigures): FigureRow[] {
+function unsortedRows(u: UnsortedFigures): FigureRow[] {
+  return [
+    {
+      measure: `Dry run peak RSS, unsorted long file (${count(u.customers)} customers × 3 rows, shuffled)`,
+      result: `${u.peakRssMb} MB (${seconds(u.wallMs)})`,
+      target: `≤ ${TARGETS.unsortedPeakRssMb} MB`,
+      verdict: verdict(u.peakRssMb <= TARGETS.unsortedPeakRssMb),
+    },
+  ];
+}
+
+function throughputRows(t: ThroughputFigures): FigureRow[] {
   const setup = `--rate 0 --concurrency ${t.concurrency} --batch-size ${t.batchSize}`;
   return [
     {
-      measure: `Customers/s, whole run ÷ plain axios (${setup})`,
-      result: `${times(t.wholeRatio)} (${perSecond(t.cliWholePerSecond)} vs ${perSecond(t.axiosPerSecond)})`,
+      measure: `Customers/s, whole send run ÷ baseline process, both spawn to exit (${setup}, ${count(t.customers)} customers, median of ${t.repeats})`,
+      result: `${times(t.wholeRatio)} (${perSecond(t.cliWholePerSecond)} vs ${perSecond(t.baselinePerSecond)})`,
+      target: `≥ ${TARGETS.wholeRunRatio}×`,
+      verdict: verdict(t.wholeRatio >= TARGETS.wholeRunRatio),
+    },
+    {
+      measure: 'Customers/s, sending phase only ÷ plain axios posting prebuilt bodies',
+      result: t.sendingRatio === undefined ? 'n/a (sending phase too short to time)' : `${times(t.sendingRatio)} (${perSecond(t.cliSendingPerSecond!)} vs ${perSecond(t.postingPerSecond)})`,
       target: '',
       verdict: '',
     },
     {
-      measure: 'Customers/s, sending phase ÷ plain axios',
-      result: t.sendingRatio === undefined ? 'n/a (sending phase too short to time)' : `${times(t.sendingRatio)} (${perSecond(t.cliSendingPerSecond!)})`,
-      target: '',
-      verdict: '',
+      measure: `Send run peak RSS ÷ dry run peak RSS (${count(t.customers)} customers)`,
+      result: `${times(t.rssRatio)} (${t.cliPeakRssMb} MB vs ${t.dryPeakRssMb} MB; baseline process: ${t.baselinePeakRssMb} MB)`,
+      target: `≤ ${TARGETS.sendRssRatio}×`,
+      verdict: verdict(t.rssRatio <= TARGETS.sendRssRatio),
     },
+  ];
+}
+
+function largeSendRows(l: LargeSendFigures): FigureRow[] {
+  return [
     {
-      measure: `Send run peak RSS (${count(t.customers)} customers)`,
-      result: `${t.cliPeakRssMb} MB (dry run: ${dryRun.peakRssMb} MB)`,
-      target: 'grows with the index only',
-      verdict: '',
+      measure: `Send run peak RSS, ${count(l.customers)} distinct customers (--rate 0 --concurrency ${BENCH_DEFAULTS.concurrency} --batch-size ${BENCH_DEFAULTS.batchSize})`,
+      result: `${l.peakRssMb} MB (${seconds(l.wallMs)})`,
+      target: `≤ ${TARGETS.largeSendPeakRssMb} MB`,
+      verdict: verdict(l.peakRssMb <= TARGETS.largeSendPeakRssMb),
     },
   ];
 }
@@ -168,8 +257,7 @@ function rateRows(r: RateCheck): FigureRow[] {
   ];
 }
 
-function overAskedRows(o: OverAskedCheck | undefined): FigureRow[] {
-  if (o === undefined) return [];
+function overAskedRows(o: OverAskedCheck): FigureRow[] {
   const pace = o.finalPace === undefined ? '' : `, pace learned ${o.finalPace.toFixed(1)}/s`;
   return [
     {
