@@ -6,6 +6,7 @@ describe('parseBenchArgs', () => {
       ok: true,
       options: {
         rows: 1_000_000,
+        largeCustomers: 10_000_000,
         quick: false,
         phases: ['startup', 'dry', 'index', 'unsorted', 'send', 'send-10m', 'rate', 'over-asked', 'night'],
         skipped: [{ phase: 'moonshot', reason: 'skipped (npm run bench -- --moonshot)' }],
@@ -32,6 +33,11 @@ describe('parseBenchArgs', () => {
   it('takes --rows, with or without digit separators', () => {
     expect(parseBenchArgs(['--rows', '250_000'])).toMatchObject({ ok: true, options: { rows: 250_000 } });
     expect(parseBenchArgs(['--quick', '--rows=5000'])).toMatchObject({ ok: true, options: { rows: 5000, quick: true } });
+  });
+
+  it('takes --large for the 10M phases, at least 1000', () => {
+    expect(parseBenchArgs(['--large', '2_000_000'])).toMatchObject({ ok: true, options: { largeCustomers: 2_000_000 } });
+    expect(parseBenchArgs(['--large', '999'])).toEqual({ ok: false, problem: "--large must be a whole number of at least 1000 (got '999')" });
   });
 
   it.each(['0', '-5', '1e6', 'many', '1.5'])('names --rows and the bad value %s', (value) => {

@@ -72,10 +72,11 @@ async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFi
       };
     },
     index: async () => {
-      figures.idIndex = await measureIdIndex(env, BENCH_DEFAULTS.indexBaselineIds, BENCH_DEFAULTS.indexIds);
+      const large = options.largeCustomers;
+      figures.idIndex = await measureIdIndex(env, Math.min(BENCH_DEFAULTS.indexBaselineIds, Math.floor(large / 10)), large);
     },
     unsorted: async () => {
-      figures.unsorted = await measureUnsortedLong(env, BENCH_DEFAULTS.unsortedCustomers);
+      figures.unsorted = await measureUnsortedLong(env, options.largeCustomers);
     },
     send: async () => {
       const wide = await files.wide();
@@ -83,7 +84,7 @@ async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFi
       figures.throughput = await measureThroughput(env, wide.file, wide.facts, sending, BENCH_DEFAULTS.sendRepeats, dryPeakRssMb);
     },
     'send-10m': async () => {
-      const unique = await uniqueIdFile(env, BENCH_DEFAULTS.largeSendCustomers);
+      const unique = await uniqueIdFile(env, options.largeCustomers);
       figures.largeSend = await measureLargeSend(env, unique.file, unique.facts, sending);
     },
     rate: async () => {

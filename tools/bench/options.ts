@@ -20,13 +20,14 @@ export const BENCH_DEFAULTS = {
   /** Start-up: rounds of node -e 0, --help and a validate of a file of `startupRows` rows. */
   startupRepeats: 5,
   startupRows: 10,
-  /** Unique ids of the id-index file, and of the smaller file it is compared with. */
-  indexIds: 10_000_000,
+  /**
+   * Customers of the large phases: distinct ids of the id-index dry run and of the large send run
+   * (one file for both), and customers of the unsorted long file (three rows each). Their targets
+   * are set for 10M.
+   */
+  largeCustomers: 10_000_000,
+  /** Distinct ids of the smaller file the id index is compared with (at most a tenth of --large). */
   indexBaselineIds: 1_000_000,
-  /** Distinct customers of the large send run (it reads the id-index phase's file). */
-  largeSendCustomers: 10_000_000,
-  /** Customers of the unsorted long file, three rows each. */
-  unsortedCustomers: 10_000_000,
   /** Throughput: no rate limit, this many requests in flight, this many customers a request. */
   concurrency: 8,
   batchSize: 1_000,
@@ -100,6 +101,8 @@ export interface Skipped {
 export interface BenchOptions {
   /** Rows of the generated wide and narrow files. */
   rows: number;
+  /** Customers of the large phases (index, unsorted, send-10m). */
+  largeCustomers: number;
   quick: boolean;
   /** The phases to run, in PHASES order. */
   phases: Phase[];
@@ -117,12 +120,13 @@ export interface BenchOptions {
 
 export type ParsedArgs = { ok: true; options: BenchOptions } | { ok: true; help: true } | { ok: false; problem: string };
 
-export const USAGE = `Usage: npm run bench -- [--only PHASE,...] [--quick] [--rows N] [--night-customers N] [--moonshot [--moonshot-customers N]] [--cpu-prof DIR]
+export const USAGE = `Usage: npm run bench -- [--only PHASE,...] [--quick] [--rows N] [--large N] [--night-customers N] [--moonshot [--moonshot-customers N]] [--cpu-prof DIR]
 
   --only PHASE,...        run only these phases (any of: ${PHASES.join(', ')}); the moonshot and,
                           with --quick, the 10M phases run only when named here or asked for
   --quick                 smaller files, fewer rate-check requests, no 10M phases (${LARGE_PHASES.join(', ')}): a few minutes
   --rows N                rows of the generated wide and narrow files (default ${BENCH_DEFAULTS.rows}; ${BENCH_DEFAULTS.quickRows} with --quick)
+  --large N               customers of the 10M phases (default ${BENCH_DEFAULTS.largeCustomers}; their targets are for 10M: a smaller N only checks they run)
   --night-customers N     customers of the incremental night (default ${BENCH_DEFAULTS.nightCustomers}; ${BENCH_DEFAULTS.quickNightCustomers} with --quick)
   --moonshot              also the moonshot: ${BENCH_DEFAULTS.moonshotCustomers} customers, 1% changed, an API allowing ${BENCH_DEFAULTS.moonshotApiRate} requests/s (minutes: seeds a 10M state)
   --moonshot-customers N  customers of the moonshot (implies --moonshot)
@@ -139,6 +143,7 @@ run of 10M distinct customers), rate (--rate 50), over-asked (adaptive pace vs a
 export function parseBenchArgs(argv: string[]): ParsedArgs {
   let values: {
     rows?: string;
+    large?: string;
     quick?: boolean;
     help?: boolean;
     only?: string[];
@@ -153,6 +158,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       args: argv,
       options: {
         rows: { type: 'string' },
+        large: { type: 'string' },
         quick: { type: 'boolean' },
         help: { type: 'boolean' },
         only: { type: 'string', multiple: true },
@@ -172,6 +178,8 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   const quick = values.quick ?? false;
   const rows = values.rows === undefined ? (quick ? BENCH_DEFAULTS.quickRows : BENCH_DEFAULTS.rows) : wholeNumber(values.rows);
   if (rows === undefined || rows < 1) return { ok: false, problem: `--rows must be a whole number of at least 1 (got '${values.rows}')` };
+  const largeCustomers = values.large === undefined ? BENCH_DEFAULTS.largeCustomers : wholeNumber(values.large);
+  if (largeCustomers === undefined || largeCustomers < 1000) return { ok: false, problem: `--large must be a whole number of at least 1000 (got '${values.large}')` };
   const nightText = values['night-customers'];
   const nightCustomers = nightText === undefined ? (quick ? BENCH_DEFAULTS.quickNightCustomers : BENCH_DEFAULTS.nightCustomers) : wholeNumber(nightText);
   // At least one customer in a hundred must change on night 2.
@@ -190,6 +198,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
     ok: true,
     options: {
       rows,
+      largeCustomers,
       quick,
       phases,
       skipped,

@@ -53,11 +53,11 @@ const PHASE_ROWS: Record<Phase, { rows: (f: BenchFigures) => FigureRow[] | undef
   dry: { rows: (f) => f.dry && dryRunRows(f.dry), skipped: (reason) => [skippedRow('Dry run ÷ raw csv-parse pass', reason, `≤ ${TARGETS.dryRunRatio}×`)] },
   index: {
     rows: (f) => f.idIndex && idIndexRows(f.idIndex),
-    skipped: (reason) => [skippedRow(`Dry run peak RSS, ${count(BENCH_DEFAULTS.indexIds)} distinct ids`, reason, `≤ ${TARGETS.indexPeakRssMb} MB`)],
+    skipped: (reason) => [skippedRow(`Dry run peak RSS, ${count(BENCH_DEFAULTS.largeCustomers)} distinct ids`, reason, `≤ ${TARGETS.indexPeakRssMb} MB`)],
   },
   unsorted: {
     rows: (f) => f.unsorted && unsortedRows(f.unsorted),
-    skipped: (reason) => [skippedRow(`Dry run peak RSS, unsorted long file (${count(BENCH_DEFAULTS.unsortedCustomers)} customers × 3 rows)`, reason, `≤ ${TARGETS.unsortedPeakRssMb} MB`)],
+    skipped: (reason) => [skippedRow(`Dry run peak RSS, unsorted long file (${count(BENCH_DEFAULTS.largeCustomers)} customers × 3 rows)`, reason, `≤ ${TARGETS.unsortedPeakRssMb} MB`)],
   },
   send: {
     rows: (f) => f.throughput && throughputRows(f.throughput),
@@ -65,7 +65,7 @@ const PHASE_ROWS: Record<Phase, { rows: (f: BenchFigures) => FigureRow[] | undef
   },
   'send-10m': {
     rows: (f) => f.largeSend && largeSendRows(f.largeSend),
-    skipped: (reason) => [skippedRow(`Send run peak RSS, ${count(BENCH_DEFAULTS.largeSendCustomers)} distinct customers`, reason, `≤ ${TARGETS.largeSendPeakRssMb} MB`)],
+    skipped: (reason) => [skippedRow(`Send run peak RSS, ${count(BENCH_DEFAULTS.largeCustomers)} distinct customers`, reason, `≤ ${TARGETS.largeSendPeakRssMb} MB`)],
   },
   rate: { rows: (f) => f.rate && rateRows(f.rate), skipped: (reason) => [skippedRow('Achieved rate ÷ --rate', reason, `within ${TARGETS.rateTolerance * 100}%`)] },
   'over-asked': {
