@@ -122,8 +122,8 @@ export type ParsedArgs = { ok: true; options: BenchOptions } | { ok: true; help:
 
 export const USAGE = `Usage: npm run bench -- [--only PHASE,...] [--quick] [--rows N] [--large N] [--night-customers N] [--moonshot [--moonshot-customers N]] [--cpu-prof DIR]
 
-  --only PHASE,...        run only these phases (any of: ${PHASES.join(', ')}); the moonshot and,
-                          with --quick, the 10M phases run only when named here or asked for
+  --only PHASE,...        run only these phases (below); it runs the moonshot, and with --quick
+                          the 10M phases, when it names them
   --quick                 smaller files, fewer rate-check requests, no 10M phases (${LARGE_PHASES.join(', ')}): a few minutes
   --rows N                rows of the generated wide and narrow files (default ${BENCH_DEFAULTS.rows}; ${BENCH_DEFAULTS.quickRows} with --quick)
   --large N               customers of the 10M phases (default ${BENCH_DEFAULTS.largeCustomers}; their targets are for 10M: a smaller N only checks they run)
