@@ -4,7 +4,7 @@
  * The machine is shared and noisy, so each figure is a ratio against a yardstick measured in the
  * same run; absolute numbers are printed only as context. All traffic stays on 127.0.0.1.
  *
- *   npm run bench -- [--only PHASE,...] [--quick] [--rows N] [--night-customers N] [--moonshot] [--cpu-prof DIR]
+ *   npm run bench -- [--only PHASE,...] [--quick] [--rows N] [--large N] [--night-customers N] [--moonshot] [--cpu-prof DIR]
  *   (= npm run build && npm run build:bench && node --expose-gc build/tools/bench/bench.js …)
  *
  * It is tooling, not product: tools/bench/ compiles to build/ (its own tsconfig) and measures the

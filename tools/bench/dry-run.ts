@@ -1,5 +1,5 @@
 /**
- * Phases 1 and 2: the dry run (`segment-sync validate`) against one raw csv-parse pass over the same
+ * Phase `dry`: the dry run (`segment-sync validate`) against one raw csv-parse pass over the same
  * file, both as child processes so both pay Node's start-up. They alternate, so that a noisy
  * neighbour slows both alike, and the medians are compared.
  */

@@ -1,5 +1,5 @@
 /**
- * Phase 3: the id index's memory. Dry runs over files of only distinct ids (every row grows the
+ * Phase `index`: the id index's memory. Dry runs over files of only distinct ids (every row grows the
  * index, nothing else differs) at two sizes: the larger one's peak RSS is the figure, and the growth
  * between the two, per id, shows that memory grows with the index and not with what is read.
  */

@@ -1,13 +1,13 @@
 /**
- * Phases 7 and 8: incremental sync (`run --mode diff`). Two nights of the same customers against one
- * emulator process (one URL, so one state identity): night 1 sends everyone and seeds the state in
- * --state-dir; the emulator then forgets what it holds (POST /__reset), and night 2, with 1% of the
- * customers changed, is measured. summary.json and the emulator's own count of customers received
+ * Phases `night` and `moonshot`: incremental sync (`run --mode diff`). Two nights of the same
+ * customers against one emulator process (one URL, so one state identity): night 1 sends everyone
+ * and seeds the state in --state-dir; the emulator then forgets what it holds (POST /__reset), and
+ * night 2, with 1% of the customers changed, is measured. summary.json and the emulator's own count of customers received
  * must both say that exactly the changed customers were sent.
  *
- *  - The incremental night (phase 7): no rate limit; night 2's wall time against a `validate` of the
- *    same file, measured in the same run, and its peak RSS.
- *  - The moonshot (phase 8, opt-in): 10M customers, night 2 against an emulator allowing 10
+ *  - The incremental night (`night`): no rate limit; night 2's wall time against a `validate` of
+ *    the same file, measured in the same run, and its peak RSS.
+ *  - The moonshot (`moonshot`, opt-in): 10M customers, night 2 against an emulator allowing 10
  *    requests/s (POST /__faults after the seed), end to end against 90 s.
  *
  * With a profile dir, night 2 is run a second time, untimed, under `node --cpu-prof` against a copy

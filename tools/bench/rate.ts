@@ -1,7 +1,8 @@
 /**
- * Phase 5: does `--rate n` mean n requests per second, evenly? Many small requests are sent to the
- * emulator, which records when each one arrived; from those start times come the achieved rate,
- * (n-1) / (last - first), and the most requests started within any one second.
+ * Phases `rate` and `over-asked`. `rate`: does `--rate n` mean n requests per second, evenly? Many
+ * small requests are sent to the emulator, which records when each one arrived; from those start
+ * times come the achieved rate, (n-1) / (last - first), and the most requests started within any
+ * one second. `over-asked`: see measureOverAsked.
  */
 import { rm } from 'node:fs/promises';
 import { checkCounts } from './counts-check.js';
