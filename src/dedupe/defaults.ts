@@ -15,9 +15,11 @@ export const ID_INDEX_DEFAULTS = {
   /** Appends to the id log are buffered this much before one write syscall. */
   writeBufferBytes: 1 << 20,
   /**
-   * The id log's first records stay in memory up to this size (~1.3M ids of 10 characters), so that
-   * confirming a duplicate is a memory compare, not a ~12 µs read syscall (see id-log.ts). At 10M
-   * ids it is a tenth of the memory the index takes.
+   * The id log stays in memory up to this size (~1.1M ids of 10 characters) when the input is
+   * expected to have no more ids than fit, so that confirming a duplicate is a memory compare, not a
+   * ~12 µs read syscall (see id-log.ts). Inputs expected to hold more keep it all in the file.
    */
   memoryLogBytes: 48 << 20,
+  /** A log record's size for a typical id (6 words of header, 10 characters): for that expectation. */
+  expectedLogBytesPerId: 44,
 } as const;

@@ -35,7 +35,7 @@ export interface IdIndexOptions {
    * ID_INDEX_DEFAULTS.maxSlots. For tests of the limit, which would otherwise commit 4 GiB.
    */
   maxSlots?: number;
-  /** The id log's head kept in memory (default ID_INDEX_DEFAULTS.memoryLogBytes); 0 in tests of the file. */
+  /** The id log's head kept in memory (default: see memoryLogFor); 0 in tests of the file. */
   memoryLogBytes?: number;
 }
 
@@ -73,6 +73,15 @@ function validateOptions(opts: IdIndexOptions): void {
       );
     }
   }
+}
+
+/**
+ * The id log's head kept in memory: all of it when the whole log is expected to fit in
+ * ID_INDEX_DEFAULTS.memoryLogBytes, none when more ids are expected. Files of many ids then keep
+ * their memory for the table (10M ids: 128 MiB) and read ids back from the file for duplicates.
+ */
+function memoryLogFor(expectedIds: number): number {
+  return expectedIds * ID_INDEX_DEFAULTS.expectedLogBytesPerId <= ID_INDEX_DEFAULTS.memoryLogBytes ? ID_INDEX_DEFAULTS.memoryLogBytes : 0;
 }
 
 /** The smallest power-of-two slot count that holds `ids` below the load limit. */
@@ -113,7 +122,7 @@ export class IdIndex {
     this.log = new IdLog({
       dir: opts.dir,
       writeBufferBytes: ID_INDEX_DEFAULTS.writeBufferBytes,
-      memoryBytes: opts.memoryLogBytes ?? ID_INDEX_DEFAULTS.memoryLogBytes,
+      memoryBytes: opts.memoryLogBytes ?? memoryLogFor(opts.expectedIds ?? 0),
     });
   }
 
