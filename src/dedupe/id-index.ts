@@ -1,13 +1,14 @@
 /**
  * An exact set of document_ids that remembers where each was first seen, in 8 bytes of memory per
  * table slot whatever the ids' length — 11 to 21 bytes per id at the load the table keeps (10M ids:
- * a 128 MiB table; a Set<string> would take ~1 GB and stops at 2^24 entries).
+ * a 128 MiB table; a Set<string> would take ~1 GB and stops at 2^24 entries) — plus the id log's
+ * head, kept in memory up to a fixed size.
  *
  * Open addressing with linear probing over one Uint32Array of [tag, ref] slot pairs:
  *   - the slot comes from the hash's high half, the tag is its low half. Not the other way round:
  *     shards are cut by the low half (shardOf), so within a shard its low bits are all alike and
  *     would crowd every id into a fraction of the table;
- *   - ref points at the id's record in the id log (a temp file, see id-log.ts). A tag match is only
+ *   - ref points at the id's record in the id log (memory, then a temp file, see id-log.ts). A tag match is only
  *     a candidate: the stored id is read back and compared code unit by code unit, and a mismatch
  *     keeps probing. A hash collision therefore costs one read, never a customer.
  * Growth doubles the table in place and re-inserts every id by replaying the hashes stored in the
@@ -34,6 +35,8 @@ export interface IdIndexOptions {
    * ID_INDEX_DEFAULTS.maxSlots. For tests of the limit, which would otherwise commit 4 GiB.
    */
   maxSlots?: number;
+  /** The id log's head kept in memory (default: see memoryLogFor); 0 in tests of the file. */
+  memoryLogBytes?: number;
 }
 
 const EMPTY_TABLE = new Uint32Array(0);
@@ -57,6 +60,10 @@ function validateOptions(opts: IdIndexOptions): void {
   if (expectedIds !== undefined && !(Number.isSafeInteger(expectedIds) && expectedIds >= 0)) {
     throw new RangeError(`IdIndex option expectedIds must be a whole number ≥ 0, got ${String(expectedIds)}`);
   }
+  const { memoryLogBytes } = opts;
+  if (memoryLogBytes !== undefined && !(Number.isSafeInteger(memoryLogBytes) && memoryLogBytes >= 0)) {
+    throw new RangeError(`IdIndex option memoryLogBytes must be a whole number ≥ 0, got ${String(memoryLogBytes)}`);
+  }
   const { maxSlots } = opts;
   if (maxSlots !== undefined) {
     const powerOfTwo = Number.isSafeInteger(maxSlots) && maxSlots > 0 && (maxSlots & (maxSlots - 1)) === 0;
@@ -66,6 +73,15 @@ function validateOptions(opts: IdIndexOptions): void {
       );
     }
   }
+}
+
+/**
+ * The id log's head kept in memory: all of it when the whole log is expected to fit in
+ * ID_INDEX_DEFAULTS.memoryLogBytes, none when more ids are expected. Files of many ids then keep
+ * their memory for the table (10M ids: 128 MiB) and read ids back from the file for duplicates.
+ */
+function memoryLogFor(expectedIds: number): number {
+  return expectedIds * ID_INDEX_DEFAULTS.expectedLogBytesPerId <= ID_INDEX_DEFAULTS.memoryLogBytes ? ID_INDEX_DEFAULTS.memoryLogBytes : 0;
 }
 
 /** The smallest power-of-two slot count that holds `ids` below the load limit. */
@@ -106,7 +122,7 @@ export class IdIndex {
     this.log = new IdLog({
       dir: opts.dir,
       writeBufferBytes: ID_INDEX_DEFAULTS.writeBufferBytes,
-      readWindowBytes: ID_INDEX_DEFAULTS.readWindowBytes,
+      memoryBytes: opts.memoryLogBytes ?? memoryLogFor(opts.expectedIds ?? 0),
     });
   }
 

@@ -31,8 +31,10 @@ export function lineBreaksInRecord(record: readonly string[]): number {
  * a CR at the end of a chunk is decided by the first byte of the next one.
  */
 export class LineBreakCounter {
-  private breaks = 0;
   private crPending = false;
+
+  /** `before`: breaks already counted elsewhere (the lines before the first byte added here). */
+  constructor(private breaks = 0) {}
 
   /** Line breaks seen in all bytes added so far. */
   get count(): number {
