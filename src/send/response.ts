@@ -3,7 +3,8 @@
  * an HttpOutcome. Kept apart from the axios code so every shape of answer is unit-testable.
  */
 import type { HttpOutcome } from './outcome.js';
-import { excerpt, redact } from './redact.js';
+import { redactText } from '../secrets.js';
+import { excerpt } from './redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** Long enough for an error's details, short enough for a log line and a CSV cell. */
@@ -37,7 +38,7 @@ export function interpretResponse(response: RawResponse, context: InterpretConte
     message: body === undefined ? `(${tooLarge})` : errorMessage(response, body, context.secrets),
   };
   if (status >= 300 && status < 400 && response.location !== undefined) {
-    outcome.location = excerpt(redact(response.location, context.secrets), MAX_MESSAGE_CHARS);
+    outcome.location = excerpt(redactText(response.location, context.secrets), MAX_MESSAGE_CHARS);
   }
   const retryAfterMs = parseRetryAfter(response.retryAfter, context.nowMs);
   if (retryAfterMs !== undefined) outcome.retryAfterMs = retryAfterMs;
@@ -59,7 +60,7 @@ function errorMessage(response: RawResponse, body: string, secrets: readonly str
   const isRedirect = response.status >= 300 && response.status < 400;
   const redirect = isRedirect ? `redirect to ${response.location ?? '(no Location)'} not followed` : '';
   const text = [redirect, errorFields(body) ?? body].filter((part) => part.trim()).join('; ');
-  return excerpt(redact(text, secrets), MAX_MESSAGE_CHARS) || '(empty body)';
+  return excerpt(redactText(text, secrets), MAX_MESSAGE_CHARS) || '(empty body)';
 }
 
 /**
