@@ -212,7 +212,8 @@ export const STDIN_ARG = '-';
  */
 export const STDIN_ARG_PLACEHOLDER = '\u0000stdin';
 
-const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
+/** --delimiter's accepted spellings, to the character (the delimiters detection tries: DELIMITERS, src/input/options.ts). */
+const DELIMITER_SPELLINGS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
 
 /** `now` and `runId` name the default report dir. */
 export function resolveInputConfig(args: RawArgs, now = new Date(), runId: string = randomUUID()): InputConfig {
@@ -399,7 +400,7 @@ function listOption(name: string, value: unknown): string[] | undefined {
 
 function delimiterOf(value: string): string {
   // Own keys only: `--delimiter constructor` must not find Object.prototype.constructor.
-  const delimiter = Object.hasOwn(DELIMITERS, value) ? DELIMITERS[value] : undefined;
+  const delimiter = Object.hasOwn(DELIMITER_SPELLINGS, value) ? DELIMITER_SPELLINGS[value] : undefined;
   if (!delimiter) throw new UsageError(`--delimiter must be one of , ; tab |, got ${JSON.stringify(value)}`);
   return delimiter;
 }

@@ -8,7 +8,7 @@ import type { Counts, RunStatus } from '../types.js';
 import { REPORT_FILES } from './files.js';
 
 export interface InputSummary {
-  /** The display path ('stdin' for '-'). */
+  /** How the input is named: its path as given, or 'stdin' for stdin (given as the argument '-'). */
   path: string;
   /** sha256 of the bytes validated, which are the bytes sent (pass 2 sends from pass 1's spool). */
   sha256: string;
