@@ -11,6 +11,8 @@
  * Hiding is a last line of defence: modules must not put secrets in messages anyway.
  */
 
+import { isRecord } from './is-record.js';
+
 /** What every hidden secret is replaced with, in logs, reports, messages and URLs. */
 export const REDACTED = '[REDACTED]';
 
@@ -191,7 +193,7 @@ function publicObject(options: Record<string, unknown>, forms: readonly string[]
 function publicValue(key: string, value: unknown, forms: readonly string[]): unknown {
   if (typeof value === 'string') return redactForms(URL_OPTIONS.has(key) || hasUserinfo(value) ? redactUrl(value) : value, forms);
   if (Array.isArray(value)) return value.map((v) => publicValue('', v, forms));
-  if (isPlainObject(value)) return publicObject(value, forms);
+  if (isRecord(value)) return publicObject(value, forms);
   return value;
 }
 
@@ -208,10 +210,6 @@ function hasUserinfo(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Percent-decoding that leaves text that is not valid percent-encoding as it is. */

@@ -3,7 +3,9 @@
  * an HttpOutcome. Kept apart from the axios code so every shape of answer is unit-testable.
  */
 import type { HttpOutcome } from './outcome.js';
+import { isRecord } from '../is-record.js';
 import { redactText } from '../secrets.js';
+import { stripBom } from '../text.js';
 import { excerpt } from './redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -88,12 +90,4 @@ function parseJson(text: string): unknown {
 
 function asText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
