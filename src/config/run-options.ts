@@ -15,6 +15,7 @@ import { DEFAULTS, ENDPOINTS, MODES, type EnvName, type Mode } from './defaults.
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
 import { resolvePushTarget } from '../metrics/push-target.js';
+import { registerUrlPassword } from '../secrets.js';
 import { checkTransportEnv, isLoopbackHost } from './transport-env.js';
 
 const INPUT = 'Input:';
@@ -322,6 +323,8 @@ export function checkEndpointUrl(url: string, allowInsecureHttp: boolean): void 
   } catch {
     throw new UsageError(`--endpoint is not a valid URL: ${JSON.stringify(url)}`);
   }
+  // Refused, but hidden from here on: the error line must not be the one place it shows.
+  registerUrlPassword(parsed);
   if (parsed.username || parsed.password) throw new UsageError('--endpoint must not contain credentials; use --token-file.');
   if (parsed.protocol === 'https:') return;
   if (parsed.protocol !== 'http:') throw new UsageError(`--endpoint must be an https:// URL, got ${JSON.stringify(url)}`);

@@ -2,7 +2,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkEndpointUrl } from '../../src/config/run-options.js';
 import { resolveToken } from '../../src/config/token.js';
+import { resolvePushTarget } from '../../src/metrics/push-target.js';
 import { processSecrets, publicOptions, REDACTED, redactText, redactUrl, SecretRegistry } from '../../src/secrets.js';
 
 const registryWith = (...secrets: string[]): SecretRegistry => {
@@ -88,6 +90,19 @@ describe('rotated tokens', () => {
     expect(redactText('old token-before-rotation, new token-after-rotation')).toBe(`old ${REDACTED}, new ${REDACTED}`);
     expect(processSecrets.forms()).toEqual(expect.arrayContaining(['token-before-rotation', 'token-after-rotation']));
     await fs.rm(dir, { recursive: true });
+  });
+});
+
+describe('URL passwords', () => {
+  it("are registered when the Pushgateway URL is read, and kept out of its display", () => {
+    const resolved = resolvePushTarget({ url: 'http://metrics:gw-pass-1@gateway:9091', jobName: 'segment-sync' });
+    expect(resolved).toMatchObject({ ok: true, target: { display: `http://${REDACTED}@gateway:9091/metrics/job/segment-sync` } });
+    expect(redactText('echo gw-pass-1')).toBe(`echo ${REDACTED}`);
+  });
+
+  it("are registered when an endpoint URL carrying one is refused", () => {
+    expect(() => checkEndpointUrl('https://user:ep-pass-2@api.example/v3', false)).toThrow(/must not contain credentials/);
+    expect(redactText('echo ep-pass-2')).toBe(`echo ${REDACTED}`);
   });
 });
 
