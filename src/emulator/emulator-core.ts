@@ -19,19 +19,19 @@ import {
   serverErrorAnswer,
   tooManyRequestsAnswer,
   updatedAnswer,
-  type Verdict,
+  type AnswerOrReset,
 } from './answers.js';
 import { CustomerStore } from './customer-store.js';
 import { FaultInjector } from './fault-injector.js';
 import { type Checked, checkFaults, type Faults, type ResolvedEmulatorOptions } from './options.js';
 import { parseBulkRequest } from './request-body.js';
-import { type RequestCounts, RequestStats } from './request-stats.js';
+import { type AnsweredRequests, RequestStats } from './request-stats.js';
 import { rules } from './rules.js';
 
 export interface EmulatorState {
   /** Segments held per customer updated since the start (or the last reset). */
   customers: Record<string, Segment[] | null>;
-  requests: RequestCounts;
+  requests: AnsweredRequests;
   /** Arrival time (epoch ms, sub-millisecond) of each POST to the endpoint; the last 100k. */
   starts: number[];
 }
@@ -66,7 +66,7 @@ export class EmulatorCore {
   }
 
   /** Every decision that needs no body. Undefined means: read the body, then call `afterBody`. */
-  beforeBody(head: RequestHead): Verdict | undefined {
+  beforeBody(head: RequestHead): AnswerOrReset | undefined {
     const now = this.now();
     this.stats.arrived(now);
     if (!this.isAuthorized(head.authorization)) {

@@ -4,6 +4,7 @@
  * Problems are returned as values, each naming the option path and the bad value, so each caller
  * can present them its own way (a RangeError, a UsageError naming the flag, a 400 body).
  */
+import { isRecord } from '../is-record.js';
 import { checkValue, describeValue, type Rule, rules } from './rules.js';
 
 /** Faults to inject; every one is off by default. */
@@ -161,10 +162,6 @@ const OPTION_RULES = {
   seed: rules.integer,
   maxBodyBytes: rules.positiveWholeNumber,
 } satisfies Record<Exclude<keyof EmulatorOptions, 'faults' | 'known'>, Rule>;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function checkFields(
   input: Record<string, unknown>,

@@ -4,6 +4,10 @@
  * its predecessor's metrics, not add a new series for every pod name.
  */
 import type { Shard } from '../config/shard.js';
+import { redactUrl, registerUrlPassword } from '../secrets.js';
+
+/** Also imported from here by src/commands/run.ts (to be swapped to src/secrets.ts there). */
+export { redactUrl };
 
 export interface PushTargetOptions {
   /** --pushgateway; may carry basic-auth credentials (user:password@host), which are never shown. */
@@ -21,8 +25,6 @@ export interface PushTarget {
   groupings: Record<string, string>;
   /** The group's URL without credentials: safe to log. */
   display: string;
-  /** Strings that must never appear in a message (the URL's password, as written and decoded). */
-  secrets: string[];
 }
 
 export type PushTargetResult = { ok: true; target: PushTarget } | { ok: false; error: string };
@@ -38,20 +40,7 @@ export function resolvePushTarget(options: PushTargetOptions): PushTargetResult 
   if (labelError) return { ok: false, error: labelError };
 
   const groupings = { ...options.groupingLabels, ...(options.shard ? { shard: String(options.shard.index) } : {}) };
-  const secrets = url.password === '' ? [] : [...new Set([url.password, safeDecode(url.password)])];
-  return { ok: true, target: { url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings), secrets } };
-}
-
-/** The URL with its credentials, query and fragment (places a secret may hide) replaced by `***`. */
-export function redactUrl(url: URL): string {
-  const copy = new URL(url.href);
-  if (copy.username !== '' || copy.password !== '') {
-    copy.username = '***';
-    copy.password = '';
-  }
-  if (copy.search !== '') copy.search = '***';
-  if (copy.hash !== '') copy.hash = '***';
-  return copy.href;
+  return { ok: true, target: { url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings) } };
 }
 
 /** A URL object, or an error message naming the option (the value shown without its credentials). */
@@ -63,6 +52,8 @@ function parseGatewayUrl(raw: string): URL | string {
     // An unparsable value cannot be redacted reliably: show its shape only.
     return `--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`;
   }
+  // From here on its password is hidden wherever it would be shown (logs, this module's messages).
+  registerUrlPassword(url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`;
   if (url.search !== '' || url.hash !== '') return `--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`;
   return url;
@@ -81,15 +72,6 @@ function checkGroupingLabels(labels: Record<string, string>): string | undefined
 function checkPathValue(option: string, value: string): string | undefined {
   if (value === '' || value.includes('/')) return `${option} must be non-empty and contain no '/', got ${JSON.stringify(value)}`;
   return undefined;
-}
-
-/** URL userinfo is percent-encoded; the decoded form is what would be sent and could be echoed. */
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function groupUrl(url: URL, jobName: string, groupings: Record<string, string>): string {

@@ -12,6 +12,7 @@
  */
 import { Pushgateway } from 'prom-client';
 import type { Shard } from '../config/shard.js';
+import { redactText } from '../secrets.js';
 import { resolvePushTarget, type PushTarget } from './push-target.js';
 import { buildRunMetrics, type RunMetricsSummary } from './run-metrics.js';
 
@@ -77,6 +78,6 @@ function describeError(error: unknown, timeoutMs: number): string {
 }
 
 function failure(target: PushTarget, detail: string): PushResult {
-  const error = `pushing metrics to ${target.display} failed: ${detail}`;
-  return { ok: false, error: target.secrets.reduce((text, secret) => text.split(secret).join('***'), error) };
+  // The detail may quote the request (and so the URL's password, registered by resolvePushTarget).
+  return { ok: false, error: redactText(`pushing metrics to ${target.display} failed: ${detail}`) };
 }

@@ -8,6 +8,6 @@ export { RejectsWriter, REASON_COLUMN } from './rejects-writer.js';
 export type { RetrySpec } from './retry-encoding.js';
 export { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from './status.js';
 export { RowLog, type Resolution } from './row-log.js';
-export { writeSummary, renderSummary, redactOptions, type Summary, type InputSummary, type RequestCounts } from './summary.js';
+export { writeSummary, renderSummary, type Summary, type InputSummary, type RequestCounts } from './summary.js';
 export { formatSummary } from './format-summary.js';
 export { mergeReports } from './merge.js';

@@ -1,4 +1,5 @@
 /** Reads a summary.json back (for `report merge`), checking the fields a merge relies on. Pure. */
+import { isRecord } from '../is-record.js';
 import type { Counts } from '../types.js';
 import { isRunStatus } from './status.js';
 import type { InputSummary, Summary } from './summary.js';
@@ -32,10 +33,6 @@ function problemOf(value: Record<string, unknown>): string | undefined {
   if (typeof value.runId !== 'string') return 'runId is not a string';
   if (!Number.isInteger(value.exitCode)) return 'exitCode is not an integer';
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isNumbers(value: unknown, keys: readonly string[]): boolean {

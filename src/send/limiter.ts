@@ -71,7 +71,7 @@ export type LimiterEvent =
   | { type: 'outageOver'; ms: number }
   | { type: 'outageGaveUp'; ms: number };
 
-export interface Verdict {
+export interface LimiterVerdict {
   /** Whether a failure uses up one of its request's attempts (not throttling, not during an outage). */
   counts: boolean;
   /** The outage lasted --max-outage: stop sending. */
@@ -88,7 +88,7 @@ export interface Limiter {
   /** Runs `fn` when pace, cap, pauses and the breaker allow; NOT_STARTED if `signal` fires or stop() comes first. */
   run<T>(fn: (start: StartInfo) => Promise<T>, signal?: AbortSignal): Promise<T | NotStarted>;
   /** Reports the answer of a request started with `start` (call it before the job returns). */
-  record(start: StartInfo, feedback: Feedback): Verdict;
+  record(start: StartInfo, feedback: Feedback): LimiterVerdict;
   /** No request starts for `ms` (all senders); then the pace resumes. */
   pauseFor(ms: number): void;
   /** Jobs not yet started never start. Call at the end of a run to release timers. */
@@ -154,7 +154,7 @@ export class StartSchedule {
     this.pausedUntil = Math.max(this.pausedUntil, now + ms);
   }
 
-  record(start: StartInfo, feedback: Feedback, now: number): Verdict {
+  record(start: StartInfo, feedback: Feedback, now: number): LimiterVerdict {
     const events: LimiterEvent[] = [];
     const paceChange = (change: PaceChange | undefined): void => {
       if (change) events.push({ type: 'pace', ...change });

@@ -9,10 +9,12 @@
  * its customers are sent alone, and when each is refused the same way the endpoint rejects the
  * requests themselves.
  *
- * Three answers end the run's sending (`fatal()`): a definitive 401/403 (AuthError, exit 4), a
- * misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
- * misconfiguration.ts), and 400s that are not about customers (RequestsRejectedError, exit 6). From then on no request starts and every customer not delivered fails
- * with a detail that starts with 'not sent: '. A wrong URL costs the requests in flight when its
+ * A SendFailure ends the run's sending (`fatal()` returns it): a definitive 401/403 (AuthError,
+ * exit 4), a misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
+ * misconfiguration.ts), 400s that are not about customers (RequestsRejectedError, exit 6), an
+ * acknowledgement that could not be recorded (LocalStorageError, exit 8), or an outage longer than
+ * the run waits (UnavailableError, exit 1). From then on no request starts and every customer not
+ * delivered fails with a detail that starts with 'not sent: '. A wrong URL costs the requests in flight when its
  * first answer comes back: at most --concurrency.
  */
 import { setMaxListeners } from 'node:events';
@@ -172,9 +174,9 @@ export class Sender {
   }
 
   /**
-   * Set after a definitive 401/403 (AuthError, exit 4) or a misconfigured endpoint before any
-   * success (EndpointError, exit 2); from then on nothing is sent. The first one wins. The job's
-   * exit code is `fatal().exitCode`.
+   * The SendFailure that stopped the sending (any of the five kinds, not only an AuthError), or
+   * undefined; from then on nothing is sent. The first one wins. The job's exit code is
+   * `fatal().exitCode`.
    */
   fatal(): SendFailure | undefined {
     return this.failure;

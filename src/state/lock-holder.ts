@@ -45,9 +45,9 @@ export interface Observer {
   isPidAlive(pid: number): boolean;
 }
 
-export type Verdict = { stale: false } | { stale: true; reason: string };
+export type HolderStaleness = { stale: false } | { stale: true; reason: string };
 
-export function judgeHolder(holder: LockHolder | undefined, observer: Observer): Verdict {
+export function judgeHolder(holder: LockHolder | undefined, observer: Observer): HolderStaleness {
   if (!holder) return { stale: true, reason: 'the lock file is empty or corrupt' };
   if (observer.heartbeatAgeMs > observer.staleAfterMs) {
     // Also covers a crashed pod on another node, whose pid cannot be checked from here.

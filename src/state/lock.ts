@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import { ensureDir, storageGuard } from '../fs/storage-error.js';
 import { STATE_DEFAULTS } from './defaults.js';
-import { describeHolder, judgeHolder, parseHolder, sameHolder, serializeHolder, type LockHolder, type Verdict } from './lock-holder.js';
+import { describeHolder, judgeHolder, parseHolder, sameHolder, serializeHolder, type LockHolder, type HolderStaleness } from './lock-holder.js';
 import { requireNonEmpty, requirePositiveMs } from './option-checks.js';
 import { lockPath } from './paths.js';
 
@@ -154,7 +154,7 @@ function isRemote(holder: LockHolder | undefined, ctx: Context): boolean {
   return holder !== undefined && holder.hostname !== ctx.me.hostname;
 }
 
-function verdictOn(seen: SeenLock, ctx: Context): Verdict {
+function verdictOn(seen: SeenLock, ctx: Context): HolderStaleness {
   if (heldHere.has(ctx.file)) return { stale: false };
   return judgeHolder(seen.holder, {
     hostname: ctx.me.hostname,

@@ -145,7 +145,7 @@ describe('pushRunMetrics', () => {
     expect(result.ok).toBe(false);
     const error = result.ok ? '' : result.error;
     expect(error).toContain('500');
-    expect(error).toContain(`http://***@127.0.0.1:${new URL(gateway.url).port}/metrics/job/segment-sync`);
+    expect(error).toContain(`http://[REDACTED]@127.0.0.1:${new URL(gateway.url).port}/metrics/job/segment-sync`);
     expect(error).not.toContain(password);
   });
 
@@ -167,9 +167,9 @@ describe('pushRunMetrics', () => {
   });
 
   it.each([
-    ['ftp://user:hunter2@gateway:2121', '--pushgateway must be an http(s) URL, got "ftp://***@gateway:2121/"'],
+    ['ftp://user:hunter2@gateway:2121', '--pushgateway must be an http(s) URL, got "ftp://[REDACTED]@gateway:2121/"'],
     ['hunter2 is no url', '--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of 17 characters that is not a URL'],
-    ['http://gateway:9091/?token=hunter2', '--pushgateway must not have a query or fragment, got "http://gateway:9091/?***"'],
+    ['http://gateway:9091/?token=hunter2', '--pushgateway must not have a query or fragment, got "http://gateway:9091/?[REDACTED]"'],
   ])('rejects the Pushgateway URL %j with a message naming the option and no secret', async (url, message) => {
     const result = await pushRunMetrics({ url, jobName: 'segment-sync', summary: summaryOf() });
 

@@ -270,7 +270,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const { sender, events } = senderFor(api.url);
     const results = await sendAll(sender);
     const everything = JSON.stringify({ results, events, message: sender.fatal()?.message, answer: (sender.fatal() as EndpointError).answer });
-    expect(everything).toContain('access_token=[redacted]');
+    expect(everything).toContain('access_token=[REDACTED]');
     expect(everything).not.toContain(TOKEN);
   });
 });
