@@ -19,7 +19,7 @@ const WHAT = 'temporary files (TMPDIR)';
  * short (as in report/chunked-output.ts): 1 M characters made a dry run's heap a third larger.
  */
 const FLUSH_AT_CHARS = 1 << 16;
-/** Small enough that a merge of a hundred sorted runs, each with a buffer, stays within tens of MB. */
+/** The read chunk by default; the merge of sorted long-record runs reads less of each (long-sort.ts). */
 const READ_CHUNK_BYTES = 1 << 18;
 /**
  * Bytes of the buffer a flush encodes into, reused from write to write: at most 3 bytes per UTF-16
@@ -85,13 +85,16 @@ export class ScratchWriter {
   }
 }
 
-/** The lines of a scratch file, a chunk at a time (each array holds every line a chunk completed). */
-export async function* readScratchLines(file: string): AsyncGenerator<string[]> {
+/**
+ * The lines of a scratch file, a chunk at a time (each array holds every line a chunk completed).
+ * `chunkBytes`: how much is read at once (a reader of many files at a time reads less of each).
+ */
+export async function* readScratchLines(file: string, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<string[]> {
   const handle = await fs.open(file, 'r');
   try {
     let rest: Buffer = Buffer.alloc(0);
     // One buffer for every read: what is yielded is decoded from it, and the rest is copied.
-    const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    const chunk = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
