@@ -20,7 +20,7 @@ import {
   writeTokenFile,
   type CliResult,
   type Scenario,
-} from '../helpers/faults.js';
+} from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

@@ -16,7 +16,7 @@ import {
   waitFor,
   type CliResult,
   type Scenario,
-} from '../helpers/faults.js';
+} from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

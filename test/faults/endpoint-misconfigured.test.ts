@@ -10,9 +10,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ExitCode } from '../../src/exit-codes.js';
-import { readResults, readSummary, runCli, type CliResult } from '../helpers/cli.js';
-import { findSecret, generateDataset, logLines, makeWorkspace, syncArgs, uniqueToken, type Workspace } from '../helpers/faults.js';
-import { selfSignedCert, type SelfSigned } from './support/self-signed.js';
+import { readResults, readSummary, runCli, type CliResult } from '../support/cli.js';
+import { findSecret, generateDataset, logLines, makeWorkspace, syncArgs, uniqueToken, type Workspace } from '../support/faults/scenario.js';
+import { selfSignedCert, type SelfSigned } from '../support/self-signed.js';
 
 const PATH = '/api/v3/customers/segments';
 /** 200 customers in batches of 20 at --concurrency 3: ten requests if nothing stopped the run. */

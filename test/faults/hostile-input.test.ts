@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { HOSTILE_DIR, findSecret, logLines, readReport, readSummary, runCli, stopChildren, uniqueToken, type CliResult } from '../helpers/faults.js';
+import { HOSTILE_DIR, findSecret, logLines, readReport, readSummary, runCli, stopChildren, uniqueToken, type CliResult } from '../support/faults/scenario.js';
 
 const token = uniqueToken('hostile');
 let emulator: EmulatorHandle;

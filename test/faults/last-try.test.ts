@@ -4,7 +4,7 @@
  * is sent once more at the end, and only a failure of that last try too leaves it `failed`.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, expectedWithFailures, generateDataset, logLines, openScenario, readReport, statusesByLine, stateWithout } from '../helpers/faults.js';
+import { closeScenarios, expectedWithFailures, generateDataset, logLines, openScenario, readReport, statusesByLine, stateWithout } from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

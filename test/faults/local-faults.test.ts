@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, promises as fs, rmdirSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, readSummary, spawnCli, statusesByLine, syncArgs, type CliResult, type Scenario } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, openScenario, readReport, readSummary, spawnCli, statusesByLine, syncArgs, type CliResult, type Scenario } from '../support/faults/scenario.js';
 
 const data = generateDataset({ customers: 2000 });
 const mounts: string[] = [];

@@ -6,7 +6,7 @@
  * Retry-After beyond --max-retry-wait stops sending the same way (and never overflows a timer).
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, logLines, openScenario, readReport, stateWithout, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, logLines, openScenario, readReport, stateWithout, statusesByLine, type Scenario } from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

@@ -6,7 +6,7 @@
  * use up --max-attempts. Timing matters here, so each check runs with several seeds.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, logLines, openScenario, readReport, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, logLines, openScenario, readReport, statusesByLine, type Scenario } from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

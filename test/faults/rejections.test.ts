@@ -15,7 +15,7 @@ import {
   stateWithout,
   statusesByLine,
   type Dataset,
-} from '../helpers/faults.js';
+} from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

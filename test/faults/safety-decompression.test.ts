@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readSummary, syncArgs, runCli } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, openScenario, readSummary, syncArgs, runCli } from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

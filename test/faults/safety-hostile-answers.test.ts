@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExitCode } from '../../src/exit-codes.js';
-import { generateDataset, logLines, makeWorkspace, readReport, spawnCli, stopChildren, syncArgs, uniqueToken, type Workspace } from '../helpers/faults.js';
+import { generateDataset, logLines, makeWorkspace, readReport, spawnCli, stopChildren, syncArgs, uniqueToken, type Workspace } from '../support/faults/scenario.js';
 
 const data = generateDataset({ customers: 300 });
 const GHOSTS = Array.from({ length: 125_000 }, (_, i) => `ghost-${String(i).padStart(7, '0')}`);

@@ -20,7 +20,7 @@ import {
   syncArgs,
   waitFor,
   type Scenario,
-} from '../helpers/faults.js';
+} from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

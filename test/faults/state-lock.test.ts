@@ -7,7 +7,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, logLines, openScenario, readReport, spawnCli, syncArgs, waitFor } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, logLines, openScenario, readReport, spawnCli, syncArgs, waitFor } from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

@@ -18,7 +18,7 @@ import {
   retrySegments,
   stateWithout,
   statusesByLine,
-} from '../helpers/faults.js';
+} from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

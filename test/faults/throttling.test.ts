@@ -5,7 +5,7 @@
  * emulator (GET /__state `starts`), so the pause is judged where it matters: at the endpoint.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, type Scenario } from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

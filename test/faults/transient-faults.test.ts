@@ -4,7 +4,7 @@
  * delivered, the endpoint holding the same segments, a true report, exit 0.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, type Scenario } from '../support/faults/scenario.js';
 
 const data = generateDataset({ customers: 400 });
 

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ExitCode } from '../../src/exit-codes.js';
-import { findSecret, generateDataset, makeWorkspace, readSummary, runCli, stopChildren, uniqueToken, type Workspace } from '../helpers/faults.js';
+import { findSecret, generateDataset, makeWorkspace, readSummary, runCli, stopChildren, uniqueToken, type Workspace } from '../support/faults/scenario.js';
 
 const REMOTE_HTTP = 'http://192.0.2.10/api/v3/customers/segments';
 const data = generateDataset({ customers: 5 });

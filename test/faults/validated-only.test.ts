@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, waitFor, type Scenario } from '../helpers/faults.js';
+import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, waitFor, type Scenario } from '../support/faults/scenario.js';
 
 afterEach(closeScenarios);
 

@@ -5,12 +5,12 @@
  * requests late (so batches complete out of order). The result must still be exact, row by row.
  */
 import type { EmulatorHandle } from '../../src/emulator/index.js';
-import { postBulk } from '../helpers/emulator.js';
-import { runCli, type RunDirs } from '../helpers/cli.js';
-import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
-import { generateWideCsv, idPool, type WideFileSpec } from './support/generate.js';
-import { expectedOutcome, parseWithLines, type OracleInput, type Segment } from './support/oracle.js';
-import { sendArgs, withScenario, writeInput } from './support/scenario.js';
+import { postBulk } from '../support/emulator.js';
+import { runCli, type RunDirs } from '../support/cli.js';
+import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
+import { generateWideCsv, idPool, type WideFileSpec } from '../support/integration/generate.js';
+import { expectedOutcome, parseWithLines, type OracleInput, type Segment } from '../support/integration/oracle.js';
+import { sendArgs, withScenario, writeInput } from '../support/integration/scenario.js';
 
 const pool = idPool(3_000);
 /** Nine in ten customers exist; the rest must end not_found. */

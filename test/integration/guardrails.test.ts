@@ -3,11 +3,11 @@
  * rows reject the input (exit 3, nothing sent), and a structurally broken file stops the run with a
  * message naming the file and line — never a stack trace.
  */
-import { fixture, readSummary, runCli } from '../helpers/cli.js';
-import { expectReportMatches, expectResultsMatch, expectStateMatches } from './support/expect-run.js';
-import { generateWideCsv, idPool } from './support/generate.js';
-import { expectedOutcome, type OracleInput } from './support/oracle.js';
-import { fixtureInput, knownFixtureIds, sendArgs, withDirs, withScenario, writeInput } from './support/scenario.js';
+import { fixture, readSummary, runCli } from '../support/cli.js';
+import { expectReportMatches, expectResultsMatch, expectStateMatches } from '../support/integration/expect-run.js';
+import { generateWideCsv, idPool } from '../support/integration/generate.js';
+import { expectedOutcome, type OracleInput } from '../support/integration/oracle.js';
+import { fixtureInput, knownFixtureIds, sendArgs, withDirs, withScenario, writeInput } from '../support/integration/scenario.js';
 
 const known = knownFixtureIds();
 /** A stack trace line as Node prints it. */

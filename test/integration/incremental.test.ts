@@ -2,26 +2,26 @@
  * Issue 9, "How it is checked": several nights of exports against the emulator with `--mode
  * diff|mirror` and the state in --state-dir. Every night asserts, from the built CLI's outside:
  *   - the requests the endpoint received and which customers they listed (a wiretap in front of
- *     the emulator records them; support/wiretap.ts),
+ *     the emulator records them; test/support/integration/wiretap.ts),
  *   - what the emulator holds afterwards (segments compared as sets),
  *   - summary.json (mode, status, exit code, counts incl. unchanged and cleared, state.fresh),
  *   - EVERY row of results.csv (line, id, status; unchanged rows say since when, checked against the
  *     wall-clock window of the night that recorded them; clear rows follow the input rows with an
  *     empty line).
- * The expectations come from support/incremental-oracle.ts over support/oracle.ts, which share no
- * code with src/. Inputs come from support/nights.ts (seeded).
+ * The expectations come from incremental-oracle.ts over oracle.ts (test/support/integration/), which
+ * share no code with src/. Inputs come from nights.ts there (seeded).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readResults, readSummary, runCli, makeRunDirs, type RunDirs, type ResultsCsvRow } from '../helpers/cli.js';
-import { TEST_TOKEN, postBulk, customersBody } from '../helpers/emulator.js';
-import { spawnCli, stopChildren, type CliResult } from '../helpers/faults.js';
+import { readResults, readSummary, runCli, makeRunDirs, type RunDirs, type ResultsCsvRow } from '../support/cli.js';
+import { TEST_TOKEN, postBulk, customersBody } from '../support/emulator.js';
+import { spawnCli, stopChildren, type CliResult } from '../support/faults/scenario.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
-import { reportCell } from './support/expect-run.js';
-import { expectedOutcome, type Layout, type OracleInput, type Segment } from './support/oracle.js';
-import { writeInput } from './support/scenario.js';
-import { firstNight, ids, nextNight, renderLong, renderWide, type Night } from './support/nights.js';
+import { reportCell } from '../support/integration/expect-run.js';
+import { expectedOutcome, type Layout, type OracleInput, type Segment } from '../support/integration/oracle.js';
+import { writeInput } from '../support/integration/scenario.js';
+import { firstNight, ids, nextNight, renderLong, renderWide, type Night } from '../support/integration/nights.js';
 import {
   normalizedState,
   planNight,
@@ -31,8 +31,8 @@ import {
   type IncrementalRow,
   type Mode,
   type NightPlan,
-} from './support/incremental-oracle.js';
-import { sentIds, startWiretap, type TappedRequest, type Wiretap } from './support/wiretap.js';
+} from '../support/integration/incremental-oracle.js';
+import { sentIds, startWiretap, type TappedRequest, type Wiretap } from '../support/integration/wiretap.js';
 
 const BATCH = 20;
 

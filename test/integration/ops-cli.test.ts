@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI_PATH, fixture, readResults, readSummary, runCli } from '../helpers/cli.js';
-import { postBulk, customersBody } from '../helpers/emulator.js';
-import { sendArgs, TEST_TOKEN, withDirs, withScenario } from './support/scenario.js';
+import { CLI_PATH, fixture, readResults, readSummary, runCli } from '../support/cli.js';
+import { postBulk, customersBody } from '../support/emulator.js';
+import { sendArgs, TEST_TOKEN, withDirs, withScenario } from '../support/integration/scenario.js';
 
 const INPUT = fixture('customers-wide.csv');
 /** What Kubernetes injects for a Service named segment-sync in the namespace (service links). */

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputOptions, sendOptions } from '../../src/config/run-options.js';
-import { fixture, readSummary, runCli, type CliResult, type RunDirs } from '../helpers/cli.js';
+import { fixture, readSummary, runCli, type CliResult, type RunDirs } from '../support/cli.js';
 import type { EmulatorHandle } from '../../src/emulator/index.js';
-import { TEST_TOKEN, withScenario } from './support/scenario.js';
+import { TEST_TOKEN, withScenario } from '../support/integration/scenario.js';
 
 const INPUT = fixture('customers-wide.csv');
 /** customers-wide.csv holds this many unique valid customers: requests = ceil(28 / batch size). */

@@ -4,12 +4,12 @@
  * exactly its results rows.
  */
 import path from 'node:path';
-import { withEmulator } from '../helpers/emulator.js';
-import { makeRunDirs, readResults, readSummary, runCli, type RunDirs } from '../helpers/cli.js';
-import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
-import { generateWideCsv, idPool } from './support/generate.js';
-import { expectedOutcome, type OracleInput } from './support/oracle.js';
-import { fixtureInput, knownFixtureIds, sendArgs, writeInput } from './support/scenario.js';
+import { withEmulator } from '../support/emulator.js';
+import { makeRunDirs, readResults, readSummary, runCli, type RunDirs } from '../support/cli.js';
+import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
+import { generateWideCsv, idPool } from '../support/integration/generate.js';
+import { expectedOutcome, type OracleInput } from '../support/integration/oracle.js';
+import { fixtureInput, knownFixtureIds, sendArgs, writeInput } from '../support/integration/scenario.js';
 
 const SHARDS = 4;
 const pool = idPool(400, 'S');

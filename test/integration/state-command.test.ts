@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { runCli, makeRunDirs, type RunDirs } from '../helpers/cli.js';
+import { runCli, makeRunDirs, type RunDirs } from '../support/cli.js';
 import { ENDPOINTS } from '../../src/config/defaults.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';

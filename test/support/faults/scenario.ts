@@ -2,7 +2,7 @@
  * The fault suite's entry point (test/faults/*.test.ts import from here only). A Scenario is one
  * test's world: a dataset and its oracle, a temp workspace, an in-process emulator on 127.0.0.1
  * that knows the dataset's customers, a token unique to the test, and every run of the BUILT CLI
- * made against it (for the secret scan). The pieces live in test/faults/support/:
+ * made against it (for the secret scan). The pieces live in test/support/:
  *
  *   cli-process.ts  the CLI as a child process (exit code, signal, output; kill, signals)
  *   dataset.ts      the generated input and what one clean run must leave
@@ -13,18 +13,18 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator/index.js';
-import { spawnCli, stopChildren, type CliResult, type RunningCli } from '../faults/support/cli-process.js';
-import type { Dataset } from '../faults/support/dataset.js';
-import { findSecret, uniqueToken } from '../faults/support/secrets.js';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.js';
+import { spawnCli, stopChildren, type CliResult, type RunningCli } from '../cli-process.js';
+import type { Dataset } from './dataset.js';
+import { findSecret, uniqueToken } from '../secrets.js';
 
-export * from '../faults/support/cli-process.js';
-export * from '../faults/support/dataset.js';
-export * from '../faults/support/report.js';
-export * from '../faults/support/secrets.js';
-export { mulberry32 as seededRandom } from '../../src/emulator/prng.js';
+export * from '../cli-process.js';
+export * from './dataset.js';
+export * from '../report.js';
+export * from '../secrets.js';
+export { mulberry32 as seededRandom } from '../../../src/emulator/prng.js';
 
-export const HOSTILE_DIR = fileURLToPath(new URL('../../fixtures/hostile/', import.meta.url));
+export const HOSTILE_DIR = fileURLToPath(new URL('../../../fixtures/hostile/', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
 // A test's files and the command line

@@ -4,8 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { EmulatorHandle, EmulatorOptions } from '../../../src/emulator/index.js';
-import { TEST_TOKEN, withEmulator } from '../../helpers/emulator.js';
-import { fixture, makeRunDirs, type RunDirs } from '../../helpers/cli.js';
+import { TEST_TOKEN, withEmulator } from '../emulator.js';
+import { fixture, makeRunDirs, type RunDirs } from '../cli.js';
 import type { Layout, OracleInput } from './oracle.js';
 
 export { TEST_TOKEN };

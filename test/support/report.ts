@@ -2,8 +2,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Segment } from '../../../src/types.js';
-import { SEGMENT_TYPES } from './dataset.js';
+import type { Segment } from '../../src/types.js';
+import { SEGMENT_TYPES } from './faults/dataset.js';
 
 export interface ResultRow {
   line: string;

@@ -2,7 +2,7 @@
  * Compares what a run left behind (results.csv, summary.json, the endpoint's state) with the
  * oracle's expectation, row by row.
  */
-import { readResults, readSummary, type ResultsCsvRow } from '../../helpers/cli.js';
+import { readResults, readSummary, type ResultsCsvRow } from '../cli.js';
 import type { Expectation, ExpectedRow, Segment } from './oracle.js';
 
 /** A report cell starting like a formula is shown with a leading quote (issue 2, "Report"). */
