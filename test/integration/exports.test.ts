@@ -8,7 +8,8 @@
  * Not tested here: the confirmation before sending to production (it needs a terminal).
  */
 import { readFileSync } from 'node:fs';
-import { fixture, readResults, readSummary, runCli, type CliResult } from '../support/cli.js';
+import { type CliResult, fixture, runCli } from '../support/cli.js';
+import { readResults, readSummary } from '../support/report.js';
 import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
 import { distinctCustomersCsv } from '../support/integration/generate.js';
 import { expectedOutcome, type Layout, type OracleInput } from '../support/integration/oracle.js';

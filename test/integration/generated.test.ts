@@ -6,7 +6,8 @@
  */
 import type { EmulatorHandle } from '../../src/emulator/index.js';
 import { postBulk } from '../support/emulator.js';
-import { runCli, type RunDirs } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import type { Workspace } from '../support/workspace.js';
 import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
 import { generateWideCsv, idPool, type WideFileSpec } from '../support/integration/generate.js';
 import { expectedOutcome, parseWithLines, type OracleInput, type Segment } from '../support/integration/oracle.js';
@@ -25,7 +26,7 @@ const SPECS: { name: string; spec: WideFileSpec }[] = [
 const generated = SPECS.map(({ name, spec }) => ({ name, spec, file: generateWideCsv(spec) }));
 
 /** Writes the generated files into the test's dir; returns them as the oracle reads them. */
-function writeInputs(dirs: RunDirs): Promise<OracleInput[]> {
+function writeInputs(dirs: Workspace): Promise<OracleInput[]> {
   return Promise.all(generated.map(({ name, spec, file }) => writeInput(dirs.root, name, file.text, spec.delimiter)));
 }
 

@@ -14,9 +14,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readResults, readSummary, runCli, makeRunDirs, type RunDirs, type ResultsCsvRow } from '../support/cli.js';
+import { type CliResult, runCli, spawnCli, stopChildren } from '../support/cli.js';
+import { readResults, readSummary, type ResultRow } from '../support/report.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
 import { TEST_TOKEN, postBulk, customersBody } from '../support/emulator.js';
-import { spawnCli, stopChildren, type CliResult } from '../support/faults/scenario.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
 import { reportCell } from '../support/integration/expect-run.js';
 import { expectedOutcome, type Layout, type OracleInput, type Segment } from '../support/integration/oracle.js';
@@ -48,7 +49,7 @@ interface Endpoint {
 }
 
 interface World {
-  dirs: RunDirs;
+  dirs: Workspace;
   /** Closed by its describe's afterAll, not after each test. */
   persistent: boolean;
   endpoints: Endpoint[];
@@ -60,7 +61,7 @@ interface World {
 const worlds = new Set<World>();
 
 async function openWorld(persistent = false): Promise<World> {
-  const world: World = { dirs: await makeRunDirs(), persistent, endpoints: [], windows: new Map(), nights: 0 };
+  const world: World = { dirs: await makeWorkspace(), persistent, endpoints: [], windows: new Map(), nights: 0 };
   worlds.add(world);
   return world;
 }
@@ -209,10 +210,10 @@ function expectWithinNight(world: World, iso: string | undefined, night: number,
   expect({ what, night, inWindow: at >= from - 1 && at <= to + 1 }).toEqual({ what, night, inWindow: true });
 }
 
-function expectRows(world: World, actual: ResultsCsvRow[], expected: IncrementalRow[]): void {
+function expectRows(world: World, actual: ResultRow[], expected: IncrementalRow[]): void {
   const inputRows = expected.filter((r) => r.line !== null);
   const clearRows = expected.filter((r) => r.line === null);
-  const cells = (r: ResultsCsvRow) => ({ line: r.line, document_id: r.document_id, status: r.status });
+  const cells = (r: ResultRow) => ({ line: r.line, document_id: r.document_id, status: r.status });
   const want = (r: IncrementalRow) => ({ line: r.line === null ? '' : String(r.line), document_id: reportCell(r.id), status: r.status });
   // Input rows first, in input order; then the clears (compared in id order: their order is not specified).
   expect(actual.slice(0, inputRows.length).map(cells)).toEqual(inputRows.map(want));

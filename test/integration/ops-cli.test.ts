@@ -5,11 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI_PATH, fixture, readResults, readSummary, runCli } from '../support/cli.js';
+import { CLI_PATH, fixture, runCli } from '../support/cli.js';
+import { readResults, readSummary } from '../support/report.js';
 import { postBulk, customersBody } from '../support/emulator.js';
-import { sendArgs, TEST_TOKEN, withDirs, withScenario } from '../support/integration/scenario.js';
+import { sendArgs, TEST_TOKEN, withScenario } from '../support/integration/scenario.js';
+import { withWorkspace } from '../support/workspace.js';
 
 const INPUT = fixture('customers-wide.csv');
 /** What Kubernetes injects for a Service named segment-sync in the namespace (service links). */
@@ -32,7 +34,7 @@ function jsonLines(text: string): Record<string, unknown>[] {
 
 describe('variables and config keys that do not apply', () => {
   it.concurrent('validate runs with SEGMENT_SYNC_TOKEN and service links set, naming each at debug level only, never the token', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const secret = 'tok_should_never_show_4242';
       const env = { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: secret, SEGMENT_SYNC_ENV: 'production' };
       const { code, stdout, stderr } = await runCli(['validate', '--report-dir', dirs.report, '--log-level', 'debug', INPUT], { env });
@@ -62,7 +64,7 @@ describe('variables and config keys that do not apply', () => {
   });
 
   it.concurrent("validate takes a run's config file, ignoring the keys only run has; an unknown flag is still an error", async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const config = path.join(dirs.root, 'config.yaml');
       await writeFile(config, 'token-file: /var/run/secrets/segment-sync/token\nstate-dir: /data/state\ngrace: 30\nlog-format: json\nid-column: document_id\n');
       const ok = await runCli(['validate', '--config', config, '--report-dir', dirs.report, '--log-level', 'debug', INPUT]);
@@ -77,7 +79,7 @@ describe('variables and config keys that do not apply', () => {
   });
 
   it.concurrent('keeps the precedence flag > environment > config file > default', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const config = path.join(dirs.root, 'c.yaml');
       await writeFile(config, 'id-column: from_file\n');
       const cases: [string[], Record<string, string>, string][] = [
@@ -95,7 +97,7 @@ describe('variables and config keys that do not apply', () => {
   });
 
   it.concurrent('a boolean from the environment must be spelled as one', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const { code, stderr } = await runCli(['validate', '--report-dir', dirs.report, INPUT], { env: { SEGMENT_SYNC_SKIP_EMPTY: 'sometimes' } });
       expect(code).toBe(2);
       expect(stderr).toContain('SEGMENT_SYNC_SKIP_EMPTY');
@@ -146,7 +148,7 @@ describe('--log-format json', () => {
   });
 
   it.concurrent('a usage error is a JSON line at level error, whether the format comes from the flag, the environment or the config file', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const config = path.join(dirs.root, 'c.yaml');
       await writeFile(config, 'log-format: json\n');
       const ways: [string[], Record<string, string>][] = [
@@ -190,7 +192,7 @@ describe('--log-format json', () => {
 
 describe('the default report dir', () => {
   it.concurrent('is new for every run, even for runs started at the same moment', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const runs = await Promise.all([0, 1, 2].map(() => runCli(['validate', INPUT], { cwd: dirs.root })));
       expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
       const made = readdirSync(path.join(dirs.root, 'reports'));
@@ -203,7 +205,7 @@ describe('the default report dir', () => {
 
 describe('results.csv and the formula rule', () => {
   it.concurrent('signed numbers stay joinable with the source; formulas are neutralised', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const file = path.join(dirs.root, 'ids.csv');
       await writeFile(file, 'document_id,tier\n+573001234567,gold\n-100,silver\n-2+3,gold\n=1+1,gold\n');
       const { code } = await runCli(['validate', '--report-dir', dirs.report, file]);
@@ -218,9 +220,8 @@ describe('a signal while stdin is read', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s ends the run at once with %i, removing the spool', async (signal, exitCode) => {
-    await withDirs(async (dirs) => {
-      const tmp = path.join(dirs.root, 'tmp');
-      await mkdir(tmp);
+    await withWorkspace(async (dirs) => {
+      const tmp = dirs.tmpDir;
       const child = spawn(process.execPath, [CLI_PATH, 'validate', '--report-dir', dirs.report, '--log-format', 'json', '-'], {
         cwd: dirs.root,
         env: { PATH: process.env.PATH ?? '', TMPDIR: tmp },

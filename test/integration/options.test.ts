@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputOptions, sendOptions } from '../../src/config/run-options.js';
-import { fixture, readSummary, runCli, type CliResult, type RunDirs } from '../support/cli.js';
+import { type CliResult, fixture, runCli } from '../support/cli.js';
+import { readSummary } from '../support/report.js';
+import type { Workspace } from '../support/workspace.js';
 import type { EmulatorHandle } from '../../src/emulator/index.js';
 import { TEST_TOKEN, withScenario } from '../support/integration/scenario.js';
 
@@ -16,12 +18,12 @@ const INPUT = fixture('customers-wide.csv');
 const CUSTOMERS = 28;
 
 /** A run's arguments without any token, so each test chooses where the token comes from. */
-function argsWithoutToken(emulator: EmulatorHandle, dirs: RunDirs): string[] {
+function argsWithoutToken(emulator: EmulatorHandle, dirs: Workspace): string[] {
   return ['run', '--endpoint', emulator.url, '--report-dir', dirs.report, '--state-dir', dirs.state, '--rate', '0', INPUT];
 }
 
 /** Nothing the run wrote (stdout, stderr, report files) contains the secret. */
-function expectSecretNowhere(secret: string, result: CliResult, dirs: RunDirs): void {
+function expectSecretNowhere(secret: string, result: CliResult, dirs: Workspace): void {
   const report = ['summary.json', 'results.csv'].map((name) => readFileSync(path.join(dirs.report, name), 'utf8'));
   for (const text of [result.stdout, result.stderr, ...report]) expect(text).not.toContain(secret);
 }

@@ -5,7 +5,9 @@
  */
 import path from 'node:path';
 import { withEmulator } from '../support/emulator.js';
-import { makeRunDirs, readResults, readSummary, runCli, type RunDirs } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { readResults, readSummary } from '../support/report.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
 import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
 import { generateWideCsv, idPool } from '../support/integration/generate.js';
 import { expectedOutcome, type OracleInput } from '../support/integration/oracle.js';
@@ -16,15 +18,15 @@ const pool = idPool(400, 'S');
 /** Most generated customers and most fixture customers exist. */
 const known = new Set([...pool.filter((_, i) => i % 7 !== 0), ...knownFixtureIds()]);
 
-async function inputs(dirs: RunDirs): Promise<OracleInput[]> {
+async function inputs(dirs: Workspace): Promise<OracleInput[]> {
   const file = generateWideCsv({ seed: 41, rows: 600, idPool: pool, delimiter: ',', crlf: false, bom: false, blankShare: 0.03, brokenShare: 0.005 });
   return [await writeInput(dirs.root, 'nightly.csv', file.text), fixtureInput('customers-wide.csv', 'wide')];
 }
 
 describe('sharded runs', () => {
-  let dirs: RunDirs;
+  let dirs: Workspace;
   beforeEach(async () => {
-    dirs = await makeRunDirs();
+    dirs = await makeWorkspace();
   });
   afterEach(() => dirs.remove());
 

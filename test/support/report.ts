@@ -1,27 +1,24 @@
-/** Reading what a run wrote: summary.json, results.csv, retry.csv and rejects.csv. */
-import { existsSync, promises as fs } from 'node:fs';
+/**
+ * Reading what a run wrote: summary.json (typed as the production Summary, so a test reads the
+ * fields the CLI writes, under the names it writes them), results.csv, retry.csv and rejects.csv.
+ * Synchronous: the files are small, and an assertion helper that reads them stays synchronous (no
+ * forgotten await can skip its checks).
+ */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Segment } from '../../src/types.js';
-import { SEGMENT_TYPES } from './faults/dataset.js';
+import type { Summary } from '../../src/report/summary.js';
 
+export type { Summary };
+
+/** One results.csv row. */
 export interface ResultRow {
   line: string;
   document_id: string;
   status: string;
   detail: string;
-}
-
-export interface Summary {
-  status: string;
-  exitCode: number;
-  dryRun?: boolean;
-  counts: { rows: number; invalid: number; duplicates: number; customers: number; updated: number; notFound: number; failed: number; rejected: number; notSent: number };
-  /** By status ('200', '429', 'network', 'timeout', 'malformed', …), plus the two totals. */
-  requests: Record<string, number> & { total: number; retries: number };
-  resumed?: { acknowledgedBefore: number };
-  options: Record<string, unknown>;
-  message?: string;
+  /** Only in runs of several files. */
+  file?: string;
 }
 
 export interface Report {
@@ -33,31 +30,38 @@ export interface Report {
   rejects: Record<string, string>[] | undefined;
 }
 
-export async function readSummary(reportDir: string): Promise<Summary> {
-  return JSON.parse(await fs.readFile(path.join(reportDir, 'summary.json'), 'utf8')) as Summary;
+export function readSummary(reportDir: string): Summary {
+  return JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary;
 }
 
-export async function readReport(reportDir: string): Promise<Report> {
-  const retryFile = path.join(reportDir, 'retry.csv');
-  const rejectsFile = path.join(reportDir, 'rejects.csv');
-  return {
-    summary: await readSummary(reportDir),
-    results: await readCsv<ResultRow>(path.join(reportDir, 'results.csv')),
-    retry: existsSync(retryFile) ? await readCsv<Record<string, string>>(retryFile) : undefined,
-    rejects: existsSync(rejectsFile) ? await readCsv<Record<string, string>>(rejectsFile) : undefined,
-  };
+export function readResults(reportDir: string): ResultRow[] {
+  return readCsv<ResultRow>(path.join(reportDir, 'results.csv'));
 }
 
-/** results.csv as line → [document_id, status], comparable with Dataset.expectedRows. */
+/** retry.csv's rows keyed by its header, or undefined when the run wrote none. */
+export function readRetry(reportDir: string): Record<string, string>[] | undefined {
+  return readCsvIfAny(path.join(reportDir, 'retry.csv'));
+}
+
+/** rejects.csv's rows keyed by its header, or undefined when the run wrote none. */
+export function readRejects(reportDir: string): Record<string, string>[] | undefined {
+  return readCsvIfAny(path.join(reportDir, 'rejects.csv'));
+}
+
+/** The whole report of a run (results.csv must exist). */
+export function readReport(reportDir: string): Report {
+  return { summary: readSummary(reportDir), results: readResults(reportDir), retry: readRetry(reportDir), rejects: readRejects(reportDir) };
+}
+
+/** results.csv as line → [document_id, status], comparable with a fault Dataset's expectedRows. */
 export function statusesByLine(results: ResultRow[]): Map<number, [string, string]> {
   return new Map(results.map((r) => [Number(r.line), [r.document_id, r.status]]));
 }
 
-/** The segments of a retry.csv record (wide layout: one column per type; blank = none). */
-export function retrySegments(record: Record<string, string>): Segment[] {
-  return SEGMENT_TYPES.filter((type) => (record[type] ?? '') !== '').map((type) => ({ type, value: record[type]! }));
+function readCsvIfAny(file: string): Record<string, string>[] | undefined {
+  return existsSync(file) ? readCsv<Record<string, string>>(file) : undefined;
 }
 
-async function readCsv<T>(file: string): Promise<T[]> {
-  return parseCsv(await fs.readFile(file, 'utf8'), { columns: true }) as T[];
+function readCsv<T>(file: string): T[] {
+  return parseCsv(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as T[];
 }

@@ -1,68 +1,19 @@
 /**
- * The fault suite's entry point (test/faults/*.test.ts import from here only). A Scenario is one
- * test's world: a dataset and its oracle, a temp workspace, an in-process emulator on 127.0.0.1
- * that knows the dataset's customers, a token unique to the test, and every run of the BUILT CLI
- * made against it (for the secret scan). The pieces live in test/support/:
- *
- *   cli-process.ts  the CLI as a child process (exit code, signal, output; kill, signals)
- *   dataset.ts      the generated input and what one clean run must leave
- *   report.ts       summary.json, results.csv, retry.csv
- *   secrets.ts      unique tokens and the search for them
+ * The fault suite's world. A Scenario is one test's: a dataset and its oracle, a workspace, an
+ * in-process emulator on 127.0.0.1 that knows the dataset's customers, a token unique to the test,
+ * and every run of the BUILT CLI made against it (for the secret scan). The pieces it stands on are
+ * the shared harness in test/support/ (cli.ts, workspace.ts, args.ts, report.ts, secrets.ts) and
+ * the dataset next to this file.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.js';
-import { spawnCli, stopChildren, type CliResult, type RunningCli } from '../cli-process.js';
-import type { Dataset } from './dataset.js';
+import { runArgs, type RunFlags } from '../args.js';
+import { spawnCli, stopChildren, type CliResult, type RunningCli } from '../cli.js';
 import { findSecret, uniqueToken } from '../secrets.js';
-
-export * from '../cli-process.js';
-export * from './dataset.js';
-export * from '../report.js';
-export * from '../secrets.js';
-export { mulberry32 as seededRandom } from '../../../src/emulator/prng.js';
-
-export const HOSTILE_DIR = fileURLToPath(new URL('../../../fixtures/hostile/', import.meta.url));
+import { makeWorkspace, writeTokenFile, type Workspace } from '../workspace.js';
+import type { Dataset } from './dataset.js';
 
 // ---------------------------------------------------------------------------------------------
-// A test's files and the command line
-
-export interface Workspace {
-  dir: string;
-  input: string;
-  reportDir: string;
-  stateDir: string;
-  tokenFile: string;
-  /** The runs' TMPDIR: what a killed run leaves there goes with the workspace, not into /tmp. */
-  tmpDir: string;
-  remove(): Promise<void>;
-}
-
-export async function makeWorkspace(csv: string): Promise<Workspace> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'segment-sync-faults-'));
-  const input = path.join(dir, 'customers.csv');
-  await fs.writeFile(input, csv);
-  const tmpDir = path.join(dir, 'tmp');
-  await fs.mkdir(tmpDir);
-  return {
-    dir,
-    input,
-    reportDir: path.join(dir, 'report'),
-    stateDir: path.join(dir, 'state'),
-    tokenFile: path.join(dir, 'token'),
-    tmpDir,
-    remove: () => fs.rm(dir, { recursive: true, force: true }),
-  };
-}
-
-/** Replaces the token file in one step, as a rotated Kubernetes secret does (never half-written). */
-export async function writeTokenFile(file: string, token: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, `${token}\n`);
-  await fs.rename(temp, file);
-}
+// The command line
 
 export interface SyncArgs {
   endpoint: string;
@@ -77,30 +28,28 @@ export interface SyncArgs {
 }
 
 /** What a scenario's runs may change; the endpoint is always the scenario's emulator. */
-export type RunArgs = Partial<Omit<SyncArgs, 'endpoint'>>;
+export type ScenarioRunArgs = Partial<Omit<SyncArgs, 'endpoint'>>;
 
 /**
  * `run` with small batches, no pacing, short deadlines, enough attempts to ride out the faults and
  * a short grace; each test overrides what it is about.
  */
-export function syncArgs(ws: Workspace, a: SyncArgs): string[] {
-  return [
-    'run',
-    '--endpoint', a.endpoint,
-    '--report-dir', ws.reportDir,
-    '--state-dir', ws.stateDir,
-    '--batch-size', String(a.batchSize ?? 20),
-    '--concurrency', String(a.concurrency ?? 3),
-    '--rate', String(a.rate ?? 0),
-    '--max-attempts', String(a.maxAttempts ?? 10),
-    '--timeout', String(a.timeoutSeconds ?? 2),
-    '--grace', String(a.graceSeconds ?? 5),
-    '--log-format', 'json',
+export function syncArgs(ws: Pick<Workspace, 'input' | 'report' | 'state'>, a: SyncArgs): string[] {
+  const flags: RunFlags = {
+    endpoint: a.endpoint,
+    reportDir: ws.report,
+    stateDir: ws.state,
+    batchSize: a.batchSize ?? 20,
+    concurrency: a.concurrency ?? 3,
+    rate: a.rate ?? 0,
+    maxAttempts: a.maxAttempts ?? 10,
+    timeoutSeconds: a.timeoutSeconds ?? 2,
+    graceSeconds: a.graceSeconds ?? 5,
+    logFormat: 'json',
     // Every level on, so the secret scan also covers what only debug logs (retries, send events).
-    '--log-level', 'debug',
-    ...(a.extra ?? []),
-    ws.input,
-  ];
+    logLevel: 'debug',
+  };
+  return runArgs({ ...flags, extra: a.extra ?? [], input: ws.input });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,8 +68,8 @@ export interface Scenario {
   token: string;
   /** Every run of the scenario so far, for the secret scan. */
   runs: CliResult[];
-  spawn(args?: RunArgs): RunningCli;
-  run(args?: RunArgs): Promise<CliResult>;
+  spawn(args?: ScenarioRunArgs): RunningCli;
+  run(args?: ScenarioRunArgs): Promise<CliResult>;
   /** Where the token leaked to: the outputs of every run, the report and the state dir. */
   leaks(): Promise<string[]>;
   close(): Promise<void>;
@@ -136,8 +85,8 @@ export async function openScenario(data: Dataset, options: ScenarioOptions = {})
   const tokenArgs = options.tokenFile ? ['--token-file', ws.tokenFile] : [];
   const env: Record<string, string> = { TMPDIR: ws.tmpDir, ...(options.tokenFile ? {} : { SEGMENT_SYNC_TOKEN: token }) };
   const runs: CliResult[] = [];
-  const spawnRun = (args: RunArgs = {}): RunningCli => {
-    const running = spawnCli(syncArgs(ws, { ...args, endpoint: emulator.url, extra: [...tokenArgs, ...(args.extra ?? [])] }), { cwd: ws.dir, env });
+  const spawnRun = (args: ScenarioRunArgs = {}): RunningCli => {
+    const running = spawnCli(syncArgs(ws, { ...args, endpoint: emulator.url, extra: [...tokenArgs, ...(args.extra ?? [])] }), { cwd: ws.root, env });
     void running.done.then((result) => runs.push(result), () => {});
     return running;
   };
@@ -149,7 +98,7 @@ export async function openScenario(data: Dataset, options: ScenarioOptions = {})
     runs,
     spawn: spawnRun,
     run: (args) => spawnRun(args).done,
-    leaks: () => findSecret(token, runs, [ws.reportDir, ws.stateDir]),
+    leaks: () => findSecret(token, runs, [ws.report, ws.state]),
     async close() {
       scenarios.delete(scenario);
       await emulator.close();
