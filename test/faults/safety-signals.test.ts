@@ -4,10 +4,9 @@
  * TMPDIR: stopped while stdin is still being spooled, while it is validated, or while sending.
  * Every run has TMPDIR set to a private directory of the test, which must end empty.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { ExitCode } from '../../src/exit-codes.js';
-import { CLI_PATH, logLines, spawnCli } from '../support/cli.js';
+import { logLines, spawnCli } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario, syncArgs, waitFor } from '../support/faults/scenario.js';
 import { readReport, readSummary, statusesByLine } from '../support/report.js';
@@ -30,20 +29,14 @@ const envOf = (sc: Scenario): Record<string, string> => ({ TMPDIR: sc.ws.tmpDir,
 test.each(SIGNALS)('%s while stdin is still being spooled: exit %i, nothing sent, no temp file left', async (signal, exitCode) => {
   const sc = await openScenario(data);
   // stdin stays open: the run is still spooling it when the signal comes.
-  const child = spawn(process.execPath, [CLI_PATH, ...stdinArgs(sc)], { cwd: sc.ws.root, env: { ...process.env, ...envOf(sc) }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdout.resume();
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const child = spawnCli(stdinArgs(sc), { cwd: sc.ws.root, env: envOf(sc), stdin: data.csv.slice(0, 200), holdStdin: true });
   try {
-    child.stdin.write(data.csv.slice(0, 200));
     await waitFor('the stdin spool', () => leftInTmp(sc).some((name) => name.startsWith('segment-sync-')) && hasStdinSpool(sc));
     child.kill(signal);
-    const code = await closed;
+    const { code, stderr } = await child.done;
     expect({ code, stderr }).toMatchObject({ code: exitCode });
   } finally {
-    child.stdin.destroy();
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (!child.exited()) child.kill('SIGKILL');
   }
   // Stopped before any row was decided: summary.json only.
   const summary = readSummary(sc.ws.report);

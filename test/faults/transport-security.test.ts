@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ExitCode } from '../../src/exit-codes.js';
+import { runArgs } from '../support/args.js';
 import { runCli, stopChildren } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { readSummary } from '../support/report.js';
@@ -26,11 +27,11 @@ afterEach(async () => {
 });
 
 /** `run` on the workspace's input, without an endpoint: each test says where it comes from. */
-const runArgs = (...extra: string[]): string[] => ['run', '--report-dir', ws.report, '--state-dir', ws.state, ...extra, ws.input];
+const inputArgs = (...extra: string[]): string[] => runArgs({ reportDir: ws.report, stateDir: ws.state, extra, input: ws.input });
 
 test('an http:// endpoint on another machine is refused with exit 2 before anything is read or sent', async () => {
   const token = uniqueToken('insecure');
-  const run = await runCli(runArgs('--endpoint', REMOTE_HTTP), { cwd: ws.root, env: { SEGMENT_SYNC_TOKEN: token } });
+  const run = await runCli(inputArgs('--endpoint', REMOTE_HTTP), { cwd: ws.root, env: { SEGMENT_SYNC_TOKEN: token } });
 
   expect(run.code).toBe(ExitCode.Usage);
   expect(run.stderr).toContain('http://192.0.2.10');
@@ -42,7 +43,7 @@ test('an http:// endpoint on another machine is refused with exit 2 before anyth
 });
 
 test('the refusal holds when the endpoint comes from the environment', async () => {
-  const run = await runCli(runArgs(), { cwd: ws.root, env: { SEGMENT_SYNC_ENDPOINT: REMOTE_HTTP, SEGMENT_SYNC_TOKEN: uniqueToken('insecure') } });
+  const run = await runCli(inputArgs(), { cwd: ws.root, env: { SEGMENT_SYNC_ENDPOINT: REMOTE_HTTP, SEGMENT_SYNC_TOKEN: uniqueToken('insecure') } });
 
   expect(run.code).toBe(ExitCode.Usage);
   expect(run.stderr).toContain('--allow-insecure-http');
@@ -50,7 +51,7 @@ test('the refusal holds when the endpoint comes from the environment', async () 
 });
 
 test('--allow-insecure-http lets the same endpoint through (checked with --dry-run, which sends nothing)', async () => {
-  const run = await runCli(runArgs('--endpoint', REMOTE_HTTP, '--allow-insecure-http', '--dry-run'), { cwd: ws.root });
+  const run = await runCli(inputArgs('--endpoint', REMOTE_HTTP, '--allow-insecure-http', '--dry-run'), { cwd: ws.root });
 
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(readSummary(ws.report)).toMatchObject({ status: 'succeeded', dryRun: true, requests: { total: 0 } });
@@ -58,7 +59,7 @@ test('--allow-insecure-http lets the same endpoint through (checked with --dry-r
 
 test('with a proxy configured, a plain-http endpoint on another machine is refused (exit 2) even with --allow-insecure-http', async () => {
   const token = uniqueToken('proxied');
-  const run = await runCli(runArgs('--endpoint', REMOTE_HTTP, '--allow-insecure-http'), {
+  const run = await runCli(inputArgs('--endpoint', REMOTE_HTTP, '--allow-insecure-http'), {
     cwd: ws.root,
     env: { SEGMENT_SYNC_TOKEN: token, HTTP_PROXY: 'http://192.0.2.20:3128' },
   });
@@ -71,7 +72,7 @@ test('with a proxy configured, a plain-http endpoint on another machine is refus
 });
 
 test('NODE_TLS_REJECT_UNAUTHORIZED=0 is refused (exit 2), saying why and what to use instead', async () => {
-  const run = await runCli(runArgs('--endpoint', 'https://192.0.2.10/api/v3/customers/segments'), {
+  const run = await runCli(inputArgs('--endpoint', 'https://192.0.2.10/api/v3/customers/segments'), {
     cwd: ws.root,
     env: { SEGMENT_SYNC_TOKEN: uniqueToken('tls-off'), NODE_TLS_REJECT_UNAUTHORIZED: '0' },
   });

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { runArgs } from '../support/args.js';
 import { type CliResult, runCli, spawnCli, stopChildren } from '../support/cli.js';
 import { readResults, readSummary, type ResultRow } from '../support/report.js';
 import { makeWorkspace, type Workspace } from '../support/workspace.js';
@@ -97,19 +98,17 @@ interface NightArgs {
 }
 
 function nightArgs(world: World, endpoint: Endpoint, reportDir: string, input: OracleInput, a: NightArgs): string[] {
-  return [
-    'run',
-    '--mode', a.mode,
-    '--endpoint', endpoint.tap.url,
-    '--token', TEST_TOKEN,
-    '--report-dir', reportDir,
-    '--state-dir', world.dirs.state,
-    '--rate', '0',
-    '--batch-size', String(a.batchSize ?? BATCH),
-    '--concurrency', String(a.concurrency ?? 2),
-    ...(a.extra ?? []),
-    input.display,
-  ];
+  return runArgs({
+    endpoint: endpoint.tap.url,
+    token: TEST_TOKEN,
+    reportDir,
+    stateDir: world.dirs.state,
+    batchSize: a.batchSize ?? BATCH,
+    concurrency: a.concurrency ?? 2,
+    rate: 0,
+    extra: ['--mode', a.mode, ...(a.extra ?? [])],
+    input: input.display,
+  });
 }
 
 interface NightRun {

@@ -3,11 +3,11 @@
  * the emulator's own token, JSON logs on every line, one report dir per run, a signal while stdin
  * is read, and --help.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI_PATH, fixture, runCli } from '../support/cli.js';
+import { runArgs } from '../support/args.js';
+import { fixture, runCli, spawnCli } from '../support/cli.js';
 import { readResults, readSummary } from '../support/report.js';
 import { postBulk, customersBody } from '../support/emulator.js';
 import { sendArgs, TEST_TOKEN, withScenario } from '../support/integration/scenario.js';
@@ -55,7 +55,7 @@ describe('variables and config keys that do not apply', () => {
   it.concurrent('run works with service links set, and still takes its own SEGMENT_SYNC_* options and token', async () => {
     await withScenario({}, async (emulator, dirs) => {
       const env = { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: TEST_TOKEN, SEGMENT_SYNC_BATCH_SIZE: '7' };
-      const args = ['run', '--endpoint', emulator.url, '--report-dir', dirs.report, '--state-dir', dirs.state, '--rate', '0', INPUT];
+      const args = runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, rate: 0, input: INPUT });
       const { code, stderr } = await runCli(args, { env });
       expect({ code, stderr }).toMatchObject({ code: 0 });
       expect(readSummary(dirs.report).options.batchSize).toBe(7);
@@ -107,25 +107,19 @@ describe('variables and config keys that do not apply', () => {
 
 describe('the emulator', () => {
   it('accepts only the tokens of its own options, never SEGMENT_SYNC_TOKEN', async () => {
-    const child = spawn(process.execPath, [CLI_PATH, 'emulator', '--port', '0'], {
-      env: { ...process.env, ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: 'job-token-not-for-the-emulator' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(['emulator', '--port', '0'], { env: { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: 'job-token-not-for-the-emulator' } });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += String(chunk);
-          const match = /listening on (\S+)/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-      });
+      let listening: RegExpExecArray | null = null;
+      while (!(listening = /listening on (\S+)/.exec(child.output().stdout))) {
+        if (child.exited()) throw new Error(`emulator exited with ${(await child.done).code}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const url = listening[1]!;
       expect((await postBulk(url, customersBody(['1', []]), TEST_TOKEN)).status).toBe(200);
       expect((await postBulk(url, customersBody(['1', []]), 'job-token-not-for-the-emulator')).status).toBe(401);
     } finally {
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('close', resolve));
+      await child.done;
     }
   });
 });
@@ -172,7 +166,7 @@ describe('--log-format json', () => {
 
   it.concurrent('a missing token (after the options are read) is a JSON error line too', async () => {
     await withScenario({}, async (emulator, dirs) => {
-      const { code, stderr } = await runCli(['run', '--endpoint', emulator.url, '--report-dir', dirs.report, '--state-dir', dirs.state, '--log-format', 'json', INPUT]);
+      const { code, stderr } = await runCli(runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, logFormat: 'json', input: INPUT }));
       expect(code).toBe(2);
       expect(jsonLines(stderr)).toEqual([expect.objectContaining({ level: 'error', exitCode: 2, message: expect.stringContaining('--token-file') })]);
     });
@@ -222,16 +216,14 @@ describe('a signal while stdin is read', () => {
   ] as const)('%s ends the run at once with %i, removing the spool', async (signal, exitCode) => {
     await withWorkspace(async (dirs) => {
       const tmp = dirs.tmpDir;
-      const child = spawn(process.execPath, [CLI_PATH, 'validate', '--report-dir', dirs.report, '--log-format', 'json', '-'], {
+      // stdin stays open after the rows, as a producer that hangs.
+      const child = spawnCli(['validate', '--report-dir', dirs.report, '--log-format', 'json', '-'], {
         cwd: dirs.root,
-        env: { PATH: process.env.PATH ?? '', TMPDIR: tmp },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { TMPDIR: tmp },
+        stdin: 'document_id,tier\n1,gold\n',
+        holdStdin: true,
       });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
-      child.stdin.on('error', () => undefined);
-      child.stdin.write('document_id,tier\n1,gold\n'); // and stdin stays open, as a producer that hangs
-      const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      const closed = child.done.then((result) => result.code);
       // Wait until the spool exists, then signal.
       const deadline = Date.now() + 10_000;
       const spooling = (): boolean => readdirSync(tmp, { recursive: true }).some((name) => String(name).includes('segment-sync-stdin-'));
@@ -244,7 +236,7 @@ describe('a signal while stdin is read', () => {
       expect(Date.now() - signalledAt).toBeLessThan(5_000);
       expect(readdirSync(tmp)).toEqual([]);
       expect(readSummary(dirs.report)).toMatchObject({ status: 'interrupted', exitCode });
-      expect(jsonLines(stdout).length).toBeGreaterThan(0);
+      expect(jsonLines((await child.done).stdout).length).toBeGreaterThan(0);
       expect(existsSync(path.join(dirs.report, 'summary.json'))).toBe(true);
     });
   });

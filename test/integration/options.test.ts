@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputOptions, sendOptions } from '../../src/config/run-options.js';
+import { runArgs } from '../support/args.js';
 import { type CliResult, fixture, runCli } from '../support/cli.js';
 import { readSummary } from '../support/report.js';
 import type { Workspace } from '../support/workspace.js';
@@ -19,7 +20,7 @@ const CUSTOMERS = 28;
 
 /** A run's arguments without any token, so each test chooses where the token comes from. */
 function argsWithoutToken(emulator: EmulatorHandle, dirs: Workspace): string[] {
-  return ['run', '--endpoint', emulator.url, '--report-dir', dirs.report, '--state-dir', dirs.state, '--rate', '0', INPUT];
+  return runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, rate: 0, input: INPUT });
 }
 
 /** Nothing the run wrote (stdout, stderr, report files) contains the secret. */
@@ -91,7 +92,7 @@ describe('options from the environment and --config', () => {
   it.concurrent.each(BATCH_SIZE_SOURCES.map((source) => [source.name, source] as const))('--batch-size from %s', async (_, source) => {
     await withScenario({}, async (emulator, dirs) => {
       const config = await configFile(dirs.root, source.file);
-      const args = ['run', '--endpoint', emulator.url, '--token', TEST_TOKEN, '--report-dir', dirs.report, '--state-dir', dirs.state, '--config', config, INPUT];
+      const args = runArgs({ endpoint: emulator.url, token: TEST_TOKEN, reportDir: dirs.report, stateDir: dirs.state, extra: ['--config', config], input: INPUT });
       if (source.flag !== undefined) args.push('--batch-size', String(source.flag));
       const env: Record<string, string> = source.env === undefined ? {} : { SEGMENT_SYNC_BATCH_SIZE: String(source.env) };
 
