@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { fixture, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { readRetry, readSummary } from '../support/report.js';
 import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
 import { expectedOutcome, withFailed, type OracleInput } from '../support/integration/oracle.js';

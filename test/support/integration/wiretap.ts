@@ -68,7 +68,7 @@ export async function startWiretap(upstreamUrl: string): Promise<Wiretap> {
     }
     let status: number;
     let text: string;
-    let answerHeaders: Record<string, string> = {};
+    const answerHeaders: Record<string, string> = {};
     try {
       const init: RequestInit = { method: req.method ?? 'GET', headers };
       if (req.method === 'POST') init.body = body;
