@@ -1,6 +1,6 @@
 /**
  * Start-up loads only what the command needs: the built CLI runs in a child process with a preload
- * that records every module it loads (test/helpers/import-recorder.mjs), and the record must not
+ * that records every module it loads (test/support/import-recorder.mjs), and the record must not
  * hold the job, the state, the sender or the heavy packages unless the command uses them. This is a
  * structural check of what start-up costs (each of those packages is tens of milliseconds), not a
  * timing: it holds on any machine.
@@ -9,9 +9,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fixture, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
+import { fixture, REPO_ROOT, runCli, type CliResult } from '../support/cli.js';
 
-const RECORDER = pathToFileURL(path.join(REPO_ROOT, 'test', 'helpers', 'import-recorder.mjs')).href;
+const RECORDER = pathToFileURL(path.join(REPO_ROOT, 'test', 'support', 'import-recorder.mjs')).href;
 
 /** Packages that only some runs need: the logger, SQLite, HTTP, metrics, config files, encodings, the parser. */
 const HEAVY_PACKAGES = ['winston', 'better-sqlite3', 'axios', 'prom-client', 'yaml', 'iconv-lite', 'csv-parse'] as const;
