@@ -52,13 +52,19 @@ export class Classifier {
 
   /** The next chunk of rows, classified; rows of other shards are left out. */
   classify(rows: readonly InputRow[]): ClassifiedRow[] {
-    const { shard } = this.opts;
     const out: ClassifiedRow[] = [];
     for (const row of rows) {
-      if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) continue;
-      out.push(row.long ? this.classifyLong(row) : this.classifyRow(row));
+      const classified = this.classifyOne(row);
+      if (classified !== undefined) out.push(classified);
     }
     return out;
+  }
+
+  /** The next row, classified; undefined when it belongs to another shard. */
+  classifyOne(row: InputRow): ClassifiedRow | undefined {
+    const { shard } = this.opts;
+    if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) return undefined;
+    return row.long ? this.classifyLong(row) : this.classifyRow(row);
   }
 
   private classifyRow(row: InputRow): ClassifiedRow {
