@@ -77,7 +77,9 @@ export class Classifier {
     const kept = this.opts.ids.firstSeen(id, { file, line, ordinal });
     if (kept !== undefined) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
     this.nextOrdinal++;
-    return { kind: 'customer', file, line, id, segments: row.segments ?? null, ordinal };
+    const { segments } = row;
+    const clears = segments === undefined ? row.blank === true : segments === null || segments.length === 0;
+    return { kind: 'customer', file, line, id, segments, clears, ordinal };
   }
 
   /**

@@ -14,7 +14,7 @@ export interface FileRowsOptions extends HeaderOptions {
   skipEmpty: boolean;
   maxFields: number;
   /** See InputOptions.buildSegments. */
-  buildSegments?: boolean;
+  buildSegments?: boolean | (() => boolean);
 }
 
 export class FileRows {

@@ -8,7 +8,7 @@
  * for files that do not fit in memory).
  *
  * With buildSegments false (a pass that sends nothing) every rule is applied but valid rows come
- * without segments.
+ * without segments (a wide row whose segment cells are all blank says `blank`).
  */
 import type { InputRow, Segment } from '../types.js';
 import type { Columns, WideSegmentColumn } from './header.js';
@@ -31,7 +31,7 @@ export interface RowMapperOptions {
   /** wide: an all-blank row is skipped (--skip-empty). */
   skipEmpty: boolean;
   /** false: check rows only; valid rows come without `segments`. Unset = true. */
-  buildSegments?: boolean;
+  buildSegments?: boolean | (() => boolean);
   /** Told every non-blank (type, value) of the valid rows. */
   stats?: TypeStats;
 }
@@ -70,7 +70,7 @@ function mapWide(
   const id = idOf(record, columns.id);
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
-  const build = opts.buildSegments ?? true;
+  const build = wanted(opts.buildSegments);
   const segments: Segment[] = [];
   let filled = false;
   const segmentColumns = columns.segments;
@@ -84,7 +84,13 @@ function mapWide(
   }
   // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.
   if (opts.skipEmpty && !filled) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
-  return build ? { file, line, id, segments } : { file, line, id };
+  if (build) return { file, line, id, segments };
+  return filled ? { file, line, id } : { file, line, id, blank: true };
+}
+
+/** A wide row's segments are built unless the option says not (false, or a function answering false). */
+function wanted(build: RowMapperOptions['buildSegments']): boolean {
+  return typeof build === 'function' ? build() : (build ?? true);
 }
 
 /** json: the segments cell holds a JSON array of {type, value}, or null. */
@@ -97,7 +103,8 @@ export function mapJsonRecord(columns: JsonColumns, record: readonly string[], f
   if (!parsed.ok) return { file, line, id, invalid: parsed.reason };
   const stats = opts.stats;
   if (stats !== undefined && parsed.value !== null) for (const segment of parsed.value) stats.add(segment.type, segment.value);
-  return (opts.buildSegments ?? true) ? { file, line, id, segments: parsed.value } : { file, line, id };
+  // Built unless false: a json row's segments (null or []) are what says it clears.
+  return opts.buildSegments !== false ? { file, line, id, segments: parsed.value } : { file, line, id };
 }
 
 /**
@@ -112,7 +119,8 @@ export function mapLongRecord(columns: LongColumns, record: readonly string[], f
   if (problem !== undefined) return { file, line, id, long: true, invalid: problem };
   const type = (record[columns.type] as string).trim();
   const value = (record[columns.value] as string).trim();
-  const build = opts.buildSegments ?? true;
+  // Built unless false: a long customer is gathered from its records' segments.
+  const build = opts.buildSegments !== false;
   if (type === '' && value === '') return build ? { file, line, id, long: true, segments: [] } : { file, line, id, long: true };
   const reason = segmentProblem(type, value);
   if (reason !== undefined) return { file, line, id, long: true, invalid: reason };

@@ -32,6 +32,11 @@ export class CustomerSpool {
     this.flat = ScratchWriter.create(opts.dir, 'segment-sync-customers');
     this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords, fingerprints: opts.fingerprints ?? false });
   }
+  /** Every customer is spooled with its segments. */
+  wantsSegments(): boolean {
+    return true;
+  }
+
 
   /**
    * A wide or json customer (ordinals must ascend), with the fingerprint of its segments in runs
@@ -167,7 +172,7 @@ function copyOf(text: string): string {
 }
 
 /** What pass 1 writes validated customers to: the spool of a run that sends, or a dry run's sample. */
-export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers' | 'appendClears' | 'longCustomers'>;
+export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers' | 'appendClears' | 'longCustomers' | 'wantsSegments'>;
 
 /**
  * A dry run sends nothing, so it keeps only the first customers, for the plan's sample body:
@@ -178,6 +183,11 @@ export class CustomerSample implements CustomerSink {
   private readonly long = new Map<number, { id: string; segments: string[] }>();
 
   constructor(private readonly size: number) {}
+
+  /** Until the sample is full: the rows after it need no segments (building them was a dry run's largest allocation). */
+  wantsSegments(): boolean {
+    return this.flat.length + this.long.size < this.size;
+  }
 
   addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
     if (ordinal >= this.size) return;

@@ -69,14 +69,14 @@ const twoFiles: InputRow[] = [
 describe('Classifier: wide and json rows', () => {
   it('keeps the first occurrence over the whole run and names the kept file and line on duplicates', () => {
     expect(run(twoFiles)).toEqual([
-      { kind: 'customer', file: 0, line: 2, id: 'A', segments: seg, ordinal: 0 },
-      { kind: 'customer', file: 0, line: 3, id: 'B', segments: seg, ordinal: 1 },
+      { kind: 'customer', file: 0, line: 2, id: 'A', segments: seg, clears: false, ordinal: 0 },
+      { kind: 'customer', file: 0, line: 3, id: 'B', segments: seg, clears: false, ordinal: 1 },
       { kind: 'invalid', file: 0, line: 4, id: '', reason: 'empty document_id' },
       { kind: 'duplicate', file: 0, line: 5, id: 'A', keptFile: 0, keptLine: 2 },
       { kind: 'invalid', file: 0, line: 6, id: 'C', reason: 'wrong number of fields: expected 3, got 2' },
-      { kind: 'customer', file: 0, line: 7, id: 'C', segments: seg, ordinal: 2 },
+      { kind: 'customer', file: 0, line: 7, id: 'C', segments: seg, clears: false, ordinal: 2 },
       { kind: 'duplicate', file: 1, line: 2, id: 'B', keptFile: 0, keptLine: 3 },
-      { kind: 'customer', file: 1, line: 3, id: 'D', segments: seg, ordinal: 3 },
+      { kind: 'customer', file: 1, line: 3, id: 'D', segments: seg, clears: false, ordinal: 3 },
       { kind: 'invalid', file: 1, line: 5, id: 'E', reason: 'skipped: every segment cell is blank (--skip-empty)', skipped: true },
     ]);
   });
@@ -124,7 +124,7 @@ describe('Classifier: long-layout records', () => {
     // One row a chunk: each record meets its customer in an earlier chunk.
     expect(run(rows, { chunkSize: 1 })).toEqual([
       { kind: 'part', file: 0, line: 2, id: 'L', ordinal: 0, opens: true, segments: [{ type: 'tier', value: 'gold' }] },
-      { kind: 'customer', file: 0, line: 3, id: 'W', segments: seg, ordinal: 1 },
+      { kind: 'customer', file: 0, line: 3, id: 'W', segments: seg, clears: false, ordinal: 1 },
       { kind: 'part', file: 0, line: 4, id: 'M', ordinal: 2, opens: true, segments: [{ type: 'tier', value: 'silver' }] },
       { kind: 'part', file: 0, line: 5, id: 'X', ordinal: 3, opens: true, segments: [{ type: 'a', value: '1' }] },
       { kind: 'part', file: 0, line: 6, id: 'Y', ordinal: 4, opens: true, segments: [{ type: 'a', value: '1' }] },
@@ -192,7 +192,7 @@ describe('Classifier: long-layout records', () => {
   it('keeps the first occurrence between layouts: a long record after a wide row is its duplicate, and the other way round', () => {
     const rows = [valid(0, 2, 'W'), long(1, 2, 'L', { type: 'a', value: '1' }), long(1, 3, 'W', { type: 'a', value: '1' }), valid(2, 2, 'L')];
     expect(run(rows, { chunkSize: 1 })).toEqual([
-      { kind: 'customer', file: 0, line: 2, id: 'W', segments: seg, ordinal: 0 },
+      { kind: 'customer', file: 0, line: 2, id: 'W', segments: seg, clears: false, ordinal: 0 },
       { kind: 'part', file: 1, line: 2, id: 'L', ordinal: 1, opens: true, segments: [{ type: 'a', value: '1' }] },
       { kind: 'duplicate', file: 1, line: 3, id: 'W', keptFile: 0, keptLine: 2 },
       { kind: 'duplicate', file: 2, line: 2, id: 'L', keptFile: 1, keptLine: 2 },
