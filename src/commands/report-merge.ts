@@ -34,7 +34,6 @@ function mergeCommand(exit: ExitHolder): CommandModule<object, MergeArgs> {
     handler: async (args) => {
       const out = checkedOut(args.out);
       const merged = await mergeReports(args.dirs.map(String), out);
-      if (merged instanceof UsageError) throw merged;
       process.stdout.write(formatSummary(merged, out));
       // Like a single run's: a pipeline can act on the sharded run's outcome at this one step.
       exit.code = merged.exitCode;
