@@ -19,9 +19,6 @@ export const METRIC_NAMES = {
   retries: 'segment_sync_retries',
 } as const;
 
-/** Keys of summary.requests that are totals, not HTTP statuses. */
-const REQUEST_TOTAL_KEYS = new Set(['total', 'retries']);
-
 /**
  * A success is a real run in which every customer got a definitive answer. A dry run sends
  * nothing, so it must not make a stale pipeline look fresh.
@@ -41,7 +38,7 @@ export function buildRunMetrics(summary: RunMetricsSummary): RunMetricsResult {
   if (successful) gauge(registry, METRIC_NAMES.lastSuccess, 'Unix time the last successful run finished').set(finishedMs / 1000);
   gauge(registry, METRIC_NAMES.duration, 'Wall-clock duration of the last run').set(summary.durationMs / 1000);
   setByStatus(gauge(registry, METRIC_NAMES.rows, 'Input rows of the last run by final status', ['status']), rowsByStatus(summary.counts));
-  setByStatus(gauge(registry, METRIC_NAMES.requests, 'Requests of the last run by HTTP status or error kind', ['status']), requestsByStatus(summary.requests));
+  setByStatus(gauge(registry, METRIC_NAMES.requests, 'Requests of the last run by HTTP status or error kind', ['status']), summary.requests.byStatus);
   gauge(registry, METRIC_NAMES.retries, 'Requests of the last run that were retries').set(summary.requests.retries);
   return { ok: true, registry, successful };
 }
@@ -61,10 +58,6 @@ export function rowsByStatus(counts: Summary['counts']): Record<RowStatus, numbe
     unchanged: counts.unchanged ?? 0,
     cleared: counts.cleared ?? 0,
   };
-}
-
-export function requestsByStatus(requests: Summary['requests']): Record<string, number> {
-  return Object.fromEntries(Object.entries(requests).filter(([key]) => !REQUEST_TOTAL_KEYS.has(key)));
 }
 
 function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge {

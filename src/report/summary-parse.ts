@@ -3,7 +3,7 @@ import { isRecord } from '../is-record.js';
 import { err, ok, type Result } from '../result.js';
 import type { Counts } from '../types.js';
 import { isRunStatus } from './status.js';
-import type { InputSummary, Summary } from './summary.js';
+import type { InputSummary, RequestCounts, Summary } from './summary.js';
 
 const COUNT_KEYS: readonly (keyof Counts)[] = ['rows', 'invalid', 'duplicates', 'customers', 'updated', 'notFound', 'failed'];
 
@@ -17,7 +17,14 @@ export function parseSummary(text: string): Result<Summary> {
   }
   if (!isRecord(value)) return err('not a JSON object');
   const problem = problemOf(value);
-  return problem === undefined ? ok(value as unknown as Summary) : err(problem);
+  if (problem !== undefined) return err(problem);
+  const summary = value as unknown as Summary;
+  return ok({ ...summary, requests: requestCounts(value.requests as Record<string, number>) });
+}
+
+/** summary.json's flat `requests` (statuses, total, retries side by side) as RequestCounts. */
+function requestCounts({ total, retries, ...byStatus }: Record<string, number>): RequestCounts {
+  return { byStatus, total: total!, retries: retries! };
 }
 
 function problemOf(value: Record<string, unknown>): string | undefined {

@@ -21,11 +21,20 @@ export interface InputSummary {
   segmentTypes?: string[];
 }
 
-/** Requests by HTTP status (or error kind, e.g. "network"), plus the total and how many were retries. */
+/**
+ * Requests by HTTP status (or error kind, e.g. "network"), their total, and how many were retries.
+ * summary.json keeps them in one flat object, `{"200": 12, "503": 2, "total": 14, "retries": 2}`:
+ * renderSummary writes that shape and parseSummary (summary-parse.ts) reads it back.
+ */
 export interface RequestCounts {
+  byStatus: Record<string, number>;
   total: number;
   retries: number;
-  [status: string]: number;
+}
+
+/** The flat object summary.json holds. */
+export function flatRequests({ byStatus, total, retries }: RequestCounts): Record<string, number> {
+  return { ...byStatus, total, retries };
 }
 
 export interface Summary {
@@ -67,7 +76,7 @@ export interface Summary {
 export function renderSummary(summary: Summary): string {
   const { status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs, options, runId, exitCode } = summary;
   const ordered = {
-    status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
+    status, dryRun, counts, requests: flatRequests(requests), startedAt, finishedAt, durationMs, inputs,
     options: publicOptions(options), runId, exitCode,
     message: summary.message, shard: summary.shard, resumed: summary.resumed, pace: summary.pace, target: summary.target,
     mode: summary.mode, state: summary.state,

@@ -40,7 +40,7 @@ function summaryOf(overrides: Partial<RunMetricsSummary> = {}): RunMetricsSummar
     status: 'succeeded',
     dryRun: false,
     counts: { rows: 20, invalid: 2, duplicates: 3, customers: 15, toClear: 1, updated: 11, notFound: 4, failed: 0, notSent: 0, repeatedHeaders: 0 },
-    requests: { '200': 3, '429': 1, total: 4, retries: 1 },
+    requests: { byStatus: { '200': 3, '429': 1 }, total: 4, retries: 1 },
     finishedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 12_500,
     ...overrides,
@@ -200,7 +200,7 @@ describe('buildRunMetrics', () => {
   });
 
   it('leaves the totals out of the requests-by-status metric', async () => {
-    const built = buildRunMetrics(summaryOf({ requests: { '200': 2, '503': 2, network: 1, total: 5, retries: 3 } }));
+    const built = buildRunMetrics(summaryOf({ requests: { byStatus: { '200': 2, '503': 2, network: 1 }, total: 5, retries: 3 } }));
 
     const text = built.ok ? await built.registry.metrics() : '';
     const requestSamples = [...samples(text).keys()].filter((key) => key.startsWith('segment_sync_requests'));

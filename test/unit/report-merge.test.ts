@@ -58,7 +58,7 @@ async function writeShard(index: number, status: RunStatus, over: Partial<Summar
     status,
     dryRun: false,
     counts: countsOf(rows),
-    requests: { '200': 10 + index, '503': index, total: 10 + 2 * index, retries: index },
+    requests: { byStatus: { '200': 10 + index, '503': index }, total: 10 + 2 * index, retries: index },
     startedAt: `2026-01-02T03:00:0${index}.000Z`,
     finishedAt: `2026-01-02T03:0${5 - index}:00.000Z`,
     durationMs: 1000,
@@ -90,7 +90,7 @@ describe('mergeReports', () => {
     const dirs = await writeShards(['succeeded', 'partial', 'interrupted']);
     const merged = (await mergeReports(dirs, path.join(root, 'merged'))) as Summary;
     expect(merged.counts).toEqual(countsOf(allRows()));
-    expect(merged.requests).toEqual({ '200': 33, '503': 3, total: 36, retries: 3 });
+    expect(merged.requests).toEqual({ byStatus: { '200': 33, '503': 3 }, total: 36, retries: 3 });
     expect(merged.status).toBe('interrupted');
     expect(merged.exitCode).toBe(143);
     expect(merged.startedAt).toBe('2026-01-02T03:00:00.000Z');
@@ -163,7 +163,7 @@ describe('mergeReports', () => {
       await results.commit();
       const counts = { rows: lines.length, invalid: 0, duplicates: 0, customers: lines.length, updated: lines.length, notFound: 0, failed: 0 };
       await writeSummary(dir, {
-        status: 'succeeded', dryRun: false, counts, requests: { total: 1, retries: 0 }, startedAt: '2026-01-02T03:00:00Z',
+        status: 'succeeded', dryRun: false, counts, requests: { byStatus: {}, total: 1, retries: 0 }, startedAt: '2026-01-02T03:00:00Z',
         finishedAt: '2026-01-02T03:00:01Z', durationMs: 1000, inputs: [input], options: {}, runId: 'r', exitCode: 0, shard: { index, count: 2 },
       });
       return dir;
