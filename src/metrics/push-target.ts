@@ -5,6 +5,7 @@
  */
 import type { Shard } from '../config/shard.js';
 import { redactUrl, registerUrlPassword } from '../secrets.js';
+import { err, ok, type Result } from '../result.js';
 
 /** Also imported from here by src/commands/run.ts (to be swapped to src/secrets.ts there). */
 export { redactUrl };
@@ -27,7 +28,7 @@ export interface PushTarget {
   display: string;
 }
 
-export type PushTargetResult = { ok: true; target: PushTarget } | { ok: false; error: string };
+export type PushTargetResult = Result<PushTarget>;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Set by the grouping key itself, or by the Pushgateway. */
@@ -35,12 +36,12 @@ const RESERVED_LABELS = new Set(['job', 'shard', 'instance']);
 
 export function resolvePushTarget(options: PushTargetOptions): PushTargetResult {
   const url = parseGatewayUrl(options.url);
-  if (typeof url === 'string') return { ok: false, error: url };
+  if (typeof url === 'string') return err(url);
   const labelError = checkPathValue('--job-name', options.jobName) ?? checkGroupingLabels(options.groupingLabels ?? {});
-  if (labelError) return { ok: false, error: labelError };
+  if (labelError) return err(labelError);
 
   const groupings = { ...options.groupingLabels, ...(options.shard ? { shard: String(options.shard.index) } : {}) };
-  return { ok: true, target: { url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings) } };
+  return ok({ url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings) });
 }
 
 /** A URL object, or an error message naming the option (the value shown without its credentials). */
