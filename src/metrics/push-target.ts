@@ -35,8 +35,9 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const RESERVED_LABELS = new Set(['job', 'shard', 'instance']);
 
 export function resolvePushTarget(options: PushTargetOptions): PushTargetResult {
-  const url = parseGatewayUrl(options.url);
-  if (typeof url === 'string') return err(url);
+  const parsed = parseGatewayUrl(options.url);
+  if (!parsed.ok) return parsed;
+  const url = parsed.value;
   const labelError = checkPathValue('--job-name', options.jobName) ?? checkGroupingLabels(options.groupingLabels ?? {});
   if (labelError) return err(labelError);
 
@@ -45,19 +46,19 @@ export function resolvePushTarget(options: PushTargetOptions): PushTargetResult 
 }
 
 /** A URL object, or an error message naming the option (the value shown without its credentials). */
-function parseGatewayUrl(raw: string): URL | string {
+function parseGatewayUrl(raw: string): Result<URL> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     // An unparsable value cannot be redacted reliably: show its shape only.
-    return `--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`;
+    return err(`--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`);
   }
   // From here on its password is hidden wherever it would be shown (logs, this module's messages).
   registerUrlPassword(url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`;
-  if (url.search !== '' || url.hash !== '') return `--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`;
-  return url;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return err(`--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
+  if (url.search !== '' || url.hash !== '') return err(`--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`);
+  return ok(url);
 }
 
 function checkGroupingLabels(labels: Record<string, string>): string | undefined {
