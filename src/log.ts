@@ -3,9 +3,22 @@
  * terminal. Every line carries the run id. A redaction format hides every known secret (src/secrets.ts)
  * in the message and in fields, as a last line of defence: modules must not log secrets anyway.
  */
-import winston from 'winston';
+import type winston from 'winston';
+import { createRequire } from 'node:module';
 import { ExitCode, INTERNAL_ERROR_EXIT } from './exit-codes.js';
 import { redactText, redactValue } from './secrets.js';
+
+/**
+ * winston is loaded on the first createLogger, not when this module is: main imports it for
+ * jsonLine and isJsonFormat, and --help, usage errors and the emulator never log (winston is
+ * ~50 modules, a noticeable share of start-up). It is CommonJS, so require() loads it
+ * synchronously and createLogger stays synchronous.
+ */
+let winstonModule: typeof winston | undefined;
+function loadWinston(): typeof winston {
+  winstonModule ??= createRequire(import.meta.url)('winston') as typeof winston;
+  return winstonModule;
+}
 
 export type Logger = winston.Logger;
 
@@ -29,6 +42,7 @@ export function isJsonFormat(format: LogFormat, stdout: NodeJS.WritableStream = 
 export function createLogger(options: LogOptions): Logger {
   const stream = options.stream ?? process.stdout;
   const json = isJsonFormat(options.format, stream);
+  const winston = loadWinston();
   return winston.createLogger({
     level: options.level,
     defaultMeta: { runId: options.runId },
@@ -75,11 +89,11 @@ export function outcomeLevel(outcome: { status?: string; exitCode: number }): Le
   return 'info';
 }
 
-/** The old name of redactValue, still imported by src/commands/run.ts (to be swapped there). */
+/** The old name of redactValue, still imported by src/commands/execute.ts (to be swapped there). */
 export { redactValue as scrub } from './secrets.js';
 
 const redact = (secrets: () => readonly string[]) =>
-  winston.format((info) => {
+  loadWinston().format((info) => {
     const extra = secrets();
     // Meta fields are merged into `info`, so its own keys are redacted like any nested key.
     for (const key of Object.keys(info)) {
@@ -92,7 +106,7 @@ const redact = (secrets: () => readonly string[]) =>
   });
 
 function readable(): winston.Logform.Format {
-  return winston.format.printf((info) => {
+  return loadWinston().format.printf((info) => {
     const { level, message, timestamp, runId: _runId, ...rest } = info as Record<string, unknown>;
     const time = String(timestamp).slice(11, 19);
     const fields = Object.entries(rest)

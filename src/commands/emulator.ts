@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { UsageError } from '../errors.js';
 import { err, ok } from '../result.js';
+// The option checks only: the server (node:http and the rest of the emulator) is imported when
+// the emulator starts, so main can register this command without loading it.
 import {
   type Checked,
   DEFAULT_FAULTS,
@@ -16,10 +18,9 @@ import {
   type Faults,
   formatProblems,
   type OptionProblem,
-  parseIdList,
   resolveEmulatorOptions,
-  startEmulator,
-} from '../emulator/index.js';
+} from '../emulator/options.js';
+import { parseIdList } from '../emulator/id-list.js';
 
 /** Parsed flags. Numeric flags are not typed for yargs: it would turn "abc" into NaN before our checks see it. */
 export interface EmulatorArgs {
@@ -187,6 +188,7 @@ export async function serveUntilStopped(
   signal: AbortSignal,
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<void> {
+  const { startEmulator } = await import('../emulator/server.js');
   const emulator = await startEmulator(options);
   try {
     print(`segment-sync emulator listening on ${emulator.url}`);

@@ -12,9 +12,19 @@
  * and defaults below, so the precedence is flag > environment > config file > default.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Options } from 'yargs';
-import { parse as parseYaml } from 'yaml';
+import type { parse as ParseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
+
+/**
+ * The YAML parser is loaded only when a config file is read: every command's start-up goes
+ * through this module, and most runs have no --config. yaml is CommonJS, so require() keeps
+ * loadConfigFile synchronous.
+ */
+function parseYaml(text: string): ReturnType<typeof ParseYaml> {
+  return (createRequire(import.meta.url)('yaml') as { parse: typeof ParseYaml }).parse(text);
+}
 
 export const ENV_PREFIX = 'SEGMENT_SYNC_';
 /** The option naming the config file, and the variable that may name it instead. */

@@ -111,14 +111,21 @@ export class IdIndex {
   /** [hi, lo] of the id being probed: reused so the hot path allocates nothing. */
   private readonly hashed = new Uint32Array(2);
   private readonly log: IdLog;
+  /**
+   * The table size the hint asks for, applied on the first insert (0 once applied or not larger
+   * than the table). Not at construction: the hint may be replaced first (expect()), and shrinking
+   * a resizable buffer writes zeros over the whole tail it gives up, so an oversized table
+   * committed at construction would cost its full size in RSS even if dropped before any id.
+   */
+  private presizeSlots = 0;
 
   constructor(opts: IdIndexOptions) {
     validateOptions(opts);
     this.hash = opts.hash ?? hashInto;
     this.maxSlots = opts.maxSlots ?? ID_INDEX_DEFAULTS.maxSlots;
     this.memory = new ResizableArrayBuffer(0, { maxByteLength: SLOT_BYTES * this.maxSlots });
-    // A hint (often an estimate): a huge one is capped, the index still grows if it was low.
-    this.allocate(slotsFor(Math.min(opts.expectedIds ?? 0, this.maxSlots * ID_INDEX_DEFAULTS.maxLoad)));
+    this.allocate(ID_INDEX_DEFAULTS.initialSlots);
+    this.expect(opts.expectedIds ?? 0);
     this.log = new IdLog({
       dir: opts.dir,
       writeBufferBytes: ID_INDEX_DEFAULTS.writeBufferBytes,
@@ -128,6 +135,7 @@ export class IdIndex {
 
   /** Records the id as first seen `at` if new and returns undefined; else returns where it was first seen. */
   firstSeen(id: string, at: IdLocation): IdLocation | undefined {
+    if (this.presizeSlots !== 0) this.presize();
     const probe = this.probe(id);
     if (typeof probe !== 'number') return probe;
     this.fill(probe, this.hashed[1]!, this.log.append(id, at, this.hashed));
@@ -139,6 +147,19 @@ export class IdIndex {
   lookup(id: string): IdLocation | undefined {
     const probe = this.probe(id);
     return typeof probe === 'number' ? undefined : probe;
+  }
+
+  /**
+   * Sizes the table for `ids` ids (0: the smallest, growing as it fills) when the first id comes,
+   * replacing the constructor's hint. A hint is often an estimate: a huge one is capped, and the
+   * index still grows if it was low. The job's estimate counts rows, and long-layout rows are
+   * records, several per customer: a table sized for them would be several times too large (it is
+   * committed as it fills), so the job replaces it. Ignored once an id is in.
+   */
+  expect(ids: number): void {
+    if (this.count !== 0) return;
+    const slots = slotsFor(Math.min(ids, this.maxSlots * ID_INDEX_DEFAULTS.maxLoad));
+    this.presizeSlots = slots > this.mask + 1 ? slots : 0;
   }
 
   /** Distinct ids recorded. */
@@ -179,12 +200,22 @@ export class IdIndex {
     this.table[2 * slot + 1] = ref;
   }
 
+  /** Applies the size hint to the still-empty table (growing a resizable buffer writes nothing). */
+  private presize(): void {
+    const slots = this.presizeSlots;
+    this.presizeSlots = 0;
+    if (this.table !== EMPTY_TABLE) this.allocate(slots);
+  }
+
   /** Resizes the table to `slots` empty slots. */
   private allocate(slots: number): void {
+    const used = this.table.length;
     this.memory.resize(SLOT_BYTES * slots);
     // A fixed-length view (re-made at each resize) reads a little faster than a length-tracking one.
     this.table = new Uint32Array(this.memory, 0, 2 * slots);
-    this.table.fill(0); // growing zero-fills only the new half
+    // Growing zero-fills the new part (and leaves it uncommitted until written); the old table's
+    // slots are cleared here.
+    this.table.fill(0, 0, Math.min(used, this.table.length));
     this.mask = slots - 1;
     this.growAt = Math.floor(slots * ID_INDEX_DEFAULTS.maxLoad);
   }

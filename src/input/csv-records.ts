@@ -9,7 +9,8 @@
  * before the error, and those are needed to know the line of the broken record. csv-parse's own
  * `info.lines` is not used either: it counts a CRLF inside a quoted field as two lines.
  */
-import { Parser, type CsvError } from 'csv-parse';
+import { createRequire } from 'node:module';
+import type { CsvError, Parser } from 'csv-parse';
 import { FastRecords } from './fast-records.js';
 import { LineBreakCounter, lineBreaksInRecord } from './lines.js';
 import { inputProblem, type InputProblem } from './problem.js';
@@ -18,7 +19,8 @@ const EMPTY = Buffer.alloc(0);
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 export class CsvRecords {
-  private readonly parser: Parser;
+  /** Made when first needed: most files never leave the fast path, and a run then never loads csv-parse. */
+  private csvParse: Parser | undefined;
   private readonly queue: string[][] = [];
   /** Physical line where each queued record starts, aligned with `queue`. */
   private readonly starts: number[] = [];
@@ -49,8 +51,21 @@ export class CsvRecords {
     fastPath = true,
   ) {
     if (fastPath && FastRecords.supports(delimiter)) this.fast = new FastRecords(delimiter, maxRecordBytes);
-    this.parser = new Parser({
-      delimiter,
+    this.delimiter = delimiter;
+    if (!fastPath || this.fast === undefined) this.csvParse = this.makeParser();
+  }
+
+  private readonly delimiter: string;
+
+  private get parser(): Parser {
+    this.csvParse ??= this.makeParser();
+    return this.csvParse;
+  }
+
+  private makeParser(): Parser {
+    const { Parser: CsvParser } = createRequire(import.meta.url)('csv-parse') as typeof import('csv-parse');
+    const parser = new CsvParser({
+      delimiter: this.delimiter,
       bom: true,
       // The same line breaks as lines.ts, mixed freely within a file.
       record_delimiter: ['\r\n', '\n', '\r'],
@@ -58,11 +73,12 @@ export class CsvRecords {
       skip_empty_lines: false,
       // A record with the wrong number of fields is a row problem, not a reason to stop.
       relax_column_count: true,
-      max_record_size: maxRecordBytes,
+      max_record_size: this.maxRecordBytes,
     });
     // Errors are read from `parser.errored` right after each write; this keeps them from
     // surfacing as an unhandled 'error' event as well.
-    this.parser.on('error', () => undefined);
+    parser.on('error', () => undefined);
+    return parser;
   }
 
   /** Whether the fast path still reads (it has handed nothing over to csv-parse). */

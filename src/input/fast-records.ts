@@ -18,8 +18,8 @@
  * A field is a slice of its line's string, never of a larger one: a value kept for long (a column's
  * distinct values) holds its line alive, not a chunk of the file.
  */
-const LF = 10;
-const CR = 13;
+import { CR, LF } from './lines.js';
+
 const QUOTE = 34;
 
 /** What `scan` did with the bytes it was given. */

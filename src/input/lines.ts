@@ -3,8 +3,8 @@
  * parser is configured with the same three record delimiters, so line numbers from the encoding
  * check and from the records agree.
  */
-const LF = 10;
-const CR = 13;
+export const LF = 10;
+export const CR = 13;
 
 /** Line breaks inside a text (a field that was quoted may hold some). */
 export function lineBreaksInText(text: string): number {

@@ -70,7 +70,12 @@ export async function validatePass(
       // Every row counts towards the guard (before shard filtering), so all shards decide alike.
       tallyRead(read, chunk);
       progress.rowsRead = read.rows;
-      intake.addAll(classifier.classify(chunk));
+      // Row by row through both stages: a classified row dies young instead of waiting in an array
+      // for the rest of its chunk (which the young generation's collections would copy).
+      for (const row of chunk) {
+        const classified = classifier.classifyOne(row);
+        if (classified !== undefined) intake.add(classified);
+      }
     }
   } finally {
     intake.spool.finish();
@@ -95,11 +100,7 @@ class IntakeBuilder {
     private readonly diff: StateDiff | undefined,
   ) {}
 
-  addAll(rows: readonly ClassifiedRow[]): void {
-    for (const row of rows) this.add(row);
-  }
-
-  private add(row: ClassifiedRow): void {
+  add(row: ClassifiedRow): void {
     const { counts, ledger, spool, rowLog } = this;
     counts.rows++;
     switch (row.kind) {

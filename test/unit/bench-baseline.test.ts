@@ -7,7 +7,7 @@ import { batchCustomers, requestBody } from '../../src/batch.js';
 import { Classifier, IdIndex } from '../../src/dedupe/index.js';
 import { readInputs } from '../../src/input/index.js';
 import { CustomerSpool } from '../../src/spool/index.js';
-import { withEmulator } from '../helpers/emulator.js';
+import { withEmulator } from '../support/emulator.js';
 
 let dir: string;
 beforeEach(async () => {

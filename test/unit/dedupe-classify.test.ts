@@ -200,6 +200,40 @@ describe('Classifier: long-layout records', () => {
   });
 });
 
+describe('Classifier: sizing the id index', () => {
+  /** The index, recording the re-sizes the classifier asks for. */
+  function spied(): { ids: IdIndex; expects: number[] } {
+    const expects: number[] = [];
+    const ids = new IdIndex({ dir, expectedIds: 100_000 });
+    const resize = ids.expect.bind(ids);
+    ids.expect = (n: number) => {
+      expects.push(n);
+      resize(n);
+    };
+    return { ids, expects };
+  }
+
+  it('drops the rows-based size when the first customer is a long one (its rows are records)', () => {
+    const { ids, expects } = spied();
+    try {
+      run([long(0, 2, 'A', seg[0]), long(0, 3, 'B', seg[0]), long(0, 4, 'A', seg[0])], { ids });
+      expect(expects).toEqual([0]);
+    } finally {
+      ids.close();
+    }
+  });
+
+  it('keeps it when the first customer is a wide one, even if long records follow', () => {
+    const { ids, expects } = spied();
+    try {
+      run([valid(0, 2, 'A'), long(1, 2, 'B', seg[0])], { ids });
+      expect(expects).toEqual([]);
+    } finally {
+      ids.close();
+    }
+  });
+});
+
 describe('Classifier with a shard', () => {
   const many: InputRow[] = Array.from({ length: 400 }, (_, i) => valid(0, i + 2, `cust-${i % 250}`));
 

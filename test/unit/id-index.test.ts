@@ -188,11 +188,31 @@ describe('IdIndex memory', () => {
     expect(index.firstSeen('CUSTOMER-149999', at(1, 1))).toEqual(at(0, 149_999));
   });
 
-  it('sizes the table up front from expectedIds', () => {
+  it('sizes the table up front from expectedIds, on the first id', () => {
     const hinted = newIndex({ expectedIds: 100_000, memoryLogBytes: 0 });
-    const before = hinted.memoryBytes();
-    for (let i = 0; i < 100_000; i++) hinted.firstSeen(`h${i}`, at(0, i));
-    expect(hinted.memoryBytes()).toBe(before);
+    const plain = (): IdIndex => newIndex({ memoryLogBytes: 0 });
+    // Not before: the hint may still be replaced (expect()), and nothing is committed for it.
+    expect(hinted.memoryBytes()).toBe(plain().memoryBytes());
+    hinted.firstSeen('h0', at(0, 0));
+    const sized = hinted.memoryBytes();
+    expect(sized - plain().memoryBytes()).toBe((262_144 - 1024) * 8); // 100k ids at load ≤ 0.75 → 262,144 slots
+    for (let i = 1; i < 100_000; i++) hinted.firstSeen(`h${i}`, at(0, i));
+    expect(hinted.memoryBytes()).toBe(sized);
+  });
+
+  it('expect() replaces the hint while the index is empty, and is ignored once an id is in', () => {
+    const hinted = newIndex({ expectedIds: 1_000_000, memoryLogBytes: 0 });
+    const plain = newIndex({ memoryLogBytes: 0 });
+    hinted.expect(0);
+    for (let i = 0; i < 20_000; i++) {
+      expect(hinted.firstSeen(`e${i}`, at(0, i))).toBeUndefined();
+      plain.firstSeen(`e${i}`, at(0, i));
+    }
+    // Grown as it filled, like an index without a hint.
+    expect(hinted.memoryBytes()).toBe(plain.memoryBytes());
+    hinted.expect(1_000_000);
+    for (let i = 0; i < 20_000; i++) expect(hinted.firstSeen(`e${i}`, at(1, i))).toEqual(at(0, i));
+    expect(hinted.memoryBytes()).toBe(plain.memoryBytes());
   });
 });
 

@@ -65,7 +65,7 @@ export function runFinished(stdout: string): RunFinished {
   return line as unknown as RunFinished;
 }
 
-/** The fields of 'run finished' the benchmark reads (see src/commands/run.ts). */
+/** The fields of 'run finished' the benchmark reads (see src/commands/execute.ts). */
 export interface RunFinished {
   timestamp: string;
   status: string;

@@ -4,7 +4,7 @@
  * customers each request listed and what the emulator answered. The emulator itself only counts
  * requests and customers; the incremental tests need to know WHICH customers were sent each night.
  *
- * It is not a second harness: the emulator (test/helpers/emulator.ts) still decides every answer
+ * It is not a second harness: the emulator (test/support/emulator.ts) still decides every answer
  * and holds the state; the wiretap only watches. Loopback only.
  *
  * A request is forwarded once its body is complete, and the forward is finished even if the CLI has
@@ -68,7 +68,7 @@ export async function startWiretap(upstreamUrl: string): Promise<Wiretap> {
     }
     let status: number;
     let text: string;
-    let answerHeaders: Record<string, string> = {};
+    const answerHeaders: Record<string, string> = {};
     try {
       const init: RequestInit = { method: req.method ?? 'GET', headers };
       if (req.method === 'POST') init.body = body;

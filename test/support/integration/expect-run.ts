@@ -2,7 +2,7 @@
  * Compares what a run left behind (results.csv, summary.json, the endpoint's state) with the
  * oracle's expectation, row by row.
  */
-import { readResults, readSummary, type ResultsCsvRow } from '../../helpers/cli.js';
+import { readResults, readSummary, type ResultRow } from '../report.js';
 import type { Expectation, ExpectedRow, Segment } from './oracle.js';
 
 /** A report cell starting like a formula is shown with a leading quote (issue 2, "Report"). */
@@ -22,7 +22,7 @@ function expectedCells(row: ExpectedRow, multiFile: boolean): ComparableRow {
   return multiFile ? { ...cells, file: reportCell(row.file) } : cells;
 }
 
-function actualCells(row: ResultsCsvRow, multiFile: boolean): ComparableRow {
+function actualCells(row: ResultRow, multiFile: boolean): ComparableRow {
   const cells = { line: Number(row.line), document_id: row.document_id, status: row.status };
   return multiFile ? { ...cells, file: row.file } : cells;
 }

@@ -2,7 +2,11 @@
  * The input of the fault tests and its oracle: a wide CSV, and what one clean run must leave —
  * the endpoint's state and results.csv's status of every line. Deterministic: no randomness.
  */
+import { fileURLToPath } from 'node:url';
 import type { Segment } from '../../../src/types.js';
+
+/** Hand-made hostile inputs (fixtures/hostile/). */
+export const HOSTILE_DIR = fileURLToPath(new URL('../../../fixtures/hostile/', import.meta.url));
 
 export type FinalStatus = 'updated' | 'not_found' | 'duplicate';
 
@@ -77,6 +81,11 @@ export function stateWithout(data: Dataset, ids: Iterable<string>): Record<strin
   const state = { ...data.expectedState };
   for (const id of ids) delete state[id];
   return state;
+}
+
+/** The segments of a retry.csv record (wide layout: one column per type; blank = none). */
+export function retrySegments(record: Record<string, string>): Segment[] {
+  return SEGMENT_TYPES.filter((type) => (record[type] ?? '') !== '').map((type) => ({ type, value: record[type]! }));
 }
 
 function segmentsOf(n: number): Segment[] {

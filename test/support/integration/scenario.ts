@@ -4,8 +4,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { EmulatorHandle, EmulatorOptions } from '../../../src/emulator/index.js';
-import { TEST_TOKEN, withEmulator } from '../../helpers/emulator.js';
-import { fixture, makeRunDirs, type RunDirs } from '../../helpers/cli.js';
+import { runFlags } from '../args.js';
+import { fixture } from '../cli.js';
+import { TEST_TOKEN, withEmulator } from '../emulator.js';
+import { makeWorkspace, type Workspace } from '../workspace.js';
 import type { Layout, OracleInput } from './oracle.js';
 
 export { TEST_TOKEN };
@@ -45,14 +47,14 @@ export interface SendArgsOptions {
 }
 
 /** Arguments of a `run` against the emulator: endpoint, token, this test's dirs and the rate. */
-export function sendArgs(emulator: EmulatorHandle, dirs: RunDirs, options: SendArgsOptions = {}): string[] {
+export function sendArgs(emulator: EmulatorHandle, dirs: Workspace, options: SendArgsOptions = {}): string[] {
   const { reportDir = dirs.report, stateDir = dirs.state, rate = 0 } = options;
-  return ['--endpoint', emulator.url, '--token', TEST_TOKEN, '--report-dir', reportDir, '--state-dir', stateDir, '--rate', String(rate)];
+  return runFlags({ endpoint: emulator.url, token: TEST_TOKEN, reportDir, stateDir, rate });
 }
 
 /** Runs `fn` with fresh dirs and a fresh emulator, and removes both afterwards. */
-export async function withScenario<T>(options: EmulatorOptions, fn: (emulator: EmulatorHandle, dirs: RunDirs) => Promise<T>): Promise<T> {
-  const dirs = await makeRunDirs();
+export async function withScenario<T>(options: EmulatorOptions, fn: (emulator: EmulatorHandle, dirs: Workspace) => Promise<T>): Promise<T> {
+  const dirs = await makeWorkspace();
   try {
     return await withEmulator(options, (emulator) => fn(emulator, dirs));
   } finally {
@@ -60,12 +62,3 @@ export async function withScenario<T>(options: EmulatorOptions, fn: (emulator: E
   }
 }
 
-/** Runs `fn` with fresh dirs only (no endpoint needed), and removes them afterwards. */
-export async function withDirs<T>(fn: (dirs: RunDirs) => Promise<T>): Promise<T> {
-  const dirs = await makeRunDirs();
-  try {
-    return await fn(dirs);
-  } finally {
-    await dirs.remove();
-  }
-}

@@ -1,7 +1,7 @@
 /** Tokens unique to a test, and the search for them in everything a run printed or wrote. */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CliResult } from './cli-process.js';
+import type { CliResult } from './cli.js';
 
 /** A token unique to the test, so finding it anywhere is proof of a leak. */
 export function uniqueToken(label: string): string {
