@@ -3,7 +3,7 @@ import { isRecord } from '../is-record.js';
 import { err, ok, type Result } from '../result.js';
 import type { Counts } from '../types.js';
 import { isRunStatus } from './status.js';
-import type { InputSummary, RequestCounts, Summary } from './summary.js';
+import type { FlatRequestCounts, InputSummary, RequestCounts, Summary, SummaryFile } from './summary.js';
 
 const COUNT_KEYS: readonly (keyof Counts)[] = ['rows', 'invalid', 'duplicates', 'customers', 'updated', 'notFound', 'failed'];
 
@@ -18,13 +18,13 @@ export function parseSummary(text: string): Result<Summary> {
   if (!isRecord(value)) return err('not a JSON object');
   const problem = problemOf(value);
   if (problem !== undefined) return err(problem);
-  const summary = value as unknown as Summary;
-  return ok({ ...summary, requests: requestCounts(value.requests as Record<string, number>) });
+  const file = value as unknown as SummaryFile;
+  return ok({ ...file, requests: requestCounts(file.requests) });
 }
 
 /** summary.json's flat `requests` (statuses, total, retries side by side) as RequestCounts. */
-function requestCounts({ total, retries, ...byStatus }: Record<string, number>): RequestCounts {
-  return { byStatus, total: total!, retries: retries! };
+function requestCounts({ total, retries, ...byStatus }: FlatRequestCounts): RequestCounts {
+  return { byStatus, total, retries };
 }
 
 function problemOf(value: Record<string, unknown>): string | undefined {

@@ -32,8 +32,14 @@ export interface RequestCounts {
   retries: number;
 }
 
-/** The flat object summary.json holds. */
-export function flatRequests({ byStatus, total, retries }: RequestCounts): Record<string, number> {
+/** RequestCounts as summary.json holds them: one flat object. */
+export interface FlatRequestCounts {
+  total: number;
+  retries: number;
+  [status: string]: number;
+}
+
+export function flatRequests({ byStatus, total, retries }: RequestCounts): FlatRequestCounts {
   return { ...byStatus, total, retries };
 }
 
@@ -71,6 +77,9 @@ export interface Summary {
    */
   state?: { file: string; fresh: boolean; tracked: number; clears: number };
 }
+
+/** summary.json as it is on disk (what JSON.parse of the file gives): the requests flat. */
+export type SummaryFile = Omit<Summary, 'requests'> & { requests: FlatRequestCounts };
 
 /** The file's text: fields in contract order, 2-space indent, trailing newline. */
 export function renderSummary(summary: Summary): string {
