@@ -141,14 +141,17 @@ function redactForms(text: string, forms: readonly string[]): string {
     for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) ranges.push([at, at + form.length]);
   }
   for (const match of text.matchAll(BEARER)) {
-    const end = match.index + match[0].length;
-    ranges.push([end - match[1]!.length, end]);
+    const [whole, credential] = match;
+    if (credential === undefined) throw new TypeError('the Bearer pattern matched without its credential group');
+    const end = match.index + whole.length;
+    ranges.push([end - credential.length, end]);
   }
-  if (ranges.length === 0) return text;
   ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const first = ranges[0];
+  if (first === undefined) return text;
   let out = '';
   let done = 0;
-  let [start, end] = ranges[0]!;
+  let [start, end] = first;
   for (const [from, to] of ranges) {
     if (from < end) {
       end = Math.max(end, to);

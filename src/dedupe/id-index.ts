@@ -108,7 +108,10 @@ export class IdIndex {
   private growAt = 0;
   private count = 0;
   private readonly hash: IdHash;
-  /** [hi, lo] of the id being probed: reused so the hot path allocates nothing. */
+  /**
+   * [hi, lo] of the id being probed: reused so the hot path allocates nothing. It has two words
+   * for good, so reads of [0] and [1] are `as number` (no check per id).
+   */
   private readonly hashed = new Uint32Array(2);
   private readonly log: IdLog;
   /**
@@ -138,7 +141,7 @@ export class IdIndex {
     if (this.presizeSlots !== 0) this.presize();
     const probe = this.probe(id);
     if (typeof probe !== 'number') return probe;
-    this.fill(probe, this.hashed[1]!, this.log.append(id, at, this.hashed));
+    this.fill(probe, this.hashed[1] as number, this.log.append(id, at, this.hashed));
     if (++this.count > this.growAt) this.grow();
     return undefined;
   }
@@ -184,9 +187,10 @@ export class IdIndex {
     const table = this.table;
     if (table === EMPTY_TABLE) throw new Error('the id index is closed');
     this.hash(id, this.hashed);
-    const tag = this.hashed[1]!;
-    for (let slot = this.hashed[0]! & this.mask; ; slot = (slot + 1) & this.mask) {
-      const ref = table[2 * slot + 1]!;
+    const tag = this.hashed[1] as number;
+    for (let slot = (this.hashed[0] as number) & this.mask; ; slot = (slot + 1) & this.mask) {
+      // `as number`: slot <= mask and the table has 2 * (mask + 1) words.
+      const ref = table[2 * slot + 1] as number;
       if (ref === 0) return slot;
       if (table[2 * slot] === tag) {
         const found = this.log.find(ref, id);

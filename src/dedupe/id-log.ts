@@ -81,11 +81,14 @@ function readFully(fd: number, into: Uint8Array, bytes: number, position: number
  */
 function visitHashes(chunk: Words, words: number, start: number, visit: (hi: number, lo: number, ref: number) => void): number {
   let at = 0;
+  const { u32 } = chunk;
   while (at + HEADER_WORDS <= words) {
-    const length = chunk.u32[at + 3]!;
+    // `as number`: at + HEADER_WORDS <= words <= u32.length, so the whole header is in range (a
+    // check per record would only slow the rebuild).
+    const length = u32[at + 3] as number;
     const size = recordWords(length);
     if (at + size > words) break;
-    visit(chunk.u32[at + 4]!, chunk.u32[at + 5]!, start + at + 1);
+    visit(u32[at + 4] as number, u32[at + 5] as number, start + at + 1);
     at += size;
   }
   return at;
@@ -109,8 +112,9 @@ export class IdLog {
   private pendingWords = 0;
   /** Words of records before `pending`: in `kept`, then in the file. */
   private flushedWords = 0;
-  /** The log's first records, in memory: chunk i holds words [keptStarts[i], keptStarts[i] + kept[i].words). */
-  private readonly kept: { data: Words; words: number }[] = [];
+  /** The log's first records, in memory: a chunk holds words [start, start + words). */
+  private readonly kept: { data: Words; words: number; start: number }[] = [];
+  /** kept[i].start, in a plain array for keptChunkOf's binary search. */
   private readonly keptStarts: number[] = [];
   /** Words in `kept`; the file holds the words from here on, at byte (offset - keptWords) * 4. */
   private keptWords = 0;
@@ -152,8 +156,10 @@ export class IdLog {
     u32[w + 1] = line;
     u32[w + 2] = ordinal;
     u32[w + 3] = id.length;
-    u32[w + 4] = hash[0]!;
-    u32[w + 5] = hash[1]!;
+    // `as number`: `hash` is the caller's [hi, lo] buffer (two words, as the signature says); this
+    // runs once per new id, so it is not checked here.
+    u32[w + 4] = hash[0] as number;
+    u32[w + 5] = hash[1] as number;
     if (id.length & 1) u32[w + words - 1] = 0; // the pad unit: the file's bytes never depend on old buffer contents
     const unitsAt = (w + HEADER_WORDS) * 2;
     for (let i = 0; i < id.length; i++) u16[unitsAt + i] = id.charCodeAt(i);
@@ -172,9 +178,10 @@ export class IdLog {
       view = this.pending;
       at = offset - this.flushedWords;
     } else if (offset < this.keptWords) {
-      const chunk = this.keptChunkOf(offset);
-      view = this.kept[chunk]!.data;
-      at = offset - this.keptStarts[chunk]!;
+      const chunk = this.kept[this.keptChunkOf(offset)];
+      if (chunk === undefined) throw new RangeError(`id log ref ${ref} is below keptWords but in no kept chunk`);
+      view = chunk.data;
+      at = offset - chunk.start;
     } else {
       view = this.readRecord(offset, words);
       at = 0;
@@ -185,14 +192,15 @@ export class IdLog {
     for (let i = 0; i < id.length; i++) {
       if (u16[unitsAt + i] !== id.charCodeAt(i)) return undefined;
     }
-    return { file: view.u32[at]!, line: view.u32[at + 1]!, ordinal: view.u32[at + 2]! };
+    // `as number`: the header word at + 3 was read above, so the three before it are in range too.
+    return { file: view.u32[at] as number, line: view.u32[at + 1] as number, ordinal: view.u32[at + 2] as number };
   }
 
   /** Calls `visit` with every record's hash and ref, in append order (used to rebuild the index). */
   forEachHash(visit: (hi: number, lo: number, ref: number) => void): void {
     this.assertOpen();
     this.flush();
-    this.kept.forEach((chunk, i) => visitHashes(chunk.data, chunk.words, this.keptStarts[i]!, visit));
+    for (const chunk of this.kept) visitHashes(chunk.data, chunk.words, chunk.start, visit);
     // The write buffer is empty now and large enough for any record ever appended: read through it.
     const chunk = this.pending;
     let offset = this.keptWords;
@@ -249,7 +257,7 @@ export class IdLog {
 
   /** Moves the write buffer to the records kept in memory, and starts a new one. */
   private keep(): void {
-    this.kept.push({ data: this.pending, words: this.pendingWords });
+    this.kept.push({ data: this.pending, words: this.pendingWords, start: this.flushedWords });
     this.keptStarts.push(this.flushedWords);
     this.keptBytes += this.pending.u8.byteLength;
     this.flushedWords += this.pendingWords;
@@ -265,7 +273,8 @@ export class IdLog {
     let high = starts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >>> 1;
-      if (starts[mid]! <= offset) low = mid;
+      // `as number`: 0 <= low < mid <= high < starts.length.
+      if ((starts[mid] as number) <= offset) low = mid;
       else high = mid - 1;
     }
     return low;

@@ -156,8 +156,8 @@ export class EmulatorCore {
   }
 
   private isAuthorized(header: string | undefined): boolean {
-    const match = /^Bearer +(\S+)\s*$/i.exec(header ?? '');
-    return match !== null && this.tokens.has(match[1]!);
+    const token = /^Bearer +(\S+)\s*$/i.exec(header ?? '')?.[1];
+    return token !== undefined && this.tokens.has(token);
   }
 
   /** Counts the answer and adds the fixed latency every answer carries. */

@@ -63,7 +63,7 @@ export class CsvRecords {
   }
 
   private makeParser(): Parser {
-    const { Parser: CsvParser } = createRequire(import.meta.url)('csv-parse') as typeof import('csv-parse');
+    const { Parser: CsvParser } = createRequire(import.meta.url)('csv-parse') as { Parser: typeof Parser };
     const parser = new CsvParser({
       delimiter: this.delimiter,
       bom: true,

@@ -72,7 +72,7 @@ function describeError(error: unknown, timeoutMs: number): string {
   const { name, code, message } = (typeof error === 'object' && error !== null ? error : {}) as Partial<NodeJS.ErrnoException>;
   if (name === 'AbortError' || name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
   if (typeof code === 'string') return code;
-  if (typeof message === 'string') return message.split('\n', 1)[0]!.slice(0, MAX_ERROR_CHARS);
+  if (typeof message === 'string') return message.replace(/\n[\s\S]*/, '').slice(0, MAX_ERROR_CHARS); // its first line
   return 'failed';
 }
 

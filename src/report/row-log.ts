@@ -70,8 +70,9 @@ export class RowLog {
 
 function writeLogged(results: ResultsWriter, text: string, resolve: (ordinal: number, file: number, line: number) => Resolution): Promise<void> | void {
   if (text.charCodeAt(0) === 0x46 /* F */) {
-    const f = text.split('\t');
-    return results.writeLine(Number(f[0]!.slice(1)), Number(f[1]), unescape(f[3]!), f[2] as ResultStatus, unescape(f[4]!));
+    const [file, line, status, id, detail] = text.split('\t');
+    if (file === undefined || id === undefined || detail === undefined) throw new TypeError(`a failed row's log line has fewer than 5 fields: ${JSON.stringify(text)}`);
+    return results.writeLine(Number(file.slice(1)), Number(line), unescape(id), status as ResultStatus, unescape(detail));
   }
   // A customer's line, C<ordinal>\t<file>\t<line>\t<id>: read in place (a line for most rows).
   cursor = 1;

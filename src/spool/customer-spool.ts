@@ -113,10 +113,23 @@ async function* mergeByOrdinal(flat: AsyncIterator<CustomerRow[]>, long: AsyncIt
     if (i === a.length && j === b.length) return;
     // Both sides ascend: take from each side while it holds the lower ordinals.
     const out: CustomerRow[] = [];
-    while (i < a.length && (j === b.length ? longDone : a[i]!.ordinal < b[j]!.ordinal)) out.push(a[i++]!);
-    while (j < b.length && (i === a.length ? flatDone : b[j]!.ordinal < a[i]!.ordinal)) out.push(b[j++]!);
+    i = takeLower(a, i, b[j], longDone, out);
+    j = takeLower(b, j, a[i], flatDone, out);
     if (out.length > 0) yield out;
   }
+}
+
+/**
+ * Moves rows of one side, from[at…], to `out` while they come before `next`, the other side's
+ * next row (all of them once the other side is done, none while it waits for its next chunk).
+ * Returns the index of the first row left.
+ */
+function takeLower(from: CustomerRow[], at: number, next: CustomerRow | undefined, otherDone: boolean, out: CustomerRow[]): number {
+  for (let row = from[at]; row !== undefined; row = from[++at]) {
+    if (next === undefined ? !otherDone : row.ordinal >= next.ordinal) break;
+    out.push(row);
+  }
+  return at;
 }
 
 async function* flatCustomers(file: string, skip: (ordinal: number) => boolean): AsyncGenerator<CustomerRow[]> {

@@ -87,10 +87,11 @@ function toGapRuns(ordinals: readonly number[]): number[] {
   const runs: number[] = [];
   let previousEnd = 0;
   let i = 0;
+  // `as number`: every read is at an i the loop conditions just checked is < sorted.length.
   while (i < sorted.length) {
-    const start = sorted[i]!;
+    const start = sorted[i] as number;
     let end = start + 1;
-    while (++i < sorted.length && sorted[i]! <= end) end = Math.max(end, sorted[i]! + 1);
+    while (++i < sorted.length && (sorted[i] as number) <= end) end = Math.max(end, (sorted[i] as number) + 1);
     runs.push(start - previousEnd, end - start);
     previousEnd = end;
   }

@@ -139,9 +139,10 @@ async function takeOverIfStale(ctx: Context): Promise<'took-over' | 'retry'> {
   if (!seen) return 'retry'; // Released meanwhile: just try again.
   const verdict = verdictOn(seen, ctx);
   if (!verdict.stale) {
-    if (!isRemote(seen.holder, ctx) || ctx.now() >= ctx.waitRemoteUntil) throw lockedError(ctx.file, seen.holder);
+    const { holder } = seen;
+    if (holder === undefined || !isRemote(holder, ctx) || ctx.now() >= ctx.waitRemoteUntil) throw lockedError(ctx.file, holder);
     const wait = Math.min(ctx.waitRemoteUntil - ctx.now(), ctx.staleAfterMs / STATE_DEFAULTS.heartbeatsPerStalePeriod);
-    ctx.warn(`state dir is locked by ${describeHolder(seen.holder!)} on another host; waiting ${Math.ceil(wait / 1000)} s for its heartbeat to stop (it may be a pod that was killed)`);
+    ctx.warn(`state dir is locked by ${describeHolder(holder)} on another host; waiting ${Math.ceil(wait / 1000)} s for its heartbeat to stop (it may be a pod that was killed)`);
     await ctx.sleep(wait);
     return 'retry';
   }

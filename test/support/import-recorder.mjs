@@ -8,6 +8,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
+import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 
 const record = process.env.IMPORT_RECORD;

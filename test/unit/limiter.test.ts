@@ -24,8 +24,6 @@ async function startTimes(l: Limiter, count: number, holdMs = 0): Promise<number
   return starts.sort((a, b) => a - b);
 }
 
-const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
-
 /**
  * Starts are paced when, over the run, they are at least 90% of the interval apart on average and
  * no second holds more than the rate. (One gap may be short when a timer fires late on a busy

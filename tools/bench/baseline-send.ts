@@ -11,12 +11,12 @@ import { readFileSync } from 'node:fs';
 import { postAll, streamBodies } from './axios-baseline.js';
 
 const [file, url, tokenFile, batchText, concurrencyText] = process.argv.slice(2);
-if (concurrencyText === undefined) {
+if (file === undefined || url === undefined || tokenFile === undefined || batchText === undefined || concurrencyText === undefined) {
   process.stderr.write('usage: baseline-send.js <file> <url> <token-file> <batch-size> <concurrency>\n');
   process.exit(2);
 }
 
 const tally = { customers: 0 };
-const token = readFileSync(tokenFile!, 'utf8').trim();
-const { updated } = await postAll(url!, token, streamBodies(file!, Number(batchText), tally), Number(concurrencyText));
+const token = readFileSync(tokenFile, 'utf8').trim();
+const { updated } = await postAll(url, token, streamBodies(file, Number(batchText), tally), Number(concurrencyText));
 process.stdout.write(`${JSON.stringify({ customers: tally.customers, updated, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

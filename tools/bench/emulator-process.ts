@@ -51,9 +51,12 @@ export async function startEmulatorProcess(cli: string, faultArgs: readonly stri
 /** Resolves with the URL from the emulator's first stdout line that names one. */
 function listeningUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
+    // Thrown in the executor, this rejects the promise.
+    const { stdout } = child;
+    if (stdout === null) throw new TypeError('the emulator was spawned without a stdout pipe');
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`the emulator printed no URL within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString('utf8');
       const match = LISTENING.exec(seen);
       if (match?.[1] === undefined) return;
@@ -81,6 +84,7 @@ async function readState(url: string): Promise<{ starts: number[]; requests: Req
     return response.data;
   } catch (error) {
     // Never pass an axios error on whole: it carries the request config.
+    // eslint-disable-next-line preserve-caught-error -- no `cause`, for the same reason
     throw new Error(`GET ${stateUrl} failed: ${(error as { code?: string }).code ?? (error as Error).message}`);
   }
 }
@@ -90,6 +94,7 @@ async function postAdmin(url: string, route: string, body: object): Promise<void
   try {
     await axios.post(adminUrl, body);
   } catch (error) {
+    // eslint-disable-next-line preserve-caught-error -- no `cause`: the axios error carries the request config
     throw new Error(`POST ${adminUrl} failed: ${(error as { code?: string }).code ?? (error as Error).message}`);
   }
 }

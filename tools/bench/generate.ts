@@ -5,9 +5,12 @@
 import { open } from 'node:fs/promises';
 import { mulberry32, type Random } from '../../src/emulator/prng.js';
 
+/** The wide file's tier values, in order (the nights' files move a changing customer to the next). */
+export const TIERS: readonly string[] = ['gold', 'silver', 'bronze', 'platinum'];
+
 /** The segment columns of the wide file, with the values each takes. */
 const SEGMENT_VALUES: Record<string, readonly string[]> = {
-  tier: ['gold', 'silver', 'bronze', 'platinum'],
+  tier: TIERS,
   // One value needs quoting, as real exports have: the CSV's quoted-field path is measured too.
   region: ['north', 'south', 'east', 'west', '"north, coast"'],
   channel: ['app', 'web', 'store'],
@@ -108,20 +111,25 @@ export function longUnsortedLines(customers: number, seed: number, facts: FileFa
   const random = mulberry32(seed);
   for (let i = rows - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    const t = order[i]!;
-    order[i] = order[j]!;
+    // `as number`: 0 <= j <= i < rows, the array's length.
+    const t = order[i] as number;
+    order[i] = order[j] as number;
     order[j] = t;
   }
   facts.customers = customers;
   facts.duplicates = 0;
   // The wide file's values of the same columns, but none that needs quoting.
-  const valuesOf = LONG_TYPES.map((_, c) => SEGMENT_COLUMNS[c]!.filter((value) => !value.startsWith('"')));
+  const valuesOf = LONG_TYPES.map((type) => {
+    const values = SEGMENT_VALUES[type];
+    if (values === undefined) throw new TypeError(`long type ${type} is not a column of the wide file`);
+    return values.filter((value) => !value.startsWith('"'));
+  });
   return (function* () {
     for (const r of order) {
       facts.rows++;
       const n = Math.floor(r / types);
       const column = r % types;
-      const values = valuesOf[column]!;
+      const values = valuesOf[column] as string[]; // column = r % types < valuesOf.length
       yield `${documentId(n)},${LONG_TYPES[column]},${values[n % values.length]}`;
     }
   })();

@@ -6,7 +6,7 @@
  * customer, so the counts to expect are exact.
  */
 import { mulberry32 } from '../../src/emulator/prng.js';
-import { SEGMENT_COLUMNS, WIDE_HEADER, writeCsv, type FileFacts } from './generate.js';
+import { SEGMENT_COLUMNS, TIERS, WIDE_HEADER, writeCsv, type FileFacts } from './generate.js';
 
 /** Generated: the generator's order (ids in no visible order); sorted: ascending id; shuffled: seeded random. */
 export type NightOrder = 'generated' | 'sorted' | 'shuffled';
@@ -52,8 +52,9 @@ export function nightIds(customers: number, order: NightOrder, seed: number): Fl
     const random = mulberry32(seed);
     for (let i = customers - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
-      const t = ids[i]!;
-      ids[i] = ids[j]!;
+      // `as number`: 0 <= j <= i < customers, the array's length.
+      const t = ids[i] as number;
+      ids[i] = ids[j] as number;
       ids[j] = t;
     }
   }
@@ -65,18 +66,18 @@ function idSeed(id: number, seed: number): number {
   return (Math.imul((id % 4_294_967_296) ^ seed, 0x9e3779b1) ^ Math.floor(id / 4_294_967_296)) >>> 0;
 }
 
-const TIER = SEGMENT_COLUMNS[0]!;
-
 /**
  * The segment cells of a customer: the same on both nights, except that a customer changing on
  * night 2 gets another tier (the next one, or 'gold' where it had none).
  */
 export function nightCells(id: number, night: 1 | 2, seed: number): string[] {
   const random = mulberry32(idSeed(id, seed));
-  const cells = SEGMENT_COLUMNS.map((values) => (random() < 0.2 ? '' : values[Math.floor(random() * values.length)]!));
+  // `as string`: random() < 1, so the index is below values.length.
+  const cells = SEGMENT_COLUMNS.map((values) => (random() < 0.2 ? '' : (values[Math.floor(random() * values.length)] as string)));
   if (night === 2 && changesOnNight2(id)) {
-    const tier = TIER.indexOf(cells[0]!);
-    cells[0] = tier < 0 ? TIER[0]! : TIER[(tier + 1) % TIER.length]!;
+    // The tier is the first segment column; a blank one (no tier) is -1 here and becomes TIERS[0].
+    const tier = TIERS.indexOf(cells[0] ?? '');
+    cells[0] = TIERS[(tier + 1) % TIERS.length] as string; // -1 <= tier < TIERS.length
   }
   return cells;
 }

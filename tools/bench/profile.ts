@@ -32,8 +32,9 @@ export function fileOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   const modules = url.lastIndexOf('/node_modules/');
   if (modules >= 0) {
-    const parts = url.slice(modules + '/node_modules/'.length).split('/');
-    return `node_modules/${parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]}`;
+    // split() gives at least one part, so `first` is never the default.
+    const [first = '', second] = url.slice(modules + '/node_modules/'.length).split('/');
+    return `node_modules/${first.startsWith('@') ? `${first}/${second}` : first}`;
   }
   const dist = url.lastIndexOf('/dist/');
   if (dist >= 0) return url.slice(dist + 1);

@@ -70,7 +70,10 @@ export async function measureOverAsked(env: BenchEnv, requests: number, apiPerSe
         const byStatus = await emulator.byStatus();
         const ok = byStatus['200'] ?? 0;
         const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
-        const okPerSecond = ok / ((starts.at(-1)! - starts[0]!) / 1000);
+        const [first] = starts;
+        const last = starts.at(-1);
+        // No request at all: NaN, as the span of no starts is.
+        const okPerSecond = first === undefined || last === undefined ? Number.NaN : ok / ((last - first) / 1000);
         const paceLine = run.log.find((line) => line.message === 'send: pace at the end');
         const finalPace = typeof paceLine?.final === 'number' ? paceLine.final : undefined;
         return {

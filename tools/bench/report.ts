@@ -216,7 +216,10 @@ function throughputRows(t: ThroughputFigures): FigureRow[] {
     },
     {
       measure: 'Customers/s, sending phase only ÷ plain axios posting prebuilt bodies',
-      result: t.sendingRatio === undefined ? 'n/a (sending phase too short to time)' : `${times(t.sendingRatio)} (${perSecond(t.cliSendingPerSecond!)} vs ${perSecond(t.postingPerSecond)})`,
+      result:
+        t.sendingRatio === undefined || t.cliSendingPerSecond === undefined
+          ? 'n/a (sending phase too short to time)'
+          : `${times(t.sendingRatio)} (${perSecond(t.cliSendingPerSecond)} vs ${perSecond(t.postingPerSecond)})`,
       target: '',
       verdict: '',
     },
@@ -278,8 +281,8 @@ function overAskedRows(o: OverAskedCheck): FigureRow[] {
 /** A plain-text table with aligned columns, for the terminal. */
 export function textTable(rows: readonly FigureRow[]): string {
   const cells = [['Measure', 'Result', 'Target', ''], ...rows.map((r) => [r.measure, r.result, r.target, r.verdict])];
-  const widths = [0, 1, 2].map((c) => Math.max(...cells.map((row) => row[c]!.length)));
-  return cells.map((row) => row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell)).join('  ').trimEnd()).join('\n');
+  const widths = [0, 1, 2].map((c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
+  return cells.map((row) => row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c] ?? 0) : cell)).join('  ').trimEnd()).join('\n');
 }
 
 /** The README snippet: the same rows as a markdown table, with where and how they were measured. */

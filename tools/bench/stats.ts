@@ -5,7 +5,9 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('median of an empty list');
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  // `as number`: the list is not empty, so 0 <= mid - 1 < mid < length for an even count, mid < length for an odd one.
+  const upper = sorted[mid] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] as number) + upper) / 2;
 }
 
 export function perSecond(count: number, ms: number): number {
@@ -25,7 +27,7 @@ export interface RateFigures {
 /** How well request start times (ms, any order) kept to `rate` requests per second. */
 export function rateFigures(starts: readonly number[], rate: number): RateFigures {
   const sorted = [...starts].sort((a, b) => a - b);
-  const span = sorted.length > 1 ? sorted.at(-1)! - sorted[0]! : 0;
+  const span = sorted.length > 1 ? (sorted.at(-1) as number) - (sorted[0] as number) : 0; // length > 1: both exist
   const achievedPerSecond = perSecond(sorted.length - 1, span);
   return { requests: sorted.length, achievedPerSecond, ratio: achievedPerSecond / rate, maxInAnySecond: maxInWindow(sorted, 1000) };
 }
@@ -38,7 +40,8 @@ export function maxInWindow(sorted: readonly number[], widthMs: number): number 
   let most = 0;
   let first = 0;
   for (let last = 0; last < sorted.length; last++) {
-    while (sorted[last]! - sorted[first]! >= widthMs) first++;
+    // `as number`: last < sorted.length, and first <= last for widthMs > 0 (a point is not that far from itself).
+    while ((sorted[last] as number) - (sorted[first] as number) >= widthMs) first++;
     most = Math.max(most, last - first + 1);
   }
   return most;

@@ -109,14 +109,20 @@ async function baselineRun(env: BenchEnv, url: string, file: string, facts: File
   return { wallMs: run.wallMs, peakRssMb };
 }
 
+/** When a log line was written: the CLI's JSON log lines all carry a timestamp. */
+function timeOf(line: LogLine): number {
+  if (line.timestamp === undefined) throw new TypeError(`the CLI's log line ${JSON.stringify(line.message)} has no timestamp`);
+  return Date.parse(line.timestamp);
+}
+
 /** Customers done over time in the sending phase, ending with the run's last line. */
 export function sendingProgress(log: readonly LogLine[]): ProgressPoint[] {
   const points: ProgressPoint[] = [];
   for (const line of log) {
-    if (line.message === 'progress' && line.phase === 'sending') points.push({ atMs: Date.parse(line.timestamp!), done: line.sent as number });
+    if (line.message === 'progress' && line.phase === 'sending') points.push({ atMs: timeOf(line), done: line.sent as number });
     if (line.message === 'run finished' && points.length > 0) {
       const counts = line.counts as { updated: number; notFound: number; failed: number };
-      points.push({ atMs: Date.parse(line.timestamp!), done: counts.updated + counts.notFound + counts.failed });
+      points.push({ atMs: timeOf(line), done: counts.updated + counts.notFound + counts.failed });
     }
   }
   return points;
