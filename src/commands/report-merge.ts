@@ -35,7 +35,6 @@ function mergeCommand(exit: ExitHolder): CommandModule<object, MergeArgs> {
       // The report code (and its CSV parser) is loaded only when a merge runs, not for --help.
       const { formatSummary, mergeReports } = await import('../report/index.js');
       const merged = await mergeReports(args.dirs.map(String), out);
-      if (merged instanceof UsageError) throw merged;
       process.stdout.write(formatSummary(merged, out));
       // Like a single run's: a pipeline can act on the sharded run's outcome at this one step.
       exit.code = merged.exitCode;

@@ -220,6 +220,7 @@ const DELIMITER_SPELLINGS: Record<string, string> = { ',': ',', ';': ';', '|': '
 export function resolveInputConfig(args: RawArgs, now = new Date(), runId: string = randomUUID()): InputConfig {
   const files = (args.files ?? []).map((file) => (file === STDIN_ARG_PLACEHOLDER ? STDIN_ARG : file));
   if (files.length === 0) throw new UsageError('Give at least one input file (or - for stdin).');
+  if (files.filter((file) => file === STDIN_ARG).length > 1) throw new UsageError("'-' (stdin) can be given only once", 'STDIN_TWICE');
   return {
     files,
     idColumn: nonEmpty('--id-column', args.idColumn),

@@ -9,6 +9,7 @@
  * garbled, which is exactly the case a client must survive by retrying (replace semantics make
  * the retry harmless).
  */
+import { err, ok } from '../result.js';
 import type { Segment } from '../types.js';
 import {
   type Answer,
@@ -102,16 +103,17 @@ export class EmulatorCore {
 
   afterBody(text: string): Answer {
     const request = parseBulkRequest(text);
-    if (!request.ok) return this.finish(errorAnswer(400, 'invalidRequest', request.details));
-    this.stats.received(request.customers.length);
-    if (this.faults.failsForIds(request.customers)) return this.finish(serverErrorAnswer(503));
+    if (!request.ok) return this.finish(errorAnswer(400, 'invalidRequest', request.error));
+    const customers = request.value;
+    this.stats.received(customers.length);
+    if (this.faults.failsForIds(customers)) return this.finish(serverErrorAnswer(503));
     if (this.faults.rejectsAll) return this.finish(errorAnswer(400, REJECT_ALL_CODE, REJECT_ALL_DETAILS));
-    const rejected = this.faults.rejected(request.customers);
+    const rejected = this.faults.rejected(customers);
     if (rejected !== undefined) {
       const details = `customers[${rejected.index}].document_id '${rejected.id}' is rejected`;
       return this.finish(errorAnswer(400, 'invalidRequest', details));
     }
-    const updated = this.store.apply(request.customers);
+    const updated = this.store.apply(customers);
     const style = this.faults.successStyle();
     const answer = style.malformed === undefined ? updatedAnswer(updated) : malformedAnswer(style.malformed, updated);
     const delivery = { delayMs: style.slowMs, ...(style.dripMs !== undefined && { dripMs: style.dripMs }) };
@@ -135,16 +137,16 @@ export class EmulatorCore {
     const checked = checkFaults(changes);
     if (!checked.ok) return checked;
     this.faults.update(checked.value);
-    return { ok: true, value: this.faults.current() };
+    return ok(this.faults.current());
   }
 
   /** Replaces the accepted tokens (a rotation: the old ones are answered 401 from now on). */
   setTokens(tokens: unknown): Checked<void> {
     if (!rules.tokenList.test(tokens)) {
-      return { ok: false, problems: [{ path: 'tokens', expected: rules.tokenList.expected }] };
+      return err([{ path: 'tokens', expected: rules.tokenList.expected }]);
     }
     this.tokens = new Set(tokens as string[]);
-    return { ok: true, value: undefined };
+    return ok(undefined);
   }
 
   /** Forgets the customers' segments and the request statistics; faults and tokens stay. */

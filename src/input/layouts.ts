@@ -10,6 +10,7 @@
  * With buildSegments false (a pass that sends nothing) every rule is applied but valid rows come
  * without segments (a wide row whose segment cells are all blank says `blank`).
  */
+import { err, ok, type Result } from '../result.js';
 import type { InputRow, Segment } from '../types.js';
 import type { Columns, WideSegmentColumn } from './header.js';
 import { MAX_ID_LENGTH } from './options.js';
@@ -25,7 +26,6 @@ export const SKIPPED_EMPTY = 'skipped: every segment cell is blank (--skip-empty
 export type WideColumns = Extract<Columns, { layout: 'wide' }>;
 export type JsonColumns = Extract<Columns, { layout: 'json' }>;
 export type LongColumns = Extract<Columns, { layout: 'long' }>;
-type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export interface RowMapperOptions {
   /** wide: an all-blank row is skipped (--skip-empty). */
@@ -100,7 +100,7 @@ export function mapJsonRecord(columns: JsonColumns, record: readonly string[], f
   if (problem !== undefined) return { file, line, id, invalid: problem };
   // Parsed in both modes: whether the cell is valid is only known by parsing it.
   const parsed = parseSegmentsCell((record[columns.segments] as string).trim());
-  if (!parsed.ok) return { file, line, id, invalid: parsed.reason };
+  if (!parsed.ok) return { file, line, id, invalid: parsed.error };
   const stats = opts.stats;
   if (stats !== undefined && parsed.value !== null) for (const segment of parsed.value) stats.add(segment.type, segment.value);
   // Built unless false: a json row's segments (null or []) are what says it clears.
@@ -128,40 +128,40 @@ export function mapLongRecord(columns: LongColumns, record: readonly string[], f
   return build ? { file, line, id, long: true, segments: [{ type, value }] } : { file, line, id, long: true };
 }
 
-export function parseSegmentsCell(cell: string): Parsed<Segment[] | null> {
-  if (cell === '') return { ok: false, reason: 'segments is empty; write [] or null' };
+export function parseSegmentsCell(cell: string): Result<Segment[] | null> {
+  if (cell === '') return err('segments is empty; write [] or null');
   let json: unknown;
   try {
     json = JSON.parse(cell);
-  } catch (err) {
-    return { ok: false, reason: `bad JSON in segments: ${shortReason(err)}` };
+  } catch (error) {
+    return err(`bad JSON in segments: ${shortReason(error)}`);
   }
-  if (json === null) return { ok: true, value: null };
-  if (!Array.isArray(json)) return { ok: false, reason: 'segments must be a JSON array of {"type","value"} objects, or null' };
+  if (json === null) return ok(null);
+  if (!Array.isArray(json)) return err('segments must be a JSON array of {"type","value"} objects, or null');
   const segments: Segment[] = [];
   for (const [i, element] of json.entries()) {
     const segment = toSegment(element);
-    if (!segment.ok) return { ok: false, reason: `segments[${i}]: ${segment.reason}` };
+    if (!segment.ok) return err(`segments[${i}]: ${segment.error}`);
     segments.push(segment.value);
   }
-  return { ok: true, value: segments };
+  return ok(segments);
 }
 
-function toSegment(element: unknown): Parsed<Segment> {
+function toSegment(element: unknown): Result<Segment> {
   if (typeof element !== 'object' || element === null || Array.isArray(element)) {
-    return { ok: false, reason: 'must be an object {"type","value"}' };
+    return err('must be an object {"type","value"}');
   }
   const { type, value } = element as Record<string, unknown>;
   if (typeof type !== 'string' || typeof value !== 'string') {
-    return { ok: false, reason: '"type" and "value" must both be strings' };
+    return err('"type" and "value" must both be strings');
   }
   return segmentOf(type.trim(), value.trim());
 }
 
 /** The rule for one (type, value) pair, shared by json and long. */
-function segmentOf(type: string, value: string): Parsed<Segment> {
+function segmentOf(type: string, value: string): Result<Segment> {
   const problem = segmentProblem(type, value);
-  return problem === undefined ? { ok: true, value: { type, value } } : { ok: false, reason: problem };
+  return problem === undefined ? ok({ type, value }) : err(problem);
 }
 
 function segmentProblem(type: string, value: string): string | undefined {

@@ -36,7 +36,7 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
       status: outcome.status,
       exitCode: outcome.exitCode,
       counts,
-      requests: { ...requests, total, retries: d.retries ?? 0 },
+      requests: { byStatus: { ...requests }, total, retries: d.retries ?? 0 },
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),

@@ -5,6 +5,7 @@
  */
 import type { Shard } from '../config/shard.js';
 import { redactUrl, registerUrlPassword } from '../secrets.js';
+import { err, ok, type Result } from '../result.js';
 
 /** Also imported from here by src/commands/run.ts (to be swapped to src/secrets.ts there). */
 export { redactUrl };
@@ -27,36 +28,37 @@ export interface PushTarget {
   display: string;
 }
 
-export type PushTargetResult = { ok: true; target: PushTarget } | { ok: false; error: string };
+export type PushTargetResult = Result<PushTarget>;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Set by the grouping key itself, or by the Pushgateway. */
 const RESERVED_LABELS = new Set(['job', 'shard', 'instance']);
 
 export function resolvePushTarget(options: PushTargetOptions): PushTargetResult {
-  const url = parseGatewayUrl(options.url);
-  if (typeof url === 'string') return { ok: false, error: url };
+  const parsed = parseGatewayUrl(options.url);
+  if (!parsed.ok) return parsed;
+  const url = parsed.value;
   const labelError = checkPathValue('--job-name', options.jobName) ?? checkGroupingLabels(options.groupingLabels ?? {});
-  if (labelError) return { ok: false, error: labelError };
+  if (labelError) return err(labelError);
 
   const groupings = { ...options.groupingLabels, ...(options.shard ? { shard: String(options.shard.index) } : {}) };
-  return { ok: true, target: { url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings) } };
+  return ok({ url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings) });
 }
 
 /** A URL object, or an error message naming the option (the value shown without its credentials). */
-function parseGatewayUrl(raw: string): URL | string {
+function parseGatewayUrl(raw: string): Result<URL> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     // An unparsable value cannot be redacted reliably: show its shape only.
-    return `--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`;
+    return err(`--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`);
   }
   // From here on its password is hidden wherever it would be shown (logs, this module's messages).
   registerUrlPassword(url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`;
-  if (url.search !== '' || url.hash !== '') return `--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`;
-  return url;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return err(`--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
+  if (url.search !== '' || url.hash !== '') return err(`--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`);
+  return ok(url);
 }
 
 function checkGroupingLabels(labels: Record<string, string>): string | undefined {

@@ -21,11 +21,26 @@ export interface InputSummary {
   segmentTypes?: string[];
 }
 
-/** Requests by HTTP status (or error kind, e.g. "network"), plus the total and how many were retries. */
+/**
+ * Requests by HTTP status (or error kind, e.g. "network"), their total, and how many were retries.
+ * summary.json keeps them in one flat object, `{"200": 12, "503": 2, "total": 14, "retries": 2}`:
+ * renderSummary writes that shape and parseSummary (summary-parse.ts) reads it back.
+ */
 export interface RequestCounts {
+  byStatus: Record<string, number>;
+  total: number;
+  retries: number;
+}
+
+/** RequestCounts as summary.json holds them: one flat object. */
+export interface FlatRequestCounts {
   total: number;
   retries: number;
   [status: string]: number;
+}
+
+export function flatRequests({ byStatus, total, retries }: RequestCounts): FlatRequestCounts {
+  return { ...byStatus, total, retries };
 }
 
 export interface Summary {
@@ -63,11 +78,14 @@ export interface Summary {
   state?: { file: string; fresh: boolean; tracked: number; clears: number };
 }
 
+/** summary.json as it is on disk (what JSON.parse of the file gives): the requests flat. */
+export type SummaryFile = Omit<Summary, 'requests'> & { requests: FlatRequestCounts };
+
 /** The file's text: fields in contract order, 2-space indent, trailing newline. */
 export function renderSummary(summary: Summary): string {
   const { status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs, options, runId, exitCode } = summary;
   const ordered = {
-    status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
+    status, dryRun, counts, requests: flatRequests(requests), startedAt, finishedAt, durationMs, inputs,
     options: publicOptions(options), runId, exitCode,
     message: summary.message, shard: summary.shard, resumed: summary.resumed, pace: summary.pace, target: summary.target,
     mode: summary.mode, state: summary.state,

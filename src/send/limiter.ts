@@ -18,7 +18,6 @@
  * Senders report each answer with `record`; its verdict says whether the failure used up an
  * attempt (not during an outage) and whether to give up (the outage lasted --max-outage).
  */
-import { UsageError } from '../errors.js';
 import { BREAKER_TUNING, CircuitBreaker, type BreakerStats } from './breaker.js';
 import { AdaptivePace, type PaceChange, type PaceStats } from './pace.js';
 import { MAX_TIMER_MS } from './sleep.js';
@@ -286,13 +285,14 @@ export function createLimiter(options: LimiterOptions): Limiter {
   };
 }
 
+/** --rate and --concurrency are checked by resolveRunConfig, naming the flag: a bad value here is a bug (RangeError). */
 export function validateLimiterOptions(options: LimiterOptions): LimiterOptions {
   const { rate, concurrency } = options;
   if (!Number.isFinite(rate) || rate < 0) {
-    throw new UsageError(`rate must be a number of requests per second ≥ 0, 0 = unlimited (got ${String(rate)}).`);
+    throw new RangeError(`rate must be a number of requests per second ≥ 0, 0 = unlimited (got ${String(rate)}).`);
   }
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(`concurrency must be a whole number ≥ 1 (got ${String(concurrency)}).`);
+    throw new RangeError(`concurrency must be a whole number ≥ 1 (got ${String(concurrency)}).`);
   }
   return options;
 }

@@ -18,7 +18,7 @@
  * first answer comes back: at most --concurrency.
  */
 import { setMaxListeners } from 'node:events';
-import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError, UsageError } from '../errors.js';
+import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import { RequestBody } from './body.js';
 import type { HttpClient } from './http.js';
@@ -145,8 +145,9 @@ export class Sender {
   constructor(private readonly options: SenderOptions) {
     validateRetryPolicy(options.retry);
     const { maxCustomers } = options.limits;
+    // From --batch-size (checked by resolveRunConfig): a bad one is a bug.
     if (!Number.isInteger(maxCustomers) || maxCustomers < 1) {
-      throw new UsageError(`maxCustomers must be a whole number ≥ 1 (got ${String(maxCustomers)}).`);
+      throw new RangeError(`maxCustomers must be a whole number ≥ 1 (got ${String(maxCustomers)}).`);
     }
     this.renewal = new TokenRenewal(options.token);
     this.noNewRequests = AbortSignal.any([options.stop, options.abort, this.halt.signal]);

@@ -69,7 +69,7 @@ async function loadJournal(file: string, fingerprint: string, warn: (m: string) 
     const first = await lines.next();
     if (first.done) return skipWith(warn, `journal ${file} has no complete header; starting a new one`);
     const header = decodeHeader(first.value.text);
-    if (!header.ok) return skipWith(warn, `journal ${file} has an unreadable header (${header.reason}); starting a new one`);
+    if (!header.ok) return skipWith(warn, `journal ${file} has an unreadable header (${header.error}); starting a new one`);
     if (header.value.fingerprint !== fingerprint) {
       return skipWith(warn, `journal ${file} belongs to other inputs or options (fingerprint ${header.value.fingerprint.slice(0, 16)}…); not applied, starting a new one`);
     }
@@ -94,7 +94,7 @@ async function replayRecords(lines: AsyncGenerator<FileLine>, headerEnd: number)
   for await (const line of lines) {
     const record = decodeRecord(line.text);
     if (!record.ok) {
-      replay.stopReason = `a bad record (${record.reason})`;
+      replay.stopReason = `a bad record (${record.error})`;
       break;
     }
     applyRuns(replay.statuses, record.value.updated, 'updated');

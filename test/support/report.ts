@@ -7,9 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Summary } from '../../src/report/summary.js';
+import type { SummaryFile } from '../../src/report/summary.js';
 
-export type { Summary };
+/** summary.json as the CLI writes it (its requests one flat object: statuses, total, retries). */
+export type Summary = SummaryFile;
 
 /** One results.csv row. */
 export interface ResultRow {

@@ -33,7 +33,7 @@ function runCommand(argv: string[]): Promise<unknown> {
 
 function problemsOf(argv: string[]): string[] {
   const result = emulatorOptionsFromArgs(parseFlags(argv));
-  return result.ok ? [] : result.problems.map((problem) => formatProblems([problem]));
+  return result.ok ? [] : result.error.map((problem) => formatProblems([problem]));
 }
 
 describe('emulator command: flags to options', () => {

@@ -131,13 +131,13 @@ describe('json layout', () => {
     ['[{"type":"tier","value":"a"},{"type":" ","value":"b"}]', 'segments[1]: empty segment type'],
     ['[{"type":"tier","value":" "}]', 'segments[0]: blank value for segment type "tier"'],
   ])('%j is invalid', (cell, reason) => {
-    expect(parseSegmentsCell(cell)).toEqual({ ok: false, reason });
+    expect(parseSegmentsCell(cell)).toEqual({ ok: false, error: reason });
   });
 
   test('bad JSON says so with a short reason', () => {
     const parsed = parseSegmentsCell(`[{"type":"tier",${'x'.repeat(500)}`);
     expect(parsed.ok).toBe(false);
-    const reason = parsed.ok ? '' : parsed.reason;
+    const reason = parsed.ok ? '' : parsed.error;
     expect(reason).toMatch(/^bad JSON in segments: /);
     expect(reason.length).toBeLessThan(140);
   });

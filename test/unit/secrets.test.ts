@@ -96,7 +96,7 @@ describe('rotated tokens', () => {
 describe('URL passwords', () => {
   it("are registered when the Pushgateway URL is read, and kept out of its display", () => {
     const resolved = resolvePushTarget({ url: 'http://metrics:gw-pass-1@gateway:9091', jobName: 'segment-sync' });
-    expect(resolved).toMatchObject({ ok: true, target: { display: `http://${REDACTED}@gateway:9091/metrics/job/segment-sync` } });
+    expect(resolved).toMatchObject({ ok: true, value: { display: `http://${REDACTED}@gateway:9091/metrics/job/segment-sync` } });
     expect(redactText('echo gw-pass-1')).toBe(`echo ${REDACTED}`);
   });
 
