@@ -36,7 +36,7 @@ export class RequestBody {
   /** An upper bound of the body's UTF-8 bytes (exact for ASCII JSON times 3), without measuring each customer. */
   private bound(): number {
     let units = OPEN.length + CLOSE.length + Math.max(0, this.size - 1);
-    for (let i = this.start; i < this.end; i++) units += this.customers[i]!.json.length;
+    for (let i = this.start; i < this.end; i++) units += this.json(i).length;
     return units * MAX_BYTES_PER_UNIT;
   }
 
@@ -46,7 +46,7 @@ export class RequestBody {
     let at = target.write(OPEN, 0, 'latin1');
     for (let i = this.start; i < this.end; i++) {
       if (i > this.start) target[at++] = COMMA;
-      at += target.write(this.customers[i]!.json, at, 'utf8');
+      at += target.write(this.json(i), at, 'utf8');
     }
     at += target.write(CLOSE, at, 'latin1');
     return { bytes: target.subarray(0, at), buffer: target };
@@ -54,8 +54,15 @@ export class RequestBody {
 
   toString(): string {
     let body = OPEN;
-    for (let i = this.start; i < this.end; i++) body += i === this.start ? this.customers[i]!.json : `,${this.customers[i]!.json}`;
+    for (let i = this.start; i < this.end; i++) body += i === this.start ? this.json(i) : `,${this.json(i)}`;
     return `${body}${CLOSE}`;
+  }
+
+  /** The JSON of customer `i` (start ≤ i < end, which the constructor's caller guarantees). */
+  private json(i: number): string {
+    const customer = this.customers[i];
+    if (customer === undefined) throw new RangeError(`request body: customer ${i} is outside the ${this.customers.length} it was given`);
+    return customer.json;
   }
 }
 
@@ -82,8 +89,7 @@ export class BodyBuffers {
 
   /** A buffer of at least `bytes` (its contents are garbage). */
   take(bytes: number): Buffer {
-    for (let i = 0; i < this.free.length; i++) {
-      const buffer = this.free[i]!;
+    for (const [i, buffer] of this.free.entries()) {
       if (buffer.length >= bytes) {
         this.free.splice(i, 1);
         return buffer;
@@ -102,7 +108,10 @@ export class BodyBuffers {
     }
     // Full: keep the larger buffers (they fit any body).
     let smallest = 0;
-    for (let i = 1; i < this.free.length; i++) if (this.free[i]!.length < this.free[smallest]!.length) smallest = i;
-    if (this.free[smallest]!.length < buffer.length) this.free[smallest] = buffer;
+    let smallestLength = Number.POSITIVE_INFINITY;
+    this.free.forEach((free, i) => {
+      if (free.length < smallestLength) [smallest, smallestLength] = [i, free.length];
+    });
+    if (smallestLength < buffer.length) this.free[smallest] = buffer;
   }
 }

@@ -144,7 +144,7 @@ export class StartSchedule {
     const ticket = this.window?.reserve(now);
     if (this.pace.current() === 0) {
       this.recent.push(now);
-      while (this.recent.length > 0 && this.recent[0]! <= now - 1000) this.recent.shift();
+      for (let first = this.recent[0]; first !== undefined && first <= now - 1000; first = this.recent[0]) this.recent.shift();
     }
     return { info: { at: now, probe: this.breaker.started() }, ticket };
   }
@@ -241,7 +241,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
         timer = setTimeout(pump, Math.min(MAX_TIMER_MS, Math.ceil(at - now)));
         return;
       }
-      launch(queue.shift()!, now);
+      const next = queue.shift();
+      if (next === undefined) throw new TypeError('the limiter queue emptied while it was being pumped');
+      launch(next, now);
     }
   }
 

@@ -123,7 +123,9 @@ export class RejectionWatch {
   /** The endpoint's reason when the 400s are about the requests themselves; else undefined. */
   systemic(): string | undefined {
     if (this.mode !== 'unknown' || this.evidence.size !== 1) return undefined;
-    const [signature, count] = [...this.evidence][0]!;
+    const [first] = this.evidence;
+    if (first === undefined) return undefined;
+    const [signature, count] = first;
     return count >= PROBE_SINGLES ? signature : undefined;
   }
 }

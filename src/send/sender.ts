@@ -281,7 +281,8 @@ export class Sender {
     }
     if (this.failure) return notSent(slice, this.notSentReason());
     const settled = singles.map(async (single, i): Promise<void> => {
-      const answer = answers[i]!;
+      const answer = answers[i];
+      if (answer === undefined) throw new RangeError(`single ${i} of ${singles.length} has no answer`);
       if (answer.kind === 'answered') return this.settleObserved(single, answer.outcome, answer.attempts);
       if (answer.kind === 'not-sent') return notSent(single, answer.reason);
       return this.deliver(single);

@@ -24,7 +24,7 @@ export class StartWindow {
 
   /** The earliest allowed start at or after `now`, without reserving it. */
   earliest(now: number): number {
-    return Math.max(now, this.starts[this.oldest]! + this.windowMs + 1);
+    return Math.max(now, this.oldestStart() + this.windowMs + 1);
   }
 
   /** Reserves the earliest allowed start at or after `now`. */
@@ -32,7 +32,7 @@ export class StartWindow {
     // Strictly more than a window after the start `limit` places back, so even a closed window
     // [t, t + windowMs] never holds more than `limit` starts.
     const slot = this.oldest;
-    const at = Math.max(now, this.starts[slot]! + this.windowMs + 1);
+    const at = Math.max(now, this.oldestStart() + this.windowMs + 1);
     this.starts[slot] = at;
     this.oldest = (slot + 1) % this.starts.length;
     return { slot, at };
@@ -47,6 +47,13 @@ export class StartWindow {
    */
   pushBack(ticket: StartTicket, time: number): void {
     if (this.starts[ticket.slot] === ticket.at) this.starts[ticket.slot] = Math.max(ticket.at, time);
+  }
+
+  /** The start in the oldest slot (the ring always holds `limit` of them, -Infinity when unused). */
+  private oldestStart(): number {
+    const start = this.starts[this.oldest];
+    if (start === undefined) throw new RangeError(`start window slot ${this.oldest} is outside its ${this.starts.length} slots`);
+    return start;
   }
 }
 
