@@ -21,9 +21,9 @@ export function demoCommand(exit: ExitHolder, launch: Launch): CommandModule<obj
         .option('file', { type: 'string', default: path.join(FIXTURES, 'customers-wide.csv'), describe: 'File to sync' })
         .option('report-dir', { type: 'string', describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>)' }) as never,
     handler: async (args) => {
-      const known = readFileSync(path.join(FIXTURES, 'known-ids.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
       // Loaded when the demo runs, not when main registers the command (see run.ts).
-      const [{ startEmulator }, { execute }] = await Promise.all([import('../emulator/index.js'), import('./execute.js')]);
+      const [{ startEmulator, parseIdList }, { execute }] = await Promise.all([import('../emulator/index.js'), import('./execute.js')]);
+      const known = parseIdList(readFileSync(path.join(FIXTURES, 'known-ids.txt'), 'utf8'));
       const emulator = await startEmulator({ tokens: [DEMO_TOKEN], known });
       try {
         process.stderr.write(`Emulator listening at ${emulator.url} (it knows ${known.length} customers)\n`);

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { benchEnv, type BenchEnv } from './env.js';
 import { dryRun, measureDryRun } from './dry-run.js';
-import { writeNarrowFile, writeWideFile, type FileFacts } from './generate.js';
+import { writeNarrowFile, writeWideFile, type GeneratedFacts } from './generate.js';
 import { measureIdIndex, uniqueIdFile } from './id-index.js';
 import { measureTwoNights, type TwoNightsFigures } from './incremental.js';
 import { BENCH_DEFAULTS, parseBenchArgs, USAGE, type BenchOptions, type Phase } from './options.js';
@@ -119,12 +119,12 @@ async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFi
   return figures;
 }
 
-type Generated = { file: string; facts: FileFacts };
+type Generated = { file: string; facts: GeneratedFacts };
 
 /** The narrow and wide files of `rows` rows, each generated on first use and shared by the phases. */
 function inputFiles(env: BenchEnv, rows: number): { narrow: () => Promise<Generated>; wide: () => Promise<Generated> } {
   const spec = { rows, duplicateShare: BENCH_DEFAULTS.duplicateShare, seed: BENCH_DEFAULTS.seed };
-  const once = (name: string, write: (file: string) => Promise<FileFacts>): (() => Promise<Generated>) => {
+  const once = (name: string, write: (file: string) => Promise<GeneratedFacts>): (() => Promise<Generated>) => {
     let made: Promise<Generated> | undefined;
     return () =>
       (made ??= (async () => {

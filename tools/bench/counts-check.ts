@@ -1,12 +1,12 @@
 /** The check that makes a figure worth printing: the CLI did the whole job on the generated file. */
 import type { RunFinished } from './child.js';
-import type { FileFacts } from './generate.js';
+import type { GeneratedFacts } from './generate.js';
 
 /**
  * Throws unless the CLI's counts match what the generator wrote; after a real run (`sent`) against
  * an emulator with --known-all, every customer must also have been updated.
  */
-export function checkCounts(what: string, finished: RunFinished, facts: FileFacts, sent: boolean): void {
+export function checkCounts(what: string, finished: RunFinished, facts: GeneratedFacts, sent: boolean): void {
   const { counts } = finished;
   const expected = {
     rows: facts.rows,

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { checkCounts } from './counts-check.js';
 import { scratch, type BenchEnv } from './env.js';
 import { runFinished, runNodeOk, type RunFinished } from './child.js';
-import type { FileFacts } from './generate.js';
+import type { GeneratedFacts } from './generate.js';
 import { median } from './stats.js';
 
 export interface DryRunFigures {
@@ -26,7 +26,7 @@ export interface DryRun {
 }
 
 /** One `segment-sync validate`, its report written to a scratch dir that is removed afterwards. */
-export async function dryRun(env: BenchEnv, file: string, facts: FileFacts): Promise<DryRun> {
+export async function dryRun(env: BenchEnv, file: string, facts: GeneratedFacts): Promise<DryRun> {
   const reportDir = await scratch(env, 'dry-run-report');
   try {
     const run = await runNodeOk(env.cli, ['validate', file, '--report-dir', reportDir, '--log-format', 'json'], 'segment-sync validate');
@@ -44,7 +44,7 @@ interface RawParse {
   peakRssMb: number;
 }
 
-async function rawParse(env: BenchEnv, file: string, facts: FileFacts): Promise<RawParse> {
+async function rawParse(env: BenchEnv, file: string, facts: GeneratedFacts): Promise<RawParse> {
   const run = await runNodeOk(env.rawParse, [file], 'raw csv-parse');
   const { records, peakRssMb } = JSON.parse(run.stdout) as { records: number; peakRssMb: number };
   // The header is a record too.
@@ -52,7 +52,7 @@ async function rawParse(env: BenchEnv, file: string, facts: FileFacts): Promise<
   return { wallMs: run.wallMs, records, peakRssMb };
 }
 
-export async function measureDryRun(env: BenchEnv, file: string, facts: FileFacts, repeats: number): Promise<DryRunFigures> {
+export async function measureDryRun(env: BenchEnv, file: string, facts: GeneratedFacts, repeats: number): Promise<DryRunFigures> {
   const raws: RawParse[] = [];
   const dries: DryRun[] = [];
   for (let i = 1; i <= repeats; i++) {

@@ -39,7 +39,7 @@ export interface WideSpec {
 }
 
 /** What a generated file holds, for checking the CLI's counts against. */
-export interface FileFacts {
+export interface GeneratedFacts {
   rows: number;
   customers: number;
   /** Rows that repeat an earlier customer; absent: rows - customers (one row a customer). */
@@ -47,7 +47,7 @@ export interface FileFacts {
 }
 
 /** The data lines of a wide file; `facts.customers` is final once the generator is exhausted. */
-export function wideLines(spec: WideSpec, facts: FileFacts): Generator<string> {
+export function wideLines(spec: WideSpec, facts: GeneratedFacts): Generator<string> {
   const random = mulberry32(spec.seed);
   return (function* () {
     for (let row = 0; row < spec.rows; row++) {
@@ -79,7 +79,7 @@ export function narrowId(n: number): string {
 }
 
 /** The data lines of a narrow file, duplicates drawn as in wideLines. */
-export function narrowLines(spec: WideSpec, facts: FileFacts): Generator<string> {
+export function narrowLines(spec: WideSpec, facts: GeneratedFacts): Generator<string> {
   const random = mulberry32(spec.seed);
   return (function* () {
     for (let row = 0; row < spec.rows; row++) {
@@ -102,7 +102,7 @@ const LONG_TYPES = ['tier', 'region', 'channel'] as const;
  * order of a query without ORDER BY. Row number r is the (r mod 3)-th segment of customer ⌊r / 3⌋;
  * the permutation is a Uint32Array (4 bytes a row), so 30M rows cost 120 MB in the benchmark.
  */
-export function longUnsortedLines(customers: number, seed: number, facts: FileFacts): Generator<string> {
+export function longUnsortedLines(customers: number, seed: number, facts: GeneratedFacts): Generator<string> {
   const types = LONG_TYPES.length;
   const rows = customers * types;
   if (rows > 2 ** 32) throw new RangeError(`too many long rows for a Uint32Array permutation: ${rows}`);
@@ -136,7 +136,7 @@ export function longUnsortedLines(customers: number, seed: number, facts: FileFa
 }
 
 /** A file of `count` distinct ids and one segment each: the id index's worst case per byte read. */
-export function uniqueIdLines(count: number, facts: FileFacts): Generator<string> {
+export function uniqueIdLines(count: number, facts: GeneratedFacts): Generator<string> {
   return (function* () {
     for (let n = 0; n < count; n++) {
       facts.rows++;
@@ -169,29 +169,29 @@ export async function writeCsv(path: string, header: string, lines: Iterable<str
 }
 
 /** Generates a wide file with duplicates; resolves to what it holds. */
-export async function writeWideFile(path: string, spec: WideSpec): Promise<FileFacts> {
-  const facts: FileFacts = { rows: 0, customers: 0 };
+export async function writeWideFile(path: string, spec: WideSpec): Promise<GeneratedFacts> {
+  const facts: GeneratedFacts = { rows: 0, customers: 0 };
   await writeCsv(path, WIDE_HEADER, wideLines(spec, facts));
   return facts;
 }
 
 /** Generates a narrow file with duplicates; resolves to what it holds. */
-export async function writeNarrowFile(path: string, spec: WideSpec): Promise<FileFacts> {
-  const facts: FileFacts = { rows: 0, customers: 0 };
+export async function writeNarrowFile(path: string, spec: WideSpec): Promise<GeneratedFacts> {
+  const facts: GeneratedFacts = { rows: 0, customers: 0 };
   await writeCsv(path, NARROW_HEADER, narrowLines(spec, facts));
   return facts;
 }
 
 /** Generates an unsorted long file of `customers` × 3 rows; resolves to what it holds. */
-export async function writeLongUnsortedFile(path: string, customers: number, seed: number): Promise<FileFacts> {
-  const facts: FileFacts = { rows: 0, customers: 0 };
+export async function writeLongUnsortedFile(path: string, customers: number, seed: number): Promise<GeneratedFacts> {
+  const facts: GeneratedFacts = { rows: 0, customers: 0 };
   await writeCsv(path, LONG_HEADER, longUnsortedLines(customers, seed, facts));
   return facts;
 }
 
 /** Generates a file of `count` distinct ids; resolves to what it holds. */
-export async function writeUniqueIdFile(path: string, count: number): Promise<FileFacts> {
-  const facts: FileFacts = { rows: 0, customers: 0 };
+export async function writeUniqueIdFile(path: string, count: number): Promise<GeneratedFacts> {
+  const facts: GeneratedFacts = { rows: 0, customers: 0 };
   await writeCsv(path, UNIQUE_ID_HEADER, uniqueIdLines(count, facts));
   return facts;
 }

@@ -5,7 +5,7 @@
  */
 import { scratch, type BenchEnv } from './env.js';
 import { dryRun } from './dry-run.js';
-import { writeUniqueIdFile, type FileFacts } from './generate.js';
+import { writeUniqueIdFile, type GeneratedFacts } from './generate.js';
 
 export interface IdIndexFigures {
   smallIds: number;
@@ -35,13 +35,13 @@ async function peakRssForUniqueIds(env: BenchEnv, ids: number): Promise<number> 
   return finished.peakRssMb;
 }
 
-const uniqueFiles = new Map<string, Promise<{ file: string; facts: FileFacts }>>();
+const uniqueFiles = new Map<string, Promise<{ file: string; facts: GeneratedFacts }>>();
 
 /**
  * A file of `ids` distinct ids under the run's temp dir, generated once and kept to the end of the
  * run: the 10M-id dry run and the 10M-customer send run read the same one.
  */
-export function uniqueIdFile(env: BenchEnv, ids: number): Promise<{ file: string; facts: FileFacts }> {
+export function uniqueIdFile(env: BenchEnv, ids: number): Promise<{ file: string; facts: GeneratedFacts }> {
   const key = `${env.tmp}:${ids}`;
   let made = uniqueFiles.get(key);
   if (made === undefined) {

@@ -6,7 +6,7 @@
  * customer, so the counts to expect are exact.
  */
 import { mulberry32 } from '../../src/emulator/prng.js';
-import { SEGMENT_COLUMNS, TIERS, WIDE_HEADER, writeCsv, type FileFacts } from './generate.js';
+import { SEGMENT_COLUMNS, TIERS, WIDE_HEADER, writeCsv, type GeneratedFacts } from './generate.js';
 
 /** Generated: the generator's order (ids in no visible order); sorted: ascending id; shuffled: seeded random. */
 export type NightOrder = 'generated' | 'sorted' | 'shuffled';
@@ -19,7 +19,7 @@ export interface NightSpec {
   seed: number;
 }
 
-export interface NightFacts extends FileFacts {
+export interface NightFacts extends GeneratedFacts {
   /** Customers whose segments differ from night 1 (0 on night 1). */
   changed: number;
 }

@@ -35,13 +35,13 @@ export interface BenchFigures {
   skipped: Skipped[];
 }
 
-type Verdict = 'ok' | 'MISSED' | '';
+type TargetMark = 'ok' | 'MISSED' | '';
 
 export interface FigureRow {
   measure: string;
   result: string;
   target: string;
-  verdict: Verdict;
+  verdict: TargetMark;
 }
 
 /** A phase's rows when it ran, and the row that stands for it when it was skipped. */
@@ -291,7 +291,7 @@ export function markdownSnippet(rows: readonly FigureRow[], machine: string): st
   return `${lines.join('\n')}\n\nMeasured with \`npm run bench\` on ${machine}; one run, ratios against a yardstick measured in the same run.`;
 }
 
-function verdict(met: boolean): Verdict {
+function verdict(met: boolean): TargetMark {
   return met ? 'ok' : 'MISSED';
 }
 

@@ -17,7 +17,7 @@ import { runNodeOk, type LogLine } from './child.js';
 import { cliRun, withEmulator, type SendSettings } from './cli-run.js';
 import { checkCounts } from './counts-check.js';
 import { scratch, type BenchEnv } from './env.js';
-import type { FileFacts } from './generate.js';
+import type { GeneratedFacts } from './generate.js';
 import { BENCH_DEFAULTS } from './options.js';
 import { median, perSecond, rateBetween, type ProgressPoint } from './stats.js';
 
@@ -47,7 +47,7 @@ export interface ThroughputFigures {
 export async function measureThroughput(
   env: BenchEnv,
   file: string,
-  facts: FileFacts,
+  facts: GeneratedFacts,
   settings: SendSettings,
   repeats: number,
   dryPeakRssMb: number,
@@ -98,7 +98,7 @@ interface BaselineRun {
 }
 
 /** One baseline process against `url`; it must have put every customer in a body and had each updated. */
-async function baselineRun(env: BenchEnv, url: string, file: string, facts: FileFacts, settings: SendSettings): Promise<BaselineRun> {
+async function baselineRun(env: BenchEnv, url: string, file: string, facts: GeneratedFacts, settings: SendSettings): Promise<BaselineRun> {
   const tokenFile = await scratch(env, 'baseline-token');
   await writeFile(tokenFile, BENCH_DEFAULTS.token, { mode: 0o600 });
   const run = await runNodeOk(env.baselineSend, [file, url, tokenFile, String(settings.batchSize), String(settings.concurrency)], 'baseline process');
@@ -128,14 +128,14 @@ export function sendingProgress(log: readonly LogLine[]): ProgressPoint[] {
   return points;
 }
 
-async function postingRate(env: BenchEnv, file: string, facts: FileFacts, settings: SendSettings): Promise<number> {
+async function postingRate(env: BenchEnv, file: string, facts: GeneratedFacts, settings: SendSettings): Promise<number> {
   const rate = await postPrebuiltBodies(env, file, facts, settings);
   // The bodies were the size of the file: collect them before the next phase is measured.
   (globalThis as { gc?: () => void }).gc?.();
   return rate;
 }
 
-async function postPrebuiltBodies(env: BenchEnv, file: string, facts: FileFacts, settings: SendSettings): Promise<number> {
+async function postPrebuiltBodies(env: BenchEnv, file: string, facts: GeneratedFacts, settings: SendSettings): Promise<number> {
   const bodies = await buildBodies(file, settings.batchSize);
   const posted = await withEmulator(env, (emulator) => postAll(emulator.url, BENCH_DEFAULTS.token, bodies, settings.concurrency));
   if (posted.updated !== facts.customers) throw new Error(`plain axios: ${posted.updated} customers updated, ${facts.customers} sent`);
@@ -149,7 +149,7 @@ export interface LargeSendFigures {
 }
 
 /** One send run of a file of only distinct ids (the id index's worst case): its peak RSS is the figure. */
-export async function measureLargeSend(env: BenchEnv, file: string, facts: FileFacts, settings: SendSettings): Promise<LargeSendFigures> {
+export async function measureLargeSend(env: BenchEnv, file: string, facts: GeneratedFacts, settings: SendSettings): Promise<LargeSendFigures> {
   env.say(`send run of ${facts.customers.toLocaleString('en-US')} distinct customers, no rate limit`);
   const run = await withEmulator(env, (emulator) => cliRun(env, emulator.url, file, settings));
   checkCounts('large send run', run.finished, facts, true);

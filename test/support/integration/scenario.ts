@@ -7,6 +7,7 @@ import type { EmulatorHandle, EmulatorOptions } from '../../../src/emulator/inde
 import { runFlags } from '../args.js';
 import { fixture } from '../cli.js';
 import { TEST_TOKEN, withEmulator } from '../emulator.js';
+import { parseIdList } from '../../../src/emulator/index.js';
 import { makeWorkspace, type Workspace } from '../workspace.js';
 import type { Layout, OracleInput } from './oracle.js';
 
@@ -14,12 +15,7 @@ export { TEST_TOKEN };
 
 /** The ids fixtures/known-ids.txt makes exist. */
 export function knownFixtureIds(): Set<string> {
-  return new Set(
-    readFileSync(fixture('known-ids.txt'), 'utf8')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== ''),
-  );
+  return new Set(parseIdList(readFileSync(fixture('known-ids.txt'), 'utf8')));
 }
 
 /** A fixture as the oracle reads it; `display` is the absolute path the tests pass to the CLI. */
