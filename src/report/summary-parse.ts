@@ -1,6 +1,6 @@
 /** Reads a summary.json back (for `report merge`), checking the fields a merge relies on. Pure. */
 import type { Counts } from '../types.js';
-import { isRunStatus } from './status.js';
+import { isRunStatus } from '../job/outcome.js';
 import type { InputSummary, Summary } from './summary.js';
 
 const COUNT_KEYS: readonly (keyof Counts)[] = ['rows', 'invalid', 'duplicates', 'customers', 'updated', 'notFound', 'failed'];
