@@ -28,7 +28,7 @@ import { REPORT_FILES, RejectsWriter, RetryWriter } from '../report/index.js';
 import type { Customer, Layout } from '../types.js';
 import { countOutcomes, emptyCounts } from './tally.js';
 import { startProgress, type ProgressState } from './progress.js';
-import { sends, type JobContext, type JobResult } from './context.js';
+import { sends, type JobContext, type JobResult, type SendContext } from './context.js';
 import { summaryBuilder, type SummaryBuilder } from './summary.js';
 import { keepsState, validatePass, type Intake } from './validate-pass.js';
 import { sendPass, type SendResult } from './send-pass.js';
@@ -180,7 +180,7 @@ async function decideAndSend(ctx: JobContext, intake: Intake, displays: string[]
 
 /** After sending: the outcomes counted, results.csv, retry.csv, rejects.csv, summary.json; the journal kept or deleted. */
 async function reportSend(
-  ctx: JobContext,
+  ctx: SendContext,
   intake: Intake,
   displays: string[],
   sent: SendResult,
