@@ -7,6 +7,7 @@
  * The send stage (axios) is imported when this pass starts: loading it was a good part
  * of the start-up of every run, and dry runs and rejected runs never send.
  */
+import { setFlagsFromString } from 'node:v8';
 import { DEFAULTS, USER_AGENT } from '../config/defaults.js';
 import { exceeds } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
@@ -65,6 +66,7 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
   progress.customersTotal = countToSend(intake);
 
   const send = await import('../send/index.js');
+  boundHeapGrowth();
   const limits: BatchLimits = { maxCustomers: config.batchSize, maxBytes: config.maxBatchBytes };
   const guard = new NotFoundGuard(ctx, progress.customersTotal, unchangedAnswers(ledger));
   const stop = AbortSignal.any([signals.stop, guard.signal]);
@@ -106,6 +108,19 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
     notFoundGuard: guard.tripped,
     acks,
   };
+}
+
+/**
+ * While sending, the heap's live set is small (the batches in flight), but nearly every customer
+ * read from the spool lives through two scavenges (it waits for its request's answer) and is
+ * promoted: the old generation filled with those dead customers up to V8's default limit, about
+ * four times the live set, before each full collection. That garbage was most of a send run's
+ * peak RSS above the dry run's (230 MB vs 140 MB for a million customers). Growing the limit by
+ * 30% of the live set instead costs more frequent full collections of a small heap (no measurable
+ * CPU) and keeps the send phase's RSS at pass 1's. The flag is read by V8 at each collection.
+ */
+function boundHeapGrowth(): void {
+  setFlagsFromString('--heap-growing-percent=30');
 }
 
 /** --mode full: the resume journal of these inputs and options; an earlier run's answers are applied. */

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { endpointTarget } from './misconfiguration.js';
 import { isTlsCode, type HttpOutcome } from './outcome.js';
 import { interpretResponse } from './response.js';
+import { BodyBuffers, type EncodedBody, type RequestBody } from './body.js';
 
 export interface HttpClientOptions {
   /** The full bulk URL, http: or https:. */
@@ -26,7 +27,8 @@ export interface HttpClientOptions {
 export interface HttpClient {
   /** The endpoint as shown in messages: origin and path, without query, credentials or fragment. */
   readonly target: string;
-  post(body: string, token: string, signal: AbortSignal): Promise<HttpOutcome>;
+  /** `body`: text, or the customers' JSON (encoded into a reused buffer: see body.ts). */
+  post(body: string | RequestBody, token: string, signal: AbortSignal): Promise<HttpOutcome>;
   /** Closes the kept-alive connections. */
   close(): void;
 }
@@ -36,6 +38,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   // TLS verification stays at Node's default (on): never set rejectUnauthorized here.
   const httpAgent = new http.Agent({ keepAlive: true });
   const httpsAgent = new https.Agent({ keepAlive: true });
+  // As many as requests in flight at once (--concurrency, and a few for probes and splits).
+  const buffers = new BodyBuffers(16);
   const axiosClient = axios.create({
     httpAgent,
     httpsAgent,
@@ -63,12 +67,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       // axios's own `timeout` restarts on every byte, so a server dripping its answer would never
       // trip it; this deadline covers the whole exchange.
       const deadline = AbortSignal.timeout(timeoutMs);
+      const encoded = typeof body === 'string' ? undefined : body.encode(buffers);
       try {
-        const response = await axiosClient.post<Readable>(endpoint, body, {
+        const response = await axiosClient.post<Readable>(endpoint, encoded?.bytes ?? body, {
           headers: { Authorization: `Bearer ${token}` },
           signal: AbortSignal.any([signal, deadline]),
         });
         const text = await readCapped(response.data, maxResponseBytes);
+        if (encoded !== undefined) releaseWhenWritten(buffers, encoded, response.request);
         return interpretResponse(
           {
             status: response.status,
@@ -102,6 +108,16 @@ export function validateHttpClientOptions(options: HttpClientOptions): HttpClien
   }
   if (!userAgent.trim()) throw new UsageError('userAgent must not be empty.');
   return options;
+}
+
+/**
+ * The body's buffer goes back to the pool only when its request has been written out entirely (an
+ * answer may come before the whole body was sent: a 401 or 413 decided from the headers). Failed
+ * requests never give theirs back: a cancelled write may still be reading it.
+ */
+function releaseWhenWritten(buffers: BodyBuffers, encoded: EncodedBody, request: unknown): void {
+  const written = (request as { writableFinished?: unknown } | undefined)?.writableFinished === true;
+  if (written) buffers.release(encoded.buffer);
 }
 
 /** The body as UTF-8 text, or undefined (and the connection dropped) once it passes `cap` bytes. */

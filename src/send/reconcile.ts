@@ -20,6 +20,8 @@ export interface Reconciliation {
 }
 
 export function reconcile(sentIds: readonly string[], updated: readonly string[], sampleSize = UNEXPECTED_SAMPLE_SIZE): Reconciliation {
+  // The usual answer lists exactly the ids sent, in the order sent: no sets to build.
+  if (sameInOrder(sentIds, updated)) return { outcomes: new Array<'updated'>(sentIds.length).fill('updated'), unexpectedIds: [], unexpectedCount: 0 };
   const sentSet = new Set(sentIds);
   const updatedSent = new Set<string>();
   const unexpected = new Set<string>();
@@ -37,4 +39,10 @@ export function reconcile(sentIds: readonly string[], updated: readonly string[]
     unexpectedIds: sample,
     unexpectedCount: unexpected.size,
   };
+}
+
+function sameInOrder(sent: readonly string[], updated: readonly string[]): boolean {
+  if (sent.length !== updated.length) return false;
+  for (let i = 0; i < sent.length; i++) if (sent[i] !== updated[i]) return false;
+  return true;
 }

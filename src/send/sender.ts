@@ -16,9 +16,9 @@
  * first answer comes back: at most --concurrency.
  */
 import { setMaxListeners } from 'node:events';
-import { requestBody } from '../batch.js';
 import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError, UsageError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
+import { RequestBody } from './body.js';
 import type { HttpClient } from './http.js';
 import { NOT_STARTED, type Feedback, type Limiter, type LimiterEvent, type LimiterStats } from './limiter.js';
 import { endpointError, misconfiguration, notSentDetail } from './misconfiguration.js';
@@ -333,7 +333,8 @@ export class Sender {
    * with Retry-After) and failures during an outage (the breaker open) do not use up attempts.
    */
   private async postWithRetries(slice: Slice): Promise<Answer> {
-    const body = requestBody(slice.batch.customers.slice(slice.start, slice.end));
+    // The customers' JSON as spooled, encoded per attempt into a reused buffer (body.ts).
+    const body = new RequestBody(slice.batch.customers, slice.start, slice.end);
     let attempt = 1;
     let throttles = 0;
     let authRetried = false;
@@ -453,7 +454,7 @@ export class Sender {
    * queued before a 413 are checked against the limit again when their turn comes: sent at their
    * old size they would only be answered 413 too.
    */
-  private async attempt(body: string, customers: number, seq: number, authRetried = false): Promise<Attempt> {
+  private async attempt(body: RequestBody, customers: number, seq: number, authRetried = false): Promise<Attempt> {
     const { limiter } = this.options;
     const started = await limiter.run(async (start): Promise<Attempt> => {
       if (this.authGates.size > 0) await this.authSettled();
