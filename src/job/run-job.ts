@@ -174,7 +174,7 @@ async function decideAndSend(ctx: JobContext, intake: Intake, displays: string[]
   progress.phase = 'sending';
   progress.counts = intake.counts;
   const stateRun = incremental && { state: incremental.state, runId: run.runId, startedAt: run.startedAt };
-  const sent = await sendPass({ ...ctx, endpoint: ctx.config.endpoint }, intake, progress, stateRun);
+  const sent = await sendPass(ctx, intake, progress, stateRun);
   return await reportSend(ctx, intake, displays, sent, progress, finish, incremental?.facts, runTime);
 }
 
