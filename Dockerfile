@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # segment-sync image: build with dev dependencies (and the compilers better-sqlite3 needs), ship
-# only the production dependencies, compiled, and dist/.
+# only the production dependencies, compiled, dist/ and the demo's example files.
 #   docker build -t segment-sync:0.1.0 .
 # Runs as uid 10001 under tini, with a read-only root filesystem: it writes only to the mounted
 # /data (state, reports) and /tmp (TMPDIR).
@@ -25,6 +25,8 @@ COPY tsconfig.json ./
 COPY src ./src
 # Dropping the dev dependencies keeps better-sqlite3 and its compiled addon: it is a production one.
 RUN npm run build && npm prune --omit=dev
+# `segment-sync demo` syncs these from ../../fixtures relative to dist/commands/demo.js: /app/fixtures.
+COPY fixtures/customers-wide.csv fixtures/known-ids.txt ./fixtures/
 
 FROM node:20-bookworm-slim AS runtime
 # No compiler here: better-sqlite3 arrives already built, inside node_modules from the build stage
@@ -44,6 +46,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/fixtures ./fixtures
 # Relative paths (the default ./reports/<timestamp>, ./.segment-sync) resolve on the /data mount.
 WORKDIR /data
 RUN chown 10001:10001 /data

@@ -17,7 +17,11 @@ const BODY_OVERHEAD = Buffer.byteLength('{"customers":[]}');
 /** Builds the request body from serialised customers. */
 export function requestBody(customers: readonly CustomerRow[]): string {
   let body = '{"customers":[';
-  for (let i = 0; i < customers.length; i++) body += i === 0 ? customers[i]!.json : `,${customers[i]!.json}`;
+  let separator = '';
+  for (const customer of customers) {
+    body += separator + customer.json;
+    separator = ',';
+  }
   return `${body}]}`;
 }
 

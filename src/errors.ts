@@ -1,7 +1,7 @@
 /**
  * Errors that end a run on purpose. Each carries the exit code it maps to; anything else that
- * reaches the top level is a bug and exits with code 70 after a generic message (never a stack
- * trace with secrets in it). Messages must never contain the token.
+ * reaches the top level is a bug and exits with code 70 after its message, with the stack trace
+ * only at --log-level debug (src/main.ts). Messages must never contain the token.
  */
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 

@@ -1,10 +1,24 @@
 /**
  * Logging: JSON lines on stdout when it is not a terminal (or --log-format json), readable lines on a
- * terminal. Every line carries the run id. A redaction format scrubs every known secret from the
- * message and from string fields, as a last line of defence: modules must not log secrets anyway.
+ * terminal. Every line carries the run id. A redaction format hides every known secret (src/secrets.ts)
+ * in the message and in fields, as a last line of defence: modules must not log secrets anyway.
  */
-import winston from 'winston';
+import type winston from 'winston';
+import { createRequire } from 'node:module';
 import { ExitCode, INTERNAL_ERROR_EXIT } from './exit-codes.js';
+import { redactText, redactValue } from './secrets.js';
+
+/**
+ * winston is loaded on the first createLogger, not when this module is: main imports it for
+ * jsonLine and isJsonFormat, and --help, usage errors and the emulator never log (winston is
+ * ~50 modules, a noticeable share of start-up). It is CommonJS, so require() loads it
+ * synchronously and createLogger stays synchronous.
+ */
+let winstonModule: typeof winston | undefined;
+function loadWinston(): typeof winston {
+  winstonModule ??= createRequire(import.meta.url)('winston') as typeof winston;
+  return winstonModule;
+}
 
 export type Logger = winston.Logger;
 
@@ -12,7 +26,7 @@ export interface LogOptions {
   level: string;
   format: 'auto' | 'json' | 'text';
   runId: string;
-  /** Returns the secrets to scrub; called per line so a rotated token is covered too. */
+  /** Secrets to hide besides the registered ones (src/secrets.ts); called per line. */
   secrets: () => readonly string[];
   /** For tests: where lines go (default: stdout). */
   stream?: NodeJS.WritableStream;
@@ -28,6 +42,7 @@ export function isJsonFormat(format: LogFormat, stdout: NodeJS.WritableStream = 
 export function createLogger(options: LogOptions): Logger {
   const stream = options.stream ?? process.stdout;
   const json = isJsonFormat(options.format, stream);
+  const winston = loadWinston();
   return winston.createLogger({
     level: options.level,
     defaultMeta: { runId: options.runId },
@@ -45,14 +60,13 @@ export type Level = 'error' | 'warn' | 'info' | 'debug';
 /**
  * One JSON log line written without a logger (errors before logging exists, the end-of-run
  * summary on stderr), shaped like the logger's: level, message, fields, runId, timestamp.
- * Scrubbed like every logged line.
+ * Redacted like every logged line.
  */
 export function jsonLine(level: Level, message: string, fields: Record<string, unknown>, runId: string | undefined, secrets: readonly string[] = []): string {
   const record = { level, message, ...fields, ...(runId !== undefined ? { runId } : {}), timestamp: new Date().toISOString() };
-  return `${JSON.stringify(scrub(record, secrets))}\n`;
+  return `${JSON.stringify(redactValue(record, secrets))}\n`;
 }
 
-/** Exit codes that mean the run did not do its job and a person must act (usage, input, auth, guards, bugs). */
 /** The exit codes a person must act on (a retry cannot help): the Job's FailJob codes, and a bug. */
 const ERROR_EXITS = new Set<number>([
   ExitCode.Usage,
@@ -75,45 +89,16 @@ export function outcomeLevel(outcome: { status?: string; exitCode: number }): Le
   return 'info';
 }
 
-const REDACTED = '[REDACTED]';
-/** Objects nested deeper than this are replaced by a marker: passing them through would skip the scrub. */
-const MAX_DEPTH = 6;
-const TOO_DEEP = '[nested too deep to log]';
-
-/** Replaces every occurrence of a secret in string values and keys (deeply) with [REDACTED]. */
-export function scrub(value: unknown, secrets: readonly string[]): unknown {
-  return scrubValue(value, longestFirst(secrets), 0);
-}
-
-/** When one token contains another, the longer must go first or its remainder would be logged. */
-function longestFirst(secrets: readonly string[]): string[] {
-  return secrets.filter((secret) => secret !== '').sort((a, b) => b.length - a.length);
-}
-
-function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join(REDACTED);
-  return out;
-}
-
-function scrubValue(value: unknown, secrets: readonly string[], depth: number): unknown {
-  if (typeof value === 'string') return scrubText(value, secrets);
-  if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_DEPTH) return TOO_DEEP;
-  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[scrubText(key, secrets)] = scrubValue(v, secrets, depth + 1);
-  return out;
-}
+/** The old name of redactValue, still imported by src/commands/execute.ts (to be swapped there). */
+export { redactValue as scrub } from './secrets.js';
 
 const redact = (secrets: () => readonly string[]) =>
-  winston.format((info) => {
-    const list = longestFirst(secrets());
-    if (list.length === 0) return info;
-    // Meta fields are merged into `info`, so its own keys are scrubbed like any nested key.
+  loadWinston().format((info) => {
+    const extra = secrets();
+    // Meta fields are merged into `info`, so its own keys are redacted like any nested key.
     for (const key of Object.keys(info)) {
-      const value = scrubValue(info[key], list, 0);
-      const cleanKey = scrubText(key, list);
+      const value = redactValue(info[key], extra);
+      const cleanKey = redactText(key, extra);
       if (cleanKey !== key) delete info[key];
       info[cleanKey] = value;
     }
@@ -121,7 +106,7 @@ const redact = (secrets: () => readonly string[]) =>
   });
 
 function readable(): winston.Logform.Format {
-  return winston.format.printf((info) => {
+  return loadWinston().format.printf((info) => {
     const { level, message, timestamp, runId: _runId, ...rest } = info as Record<string, unknown>;
     const time = String(timestamp).slice(11, 19);
     const fields = Object.entries(rest)

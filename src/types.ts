@@ -49,6 +49,8 @@ export interface InputRow {
   long?: true;
   /** Set with `invalid` when the row was skipped on purpose (--skip-empty): not held against --max-invalid. */
   skipped?: true;
+  /** A valid wide row read without its segments (InputOptions.buildSegments): every segment cell is blank. */
+  blank?: true;
 }
 
 /** Final status of one input row, as written to results.csv. */
@@ -68,7 +70,14 @@ export interface RowPosition {
 export type ClassifiedRow = RowPosition &
   (
     /** The first valid occurrence of a wide or json id: the customer. */
-    | { kind: 'customer'; segments: Segment[] | null; ordinal: number }
+    | {
+        kind: 'customer';
+        /** undefined: not built (a dry run's rows once its sample is full, see InputOptions.buildSegments). */
+        segments: Segment[] | null | undefined;
+        /** The customer's segments are cleared: none, or null (json). */
+        clears: boolean;
+        ordinal: number;
+      }
     /**
      * A long-layout record of customer `ordinal` (`opens`: the customer's first record). `invalid`:
      * the record is broken, and with it the whole customer (sending the rest would replace the

@@ -6,9 +6,7 @@ import type { CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { startEmulator } from '../emulator/index.js';
 import { defaultsOf, inputOptions, resolveRunConfig, sendOptions } from '../config/run-options.js';
-import { execute } from './run.js';
 import type { ExitHolder, Launch } from '../main.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -24,6 +22,8 @@ export function demoCommand(exit: ExitHolder, launch: Launch): CommandModule<obj
         .option('report-dir', { type: 'string', describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>)' }) as never,
     handler: async (args) => {
       const known = readFileSync(path.join(FIXTURES, 'known-ids.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+      // Loaded when the demo runs, not when main registers the command (see run.ts).
+      const [{ startEmulator }, { execute }] = await Promise.all([import('../emulator/index.js'), import('./execute.js')]);
       const emulator = await startEmulator({ tokens: [DEMO_TOKEN], known });
       try {
         process.stderr.write(`Emulator listening at ${emulator.url} (it knows ${known.length} customers)\n`);

@@ -7,6 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { UsageError } from '../errors.js';
+import { err, ok } from '../result.js';
+// The option checks only: the server (node:http and the rest of the emulator) is imported when
+// the emulator starts, so main can register this command without loading it.
 import {
   type Checked,
   DEFAULT_FAULTS,
@@ -15,10 +18,9 @@ import {
   type Faults,
   formatProblems,
   type OptionProblem,
-  parseIdList,
   resolveEmulatorOptions,
-  startEmulator,
-} from '../emulator/index.js';
+} from '../emulator/options.js';
+import { parseIdList } from '../emulator/id-list.js';
 
 /** Parsed flags. Numeric flags are not typed for yargs: it would turn "abc" into NaN before our checks see it. */
 export interface EmulatorArgs {
@@ -156,7 +158,7 @@ function buildOptions(yargs: Argv): Argv<EmulatorArgs> {
 export function emulatorOptionsFromArgs(args: EmulatorArgs, lists: IdLists = {}): Checked<EmulatorOptions> {
   if (args.known !== undefined && args['known-all'] === true) {
     const conflict = { path: '--known', expected: 'left out when --known-all is given', got: `'${args.known}'` };
-    return { ok: false, problems: [conflict] };
+    return err([conflict]);
   }
   const faults = Object.fromEntries(Object.entries(FAULT_FLAGS).map(([flag, { fault }]) => [fault, args[flag]]));
   const outage = outageFromArgs(args);
@@ -172,8 +174,8 @@ export function emulatorOptionsFromArgs(args: EmulatorArgs, lists: IdLists = {})
     faults: { ...faults, ...(lists.rejectIds && { rejectIds: lists.rejectIds }), ...(args['reject-all'] === true && { rejectAll: true }) },
   } as EmulatorOptions;
   const resolved = resolveEmulatorOptions(options);
-  if (!resolved.ok) return { ok: false, problems: resolved.problems.map(namedAfterFlag) };
-  return { ok: true, value: options };
+  if (!resolved.ok) return err(resolved.error.map(namedAfterFlag));
+  return ok(options);
 }
 
 function namedAfterFlag(problem: OptionProblem): OptionProblem {
@@ -186,6 +188,7 @@ export async function serveUntilStopped(
   signal: AbortSignal,
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<void> {
+  const { startEmulator } = await import('../emulator/server.js');
   const emulator = await startEmulator(options);
   try {
     print(`segment-sync emulator listening on ${emulator.url}`);
@@ -237,7 +240,7 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
   handler: async (args) => {
     const lists = await readIdLists(args);
     const options = emulatorOptionsFromArgs(args, lists);
-    if (!options.ok) throw new UsageError(formatProblems(options.problems));
+    if (!options.ok) throw new UsageError(formatProblems(options.error));
     const stop = stopSignal();
     try {
       await serveUntilStopped(options.value, stop.signal);

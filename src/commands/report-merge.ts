@@ -6,7 +6,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { ExitHolder } from '../main.js';
-import { formatSummary, mergeReports } from '../report/index.js';
 
 interface MergeArgs {
   dirs: string[];
@@ -33,8 +32,9 @@ function mergeCommand(exit: ExitHolder): CommandModule<object, MergeArgs> {
         .example('$0 report merge reports/shard-0 reports/shard-1 --out reports/merged', 'Merge two shard reports') as unknown as Argv<MergeArgs>,
     handler: async (args) => {
       const out = checkedOut(args.out);
+      // The report code (and its CSV parser) is loaded only when a merge runs, not for --help.
+      const { formatSummary, mergeReports } = await import('../report/index.js');
       const merged = await mergeReports(args.dirs.map(String), out);
-      if (merged instanceof UsageError) throw merged;
       process.stdout.write(formatSummary(merged, out));
       // Like a single run's: a pipeline can act on the sharded run's outcome at this one step.
       exit.code = merged.exitCode;

@@ -15,6 +15,7 @@ import { DEFAULTS, ENDPOINTS, MODES, type EnvName, type Mode } from './defaults.
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
 import { resolvePushTarget } from '../metrics/push-target.js';
+import { registerUrlPassword } from '../secrets.js';
 import { checkTransportEnv, isLoopbackHost } from './transport-env.js';
 
 const INPUT = 'Input:';
@@ -232,12 +233,14 @@ export const STDIN_ARG = '-';
  */
 export const STDIN_ARG_PLACEHOLDER = '\u0000stdin';
 
-const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
+/** --delimiter's accepted spellings, to the character (the delimiters detection tries: DELIMITERS, src/input/options.ts). */
+const DELIMITER_SPELLINGS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
 
 /** `now` and `runId` name the default report dir. */
 export function resolveInputConfig(args: RawArgs, now = new Date(), runId: string = randomUUID()): InputConfig {
   const files = (args.files ?? []).map((file) => (file === STDIN_ARG_PLACEHOLDER ? STDIN_ARG : file));
   if (files.length === 0) throw new UsageError('Give at least one input file (or - for stdin).');
+  if (files.filter((file) => file === STDIN_ARG).length > 1) throw new UsageError("'-' (stdin) can be given only once", 'STDIN_TWICE');
   return {
     files,
     idColumn: nonEmpty('--id-column', args.idColumn),
@@ -336,6 +339,8 @@ export function checkEndpointUrl(url: string, allowInsecureHttp: boolean): void 
   } catch {
     throw new UsageError(`--endpoint is not a valid URL: ${JSON.stringify(url)}`);
   }
+  // Refused, but hidden from here on: the error line must not be the one place it shows.
+  registerUrlPassword(parsed);
   if (parsed.username || parsed.password) throw new UsageError('--endpoint must not contain credentials; use --token-file.');
   if (parsed.protocol === 'https:') return;
   if (parsed.protocol !== 'http:') throw new UsageError(`--endpoint must be an https:// URL, got ${JSON.stringify(url)}`);
@@ -414,7 +419,7 @@ function listOption(name: string, value: unknown): string[] | undefined {
 
 function delimiterOf(value: string): string {
   // Own keys only: `--delimiter constructor` must not find Object.prototype.constructor.
-  const delimiter = Object.hasOwn(DELIMITERS, value) ? DELIMITERS[value] : undefined;
+  const delimiter = Object.hasOwn(DELIMITER_SPELLINGS, value) ? DELIMITER_SPELLINGS[value] : undefined;
   if (!delimiter) throw new UsageError(`--delimiter must be one of , ; tab |, got ${JSON.stringify(value)}`);
   return delimiter;
 }

@@ -12,9 +12,19 @@
  * and defaults below, so the precedence is flag > environment > config file > default.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Options } from 'yargs';
-import { parse as parseYaml } from 'yaml';
+import type { parse as ParseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
+
+/**
+ * The YAML parser is loaded only when a config file is read: every command's start-up goes
+ * through this module, and most runs have no --config. yaml is CommonJS, so require() keeps
+ * loadConfigFile synchronous.
+ */
+function parseYaml(text: string): ReturnType<typeof ParseYaml> {
+  return (createRequire(import.meta.url)('yaml') as { parse: typeof ParseYaml }).parse(text);
+}
 
 export const ENV_PREFIX = 'SEGMENT_SYNC_';
 /** The option naming the config file, and the variable that may name it instead. */
@@ -61,14 +71,15 @@ function kebab(key: string): string {
  * Undefined when there is none (`segment-sync --help`).
  */
 export function commandOf(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') return argv[i + 1];
-    if (arg === `--${CONFIG_OPTION}`) {
-      i++;
+  let configValue = false;
+  for (const [i, arg] of argv.entries()) {
+    if (configValue) {
+      configValue = false;
       continue;
     }
-    if (!arg.startsWith('-')) return arg;
+    if (arg === '--') return argv[i + 1];
+    if (arg === `--${CONFIG_OPTION}`) configValue = true;
+    else if (!arg.startsWith('-')) return arg;
   }
   return undefined;
 }
@@ -76,8 +87,7 @@ export function commandOf(argv: readonly string[]): string | undefined {
 /** The value of `--name v` or `--name=v` on the command line (the last one given), before any `--`. */
 export function flagValue(argv: readonly string[], name: string): string | undefined {
   let value: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+  for (const [i, arg] of argv.entries()) {
     if (arg === '--') break;
     if (arg === `--${name}`) value = argv[i + 1];
     else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
@@ -87,7 +97,8 @@ export function flagValue(argv: readonly string[], name: string): string | undef
 
 /** Reads the environment and the config file, keeping only what `options` defines. */
 export function gatherPresets({ argv, env, options, readFile = (p) => readFileSync(p, 'utf8') }: PresetInput): OptionPresets {
-  const takes = (name: string): boolean => Object.hasOwn(options, name);
+  // Own properties only: `options.constructor` is not an option.
+  const optionNamed = (name: string): Options | undefined => (Object.hasOwn(options, name) ? options[name] : undefined);
   const takesAny = Object.keys(options).length > 0;
   const ignored: IgnoredSetting[] = [];
 
@@ -96,11 +107,12 @@ export function gatherPresets({ argv, env, options, readFile = (p) => readFileSy
     if (!variable.startsWith(ENV_PREFIX) || value === undefined) continue;
     if (variable === CONFIG_ENV && takesAny) continue; // names the file, read below
     const name = variable.slice(ENV_PREFIX.length).toLowerCase().replace(/_/g, '-');
-    if (!takes(name)) {
+    const option = optionNamed(name);
+    if (option === undefined) {
       ignored.push({ name: variable, source: 'environment' });
       continue;
     }
-    fromEnv[name] = typed(options[name]!, value, variable);
+    fromEnv[name] = typed(option, value, variable);
   }
 
   const configPath = takesAny ? (flagValue(argv, CONFIG_OPTION) ?? nonEmpty(env[CONFIG_ENV])) : undefined;
@@ -109,11 +121,12 @@ export function gatherPresets({ argv, env, options, readFile = (p) => readFileSy
     const source = `config file ${configPath}`;
     for (const [key, value] of Object.entries(loadConfigFile(configPath, readFile))) {
       const name = kebab(key);
-      if (!takes(name) || name === CONFIG_OPTION) {
+      const option = optionNamed(name);
+      if (option === undefined || name === CONFIG_OPTION) {
         ignored.push({ name: key, source });
         continue;
       }
-      fromFile[name] = typed(options[name]!, value, `${key} in ${configPath}`);
+      fromFile[name] = typed(option, value, `${key} in ${configPath}`);
     }
   }
   return { values: { ...fromFile, ...fromEnv }, ignored, ...(configPath !== undefined ? { configPath } : {}) };

@@ -8,9 +8,8 @@ import type { Options } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { StateIdentity } from '../state/segment-state.js';
 import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
-import { checkEndpointUrl, environmentOf, nonEmpty, optionalString } from './run-options.js';
+import { checkEndpointUrl, environmentOf, nonEmpty, optionalString, type RawArgs } from './run-options.js';
 import { parseShard } from './shard.js';
-import type { RawArgs } from './run-options.js';
 
 const stateDir = {
   type: 'string',

@@ -5,13 +5,14 @@
  */
 import { promises as fs } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { registerSecret } from '../secrets.js';
 
 export interface TokenSource {
   readonly origin: 'file' | 'env' | 'flag';
   current(): string;
   /** Re-reads the token file (after a 401: the secret may have been rotated). True when it changed. */
   reload(): Promise<boolean>;
-  /** Every token value seen so far, for redaction. */
+  /** Every token value seen so far (each is also registered in src/secrets.ts when read). */
   secrets(): readonly string[];
 }
 
@@ -45,10 +46,12 @@ async function readTokenFile(file: string): Promise<string> {
 }
 
 function fixedToken(origin: 'env' | 'flag', token: string): TokenSource {
+  registerSecret(token);
   return { origin, current: () => token, reload: async () => false, secrets: () => [token] };
 }
 
 function fileToken(file: string, initial: string): TokenSource {
+  registerSecret(initial);
   let token = initial;
   const seen = [initial];
   return {
@@ -62,6 +65,8 @@ function fileToken(file: string, initial: string): TokenSource {
         return false;
       }
       if (next === token) return false;
+      // Before it is used: the old token may still be echoed by a request in flight, the new one from now on.
+      registerSecret(next);
       token = next;
       seen.push(next);
       return true;

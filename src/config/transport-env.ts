@@ -45,9 +45,10 @@ function noProxyMatches(url: URL, env: NodeJS.ProcessEnv): boolean {
   return list.split(/[,\s]+/).some((raw) => {
     const entry = raw.trim().toLowerCase();
     if (entry === '') return false;
-    const match = /^(.*?)(?::(\d+))?$/.exec(entry)!;
-    const entryHost = match[1]!.replace(/^\*/, '');
-    const entryPort = match[2];
+    // Matches every entry: `.` takes anything but line breaks, and the split took those out.
+    const [, pattern, entryPort] = /^(.*?)(?::(\d+))?$/.exec(entry) ?? [];
+    if (pattern === undefined) throw new TypeError(`NO_PROXY entry ${JSON.stringify(entry)} did not match the host[:port] pattern`);
+    const entryHost = pattern.replace(/^\*/, '');
     if (entryPort !== undefined && entryPort !== port) return false;
     if (entryHost.startsWith('.')) return host.endsWith(entryHost) || host === entryHost.slice(1);
     return host === entryHost || host.endsWith(`.${entryHost}`);

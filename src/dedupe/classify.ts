@@ -18,7 +18,8 @@ import type { Shard } from '../config/shard.js';
 import { MAX_ID_LENGTH } from '../input/options.js';
 
 export interface ClassifyOptions {
-  ids: Pick<IdIndex, 'firstSeen'>;
+  /** `expect`, when given, re-sizes the index on the first long record (see classifyLong). */
+  ids: Pick<IdIndex, 'firstSeen'> & Partial<Pick<IdIndex, 'expect'>>;
   /** Keep only the rows of this shard (`shardOf(id, count) === index`); other rows are not yielded at all. */
   shard?: Shard;
 }
@@ -51,13 +52,19 @@ export class Classifier {
 
   /** The next chunk of rows, classified; rows of other shards are left out. */
   classify(rows: readonly InputRow[]): ClassifiedRow[] {
-    const { shard } = this.opts;
     const out: ClassifiedRow[] = [];
     for (const row of rows) {
-      if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) continue;
-      out.push(row.long ? this.classifyLong(row) : this.classifyRow(row));
+      const classified = this.classifyOne(row);
+      if (classified !== undefined) out.push(classified);
     }
     return out;
+  }
+
+  /** The next row, classified; undefined when it belongs to another shard. */
+  classifyOne(row: InputRow): ClassifiedRow | undefined {
+    const { shard } = this.opts;
+    if (shard !== undefined && shardOfRow(row.id, shard.count) !== shard.index) return undefined;
+    return row.long ? this.classifyLong(row) : this.classifyRow(row);
   }
 
   private classifyRow(row: InputRow): ClassifiedRow {
@@ -70,7 +77,9 @@ export class Classifier {
     const kept = this.opts.ids.firstSeen(id, { file, line, ordinal });
     if (kept !== undefined) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
     this.nextOrdinal++;
-    return { kind: 'customer', file, line, id, segments: row.segments ?? null, ordinal };
+    const { segments } = row;
+    const clears = segments === undefined ? row.blank === true : segments === null || segments.length === 0;
+    return { kind: 'customer', file, line, id, segments, clears, ordinal };
   }
 
   /**
@@ -81,6 +90,11 @@ export class Classifier {
     const { file, line, id } = row;
     if (!hasUsableId(row)) return { kind: 'invalid', file, line, id, reason: row.invalid ?? 'invalid' };
     const ordinal = this.nextOrdinal;
+    // The index was sized for the input's rows; when the first customer is a long one, rows are
+    // records, several per customer, and that size would commit several times the memory needed
+    // (10M customers of 3 records: a 512 MiB table for 128). It grows as customers come instead.
+    // (A wide file before a long one keeps the hint: its rows are customers.)
+    if (ordinal === 0) this.opts.ids.expect?.(0);
     const kept = this.opts.ids.firstSeen(id, { file, line, ordinal: (ordinal | LONG_BIT) >>> 0 });
     const segments = row.segments ?? [];
     if (kept === undefined) {

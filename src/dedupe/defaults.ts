@@ -15,9 +15,11 @@ export const ID_INDEX_DEFAULTS = {
   /** Appends to the id log are buffered this much before one write syscall. */
   writeBufferBytes: 1 << 20,
   /**
-   * A lookup reads this much of the log at once. Pass 2 visits first occurrences in log order, so
-   * one read serves the next ~50–100 lookups; a random read (a duplicate in pass 1) costs the same
-   * page-cache copy as a tiny one.
+   * The id log stays in memory up to this size (~1.1M ids of 10 characters) when the input is
+   * expected to have no more ids than fit, so that confirming a duplicate is a memory compare, not a
+   * ~12 µs read syscall (see id-log.ts). Inputs expected to hold more keep it all in the file.
    */
-  readWindowBytes: 8 << 10,
+  memoryLogBytes: 48 << 20,
+  /** A log record's size for a typical id (6 words of header, 10 characters): for that expectation. */
+  expectedLogBytesPerId: 44,
 } as const;

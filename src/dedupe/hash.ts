@@ -55,13 +55,14 @@ export const hashInto: IdHash = (id, out) => {
   out[1] = fmix32(murmur ^ id.length);
 };
 
-// Reused by the convenience functions below: JS is single-threaded and they do not re-enter.
+// Reused by the convenience functions below: JS is single-threaded and they do not re-enter. It
+// has two words for good, so its [0] and [1] are read `as number`.
 const scratch = new Uint32Array(2);
 
 /** The id's hash as [hi, lo] (unsigned). Allocates; hot paths use `hashInto`. */
 export function hashId(id: string): [hi: number, lo: number] {
   hashInto(id, scratch);
-  return [scratch[0]!, scratch[1]!];
+  return [scratch[0] as number, scratch[1] as number];
 }
 
 /** The shard (0 ≤ shard < count) that owns this id: the unsigned low half of its hash mod count. */
@@ -70,7 +71,7 @@ export function shardOf(id: string, count: number): number {
     throw new RangeError(`shard count must be a positive integer, got ${String(count)}`);
   }
   hashInto(id, scratch);
-  return scratch[1]! % count;
+  return (scratch[1] as number) % count;
 }
 
 /**

@@ -1,6 +1,12 @@
 /**
- * The id log: an append-only temp file holding every distinct id once, with where it was first
- * seen. The id index keeps only 8 bytes per id in memory and comes here to compare ids exactly.
+ * The id log: an append-only log holding every distinct id once, with where it was first seen.
+ * The id index keeps only 8 bytes per id in its table and comes here to compare ids exactly.
+ *
+ * Its first `memoryBytes` (ID_INDEX_DEFAULTS.memoryLogBytes: a million or so short ids) stay in
+ * memory, the rest goes to a temp file. Every duplicate row is confirmed by reading its id back,
+ * and a read syscall costs ~12 µs on this project's machines: from the file, the 5% duplicates of a
+ * 1M-row file cost more than the CSV parse. Files with more ids than that pay the syscalls only for
+ * duplicates of the later ids.
  *
  * Record layout, in 32-bit words (so a record is addressed by its word offset):
  *
@@ -35,7 +41,8 @@ export interface IdLocation {
 export interface IdLogOptions {
   dir: string;
   writeBufferBytes: number;
-  readWindowBytes: number;
+  /** Records up to this many bytes are kept in memory (in write-buffer-sized chunks), not written. */
+  memoryBytes: number;
 }
 
 const HEADER_WORDS = 6;
@@ -68,6 +75,25 @@ function readFully(fd: number, into: Uint8Array, bytes: number, position: number
   return done;
 }
 
+/**
+ * Visits the hashes of the whole records among the first `words` words of `chunk`, whose first
+ * word is log word `start`; returns how many words they take.
+ */
+function visitHashes(chunk: Words, words: number, start: number, visit: (hi: number, lo: number, ref: number) => void): number {
+  let at = 0;
+  const { u32 } = chunk;
+  while (at + HEADER_WORDS <= words) {
+    // `as number`: at + HEADER_WORDS <= words <= u32.length, so the whole header is in range (a
+    // check per record would only slow the rebuild).
+    const length = u32[at + 3] as number;
+    const size = recordWords(length);
+    if (at + size > words) break;
+    visit(u32[at + 4] as number, u32[at + 5] as number, start + at + 1);
+    at += size;
+  }
+  return at;
+}
+
 function logFull(): InputError {
   return new InputError(
     'ID_INDEX_FULL',
@@ -84,11 +110,18 @@ export class IdLog {
 
   private pending: Words;
   private pendingWords = 0;
+  /** Words of records before `pending`: in `kept`, then in the file. */
   private flushedWords = 0;
+  /** The log's first records, in memory: a chunk holds words [start, start + words). */
+  private readonly kept: { data: Words; words: number; start: number }[] = [];
+  /** kept[i].start, in a plain array for keptChunkOf's binary search. */
+  private readonly keptStarts: number[] = [];
+  /** Words in `kept`; the file holds the words from here on, at byte (offset - keptWords) * 4. */
+  private keptWords = 0;
+  private keptBytes = 0;
 
-  private window: Words;
-  private windowStart = 0;
-  private windowWords = 0;
+  /** Holds the one record `find` reads back from the file (grown for a longer id). */
+  private record: Words;
 
   constructor(private readonly opts: IdLogOptions) {
     const file = path.join(opts.dir, `segment-sync-ids-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
@@ -103,7 +136,7 @@ export class IdLog {
       // kept for close()
     }
     this.pending = new Words(opts.writeBufferBytes >>> 2);
-    this.window = new Words(opts.readWindowBytes >>> 2);
+    this.record = new Words(recordWords(64));
   }
 
   /** Appends a record for `id` with its hash ([hi, lo]) and returns its ref. */
@@ -123,8 +156,10 @@ export class IdLog {
     u32[w + 1] = line;
     u32[w + 2] = ordinal;
     u32[w + 3] = id.length;
-    u32[w + 4] = hash[0]!;
-    u32[w + 5] = hash[1]!;
+    // `as number`: `hash` is the caller's [hi, lo] buffer (two words, as the signature says); this
+    // runs once per new id, so it is not checked here.
+    u32[w + 4] = hash[0] as number;
+    u32[w + 5] = hash[1] as number;
     if (id.length & 1) u32[w + words - 1] = 0; // the pad unit: the file's bytes never depend on old buffer contents
     const unitsAt = (w + HEADER_WORDS) * 2;
     for (let i = 0; i < id.length; i++) u16[unitsAt + i] = id.charCodeAt(i);
@@ -142,10 +177,14 @@ export class IdLog {
     if (offset >= this.flushedWords) {
       view = this.pending;
       at = offset - this.flushedWords;
+    } else if (offset < this.keptWords) {
+      const chunk = this.kept[this.keptChunkOf(offset)];
+      if (chunk === undefined) throw new RangeError(`id log ref ${ref} is below keptWords but in no kept chunk`);
+      view = chunk.data;
+      at = offset - chunk.start;
     } else {
-      this.loadWindow(offset, words);
-      view = this.window;
-      at = offset - this.windowStart;
+      view = this.readRecord(offset, words);
+      at = 0;
     }
     if (view.u32[at + 3] !== id.length) return undefined;
     const unitsAt = (at + HEADER_WORDS) * 2;
@@ -153,35 +192,30 @@ export class IdLog {
     for (let i = 0; i < id.length; i++) {
       if (u16[unitsAt + i] !== id.charCodeAt(i)) return undefined;
     }
-    return { file: view.u32[at]!, line: view.u32[at + 1]!, ordinal: view.u32[at + 2]! };
+    // `as number`: the header word at + 3 was read above, so the three before it are in range too.
+    return { file: view.u32[at] as number, line: view.u32[at + 1] as number, ordinal: view.u32[at + 2] as number };
   }
 
   /** Calls `visit` with every record's hash and ref, in append order (used to rebuild the index). */
   forEachHash(visit: (hi: number, lo: number, ref: number) => void): void {
     this.assertOpen();
     this.flush();
+    for (const chunk of this.kept) visitHashes(chunk.data, chunk.words, chunk.start, visit);
     // The write buffer is empty now and large enough for any record ever appended: read through it.
     const chunk = this.pending;
-    let offset = 0;
+    let offset = this.keptWords;
     while (offset < this.flushedWords) {
       const wanted = Math.min(chunk.length, this.flushedWords - offset);
-      const got = readFully(this.fd, chunk.u8, wanted * 4, offset * 4) >>> 2;
-      let at = 0;
-      while (at + HEADER_WORDS <= got) {
-        const length = chunk.u32[at + 3]!;
-        const words = recordWords(length);
-        if (at + words > got) break;
-        visit(chunk.u32[at + 4]!, chunk.u32[at + 5]!, offset + at + 1);
-        at += words;
-      }
+      const got = readFully(this.fd, chunk.u8, wanted * 4, (offset - this.keptWords) * 4) >>> 2;
+      const at = visitHashes(chunk, got, offset, visit);
       if (at === 0) throw new Error(`id index log is truncated or corrupt at word ${offset}`);
       offset += at;
     }
   }
 
-  /** Heap outside the index table: the write buffer and the read window. */
+  /** Memory outside the index table: the write buffer, the records kept, the record read back. */
   memoryBytes(): number {
-    return this.pending.u8.byteLength + this.window.u8.byteLength;
+    return this.pending.u8.byteLength + this.keptBytes + this.record.u8.byteLength;
   }
 
   close(): void {
@@ -200,10 +234,14 @@ export class IdLog {
   private flush(): void {
     if (this.pendingWords === 0) return;
     const bytes = this.pendingWords * 4;
+    if (this.flushedWords === this.keptWords && this.keptBytes + this.pending.u8.byteLength <= this.opts.memoryBytes) {
+      this.keep();
+      return;
+    }
     let written = 0;
     try {
       while (written < bytes) {
-        written += writeSync(this.fd, this.pending.u8, written, bytes - written, this.flushedWords * 4 + written);
+        written += writeSync(this.fd, this.pending.u8, written, bytes - written, (this.flushedWords - this.keptWords) * 4 + written);
       }
     } catch (error) {
       // A full or unwritable TMPDIR is a LocalStorageError (exit 8) naming it.
@@ -217,17 +255,42 @@ export class IdLog {
     this.pendingWords = 0;
   }
 
+  /** Moves the write buffer to the records kept in memory, and starts a new one. */
+  private keep(): void {
+    this.kept.push({ data: this.pending, words: this.pendingWords, start: this.flushedWords });
+    this.keptStarts.push(this.flushedWords);
+    this.keptBytes += this.pending.u8.byteLength;
+    this.flushedWords += this.pendingWords;
+    this.keptWords = this.flushedWords;
+    this.pendingWords = 0;
+    this.pending = new Words(this.pending.length);
+  }
+
+  /** The chunk of `kept` holding word `offset` (< keptWords). */
+  private keptChunkOf(offset: number): number {
+    const starts = this.keptStarts;
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      // `as number`: 0 <= low < mid <= high < starts.length.
+      if ((starts[mid] as number) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
   /**
-   * Makes words [offset, offset + words) of the file available in the window. The file is never
-   * rewritten, so a loaded window stays valid and needs no invalidation.
+   * Reads the `words` words at `offset` (a record whose id has the length looked for). Only those:
+   * lookups in the file come from duplicates, at random places, and a bigger read (a window of
+   * 8 KiB) cost a page-cache copy that made this the run's hottest function.
    */
-  private loadWindow(offset: number, words: number): void {
-    if (offset >= this.windowStart && offset + words <= this.windowStart + this.windowWords) return;
-    if (words > this.window.length) this.window = new Words(words);
-    const wanted = Math.min(this.window.length, this.flushedWords - offset);
-    this.windowStart = offset;
-    this.windowWords = readFully(this.fd, this.window.u8, wanted * 4, offset * 4) >>> 2;
-    if (this.windowWords < HEADER_WORDS) throw new Error(`id index log is truncated at word ${offset}`);
+  private readRecord(offset: number, words: number): Words {
+    if (words > this.record.length) this.record = new Words(words);
+    const got = readFully(this.fd, this.record.u8, words * 4, (offset - this.keptWords) * 4) >>> 2;
+    // A record of another length ends sooner, perhaps at the end of the file: its length word tells.
+    if (got < HEADER_WORDS) throw new Error(`id index log is truncated at word ${offset}`);
+    return this.record;
   }
 
   private assertOpen(): void {

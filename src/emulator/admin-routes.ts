@@ -6,6 +6,7 @@
  *   POST /__tokens  {"tokens": [...]}: rotates the accepted tokens (never echoed back)
  *   POST /__reset   forgets customers and statistics
  */
+import { err, ok, type Result } from '../result.js';
 import { type Answer, emptyAnswer, errorAnswer, jsonAnswer } from './answers.js';
 import type { EmulatorCore } from './emulator-core.js';
 import { type Checked, formatProblems } from './options.js';
@@ -56,14 +57,14 @@ export function adminAnswer(core: EmulatorCore, method: string, path: string, bo
 }
 
 function checkedAnswer<T>(checked: Checked<T>, onSuccess: (value: T) => Answer): Answer {
-  if (!checked.ok) return errorAnswer(400, 'invalidRequest', formatProblems(checked.problems));
+  if (!checked.ok) return errorAnswer(400, 'invalidRequest', formatProblems(checked.error));
   return onSuccess(checked.value);
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+function parseJson(text: string): Result<unknown, undefined> {
   try {
-    return { ok: true, value: JSON.parse(text === '' ? '{}' : text) };
+    return ok(JSON.parse(text === '' ? '{}' : text));
   } catch {
-    return { ok: false };
+    return err(undefined);
   }
 }

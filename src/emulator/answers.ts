@@ -14,9 +14,9 @@ export interface Answer {
   dripMs?: number;
 }
 
-/** The verdict that the connection must be destroyed without an answer. */
+/** Instead of an answer: the connection must be destroyed without one. */
 export const RESET = Symbol('reset');
-export type Verdict = Answer | typeof RESET;
+export type AnswerOrReset = Answer | typeof RESET;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -9,6 +9,7 @@
  * garbled, which is exactly the case a client must survive by retrying (replace semantics make
  * the retry harmless).
  */
+import { err, ok } from '../result.js';
 import type { Segment } from '../types.js';
 import {
   type Answer,
@@ -19,19 +20,19 @@ import {
   serverErrorAnswer,
   tooManyRequestsAnswer,
   updatedAnswer,
-  type Verdict,
+  type AnswerOrReset,
 } from './answers.js';
 import { CustomerStore } from './customer-store.js';
 import { FaultInjector } from './fault-injector.js';
 import { type Checked, checkFaults, type Faults, type ResolvedEmulatorOptions } from './options.js';
 import { parseBulkRequest } from './request-body.js';
-import { type RequestCounts, RequestStats } from './request-stats.js';
+import { type AnsweredRequests, RequestStats } from './request-stats.js';
 import { rules } from './rules.js';
 
 export interface EmulatorState {
   /** Segments held per customer updated since the start (or the last reset). */
   customers: Record<string, Segment[] | null>;
-  requests: RequestCounts;
+  requests: AnsweredRequests;
   /** Arrival time (epoch ms, sub-millisecond) of each POST to the endpoint; the last 100k. */
   starts: number[];
 }
@@ -66,7 +67,7 @@ export class EmulatorCore {
   }
 
   /** Every decision that needs no body. Undefined means: read the body, then call `afterBody`. */
-  beforeBody(head: RequestHead): Verdict | undefined {
+  beforeBody(head: RequestHead): AnswerOrReset | undefined {
     const now = this.now();
     this.stats.arrived(now);
     if (!this.isAuthorized(head.authorization)) {
@@ -102,16 +103,17 @@ export class EmulatorCore {
 
   afterBody(text: string): Answer {
     const request = parseBulkRequest(text);
-    if (!request.ok) return this.finish(errorAnswer(400, 'invalidRequest', request.details));
-    this.stats.received(request.customers.length);
-    if (this.faults.failsForIds(request.customers)) return this.finish(serverErrorAnswer(503));
+    if (!request.ok) return this.finish(errorAnswer(400, 'invalidRequest', request.error));
+    const customers = request.value;
+    this.stats.received(customers.length);
+    if (this.faults.failsForIds(customers)) return this.finish(serverErrorAnswer(503));
     if (this.faults.rejectsAll) return this.finish(errorAnswer(400, REJECT_ALL_CODE, REJECT_ALL_DETAILS));
-    const rejected = this.faults.rejected(request.customers);
+    const rejected = this.faults.rejected(customers);
     if (rejected !== undefined) {
       const details = `customers[${rejected.index}].document_id '${rejected.id}' is rejected`;
       return this.finish(errorAnswer(400, 'invalidRequest', details));
     }
-    const updated = this.store.apply(request.customers);
+    const updated = this.store.apply(customers);
     const style = this.faults.successStyle();
     const answer = style.malformed === undefined ? updatedAnswer(updated) : malformedAnswer(style.malformed, updated);
     const delivery = { delayMs: style.slowMs, ...(style.dripMs !== undefined && { dripMs: style.dripMs }) };
@@ -135,16 +137,16 @@ export class EmulatorCore {
     const checked = checkFaults(changes);
     if (!checked.ok) return checked;
     this.faults.update(checked.value);
-    return { ok: true, value: this.faults.current() };
+    return ok(this.faults.current());
   }
 
   /** Replaces the accepted tokens (a rotation: the old ones are answered 401 from now on). */
   setTokens(tokens: unknown): Checked<void> {
     if (!rules.tokenList.test(tokens)) {
-      return { ok: false, problems: [{ path: 'tokens', expected: rules.tokenList.expected }] };
+      return err([{ path: 'tokens', expected: rules.tokenList.expected }]);
     }
     this.tokens = new Set(tokens as string[]);
-    return { ok: true, value: undefined };
+    return ok(undefined);
   }
 
   /** Forgets the customers' segments and the request statistics; faults and tokens stay. */
@@ -154,8 +156,8 @@ export class EmulatorCore {
   }
 
   private isAuthorized(header: string | undefined): boolean {
-    const match = /^Bearer +(\S+)\s*$/i.exec(header ?? '');
-    return match !== null && this.tokens.has(match[1]!);
+    const token = /^Bearer +(\S+)\s*$/i.exec(header ?? '')?.[1];
+    return token !== undefined && this.tokens.has(token);
   }
 
   /** Counts the answer and adds the fixed latency every answer carries. */

@@ -116,7 +116,8 @@ export class FaultInjector {
   rejected(customers: readonly Customer[]): { index: number; id: string } | undefined {
     if (this.rejectIds.size === 0) return undefined;
     const index = customers.findIndex((c) => this.rejectIds.has(c.document_id));
-    return index === -1 ? undefined : { index, id: customers[index]!.document_id };
+    const customer = customers[index]; // undefined for -1
+    return customer === undefined ? undefined : { index, id: customer.document_id };
   }
 
   successStyle(): SuccessStyle {

@@ -1,7 +1,8 @@
+import { stripBom } from '../text.js';
+
 /** Id lists for --known and --reject-ids: one id a line, trimmed; blank lines are ignored. */
 export function parseIdList(text: string): string[] {
-  return text
-    .replace(/^\uFEFF/, '')
+  return stripBom(text)
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '');

@@ -4,6 +4,8 @@
  * Problems are returned as values, each naming the option path and the bad value, so each caller
  * can present them its own way (a RangeError, a UsageError naming the flag, a 400 body).
  */
+import { isRecord } from '../is-record.js';
+import { err, ok, type Result } from '../result.js';
 import { checkValue, describeValue, type Rule, rules } from './rules.js';
 
 /** Faults to inject; every one is off by default. */
@@ -132,7 +134,8 @@ export interface OptionProblem {
   got?: string;
 }
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; problems: OptionProblem[] };
+/** The checked value, or every problem found (src/result.ts). */
+export type Checked<T> = Result<T, OptionProblem[]>;
 
 const FAULT_RULES: { [K in keyof Faults]: Rule } = {
   rateLimit: rules.wholeNumber,
@@ -162,10 +165,6 @@ const OPTION_RULES = {
   maxBodyBytes: rules.positiveWholeNumber,
 } satisfies Record<Exclude<keyof EmulatorOptions, 'faults' | 'known'>, Rule>;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function checkFields(
   input: Record<string, unknown>,
   fieldRules: Record<string, Rule>,
@@ -191,11 +190,11 @@ function checkFields(
 /** Checks a partial set of faults (from code or a JSON body) without applying it. */
 export function checkFaults(input: unknown): Checked<Partial<Faults>> {
   if (!isRecord(input)) {
-    return { ok: false, problems: [{ path: 'faults', expected: 'an object', got: describeValue(input) }] };
+    return err([{ path: 'faults', expected: 'an object', got: describeValue(input) }]);
   }
   const problems = checkFields(input, FAULT_RULES, 'faults.');
-  if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, value: withoutUndefined(input) as Partial<Faults> };
+  if (problems.length > 0) return err(problems);
+  return ok(withoutUndefined(input) as Partial<Faults>);
 }
 
 /** Checks every option and fills in the defaults. */
@@ -205,37 +204,31 @@ export function resolveEmulatorOptions(input: EmulatorOptions = {}): Checked<Res
   const checkedKnown = resolveKnown(known);
   const problems = [
     ...checkFields(rest, OPTION_RULES, ''),
-    ...(checkedKnown.ok ? [] : checkedKnown.problems),
-    ...(checkedFaults.ok ? [] : checkedFaults.problems),
+    ...(checkedKnown.ok ? [] : checkedKnown.error),
+    ...(checkedFaults.ok ? [] : checkedFaults.error),
   ];
-  if (problems.length > 0 || !checkedKnown.ok || !checkedFaults.ok) return { ok: false, problems };
-  return {
-    ok: true,
-    value: {
-      host: input.host ?? EMULATOR_DEFAULTS.host,
-      port: input.port ?? EMULATOR_DEFAULTS.port,
-      tokens: [...(input.tokens ?? EMULATOR_DEFAULTS.tokens)],
-      known: checkedKnown.value,
-      faults: { ...DEFAULT_FAULTS, ...checkedFaults.value },
-      seed: input.seed ?? EMULATOR_DEFAULTS.seed,
-      maxBodyBytes: input.maxBodyBytes ?? EMULATOR_DEFAULTS.maxBodyBytes,
-    },
-  };
+  if (problems.length > 0 || !checkedKnown.ok || !checkedFaults.ok) return err(problems);
+  return ok({
+    host: input.host ?? EMULATOR_DEFAULTS.host,
+    port: input.port ?? EMULATOR_DEFAULTS.port,
+    tokens: [...(input.tokens ?? EMULATOR_DEFAULTS.tokens)],
+    known: checkedKnown.value,
+    faults: { ...DEFAULT_FAULTS, ...checkedFaults.value },
+    seed: input.seed ?? EMULATOR_DEFAULTS.seed,
+    maxBodyBytes: input.maxBodyBytes ?? EMULATOR_DEFAULTS.maxBodyBytes,
+  });
 }
 
 /** Reads `known` once (it may be a generator) and checks what it yielded. */
 function resolveKnown(known: unknown): Checked<ReadonlySet<string> | 'all'> {
-  if (known === undefined || known === 'all') return { ok: true, value: known ?? EMULATOR_DEFAULTS.known };
-  const problem = (got: string): Checked<never> => ({
-    ok: false,
-    problems: [{ path: 'known', expected: "'all' or an iterable of ids (strings)", got }],
-  });
+  if (known === undefined || known === 'all') return ok(known ?? EMULATOR_DEFAULTS.known);
+  const problem = (got: string): Checked<never> => err([{ path: 'known', expected: "'all' or an iterable of ids (strings)", got }]);
   if (typeof known !== 'object' || known === null || !(Symbol.iterator in known)) return problem(describeValue(known));
   const ids = new Set<unknown>(known as Iterable<unknown>);
   for (const id of ids) {
     if (typeof id !== 'string') return problem(`an element ${describeValue(id)}`);
   }
-  return { ok: true, value: ids as Set<string> };
+  return ok(ids as Set<string>);
 }
 
 /** All problems in one message, e.g. "faults.errorRate must be a number between 0 and 1 (got 1.5); …". */

@@ -1,28 +1,29 @@
 /**
  * Parses and checks a bulk request body against the contract. A bad body is an expected answer
- * (400), so it is returned as a value whose `details` names the first thing that is wrong.
+ * (400), so it is returned as a Result whose error names the first thing that is wrong.
  */
 import type { Customer } from '../types.js';
+import { err, ok, type Result } from '../result.js';
 
-export type ParsedRequest = { ok: true; customers: Customer[] } | { ok: false; details: string };
+export type ParsedRequest = Result<Customer[]>;
 
 export function parseBulkRequest(text: string): ParsedRequest {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, details: 'the request body is not valid JSON' };
+    return err('the request body is not valid JSON');
   }
   const customers = (body as { customers?: unknown } | null)?.customers;
   if (typeof body !== 'object' || Array.isArray(body) || !Array.isArray(customers)) {
-    return { ok: false, details: 'the request body must be an object with a "customers" array' };
+    return err('the request body must be an object with a "customers" array');
   }
-  if (customers.length === 0) return { ok: false, details: '"customers" must have at least 1 element' };
+  if (customers.length === 0) return err('"customers" must have at least 1 element');
   for (let i = 0; i < customers.length; i++) {
     const problem = customerProblem(customers[i]);
-    if (problem !== undefined) return { ok: false, details: `customers[${i}]${problem}` };
+    if (problem !== undefined) return err(`customers[${i}]${problem}`);
   }
-  return { ok: true, customers: customers as Customer[] };
+  return ok(customers as Customer[]);
 }
 
 /** What is wrong with one customer, as a path suffix and a reason; undefined when it is valid. */

@@ -3,7 +3,8 @@
 /** Arrival times kept for rate checks; older ones are dropped so a long benchmark stays bounded. */
 const MAX_STARTS = 100_000;
 
-export interface RequestCounts {
+/** What the emulator answered (src/report/summary.ts's RequestCounts are what a run sent). */
+export interface AnsweredRequests {
   total: number;
   /** Keyed by HTTP status ('200', '429', …) or 'reset' for a destroyed socket. */
   byStatus: Record<string, number>;
@@ -12,7 +13,7 @@ export interface RequestCounts {
 }
 
 export class RequestStats {
-  private counts: RequestCounts = { total: 0, byStatus: {}, customersReceived: 0 };
+  private counts: AnsweredRequests = { total: 0, byStatus: {}, customersReceived: 0 };
   private readonly starts = new Float64Array(MAX_STARTS);
   private startCount = 0;
 
@@ -31,7 +32,7 @@ export class RequestStats {
     this.counts.customersReceived += customers;
   }
 
-  snapshot(): { requests: RequestCounts; starts: number[] } {
+  snapshot(): { requests: AnsweredRequests; starts: number[] } {
     return {
       requests: { ...this.counts, byStatus: { ...this.counts.byStatus } },
       starts: this.startsInOrder(),

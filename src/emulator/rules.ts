@@ -1,4 +1,5 @@
 /** Small value rules for checking options that arrive untyped (JSON bodies, CLI flags). */
+import { isRecord } from '../is-record.js';
 
 export interface Rule {
   /** What a valid value is, phrased to follow "must be". */
@@ -43,35 +44,26 @@ export const rules = {
   failIds: {
     expected: 'null or {ids: a list of strings, times: a whole number ≥ 0}',
     test: (v) =>
-      v === null ||
-      (typeof v === 'object' &&
-        !Array.isArray(v) &&
-        Array.isArray((v as Record<string, unknown>).ids) &&
-        ((v as Record<string, unknown>).ids as unknown[]).every(isString) &&
-        isWhole((v as Record<string, unknown>).times)),
+      v === null || (isRecord(v) && Array.isArray(v.ids) && v.ids.every(isString) && isWhole(v.times)),
   },
   storm: {
     expected: 'null or {count, retryAfterSeconds} with whole numbers ≥ 0',
     test: (v) =>
-      v === null ||
-      (typeof v === 'object' &&
-        isWhole((v as Record<string, unknown>).count) &&
-        isWhole((v as Record<string, unknown>).retryAfterSeconds)),
+      v === null || (isRecord(v) && isWhole(v.count) && isWhole(v.retryAfterSeconds)),
   },
   outage: {
     expected: 'null or {afterSeconds, forSeconds, status?, retryAfterSeconds?}: seconds ≥ 0, status 500/502/503/504',
     test: (v) => {
       if (v === null) return true;
-      if (typeof v !== 'object' || Array.isArray(v)) return false;
-      const o = v as Record<string, unknown>;
+      if (!isRecord(v)) return false;
       const known = ['afterSeconds', 'forSeconds', 'status', 'retryAfterSeconds'];
       const seconds = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0;
       return (
-        Object.keys(o).every((k) => known.includes(k)) &&
-        seconds(o.afterSeconds) &&
-        seconds(o.forSeconds) &&
-        (o.status === undefined || [500, 502, 503, 504].includes(o.status as number)) &&
-        (o.retryAfterSeconds === undefined || isWhole(o.retryAfterSeconds))
+        Object.keys(v).every((k) => known.includes(k)) &&
+        seconds(v.afterSeconds) &&
+        seconds(v.forSeconds) &&
+        (v.status === undefined || [500, 502, 503, 504].includes(v.status as number)) &&
+        (v.retryAfterSeconds === undefined || isWhole(v.retryAfterSeconds))
       );
     },
   },

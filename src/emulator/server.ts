@@ -43,7 +43,7 @@ const clock = (): number => performance.timeOrigin + performance.now();
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const resolved = resolveEmulatorOptions(options);
-  if (!resolved.ok) throw new RangeError(`Invalid emulator options: ${formatProblems(resolved.problems)}`);
+  if (!resolved.ok) throw new RangeError(`Invalid emulator options: ${formatProblems(resolved.error)}`);
   const core = new EmulatorCore(resolved.value, clock);
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => route(core, req, res));
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
@@ -55,11 +55,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state: () => core.state(),
     setFaults: (faults) => {
       const checked = core.setFaults(faults);
-      if (!checked.ok) throw new RangeError(`Invalid faults: ${formatProblems(checked.problems)}`);
+      if (!checked.ok) throw new RangeError(`Invalid faults: ${formatProblems(checked.error)}`);
     },
     setTokens: (tokens) => {
       const checked = core.setTokens(tokens);
-      if (!checked.ok) throw new RangeError(`Invalid tokens: ${formatProblems(checked.problems)}`);
+      if (!checked.ok) throw new RangeError(`Invalid tokens: ${formatProblems(checked.error)}`);
     },
     reset: () => core.reset(),
     close: once(() => close(server)),

@@ -1,26 +1,45 @@
 /**
- * One csv-parse pass (array records, no `columns`: object records cost twice the time) that
- * also knows the physical line where each record starts.
+ * One pass over a file's records (arrays) that also knows the physical line where each record
+ * starts. Well-formed records are split by the fast path (fast-records.ts); from the first record
+ * it hands over, csv-parse reads the rest (array records, no `columns`: object records cost twice
+ * the time), so every malformed input is judged and described by csv-parse.
  *
  * csv-parse is driven synchronously: `write` parses the chunk and moves every completed record
  * into a queue at once. Async iteration of a failed parser stream drops the records parsed
  * before the error, and those are needed to know the line of the broken record. csv-parse's own
  * `info.lines` is not used either: it counts a CRLF inside a quoted field as two lines.
  */
-import { Parser, type CsvError } from 'csv-parse';
+import { createRequire } from 'node:module';
+import type { CsvError, Parser } from 'csv-parse';
+import { FastRecords } from './fast-records.js';
 import { LineBreakCounter, lineBreaksInRecord } from './lines.js';
 import { inputProblem, type InputProblem } from './problem.js';
 
+const EMPTY = Buffer.alloc(0);
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 export class CsvRecords {
-  private readonly parser: Parser;
+  /** Made when first needed: most files never leave the fast path, and a run then never loads csv-parse. */
+  private csvParse: Parser | undefined;
   private readonly queue: string[][] = [];
   /** Physical line where each queued record starts, aligned with `queue`. */
   private readonly starts: number[] = [];
   private head = 0;
   /** Physical line where the next record to be queued starts. */
   private nextLine = 1;
-  /** Line breaks in every byte written so far. */
-  private readonly breaks = new LineBreakCounter();
+  /** Line breaks in every byte given to csv-parse, counted from the lines before them. */
+  private breaks = new LineBreakCounter();
+  /** Until it hands over (or when the delimiter does not suit it); csv-parse reads the rest. */
+  private fast: FastRecords | undefined;
+  /** Bytes the fast path has not consumed yet: the start of a record that goes on. */
+  private rest: Buffer = Buffer.alloc(0);
+  /** Whether the fast path has looked at the file's first bytes (a byte order mark). */
+  private started = false;
+  private readonly take = (record: string[], lines: number): void => {
+    this.queue.push(record);
+    this.starts.push(this.nextLine);
+    this.nextLine += lines;
+  };
   private failure: Error | undefined;
   /** Physical line where the record last returned by `next()` starts (the first line is 1). */
   line = 0;
@@ -28,9 +47,25 @@ export class CsvRecords {
   constructor(
     delimiter: string,
     private readonly maxRecordBytes: number,
+    /** false: csv-parse reads everything (the fast path's tests compare the two). */
+    fastPath = true,
   ) {
-    this.parser = new Parser({
-      delimiter,
+    if (fastPath && FastRecords.supports(delimiter)) this.fast = new FastRecords(delimiter, maxRecordBytes);
+    this.delimiter = delimiter;
+    if (!fastPath || this.fast === undefined) this.csvParse = this.makeParser();
+  }
+
+  private readonly delimiter: string;
+
+  private get parser(): Parser {
+    this.csvParse ??= this.makeParser();
+    return this.csvParse;
+  }
+
+  private makeParser(): Parser {
+    const { Parser: CsvParser } = createRequire(import.meta.url)('csv-parse') as { Parser: typeof Parser };
+    const parser = new CsvParser({
+      delimiter: this.delimiter,
       bom: true,
       // The same line breaks as lines.ts, mixed freely within a file.
       record_delimiter: ['\r\n', '\n', '\r'],
@@ -38,25 +73,67 @@ export class CsvRecords {
       skip_empty_lines: false,
       // A record with the wrong number of fields is a row problem, not a reason to stop.
       relax_column_count: true,
-      max_record_size: maxRecordBytes,
+      max_record_size: this.maxRecordBytes,
     });
     // Errors are read from `parser.errored` right after each write; this keeps them from
     // surfacing as an unhandled 'error' event as well.
-    this.parser.on('error', () => undefined);
+    parser.on('error', () => undefined);
+    return parser;
+  }
+
+  /** Whether the fast path still reads (it has handed nothing over to csv-parse). */
+  get fastPath(): boolean {
+    return this.fast !== undefined;
   }
 
   write(chunk: Buffer): void {
     if (this.failure !== undefined) return;
-    this.breaks.add(chunk);
-    this.parser.write(chunk);
-    this.takeParsed(false);
+    if (this.fast !== undefined) {
+      this.writeFast(chunk, false);
+      return;
+    }
+    this.writeParser(chunk);
   }
 
   /** No more input: parses what is left (Node runs the parser's flush synchronously). */
   end(): void {
+    if (this.fast !== undefined) this.writeFast(EMPTY, true);
+    if (this.fast !== undefined || this.failure !== undefined) return;
     this.parser.end();
     // The last record may end without a line break, which the count of breaks cannot tell.
     this.takeParsed(true);
+  }
+
+  private writeFast(chunk: Buffer, final: boolean): void {
+    const fast = this.fast as FastRecords;
+    const data = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
+    let from = 0;
+    if (!this.started) {
+      // csv-parse's `bom: true`, which only the first bytes can need.
+      if (data.length < BOM.length && !final) {
+        this.rest = data;
+        return;
+      }
+      this.started = true;
+      if (data.subarray(0, BOM.length).equals(BOM)) from = BOM.length;
+    }
+    const { consumed, handOver } = fast.scan(data, from, final, this.take);
+    if (!handOver) {
+      // A copy: the rest is at most one record, and must not hold the whole chunk alive.
+      this.rest = consumed === data.length ? EMPTY : Buffer.from(data.subarray(consumed));
+      return;
+    }
+    this.fast = undefined;
+    this.rest = EMPTY;
+    // csv-parse numbers the lines from here: the breaks it sees count from the records before.
+    this.breaks = new LineBreakCounter(this.nextLine - 1);
+    this.writeParser(data.subarray(consumed));
+  }
+
+  private writeParser(chunk: Buffer): void {
+    this.breaks.add(chunk);
+    this.parser.write(chunk);
+    this.takeParsed(false);
   }
 
   /** The next complete record, or undefined when everything written so far is consumed. */

@@ -1,6 +1,7 @@
 /**
  * Detection of the delimiter and the layout. Pure: a string or a header in, a decision out.
  */
+import { stripBom } from '../text.js';
 import type { Layout } from '../types.js';
 import { DELIMITERS, type Delimiter } from './options.js';
 
@@ -58,8 +59,7 @@ export interface Prefix {
  * no more bytes will come.
  */
 export function readPrefix(chunks: readonly Buffer[], given: string | undefined, complete: boolean): Prefix | undefined {
-  let text = Buffer.concat(chunks).toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = stripBom(Buffer.concat(chunks).toString('utf8'));
   const sep = sepLine(text, complete);
   if (sep === undefined) return undefined;
   if (sep !== false) return { delimiter: given ?? sep.delimiter, sep: sep.delimiter };

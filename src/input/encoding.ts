@@ -9,7 +9,8 @@
  * UTF-16 BOM. Every decoded byte passes through `EncodingChecker.check` before the parser sees it.
  */
 import { isUtf8 } from 'node:buffer';
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
+import type iconv from 'iconv-lite';
 import { LineBreakCounter } from './lines.js';
 import type { Encoding } from './options.js';
 import { inputProblem, type InputProblem } from './problem.js';
@@ -67,7 +68,8 @@ export class InputDecoder {
     this.encoding = encoding;
     // UTF-8 is passed through as bytes: the checker below validates it, and decoding would hide
     // invalid bytes behind U+FFFD. iconv-lite strips a UTF-16 BOM itself.
-    if (encoding !== 'utf-8') this.decoder = iconv.getDecoder(encoding);
+    // Required on first use: most files are UTF-8, and they need not load iconv-lite's tables.
+    if (encoding !== 'utf-8') this.decoder = (createRequire(import.meta.url)('iconv-lite') as typeof iconv).getDecoder(encoding);
   }
 
   private decode(chunk: Buffer): Buffer {

@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { InputFile } from './open.js';
+import { hasGzipMagic } from './source.js';
 
 const SAMPLE_BYTES = 64 * 1024;
 /** Typical compression of CSV by gzip, for files whose sample is not plain text. */
@@ -25,7 +26,7 @@ async function estimateFile(path: string): Promise<number> {
     const sample = Buffer.alloc(Math.min(size, SAMPLE_BYTES));
     const { bytesRead } = await handle.read(sample, 0, sample.length, 0);
     if (bytesRead === 0) return 0;
-    const gzip = sample[0] === 0x1f && sample[1] === 0x8b;
+    const gzip = hasGzipMagic(sample.subarray(0, bytesRead));
     let lines = 0;
     for (let i = 0; i < bytesRead; i++) if (sample[i] === NEWLINE) lines++;
     const bytesPerLine = bytesRead / Math.max(lines, 1);

@@ -14,7 +14,7 @@ export interface FileRowsOptions extends HeaderOptions {
   skipEmpty: boolean;
   maxFields: number;
   /** See InputOptions.buildSegments. */
-  buildSegments?: boolean;
+  buildSegments?: boolean | (() => boolean);
 }
 
 export class FileRows {
@@ -93,10 +93,10 @@ export class FileRows {
   private takeHeader(record: readonly string[], line: number): void {
     const header = readHeader(record, line, this.opts);
     if (!header.ok) {
-      this.problem = header.problem;
+      this.problem = header.error;
       return;
     }
-    const columns = header.columns;
+    const columns = header.value;
     this.columns = columns;
     this.headerLine = line;
     this.headerKeys = columns.names.slice(0, columns.width).map(headerKey);

@@ -4,6 +4,7 @@
  * matched case-insensitively (`Type`, `VALUE`, `Document_ID` are what exports really write); the
  * trimmed name as written is kept as the wide segment type.
  */
+import { err, ok, type Result } from '../result.js';
 import type { Layout } from '../types.js';
 import { detectLayout, headerKey } from './detect.js';
 import type { SegmentColumn } from './options.js';
@@ -35,7 +36,8 @@ export type Columns =
   | (ColumnsBase & { layout: 'json'; segments: number })
   | (ColumnsBase & { layout: 'long'; type: number; value: number });
 
-export type HeaderResult = { ok: true; columns: Columns } | { ok: false; problem: InputProblem };
+/** The columns, or the header's problem (the reader reports it). */
+export type HeaderResult = Result<Columns, InputProblem>;
 
 export interface HeaderOptions {
   idColumn: string;
@@ -52,7 +54,7 @@ export function readHeader(record: readonly string[], line: number, opts: Header
   const width = namedWidth(names);
   const named = names.slice(0, width);
   const problem = namingProblem(named, line) ?? idProblem(named, line, opts.idColumn);
-  if (problem !== undefined) return { ok: false, problem };
+  if (problem !== undefined) return err(problem);
   const keys = named.map(headerKey);
   const base: ColumnsBase = { names, id: keys.indexOf(headerKey(opts.idColumn)), width, fullWidth: names.length, ignored: [], notes: [] };
   if (width < names.length) {
@@ -68,14 +70,11 @@ export function readHeader(record: readonly string[], line: number, opts: Header
     const considered = named.filter((name, i) => i === base.id || !ignore.has(keys[i] as string));
     const guess = detectLayout(considered, opts.idColumn, opts.segmentColumns !== undefined);
     if ('ambiguous' in guess) {
-      return {
-        ok: false,
-        problem: inputProblem(
-          'AMBIGUOUS_LAYOUT',
-          line,
-          `the header could be read in two layouts: ${guess.ambiguous}; ${guess.advice}`,
-        ),
-      };
+      return err(inputProblem(
+        'AMBIGUOUS_LAYOUT',
+        line,
+        `the header could be read in two layouts: ${guess.ambiguous}; ${guess.advice}`,
+      ));
     }
     layout = guess.layout;
   }
@@ -128,7 +127,7 @@ function wideColumns(base: ColumnsBase, keys: readonly string[], line: number, o
   if (opts.segmentColumns !== undefined) {
     const chosen = selectedColumns(base, keys, line, opts.segmentColumns);
     if (!chosen.ok) return chosen;
-    segments = chosen.segments;
+    segments = chosen.value;
   } else {
     const ignore = new Set((opts.ignoreColumns ?? []).map(headerKey));
     const missing = (opts.ignoreColumns ?? []).filter((name) => !keys.includes(headerKey(name)));
@@ -145,13 +144,10 @@ function wideColumns(base: ColumnsBase, keys: readonly string[], line: number, o
   }
   if (segments.length === 0) {
     const why = base.width < 2 ? `only the id column ${JSON.stringify(names[id])} was found` : 'no column is left to send';
-    return {
-      ok: false,
-      problem: inputProblem('NO_SEGMENT_COLUMNS', line, `${why}; add one column per segment type (wide layout), choose them with --segment-columns, or use the json or long layout`),
-    };
+    return err(inputProblem('NO_SEGMENT_COLUMNS', line, `${why}; add one column per segment type (wide layout), choose them with --segment-columns, or use the json or long layout`));
   }
   if (base.ignored.length > 0) base.notes.push(`columns not sent as segment types: ${describeNames(base.ignored)}`);
-  return { ok: true, columns: { ...base, layout: 'wide', segments, selected: opts.segmentColumns !== undefined || opts.ignoreColumns !== undefined } };
+  return ok({ ...base, layout: 'wide', segments, selected: opts.segmentColumns !== undefined || opts.ignoreColumns !== undefined });
 }
 
 /** --segment-columns: each listed header must be there; sent in header order under its type. */
@@ -160,7 +156,7 @@ function selectedColumns(
   keys: readonly string[],
   line: number,
   list: readonly SegmentColumn[],
-): { ok: true; segments: WideSegmentColumn[] } | { ok: false; problem: InputProblem } {
+): Result<WideSegmentColumn[], InputProblem> {
   const { names, id } = base;
   const found = describeNames(names.slice(0, base.width));
   const byIndex = new Map<number, WideSegmentColumn>();
@@ -172,28 +168,25 @@ function selectedColumns(
       continue;
     }
     if (index === id) {
-      return { ok: false, problem: inputProblem('SEGMENT_COLUMN_IS_ID', line, `--segment-columns lists ${JSON.stringify(entry.header)}, the id column; remove it from the list`) };
+      return err(inputProblem('SEGMENT_COLUMN_IS_ID', line, `--segment-columns lists ${JSON.stringify(entry.header)}, the id column; remove it from the list`));
     }
     if (byIndex.has(index)) {
-      return { ok: false, problem: inputProblem('DUPLICATE_SEGMENT_COLUMN', line, `--segment-columns lists the column ${JSON.stringify(names[index])} twice; list it once`) };
+      return err(inputProblem('DUPLICATE_SEGMENT_COLUMN', line, `--segment-columns lists the column ${JSON.stringify(names[index])} twice; list it once`));
     }
     byIndex.set(index, { index, type: entry.type });
   }
   if (missing.length > 0) {
     // A listed column that is not there is a changed export or a typo: sending without it would
     // clear that segment type for every customer.
-    return {
-      ok: false,
-      problem: inputProblem(
-        'MISSING_SEGMENT_COLUMN',
-        line,
-        `--segment-columns lists ${describeNames(missing)}, not in the header; found ${found}; fix the list or the export`,
-      ),
-    };
+    return err(inputProblem(
+      'MISSING_SEGMENT_COLUMN',
+      line,
+      `--segment-columns lists ${describeNames(missing)}, not in the header; found ${found}; fix the list or the export`,
+    ));
   }
   const segments = [...byIndex.values()].sort((a, b) => a.index - b.index);
   for (let i = 0; i < base.width; i++) if (i !== id && !byIndex.has(i)) base.ignored.push(names[i] as string);
-  return { ok: true, segments };
+  return ok(segments);
 }
 
 /**
@@ -208,24 +201,18 @@ function fixedColumns(layout: 'json' | 'long', base: ColumnsBase, keys: readonly
   const needed = LAYOUT_NAMES[layout];
   if (!needed.every((name) => keys.includes(name))) {
     const expected = [names[id] as string, ...needed];
-    return {
-      ok: false,
-      problem: inputProblem(
-        'LAYOUT_MISMATCH',
-        line,
-        `the ${layout} layout needs the columns ${describeNames(expected)}; found ${describeNames(names.slice(0, base.width))}; fix the header or the --layout option`,
-      ),
-    };
+    return err(inputProblem(
+      'LAYOUT_MISMATCH',
+      line,
+      `the ${layout} layout needs the columns ${describeNames(expected)}; found ${describeNames(names.slice(0, base.width))}; fix the header or the --layout option`,
+    ));
   }
   if (opts.segmentColumns !== undefined) {
-    return {
-      ok: false,
-      problem: inputProblem(
-        'SEGMENT_COLUMNS_NOT_WIDE',
-        line,
-        `--segment-columns chooses columns of a wide file, but this header is the ${layout} layout (${describeNames(names.slice(0, base.width))}); remove --segment-columns, or give --layout wide if the file is wide`,
-      ),
-    };
+    return err(inputProblem(
+      'SEGMENT_COLUMNS_NOT_WIDE',
+      line,
+      `--segment-columns chooses columns of a wide file, but this header is the ${layout} layout (${describeNames(names.slice(0, base.width))}); remove --segment-columns, or give --layout wide if the file is wide`,
+    ));
   }
   for (let i = 0; i < base.width; i++) {
     if (i !== id && !needed.includes(keys[i] as string)) base.ignored.push(names[i] as string);
@@ -233,6 +220,6 @@ function fixedColumns(layout: 'json' | 'long', base: ColumnsBase, keys: readonly
   if (base.ignored.length > 0) base.notes.push(`${layout} layout: columns ignored (not segments): ${describeNames(base.ignored)}`);
   if (opts.ignoreColumns !== undefined) base.notes.push(`--ignore-columns applies to the wide layout; this file is ${layout}, whose other columns are ignored anyway`);
   return layout === 'json'
-    ? { ok: true, columns: { ...base, layout, segments: keys.indexOf('segments') } }
-    : { ok: true, columns: { ...base, layout, type: keys.indexOf('type'), value: keys.indexOf('value') } };
+    ? ok({ ...base, layout, segments: keys.indexOf('segments') })
+    : ok({ ...base, layout, type: keys.indexOf('type'), value: keys.indexOf('value') });
 }

@@ -8,8 +8,9 @@
  * for files that do not fit in memory).
  *
  * With buildSegments false (a pass that sends nothing) every rule is applied but valid rows come
- * without segments.
+ * without segments (a wide row whose segment cells are all blank says `blank`).
  */
+import { err, ok, type Result } from '../result.js';
 import type { InputRow, Segment } from '../types.js';
 import type { Columns, WideSegmentColumn } from './header.js';
 import { MAX_ID_LENGTH } from './options.js';
@@ -25,13 +26,12 @@ export const SKIPPED_EMPTY = 'skipped: every segment cell is blank (--skip-empty
 export type WideColumns = Extract<Columns, { layout: 'wide' }>;
 export type JsonColumns = Extract<Columns, { layout: 'json' }>;
 export type LongColumns = Extract<Columns, { layout: 'long' }>;
-type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export interface RowMapperOptions {
   /** wide: an all-blank row is skipped (--skip-empty). */
   skipEmpty: boolean;
   /** false: check rows only; valid rows come without `segments`. Unset = true. */
-  buildSegments?: boolean;
+  buildSegments?: boolean | (() => boolean);
   /** Told every non-blank (type, value) of the valid rows. */
   stats?: TypeStats;
 }
@@ -70,7 +70,7 @@ function mapWide(
   const id = idOf(record, columns.id);
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
-  const build = opts.buildSegments ?? true;
+  const build = wanted(opts.buildSegments);
   const segments: Segment[] = [];
   let filled = false;
   const segmentColumns = columns.segments;
@@ -84,7 +84,13 @@ function mapWide(
   }
   // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.
   if (opts.skipEmpty && !filled) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
-  return build ? { file, line, id, segments } : { file, line, id };
+  if (build) return { file, line, id, segments };
+  return filled ? { file, line, id } : { file, line, id, blank: true };
+}
+
+/** A wide row's segments are built unless the option says not (false, or a function answering false). */
+function wanted(build: RowMapperOptions['buildSegments']): boolean {
+  return typeof build === 'function' ? build() : (build ?? true);
 }
 
 /** json: the segments cell holds a JSON array of {type, value}, or null. */
@@ -94,10 +100,11 @@ export function mapJsonRecord(columns: JsonColumns, record: readonly string[], f
   if (problem !== undefined) return { file, line, id, invalid: problem };
   // Parsed in both modes: whether the cell is valid is only known by parsing it.
   const parsed = parseSegmentsCell((record[columns.segments] as string).trim());
-  if (!parsed.ok) return { file, line, id, invalid: parsed.reason };
+  if (!parsed.ok) return { file, line, id, invalid: parsed.error };
   const stats = opts.stats;
   if (stats !== undefined && parsed.value !== null) for (const segment of parsed.value) stats.add(segment.type, segment.value);
-  return (opts.buildSegments ?? true) ? { file, line, id, segments: parsed.value } : { file, line, id };
+  // Built unless false: a json row's segments (null or []) are what says it clears.
+  return opts.buildSegments !== false ? { file, line, id, segments: parsed.value } : { file, line, id };
 }
 
 /**
@@ -112,7 +119,8 @@ export function mapLongRecord(columns: LongColumns, record: readonly string[], f
   if (problem !== undefined) return { file, line, id, long: true, invalid: problem };
   const type = (record[columns.type] as string).trim();
   const value = (record[columns.value] as string).trim();
-  const build = opts.buildSegments ?? true;
+  // Built unless false: a long customer is gathered from its records' segments.
+  const build = opts.buildSegments !== false;
   if (type === '' && value === '') return build ? { file, line, id, long: true, segments: [] } : { file, line, id, long: true };
   const reason = segmentProblem(type, value);
   if (reason !== undefined) return { file, line, id, long: true, invalid: reason };
@@ -120,40 +128,40 @@ export function mapLongRecord(columns: LongColumns, record: readonly string[], f
   return build ? { file, line, id, long: true, segments: [{ type, value }] } : { file, line, id, long: true };
 }
 
-export function parseSegmentsCell(cell: string): Parsed<Segment[] | null> {
-  if (cell === '') return { ok: false, reason: 'segments is empty; write [] or null' };
+export function parseSegmentsCell(cell: string): Result<Segment[] | null> {
+  if (cell === '') return err('segments is empty; write [] or null');
   let json: unknown;
   try {
     json = JSON.parse(cell);
-  } catch (err) {
-    return { ok: false, reason: `bad JSON in segments: ${shortReason(err)}` };
+  } catch (error) {
+    return err(`bad JSON in segments: ${shortReason(error)}`);
   }
-  if (json === null) return { ok: true, value: null };
-  if (!Array.isArray(json)) return { ok: false, reason: 'segments must be a JSON array of {"type","value"} objects, or null' };
+  if (json === null) return ok(null);
+  if (!Array.isArray(json)) return err('segments must be a JSON array of {"type","value"} objects, or null');
   const segments: Segment[] = [];
   for (const [i, element] of json.entries()) {
     const segment = toSegment(element);
-    if (!segment.ok) return { ok: false, reason: `segments[${i}]: ${segment.reason}` };
+    if (!segment.ok) return err(`segments[${i}]: ${segment.error}`);
     segments.push(segment.value);
   }
-  return { ok: true, value: segments };
+  return ok(segments);
 }
 
-function toSegment(element: unknown): Parsed<Segment> {
+function toSegment(element: unknown): Result<Segment> {
   if (typeof element !== 'object' || element === null || Array.isArray(element)) {
-    return { ok: false, reason: 'must be an object {"type","value"}' };
+    return err('must be an object {"type","value"}');
   }
   const { type, value } = element as Record<string, unknown>;
   if (typeof type !== 'string' || typeof value !== 'string') {
-    return { ok: false, reason: '"type" and "value" must both be strings' };
+    return err('"type" and "value" must both be strings');
   }
   return segmentOf(type.trim(), value.trim());
 }
 
 /** The rule for one (type, value) pair, shared by json and long. */
-function segmentOf(type: string, value: string): Parsed<Segment> {
+function segmentOf(type: string, value: string): Result<Segment> {
   const problem = segmentProblem(type, value);
-  return problem === undefined ? { ok: true, value: { type, value } } : { ok: false, reason: problem };
+  return problem === undefined ? ok({ type, value }) : err(problem);
 }
 
 function segmentProblem(type: string, value: string): string | undefined {

@@ -3,8 +3,8 @@
  * parser is configured with the same three record delimiters, so line numbers from the encoding
  * check and from the records agree.
  */
-const LF = 10;
-const CR = 13;
+export const LF = 10;
+export const CR = 13;
 
 /** Line breaks inside a text (a field that was quoted may hold some). */
 export function lineBreaksInText(text: string): number {
@@ -31,8 +31,10 @@ export function lineBreaksInRecord(record: readonly string[]): number {
  * a CR at the end of a chunk is decided by the first byte of the next one.
  */
 export class LineBreakCounter {
-  private breaks = 0;
   private crPending = false;
+
+  /** `before`: breaks already counted elsewhere (the lines before the first byte added here). */
+  constructor(private breaks = 0) {}
 
   /** Line breaks seen in all bytes added so far. */
   get count(): number {

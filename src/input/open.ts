@@ -51,9 +51,10 @@ export class SpoolInterrupted extends Error {
   }
 }
 
+/** `paths` as resolveInputConfig checked them: at least one, and '-' at most once (else a bug: RangeError). */
 export async function openInputs(paths: readonly string[], opts: OpenOptions): Promise<OpenedInputs> {
-  if (paths.length === 0) throw new UsageError('no input file given; pass one or more CSV files, or - for stdin', 'NO_INPUT');
-  if (paths.filter((p) => p === STDIN_PATH).length > 1) throw new UsageError("'-' (stdin) can be given only once", 'STDIN_TWICE');
+  if (paths.length === 0) throw new RangeError('openInputs: no input path');
+  if (paths.filter((p) => p === STDIN_PATH).length > 1) throw new RangeError("openInputs: '-' (stdin) more than once");
   // Files first: a typo in a path must not cost the producer of stdin its data.
   for (const p of paths) if (p !== STDIN_PATH) await checkReadableFile(p);
   let spool: Spool | undefined;

@@ -32,10 +32,12 @@ export interface InputOptions {
   /** Caps on the decoded size of one file (--max-input-bytes, --max-compression-ratio); none when absent. */
   byteLimits?: ByteLimits;
   /**
-   * false: apply every row rule but build no segments (valid rows come without `segments`), for a
-   * pass that sends nothing. Unset = true.
+   * false: apply every row rule but build no segments (valid rows come without `segments`; a wide
+   * row with every segment cell blank says `blank`), for a pass that sends nothing. A function is
+   * asked for each wide row (a dry run wants the segments of its first customers only); json and
+   * long rows are built unless this is false. Unset = true.
    */
-  buildSegments?: boolean;
+  buildSegments?: boolean | (() => boolean);
   /** undefined = UTF-8, or UTF-16 when the file starts with a UTF-16 byte order mark. */
   encoding?: Encoding;
   /**

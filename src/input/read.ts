@@ -14,7 +14,7 @@ import { openByteSource } from './source.js';
 
 /** Facts about one file, known once the reader has finished it. */
 export interface FileFacts extends ParsedFacts {
-  /** The path as shown to users ('stdin' for '-'). */
+  /** How the input is named: its path as given, or 'stdin' for stdin (given as the argument '-'). */
   path: string;
   /** sha256 (hex) of the raw file bytes (the compressed bytes for .gz). */
   sha256: string;

@@ -107,6 +107,11 @@ function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+/** Whether `bytes` start with gzip's magic number (whatever the file is called). */
+export function hasGzipMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= GZIP_MAGIC.length && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+}
+
 async function isGzip(path: string, display: string): Promise<boolean> {
   const head = Buffer.alloc(GZIP_MAGIC.length);
   let read: number;
@@ -120,9 +125,8 @@ async function isGzip(path: string, display: string): Promise<boolean> {
   } catch (err) {
     throw readFailure(errorCode(err), display, false);
   }
-  const magic = read === GZIP_MAGIC.length && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
   // An empty file named .gz is reported as empty, not as broken gzip.
-  return magic || (read > 0 && path.toLowerCase().endsWith('.gz'));
+  return hasGzipMagic(head.subarray(0, read)) || (read > 0 && path.toLowerCase().endsWith('.gz'));
 }
 
 async function* guarded(stream: Readable, display: string, gzip: boolean): AsyncGenerator<Buffer> {

@@ -64,6 +64,11 @@ export class StateDiff {
   private readonly statuses: Uint8Array;
   private readonly since: Uint32Array;
   private readonly acked: Uint32Array;
+  /**
+   * [hi, lo] of the id being looked up. Reads of it, and of the per-row arrays at a row rowOf
+   * returned (table entries are row + 1 for rows < size, the arrays' length), are `as number`:
+   * they run per customer and are in range by construction.
+   */
   private readonly hashed = new Uint32Array(2);
   /** full resync: only customers acknowledged since the resync began count as unchanged (none without one). */
   private readonly oldestAck: number;
@@ -106,18 +111,18 @@ export class StateDiff {
   unchanged(id: string, fingerprint: number): Unchanged | undefined {
     const row = this.rowOf(id);
     if (row === undefined) return undefined;
-    const status = this.statuses[row]! & ~PRESENT;
+    const status = (this.statuses[row] as number) & ~PRESENT;
     this.statuses[row] = status | PRESENT;
-    if (this.fingerprints[row] !== fingerprint || this.acked[row]! < this.oldestAck) return undefined;
-    if (status === UPDATED) return { since: this.since[row]!, notFound: false };
-    if (status === NOT_FOUND && !this.options.recheckNotFound) return { since: this.since[row]!, notFound: true };
+    if (this.fingerprints[row] !== fingerprint || (this.acked[row] as number) < this.oldestAck) return undefined;
+    if (status === UPDATED) return { since: this.since[row] as number, notFound: false };
+    if (status === NOT_FOUND && !this.options.recheckNotFound) return { since: this.since[row] as number, notFound: true };
     return undefined;
   }
 
   /** An id of tonight's input that is not sent (an invalid row, a customer a broken record spoiled): never cleared. */
   present(id: string): void {
     const row = this.rowOf(id);
-    if (row !== undefined) this.statuses[row]! |= PRESENT;
+    if (row !== undefined) this.statuses[row] = (this.statuses[row] as number) | PRESENT;
   }
 
   /**
@@ -134,19 +139,20 @@ export class StateDiff {
 
   private insert(id: string, row: number): void {
     hashInto(id, this.hashed);
-    let slot = this.hashed[0]! & this.mask;
+    let slot = (this.hashed[0] as number) & this.mask;
     while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
     this.table[slot] = row + 1;
-    this.tags[row] = this.hashed[1]!;
+    this.tags[row] = this.hashed[1] as number;
     this.checks[row] = checkHash(id);
   }
 
   private rowOf(id: string): number | undefined {
     hashInto(id, this.hashed);
-    const tag = this.hashed[1]!;
+    const tag = this.hashed[1] as number;
     let check: number | undefined;
-    for (let slot = this.hashed[0]! & this.mask; ; slot = (slot + 1) & this.mask) {
-      const ref = this.table[slot]!;
+    for (let slot = (this.hashed[0] as number) & this.mask; ; slot = (slot + 1) & this.mask) {
+      // `as number`: slot <= mask, and the table has mask + 1 slots.
+      const ref = this.table[slot] as number;
       if (ref === 0) return undefined;
       if (this.tags[ref - 1] !== tag) continue;
       check ??= checkHash(id);

@@ -70,7 +70,7 @@ export class Ledger {
   }
 
   isLong(ordinal: number): boolean {
-    return ordinal < this.size && (this.bytes[ordinal]! & LONG) !== 0;
+    return ordinal < this.size && (this.byteOf(ordinal) & LONG) !== 0;
   }
 
   /**
@@ -94,27 +94,27 @@ export class Ledger {
     this.sinceRuns ??= new Uint32Array(Math.max(1024, this.bytes.length));
     if (ordinal >= this.sinceRuns.length) this.sinceRuns = grown(this.sinceRuns, ordinal);
     this.sinceRuns[ordinal] = sinceRun;
-    this.bytes[ordinal] = (this.bytes[ordinal]! & ~OUTCOME_MASK) | (notFound ? UNCHANGED_NOT_FOUND : UNCHANGED);
+    this.bytes[ordinal] = (this.byteOf(ordinal) & ~OUTCOME_MASK) | (notFound ? UNCHANGED_NOT_FOUND : UNCHANGED);
   }
 
   /** For an unchanged customer: the run number its segments were recorded by, and whether it was not found then. */
   unchangedSince(ordinal: number): { run: number; notFound: boolean } {
-    return { run: this.sinceRuns?.[ordinal] ?? 0, notFound: (this.bytes[ordinal]! & OUTCOME_MASK) === UNCHANGED_NOT_FOUND };
+    return { run: this.sinceRuns?.[ordinal] ?? 0, notFound: (this.byteOf(ordinal) & OUTCOME_MASK) === UNCHANGED_NOT_FOUND };
   }
 
   /** A long record of customer `ordinal` at `line`: `segments` 0 (blank record) or 1; `invalid` spoils it. */
   addLongRecord(ordinal: number, line: number, segments: number, invalid: string | undefined): void {
     this.records ??= new Uint32Array(Math.max(1024, this.bytes.length));
     if (ordinal >= this.records.length) this.records = grown(this.records, ordinal);
-    this.records[ordinal]! += 1;
+    this.records[ordinal] = (this.records[ordinal] ?? 0) + 1;
     if (invalid !== undefined && !this.spoilers.has(ordinal)) {
       this.spoilers.set(ordinal, { reason: invalid, line });
-      this.bytes[ordinal]! |= SPOILED;
+      this.bytes[ordinal] = this.byteOf(ordinal) | SPOILED;
     }
     if (invalid !== undefined) return;
-    if (segments > 0) this.bytes[ordinal]! |= HAS_SEGMENT;
+    if (segments > 0) this.bytes[ordinal] = this.byteOf(ordinal) | HAS_SEGMENT;
     else if (!this.clearLines.has(ordinal)) {
-      this.bytes[ordinal]! |= HAS_CLEAR;
+      this.bytes[ordinal] = this.byteOf(ordinal) | HAS_CLEAR;
       this.clearLines.set(ordinal, line);
     }
   }
@@ -127,7 +127,7 @@ export class Ledger {
   settleLong(): number[] {
     const spoiled: number[] = [];
     for (const [ordinal, line] of this.clearLines) {
-      const b = this.bytes[ordinal]!;
+      const b = this.byteOf(ordinal);
       if ((b & HAS_SEGMENT) !== 0 && (b & SPOILED) === 0) {
         this.bytes[ordinal] = b | SPOILED;
         this.spoilers.set(ordinal, {
@@ -138,17 +138,17 @@ export class Ledger {
       }
     }
     // Only the lines of spoiling records are needed from here on.
-    for (const ordinal of [...this.clearLines.keys()]) if ((this.bytes[ordinal]! & HAS_SEGMENT) === 0) this.clearLines.delete(ordinal);
+    for (const ordinal of [...this.clearLines.keys()]) if ((this.byteOf(ordinal) & HAS_SEGMENT) === 0) this.clearLines.delete(ordinal);
     return spoiled;
   }
 
   /** A long customer whose only records are blank: sent with no segments, it is cleared. */
   longClears(ordinal: number): boolean {
-    return (this.bytes[ordinal]! & (HAS_CLEAR | HAS_SEGMENT)) === HAS_CLEAR;
+    return (this.byteOf(ordinal) & (HAS_CLEAR | HAS_SEGMENT)) === HAS_CLEAR;
   }
 
   isSpoiled(ordinal: number): boolean {
-    return (this.bytes[ordinal]! & SPOILED) !== 0;
+    return (this.byteOf(ordinal) & SPOILED) !== 0;
   }
 
   /** Records of a long customer (1 for others). */
@@ -162,27 +162,36 @@ export class Ledger {
   }
 
   setOutcome(ordinal: number, outcome: CustomerOutcome, error?: string, resumed = false): void {
-    const b = this.bytes[ordinal]!;
+    const b = this.byteOf(ordinal);
     this.bytes[ordinal] = (b & ~OUTCOME_MASK & ~RESUMED) | CODE_OF[outcome] | (resumed ? RESUMED : 0);
     if (error !== undefined) this.setError(ordinal, error);
   }
 
   /** The endpoint's outcome, `not_sent` when set so, `unchanged` per the state; undefined while pending (never sent). */
   outcome(ordinal: number): LedgerOutcome | undefined {
-    return OUTCOME_OF[this.bytes[ordinal]! & OUTCOME_MASK];
+    return OUTCOME_OF[this.byteOf(ordinal) & OUTCOME_MASK];
   }
 
   isPending(ordinal: number): boolean {
-    return (this.bytes[ordinal]! & OUTCOME_MASK) === PENDING;
+    return (this.byteOf(ordinal) & OUTCOME_MASK) === PENDING;
   }
 
   wasResumed(ordinal: number): boolean {
-    return (this.bytes[ordinal]! & RESUMED) !== 0;
+    return (this.byteOf(ordinal) & RESUMED) !== 0;
   }
 
   error(ordinal: number): string | undefined {
     const ref = this.errorRefs?.[ordinal] ?? 0;
     return ref === 0 ? undefined : this.messages[ref - 1];
+  }
+
+  /**
+   * The customer's byte. An ordinal never opened reads 0 (pending, nothing known): its byte is still
+   * 0, or it lies past the array's end, whose `undefined` the bit masks always turned into 0 (and
+   * a write there is dropped, as a typed array drops it).
+   */
+  private byteOf(ordinal: number): number {
+    return this.bytes[ordinal] ?? 0;
   }
 
   private setError(ordinal: number, message: string): void {

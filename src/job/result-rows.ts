@@ -17,9 +17,15 @@ export type Unsent =
 /** diff/mirror: when a run number of the state started (the `unchanged since` detail). */
 export type RunTime = (run: number) => string;
 
+const UPDATED: Resolution = { status: 'updated', detail: '' };
+const RESUMED: Resolution = { status: 'updated', detail: 'updated by an earlier run (resumed)' };
+const NOT_FOUND: Resolution = { status: 'not_found', detail: NOT_FOUND_DETAIL };
+
 export const CLEARED_DETAIL = 'not in the input any more: its segments were cleared (--mode mirror)';
 
 export function resolver(ledger: Ledger, unsent: Unsent, runTime: RunTime = unknownRunTime): (ordinal: number, file: number, line: number) => Resolution {
+  // The answers most rows share, made once (this runs for every row of results.csv).
+  const notReached: Resolution = { status: unsent.kind === 'valid' ? 'valid' : 'not_sent', detail: unsent.detail };
   return (ordinal, _file, line) => {
     const spoiler = ledger.spoiler(ordinal);
     if (spoiler !== undefined) {
@@ -30,21 +36,20 @@ export function resolver(ledger: Ledger, unsent: Unsent, runTime: RunTime = unkn
     switch (outcome) {
       case 'updated':
         if (ledger.isClear(ordinal)) return { status: 'cleared', detail: CLEARED_DETAIL };
-        return { status: 'updated', detail: ledger.wasResumed(ordinal) ? 'updated by an earlier run (resumed)' : '' };
+        return ledger.wasResumed(ordinal) ? RESUMED : UPDATED;
       case 'unchanged':
         return { status: 'unchanged', detail: unchangedDetail(ledger, ordinal, runTime) };
       case 'not_found':
-        return { status: 'not_found', detail: NOT_FOUND_DETAIL };
+        return NOT_FOUND;
       case 'failed':
         return { status: 'failed', detail: ledger.error(ordinal) ?? 'failed' };
       case 'rejected':
         return { status: 'rejected', detail: ledger.error(ordinal) ?? 'rejected by the endpoint' };
       case 'not_sent':
         return { status: 'not_sent', detail: ledger.error(ordinal) ?? unsent.detail };
-      case undefined: {
-        const detail = unsent.detail === '' && ledger.isClear(ordinal) ? 'not in the input: would be cleared (--mode mirror)' : unsent.detail;
-        return unsent.kind === 'valid' ? { status: 'valid', detail } : { status: 'not_sent', detail };
-      }
+      case undefined:
+        if (unsent.detail === '' && ledger.isClear(ordinal)) return { status: notReached.status, detail: 'not in the input: would be cleared (--mode mirror)' };
+        return notReached;
     }
   };
 }

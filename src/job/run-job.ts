@@ -1,6 +1,7 @@
 /**
  * The sync job as a list of steps. Everything the job decides is in here or in the stage it calls;
- * the command (src/commands/run.ts) only parses options, prints and exits.
+ * the command (src/commands/run.ts, src/commands/execute.ts) parses options, reads the token, sets up
+ * logging and signals, prints, pushes the metrics (--pushgateway: not the job's concern) and exits.
  *
  *   1. lock the state dir (one run at a time)
  *   2. open the inputs (stdin is spooled to a file)

@@ -2,9 +2,9 @@
 import { targetOf, type RunConfig } from '../config/run-options.js';
 import { formatThreshold } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
-import { redactUrl } from '../metrics/push-target.js';
 import type { FileFacts } from '../input/index.js';
 import { writeSummary, type Summary } from '../report/index.js';
+import { publicOptions } from '../secrets.js';
 import type { Counts } from '../types.js';
 import type { JobContext, JobResult } from './context.js';
 import type { StateFacts } from './incremental.js';
@@ -36,12 +36,12 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
       status: outcome.status,
       exitCode: outcome.exitCode,
       counts,
-      requests: { ...requests, total, retries: d.retries ?? 0 },
+      requests: { byStatus: { ...requests }, total, retries: d.retries ?? 0 },
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       inputs: inputs.filter(Boolean).map(inputSummary),
-      options: publicOptions(config, ctx.token?.origin),
+      options: recordedOptions(config, ctx.token?.origin),
       ...(config.shard ? { shard: config.shard } : {}),
       ...(d.resumedFrom !== undefined ? { resumed: { acknowledgedBefore: d.resumedFrom } } : {}),
       ...(d.pace ? { pace: d.pace } : {}),
@@ -67,18 +67,18 @@ function inputSummary(f: FileFacts): Summary['inputs'][number] {
   };
 }
 
-/** The options worth recording in summary.json; never the token or its file's content. */
-function publicOptions(config: RunConfig, tokenFrom: TokenSource['origin'] | undefined): Record<string, unknown> {
-  const { token, ...rest } = config;
-  // As resolveToken decided (absent in dry runs): yargs also fills token.value from
+/**
+ * The options recorded in summary.json: thresholds as the user writes them, and where the token
+ * came from; publicOptions (src/secrets.ts) then drops the token and hides the Pushgateway's password.
+ */
+function recordedOptions(config: RunConfig, tokenFrom: TokenSource['origin'] | undefined): Record<string, unknown> {
+  // tokenFrom as resolveToken decided (absent in dry runs): yargs also fills token.value from
   // SEGMENT_SYNC_TOKEN, so the config alone cannot tell the environment from --token.
-  return {
-    ...rest,
+  return publicOptions({
+    ...config,
     maxInvalid: formatThreshold(config.maxInvalid),
     maxClear: formatThreshold(config.maxClear),
     ...(config.dryRun ? {} : { maxNotFound: formatThreshold(config.maxNotFound) }),
-    // The Pushgateway URL may carry basic-auth credentials (already checked to parse).
-    ...(config.pushgateway && { pushgateway: redactUrl(new URL(config.pushgateway)) }),
     ...(tokenFrom && { tokenFrom }),
-  };
+  });
 }

@@ -64,13 +64,20 @@ export async function validatePass(
   const intake = new IntakeBuilder(files.map((f) => f.display), ledger, spool, new RowLog(tmpDir), fingerprints, diff);
   const classifier = new Classifier({ ids: index, shard: config.shard });
   try {
-    for await (const chunk of readInputs(files, readOptions(config), facts)) {
+    // A dry run's sample wants the segments of its first customers only: the other rows skip building them.
+    const inputOptions: InputOptions = { ...readOptions(config), buildSegments: () => spool.wantsSegments() };
+    for await (const chunk of readInputs(files, inputOptions, facts)) {
       // A big file takes a while to check; SIGTERM must not wait for the end of it.
       if (ctx.signals.stop.aborted) return { stopped: true, facts, counts: intake.counts };
       // Every row counts towards the guard (before shard filtering), so all shards decide alike.
       tallyRead(read, chunk);
       progress.rowsRead = read.rows;
-      intake.addAll(classifier.classify(chunk));
+      // Row by row through both stages: a classified row dies young instead of waiting in an array
+      // for the rest of its chunk (which the young generation's collections would copy).
+      for (const row of chunk) {
+        const classified = classifier.classifyOne(row);
+        if (classified !== undefined) intake.add(classified);
+      }
     }
   } finally {
     intake.spool.finish();
@@ -95,11 +102,7 @@ class IntakeBuilder {
     private readonly diff: StateDiff | undefined,
   ) {}
 
-  addAll(rows: readonly ClassifiedRow[]): void {
-    for (const row of rows) this.add(row);
-  }
-
-  private add(row: ClassifiedRow): void {
+  add(row: ClassifiedRow): void {
     const { counts, ledger, spool, rowLog } = this;
     counts.rows++;
     switch (row.kind) {
@@ -107,15 +110,22 @@ class IntakeBuilder {
         ledger.open(row.ordinal, false);
         rowLog.customer(row.ordinal, row.file, row.line, row.id);
         counts.customers++;
-        const fingerprint = this.fingerprints ? fingerprintOf(row.segments) : undefined;
+        const { segments } = row;
+        if (segments === undefined) {
+          // Only a full sample stops the segments being built, and it takes no more customers.
+          if (spool.wantsSegments()) throw new TypeError(`customer ${row.ordinal} came without its segments`);
+          if (row.clears) counts.toClear++;
+          return;
+        }
+        const fingerprint = this.fingerprints ? fingerprintOf(segments) : undefined;
         const unchanged = fingerprint !== undefined && this.diff?.unchanged(row.id, fingerprint);
         if (unchanged) {
           ledger.setUnchanged(row.ordinal, unchanged.since, unchanged.notFound);
           counts.unchanged++;
           return;
         }
-        spool.addCustomer(row.ordinal, row.id, row.segments, fingerprint);
-        if (row.segments === null || row.segments.length === 0) counts.toClear++;
+        spool.addCustomer(row.ordinal, row.id, segments, fingerprint);
+        if (row.clears) counts.toClear++;
         return;
       }
       case 'part':

@@ -4,6 +4,11 @@
  * its predecessor's metrics, not add a new series for every pod name.
  */
 import type { Shard } from '../config/shard.js';
+import { redactUrl, registerUrlPassword } from '../secrets.js';
+import { err, ok, type Result } from '../result.js';
+
+/** Also imported from here by src/commands/run.ts (to be swapped to src/secrets.ts there). */
+export { redactUrl };
 
 export interface PushTargetOptions {
   /** --pushgateway; may carry basic-auth credentials (user:password@host), which are never shown. */
@@ -21,51 +26,39 @@ export interface PushTarget {
   groupings: Record<string, string>;
   /** The group's URL without credentials: safe to log. */
   display: string;
-  /** Strings that must never appear in a message (the URL's password, as written and decoded). */
-  secrets: string[];
 }
 
-export type PushTargetResult = { ok: true; target: PushTarget } | { ok: false; error: string };
+export type PushTargetResult = Result<PushTarget>;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Set by the grouping key itself, or by the Pushgateway. */
 const RESERVED_LABELS = new Set(['job', 'shard', 'instance']);
 
 export function resolvePushTarget(options: PushTargetOptions): PushTargetResult {
-  const url = parseGatewayUrl(options.url);
-  if (typeof url === 'string') return { ok: false, error: url };
+  const parsed = parseGatewayUrl(options.url);
+  if (!parsed.ok) return parsed;
+  const url = parsed.value;
   const labelError = checkPathValue('--job-name', options.jobName) ?? checkGroupingLabels(options.groupingLabels ?? {});
-  if (labelError) return { ok: false, error: labelError };
+  if (labelError) return err(labelError);
 
   const groupings = { ...options.groupingLabels, ...(options.shard ? { shard: String(options.shard.index) } : {}) };
-  const secrets = url.password === '' ? [] : [...new Set([url.password, safeDecode(url.password)])];
-  return { ok: true, target: { url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings), secrets } };
-}
-
-/** The URL with its credentials, query and fragment (places a secret may hide) replaced by `***`. */
-export function redactUrl(url: URL): string {
-  const copy = new URL(url.href);
-  if (copy.username !== '' || copy.password !== '') {
-    copy.username = '***';
-    copy.password = '';
-  }
-  if (copy.search !== '') copy.search = '***';
-  if (copy.hash !== '') copy.hash = '***';
-  return copy.href;
+  return ok({ url: options.url, jobName: options.jobName, groupings, display: groupUrl(url, options.jobName, groupings) });
 }
 
 /** A URL object, or an error message naming the option (the value shown without its credentials). */
-function parseGatewayUrl(raw: string): URL | string {
+function parseGatewayUrl(raw: string): Result<URL> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     // An unparsable value cannot be redacted reliably: show its shape only.
-    return `--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`;
+    return err(`--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`;
-  if (url.search !== '' || url.hash !== '') return `--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`;
-  return url;
+  // From here on its password is hidden wherever it would be shown (logs, this module's messages).
+  registerUrlPassword(url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return err(`--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
+  if (url.search !== '' || url.hash !== '') return err(`--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`);
+  return ok(url);
 }
 
 function checkGroupingLabels(labels: Record<string, string>): string | undefined {
@@ -81,15 +74,6 @@ function checkGroupingLabels(labels: Record<string, string>): string | undefined
 function checkPathValue(option: string, value: string): string | undefined {
   if (value === '' || value.includes('/')) return `${option} must be non-empty and contain no '/', got ${JSON.stringify(value)}`;
   return undefined;
-}
-
-/** URL userinfo is percent-encoded; the decoded form is what would be sent and could be echoed. */
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function groupUrl(url: URL, jobName: string, groupings: Record<string, string>): string {

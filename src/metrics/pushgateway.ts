@@ -12,6 +12,8 @@
  */
 import { Pushgateway } from 'prom-client';
 import type { Shard } from '../config/shard.js';
+import { redactText } from '../secrets.js';
+import { err, ok, type Result } from '../result.js';
 import { resolvePushTarget, type PushTarget } from './push-target.js';
 import { buildRunMetrics, type RunMetricsSummary } from './run-metrics.js';
 
@@ -33,29 +35,27 @@ export interface PushRunMetricsOptions {
 
 export type PushMethod = 'PUT' | 'POST';
 
-export type PushResult =
-  | { ok: true; method: PushMethod; /** the group's URL, without credentials */ url: string }
-  | { ok: false; error: string };
+export type PushResult = Result<{ method: PushMethod; /** the group's URL, without credentials */ url: string }>;
 
 export async function pushRunMetrics(options: PushRunMetricsOptions): Promise<PushResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
-  if (!(timeoutMs > 0)) return { ok: false, error: `metrics push timeoutMs must be a positive number, got ${String(options.timeoutMs)}` };
+  if (!(timeoutMs > 0)) return err(`metrics push timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
   const resolved = resolvePushTarget(options);
   if (!resolved.ok) return resolved;
   const metrics = buildRunMetrics(options.summary);
   if (!metrics.ok) return metrics;
 
-  const { target } = resolved;
-  const method: PushMethod = metrics.successful ? 'PUT' : 'POST';
+  const target = resolved.value;
+  const method: PushMethod = metrics.value.successful ? 'PUT' : 'POST';
   // agent: false — no keep-alive socket left to hold the finished process open.
-  const gateway = new Pushgateway(target.url, { agent: false, signal: AbortSignal.timeout(timeoutMs) }, metrics.registry);
+  const gateway = new Pushgateway(target.url, { agent: false, signal: AbortSignal.timeout(timeoutMs) }, metrics.value.registry);
   const params = { jobName: target.jobName, groupings: target.groupings };
   try {
     const { resp } = await (method === 'PUT' ? gateway.push(params) : gateway.pushAdd(params));
     const status = statusOf(resp);
     // prom-client rejects only on >= 400; a redirect is not a push either.
     if (status !== undefined && (status < 200 || status > 299)) return failure(target, `answered ${status}`);
-    return { ok: true, method, url: target.display };
+    return ok({ method, url: target.display });
   } catch (error) {
     return failure(target, describeError(error, timeoutMs));
   }
@@ -72,11 +72,11 @@ function describeError(error: unknown, timeoutMs: number): string {
   const { name, code, message } = (typeof error === 'object' && error !== null ? error : {}) as Partial<NodeJS.ErrnoException>;
   if (name === 'AbortError' || name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
   if (typeof code === 'string') return code;
-  if (typeof message === 'string') return message.split('\n', 1)[0]!.slice(0, MAX_ERROR_CHARS);
+  if (typeof message === 'string') return message.replace(/\n[\s\S]*/, '').slice(0, MAX_ERROR_CHARS); // its first line
   return 'failed';
 }
 
 function failure(target: PushTarget, detail: string): PushResult {
-  const error = `pushing metrics to ${target.display} failed: ${detail}`;
-  return { ok: false, error: target.secrets.reduce((text, secret) => text.split(secret).join('***'), error) };
+  // The detail may quote the request (and so the URL's password, registered by resolvePushTarget).
+  return err(redactText(`pushing metrics to ${target.display} failed: ${detail}`));
 }

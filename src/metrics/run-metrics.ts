@@ -4,12 +4,13 @@
  */
 import { Gauge, Registry } from 'prom-client';
 import type { Summary } from '../report/summary.js';
+import { err, ok, type Result } from '../result.js';
 import type { RowStatus } from '../types.js';
 
 /** The part of summary.json the metrics are made of. */
 export type RunMetricsSummary = Pick<Summary, 'status' | 'dryRun' | 'counts' | 'requests' | 'finishedAt' | 'durationMs'>;
 
-export type RunMetricsResult = { ok: true; registry: Registry; successful: boolean } | { ok: false; error: string };
+export type RunMetricsResult = Result<{ registry: Registry; successful: boolean }>;
 
 export const METRIC_NAMES = {
   lastSuccess: 'segment_sync_last_success_timestamp_seconds',
@@ -18,9 +19,6 @@ export const METRIC_NAMES = {
   requests: 'segment_sync_requests',
   retries: 'segment_sync_retries',
 } as const;
-
-/** Keys of summary.requests that are totals, not HTTP statuses. */
-const REQUEST_TOTAL_KEYS = new Set(['total', 'retries']);
 
 /**
  * A success is a real run in which every customer got a definitive answer. A dry run sends
@@ -33,7 +31,7 @@ export function isSuccessfulRun(summary: Pick<Summary, 'status' | 'dryRun'>): bo
 /** A fresh registry (never the global one) holding this run's metrics. */
 export function buildRunMetrics(summary: RunMetricsSummary): RunMetricsResult {
   const finishedMs = Date.parse(summary.finishedAt);
-  if (Number.isNaN(finishedMs)) return { ok: false, error: `summary.finishedAt is not a date: ${JSON.stringify(summary.finishedAt)}` };
+  if (Number.isNaN(finishedMs)) return err(`summary.finishedAt is not a date: ${JSON.stringify(summary.finishedAt)}`);
 
   const registry = new Registry();
   const successful = isSuccessfulRun(summary);
@@ -41,9 +39,9 @@ export function buildRunMetrics(summary: RunMetricsSummary): RunMetricsResult {
   if (successful) gauge(registry, METRIC_NAMES.lastSuccess, 'Unix time the last successful run finished').set(finishedMs / 1000);
   gauge(registry, METRIC_NAMES.duration, 'Wall-clock duration of the last run').set(summary.durationMs / 1000);
   setByStatus(gauge(registry, METRIC_NAMES.rows, 'Input rows of the last run by final status', ['status']), rowsByStatus(summary.counts));
-  setByStatus(gauge(registry, METRIC_NAMES.requests, 'Requests of the last run by HTTP status or error kind', ['status']), requestsByStatus(summary.requests));
+  setByStatus(gauge(registry, METRIC_NAMES.requests, 'Requests of the last run by HTTP status or error kind', ['status']), summary.requests.byStatus);
   gauge(registry, METRIC_NAMES.retries, 'Requests of the last run that were retries').set(summary.requests.retries);
-  return { ok: true, registry, successful };
+  return ok({ registry, successful });
 }
 
 /** Every row status, zeros included, so that a status does not vanish from dashboards on a good night. */
@@ -61,10 +59,6 @@ export function rowsByStatus(counts: Summary['counts']): Record<RowStatus, numbe
     unchanged: counts.unchanged ?? 0,
     cleared: counts.cleared ?? 0,
   };
-}
-
-export function requestsByStatus(requests: Summary['requests']): Record<string, number> {
-  return Object.fromEntries(Object.entries(requests).filter(([key]) => !REQUEST_TOTAL_KEYS.has(key)));
 }
 
 function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge {

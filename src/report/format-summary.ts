@@ -45,10 +45,9 @@ function customersText({ counts, dryRun }: Summary): string {
 }
 
 function requestsText(requests: RequestCounts): string {
-  const byStatus = Object.keys(requests)
-    .filter((key) => key !== 'total' && key !== 'retries')
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-    .map((key) => `${key}: ${count(requests[key] ?? 0)}`);
+  const byStatus = Object.entries(requests.byStatus)
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([key, n]) => `${key}: ${count(n)}`);
   const parts = [...byStatus, `${count(requests.retries)} retries`];
   return `${count(requests.total)} (${parts.join(', ')})`;
 }

@@ -7,6 +7,6 @@ export { RetryWriter } from './retry-writer.js';
 export { RejectsWriter, REASON_COLUMN } from './rejects-writer.js';
 export type { RetrySpec } from './retry-encoding.js';
 export { RowLog, type Resolution } from './row-log.js';
-export { writeSummary, renderSummary, redactOptions, type Summary, type InputSummary, type RequestCounts } from './summary.js';
+export { writeSummary, renderSummary, type Summary, type InputSummary, type RequestCounts } from './summary.js';
 export { formatSummary } from './format-summary.js';
 export { mergeReports } from './merge.js';

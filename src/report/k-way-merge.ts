@@ -15,7 +15,8 @@ export async function* mergeSorted<T>(
       const smallest = indexOfSmallest(heads, compare);
       if (smallest === undefined) return;
       yield (heads[smallest] as IteratorYieldResult<T>).value;
-      heads[smallest] = await iterators[smallest]!.next();
+      // `as`: heads and iterators are parallel arrays, and `smallest` indexes heads.
+      heads[smallest] = await (iterators[smallest] as AsyncIterator<T>).next();
     }
   } finally {
     // Early exit or an error in one source: close the others (their files) too.

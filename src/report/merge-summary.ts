@@ -41,9 +41,9 @@ function addCounts(a: Counts, b: Counts): Counts {
 }
 
 function addRequests(a: RequestCounts, b: RequestCounts): RequestCounts {
-  const sum: RequestCounts = { ...a };
-  for (const [key, value] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + value;
-  return sum;
+  const byStatus = { ...a.byStatus };
+  for (const [key, value] of Object.entries(b.byStatus)) byStatus[key] = (byStatus[key] ?? 0) + value;
+  return { byStatus, total: a.total + b.total, retries: a.retries + b.retries };
 }
 
 function earliest(isoDates: readonly string[]): string {

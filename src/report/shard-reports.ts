@@ -1,6 +1,6 @@
 /**
- * The report directories given to `report merge`, read and checked before anything is written. Every
- * problem is a UsageError value naming the directory.
+ * The report directories given to `report merge`, read and checked before anything is written. The
+ * directories are user input: every problem throws a UsageError (exit 2) naming the directory.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -21,27 +21,26 @@ export interface ShardReport {
 
 const mergeError = (message: string): UsageError => new UsageError(`report merge: ${message}`, 'REPORT_MERGE');
 
-export async function loadShardReports(dirs: readonly string[], outDir: string): Promise<ShardReport[] | UsageError> {
+export async function loadShardReports(dirs: readonly string[], outDir: string): Promise<ShardReport[]> {
   const problem = (await checkOutDir(outDir)) ?? repeatedDir(dirs);
-  if (problem) return problem;
+  if (problem) throw problem;
   const shards: ShardReport[] = [];
-  for (const dir of dirs) {
-    const shard = await loadShardReport(dir);
-    if (shard instanceof UsageError) return shard;
-    shards.push(shard);
-  }
-  return sameInputs(shards) ?? distinctShards(shards) ?? shards;
+  for (const dir of dirs) shards.push(await loadShardReport(dir));
+  const mismatch = sameInputs(shards) ?? distinctShards(shards);
+  if (mismatch) throw mismatch;
+  return shards;
 }
 
-async function loadShardReport(dir: string): Promise<ShardReport | UsageError> {
-  if (!(await isDirectory(dir))) return mergeError(`${dir} is not a directory`);
+async function loadShardReport(dir: string): Promise<ShardReport> {
+  if (!(await isDirectory(dir))) throw mergeError(`${dir} is not a directory`);
   const summaryPath = path.join(dir, REPORT_FILES.summary);
   const text = await fs.readFile(summaryPath, 'utf8').catch(() => undefined);
-  if (text === undefined) return mergeError(`${dir} has no readable ${REPORT_FILES.summary}: is it a report directory?`);
-  const summary = parseSummary(text);
-  if (typeof summary === 'string') return mergeError(`${summaryPath}: ${summary}`);
+  if (text === undefined) throw mergeError(`${dir} has no readable ${REPORT_FILES.summary}: is it a report directory?`);
+  const parsed = parseSummary(text);
+  if (!parsed.ok) throw mergeError(`${summaryPath}: ${parsed.error}`);
+  const summary = parsed.value;
   const resultsPath = path.join(dir, REPORT_FILES.results);
-  if (!(await isFile(resultsPath))) return mergeError(`${dir} has no ${REPORT_FILES.results}`);
+  if (!(await isFile(resultsPath))) throw mergeError(`${dir} has no ${REPORT_FILES.results}`);
   const retryPath = path.join(dir, REPORT_FILES.retry);
   const rejectsPath = path.join(dir, REPORT_FILES.rejects);
   return {

@@ -1,20 +1,30 @@
 /** Reads a summary.json back (for `report merge`), checking the fields a merge relies on. Pure. */
+import { isRecord } from '../is-record.js';
+import { err, ok, type Result } from '../result.js';
 import type { Counts } from '../types.js';
 import { isRunStatus } from '../job/outcome.js';
-import type { InputSummary, Summary } from './summary.js';
+import type { FlatRequestCounts, InputSummary, RequestCounts, Summary, SummaryFile } from './summary.js';
 
 const COUNT_KEYS: readonly (keyof Counts)[] = ['rows', 'invalid', 'duplicates', 'customers', 'updated', 'notFound', 'failed'];
 
-/** The summary, or why the text is not one (a value: the caller names the file). */
-export function parseSummary(text: string): Summary | string {
+/** The summary, or why the text is not one (the caller names the file). */
+export function parseSummary(text: string): Result<Summary> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return 'not valid JSON';
+    return err('not valid JSON');
   }
-  if (!isRecord(value)) return 'not a JSON object';
-  return problemOf(value) ?? (value as unknown as Summary);
+  if (!isRecord(value)) return err('not a JSON object');
+  const problem = problemOf(value);
+  if (problem !== undefined) return err(problem);
+  const file = value as unknown as SummaryFile;
+  return ok({ ...file, requests: requestCounts(file.requests) });
+}
+
+/** summary.json's flat `requests` (statuses, total, retries side by side) as RequestCounts. */
+function requestCounts({ total, retries, ...byStatus }: FlatRequestCounts): RequestCounts {
+  return { byStatus, total, retries };
 }
 
 function problemOf(value: Record<string, unknown>): string | undefined {
@@ -32,10 +42,6 @@ function problemOf(value: Record<string, unknown>): string | undefined {
   if (typeof value.runId !== 'string') return 'runId is not a string';
   if (!Number.isInteger(value.exitCode)) return 'exitCode is not an integer';
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isNumbers(value: unknown, keys: readonly string[]): boolean {

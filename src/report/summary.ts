@@ -3,11 +3,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { ensureDir } from '../fs/storage-error.js';
+import { publicOptions } from '../secrets.js';
 import type { Counts, RunStatus } from '../types.js';
 import { REPORT_FILES } from './files.js';
 
 export interface InputSummary {
-  /** The display path ('stdin' for '-'). */
+  /** How the input is named: its path as given, or 'stdin' for stdin (given as the argument '-'). */
   path: string;
   /** sha256 of the bytes validated, which are the bytes sent (pass 2 sends from pass 1's spool). */
   sha256: string;
@@ -20,11 +21,26 @@ export interface InputSummary {
   segmentTypes?: string[];
 }
 
-/** Requests by HTTP status (or error kind, e.g. "network"), plus the total and how many were retries. */
+/**
+ * Requests by HTTP status (or error kind, e.g. "network"), their total, and how many were retries.
+ * summary.json keeps them in one flat object, `{"200": 12, "503": 2, "total": 14, "retries": 2}`:
+ * renderSummary writes that shape and parseSummary (summary-parse.ts) reads it back.
+ */
 export interface RequestCounts {
+  byStatus: Record<string, number>;
+  total: number;
+  retries: number;
+}
+
+/** RequestCounts as summary.json holds them: one flat object. */
+export interface FlatRequestCounts {
   total: number;
   retries: number;
   [status: string]: number;
+}
+
+export function flatRequests({ byStatus, total, retries }: RequestCounts): FlatRequestCounts {
+  return { ...byStatus, total, retries };
 }
 
 export interface Summary {
@@ -37,7 +53,8 @@ export interface Summary {
   finishedAt: string;
   durationMs: number;
   inputs: InputSummary[];
-  /** The effective options, already redacted by the caller. */
+  /** The effective options, already through publicOptions (src/secrets.ts): rendering applies it again,
+   *  a second line of defence, because summary.json is shared far more widely than logs. */
   options: Record<string, unknown>;
   runId: string;
   exitCode: number;
@@ -61,35 +78,15 @@ export interface Summary {
   state?: { file: string; fresh: boolean; tracked: number; clears: number };
 }
 
-/** Option keys that may hold a secret (compared lowercase, without '-' and '_'). A path to a token
- *  file (tokenFile) is not a secret and stays. */
-const SECRET_KEYS = new Set(['token', 'tokenvalue', 'tokencontent', 'tokenfilecontent', 'authorization', 'password', 'secret']);
-
-function isSecretKey(key: string): boolean {
-  return SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
-}
-
-/** Options with every secret-looking key dropped, at any depth. The caller redacts already: this is
- *  the second line of defence, because summary.json is shared far more widely than logs. */
-export function redactOptions(options: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (isSecretKey(key)) continue;
-    kept[key] = isPlainObject(value) ? redactOptions(value) : value;
-  }
-  return kept;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** summary.json as it is on disk (what JSON.parse of the file gives): the requests flat. */
+export type SummaryFile = Omit<Summary, 'requests'> & { requests: FlatRequestCounts };
 
 /** The file's text: fields in contract order, 2-space indent, trailing newline. */
 export function renderSummary(summary: Summary): string {
   const { status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs, options, runId, exitCode } = summary;
   const ordered = {
-    status, dryRun, counts, requests, startedAt, finishedAt, durationMs, inputs,
-    options: redactOptions(options), runId, exitCode,
+    status, dryRun, counts, requests: flatRequests(requests), startedAt, finishedAt, durationMs, inputs,
+    options: publicOptions(options), runId, exitCode,
     message: summary.message, shard: summary.shard, resumed: summary.resumed, pace: summary.pace, target: summary.target,
     mode: summary.mode, state: summary.state,
   };

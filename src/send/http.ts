@@ -8,7 +8,6 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios from 'axios';
 import { isLoopbackHost } from '../config/transport-env.js';
-import { UsageError } from '../errors.js';
 import { endpointTarget } from './misconfiguration.js';
 import { isTlsCode, type HttpOutcome } from './outcome.js';
 import { interpretResponse } from './response.js';
@@ -95,18 +94,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
+/** The endpoint and --timeout are checked by resolveRunConfig, naming the flag; the rest are constants: a bad value here is a bug (RangeError). */
 export function validateHttpClientOptions(options: HttpClientOptions): HttpClientOptions {
   const { endpoint, timeoutMs, maxResponseBytes, userAgent } = options;
   if (!URL.canParse(endpoint) || !['http:', 'https:'].includes(new URL(endpoint).protocol)) {
-    throw new UsageError(`endpoint must be an http(s) URL (got ${JSON.stringify(endpoint)}).`);
+    throw new RangeError(`endpoint must be an http(s) URL (got ${JSON.stringify(endpoint)}).`);
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new UsageError(`timeoutMs must be a positive number of milliseconds (got ${String(timeoutMs)}).`);
+    throw new RangeError(`timeoutMs must be a positive number of milliseconds (got ${String(timeoutMs)}).`);
   }
   if (!Number.isInteger(maxResponseBytes) || maxResponseBytes <= 0) {
-    throw new UsageError(`maxResponseBytes must be a whole number > 0 (got ${String(maxResponseBytes)}).`);
+    throw new RangeError(`maxResponseBytes must be a whole number > 0 (got ${String(maxResponseBytes)}).`);
   }
-  if (!userAgent.trim()) throw new UsageError('userAgent must not be empty.');
+  if (!userAgent.trim()) throw new RangeError('userAgent must not be empty.');
   return options;
 }
 

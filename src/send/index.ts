@@ -6,7 +6,7 @@ export { eventLevel, type SendEventLevel } from './event-level.js';
 export { endpointTarget, misconfiguration, NOT_SENT_ENDPOINT, type Misconfiguration } from './misconfiguration.js';
 export { sendInOrder, type OrderedOptions } from './ordered.js';
 export { reconcile, type Reconciliation } from './reconcile.js';
-export { PROBE_SINGLES, RejectionWatch, type Verdict } from './rejection-watch.js';
+export { PROBE_SINGLES, RejectionWatch, type RejectionVerdict } from './rejection-watch.js';
 export type { TokenProvider } from './token-renewal.js';
 export { DEFAULT_RETRY_POLICY, retryDelay, validateRetryPolicy, type RetryPolicy } from './retry-policy.js';
 export {

@@ -18,7 +18,6 @@
  * Senders report each answer with `record`; its verdict says whether the failure used up an
  * attempt (not during an outage) and whether to give up (the outage lasted --max-outage).
  */
-import { UsageError } from '../errors.js';
 import { BREAKER_TUNING, CircuitBreaker, type BreakerStats } from './breaker.js';
 import { AdaptivePace, type PaceChange, type PaceStats } from './pace.js';
 import { MAX_TIMER_MS } from './sleep.js';
@@ -71,7 +70,7 @@ export type LimiterEvent =
   | { type: 'outageOver'; ms: number }
   | { type: 'outageGaveUp'; ms: number };
 
-export interface Verdict {
+export interface LimiterVerdict {
   /** Whether a failure uses up one of its request's attempts (not throttling, not during an outage). */
   counts: boolean;
   /** The outage lasted --max-outage: stop sending. */
@@ -88,7 +87,7 @@ export interface Limiter {
   /** Runs `fn` when pace, cap, pauses and the breaker allow; NOT_STARTED if `signal` fires or stop() comes first. */
   run<T>(fn: (start: StartInfo) => Promise<T>, signal?: AbortSignal): Promise<T | NotStarted>;
   /** Reports the answer of a request started with `start` (call it before the job returns). */
-  record(start: StartInfo, feedback: Feedback): Verdict;
+  record(start: StartInfo, feedback: Feedback): LimiterVerdict;
   /** No request starts for `ms` (all senders); then the pace resumes. */
   pauseFor(ms: number): void;
   /** Jobs not yet started never start. Call at the end of a run to release timers. */
@@ -154,7 +153,7 @@ export class StartSchedule {
     this.pausedUntil = Math.max(this.pausedUntil, now + ms);
   }
 
-  record(start: StartInfo, feedback: Feedback, now: number): Verdict {
+  record(start: StartInfo, feedback: Feedback, now: number): LimiterVerdict {
     const events: LimiterEvent[] = [];
     const paceChange = (change: PaceChange | undefined): void => {
       if (change) events.push({ type: 'pace', ...change });
@@ -286,13 +285,14 @@ export function createLimiter(options: LimiterOptions): Limiter {
   };
 }
 
+/** --rate and --concurrency are checked by resolveRunConfig, naming the flag: a bad value here is a bug (RangeError). */
 export function validateLimiterOptions(options: LimiterOptions): LimiterOptions {
   const { rate, concurrency } = options;
   if (!Number.isFinite(rate) || rate < 0) {
-    throw new UsageError(`rate must be a number of requests per second ≥ 0, 0 = unlimited (got ${String(rate)}).`);
+    throw new RangeError(`rate must be a number of requests per second ≥ 0, 0 = unlimited (got ${String(rate)}).`);
   }
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(`concurrency must be a whole number ≥ 1 (got ${String(concurrency)}).`);
+    throw new RangeError(`concurrency must be a whole number ≥ 1 (got ${String(concurrency)}).`);
   }
   return options;
 }

@@ -6,7 +6,6 @@
  * `window` batches even while the oldest one is stuck retrying. A rejected `send` is a bug, not an
  * endpoint failure: it is propagated at once, not held back behind slower batches.
  */
-import { UsageError } from '../errors.js';
 import type { Batch, BatchResult } from '../types.js';
 
 export interface OrderedOptions {
@@ -19,8 +18,9 @@ export async function* sendInOrder(
   send: (batch: Batch) => Promise<BatchResult>,
   { window }: OrderedOptions,
 ): AsyncGenerator<BatchResult> {
+  // Derived from --concurrency (checked by resolveRunConfig): a bad window is a bug.
   if (!Number.isInteger(window) || window < 1) {
-    throw new UsageError(`window must be a whole number ≥ 1 (got ${String(window)}).`);
+    throw new RangeError(`window must be a whole number ≥ 1 (got ${String(window)}).`);
   }
   const source = batches[Symbol.asyncIterator]();
   const inProgress: Promise<BatchResult>[] = [];

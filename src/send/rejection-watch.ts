@@ -21,7 +21,7 @@ export const PROBE_SINGLES = 3;
 /** 400s in a row, with one signature and no 200 between them, that put the endpoint back on probation. */
 export const STREAK_TO_SUSPECT = 6;
 
-export type Verdict = 'systemic' | 'per-customer' | 'undecided';
+export type RejectionVerdict = 'systemic' | 'per-customer' | 'undecided';
 
 export class RejectionWatch {
   private mode: 'unknown' | 'per-customer' = 'unknown';
@@ -115,7 +115,7 @@ export class RejectionWatch {
   }
 
   /** What the answers observed so far say. */
-  verdict(): Verdict {
+  verdict(): RejectionVerdict {
     if (this.mode === 'per-customer') return 'per-customer';
     return this.systemic() === undefined ? 'undecided' : 'systemic';
   }

@@ -3,7 +3,10 @@
  * an HttpOutcome. Kept apart from the axios code so every shape of answer is unit-testable.
  */
 import type { HttpOutcome } from './outcome.js';
-import { excerpt, redact } from './redact.js';
+import { isRecord } from '../is-record.js';
+import { redactText } from '../secrets.js';
+import { stripBom } from '../text.js';
+import { excerpt } from './redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** Long enough for an error's details, short enough for a log line and a CSV cell. */
@@ -37,7 +40,7 @@ export function interpretResponse(response: RawResponse, context: InterpretConte
     message: body === undefined ? `(${tooLarge})` : errorMessage(response, body, context.secrets),
   };
   if (status >= 300 && status < 400 && response.location !== undefined) {
-    outcome.location = excerpt(redact(response.location, context.secrets), MAX_MESSAGE_CHARS);
+    outcome.location = excerpt(redactText(response.location, context.secrets), MAX_MESSAGE_CHARS);
   }
   const retryAfterMs = parseRetryAfter(response.retryAfter, context.nowMs);
   if (retryAfterMs !== undefined) outcome.retryAfterMs = retryAfterMs;
@@ -117,7 +120,7 @@ function errorMessage(response: RawResponse, body: string, secrets: readonly str
   const isRedirect = response.status >= 300 && response.status < 400;
   const redirect = isRedirect ? `redirect to ${response.location ?? '(no Location)'} not followed` : '';
   const text = [redirect, errorFields(body) ?? body].filter((part) => part.trim()).join('; ');
-  return excerpt(redact(text, secrets), MAX_MESSAGE_CHARS) || '(empty body)';
+  return excerpt(redactText(text, secrets), MAX_MESSAGE_CHARS) || '(empty body)';
 }
 
 /**
@@ -145,12 +148,4 @@ function parseJson(text: string): unknown {
 
 function asText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

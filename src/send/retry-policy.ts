@@ -9,7 +9,6 @@
  * `maxAttempts`; attempts count the failures (5xx, network errors, timeouts, malformed answers).
  */
 import { DEFAULTS } from '../config/defaults.js';
-import { UsageError } from '../errors.js';
 import type { HttpOutcome } from './outcome.js';
 
 export interface RetryPolicy {
@@ -30,15 +29,18 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxRetryWaitMs: DEFAULTS.maxRetryWait * 1000,
 });
 
-/** Checks every field up front; the message names the field and the bad value. */
+/**
+ * Checks every field up front; the message names the field and the bad value. --max-attempts and
+ * --max-retry-wait are checked by resolveRunConfig, naming the flag: a bad value here is a bug (RangeError).
+ */
 export function validateRetryPolicy(policy: RetryPolicy): RetryPolicy {
   const { maxAttempts, baseMs, capMs } = policy;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new UsageError(`maxAttempts must be a whole number ≥ 1 (got ${String(maxAttempts)}).`);
+    throw new RangeError(`maxAttempts must be a whole number ≥ 1 (got ${String(maxAttempts)}).`);
   }
-  if (!Number.isFinite(baseMs) || baseMs < 0) throw new UsageError(`retry baseMs must be ≥ 0 (got ${String(baseMs)}).`);
+  if (!Number.isFinite(baseMs) || baseMs < 0) throw new RangeError(`retry baseMs must be ≥ 0 (got ${String(baseMs)}).`);
   if (!Number.isFinite(capMs) || capMs < baseMs) {
-    throw new UsageError(`retry capMs must be ≥ baseMs (${baseMs}) (got ${String(capMs)}).`);
+    throw new RangeError(`retry capMs must be ≥ baseMs (${baseMs}) (got ${String(capMs)}).`);
   }
   return policy;
 }

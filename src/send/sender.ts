@@ -9,14 +9,16 @@
  * its customers are sent alone, and when each is refused the same way the endpoint rejects the
  * requests themselves.
  *
- * Three answers end the run's sending (`fatal()`): a definitive 401/403 (AuthError, exit 4), a
- * misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
- * misconfiguration.ts), and 400s that are not about customers (RequestsRejectedError, exit 6). From then on no request starts and every customer not delivered fails
- * with a detail that starts with 'not sent: '. A wrong URL costs the requests in flight when its
+ * A SendFailure ends the run's sending (`fatal()` returns it): a definitive 401/403 (AuthError,
+ * exit 4), a misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
+ * misconfiguration.ts), 400s that are not about customers (RequestsRejectedError, exit 6), an
+ * acknowledgement that could not be recorded (LocalStorageError, exit 8), or an outage longer than
+ * the run waits (UnavailableError, exit 1). From then on no request starts and every customer not
+ * delivered fails with a detail that starts with 'not sent: '. A wrong URL costs the requests in flight when its
  * first answer comes back: at most --concurrency.
  */
 import { setMaxListeners } from 'node:events';
-import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError, UsageError } from '../errors.js';
+import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../errors.js';
 import type { Batch, BatchResult, CustomerOutcome, CustomerRow } from '../types.js';
 import { RequestBody } from './body.js';
 import type { HttpClient } from './http.js';
@@ -143,8 +145,9 @@ export class Sender {
   constructor(private readonly options: SenderOptions) {
     validateRetryPolicy(options.retry);
     const { maxCustomers } = options.limits;
+    // From --batch-size (checked by resolveRunConfig): a bad one is a bug.
     if (!Number.isInteger(maxCustomers) || maxCustomers < 1) {
-      throw new UsageError(`maxCustomers must be a whole number ≥ 1 (got ${String(maxCustomers)}).`);
+      throw new RangeError(`maxCustomers must be a whole number ≥ 1 (got ${String(maxCustomers)}).`);
     }
     this.renewal = new TokenRenewal(options.token);
     this.noNewRequests = AbortSignal.any([options.stop, options.abort, this.halt.signal]);
@@ -172,9 +175,9 @@ export class Sender {
   }
 
   /**
-   * Set after a definitive 401/403 (AuthError, exit 4) or a misconfigured endpoint before any
-   * success (EndpointError, exit 2); from then on nothing is sent. The first one wins. The job's
-   * exit code is `fatal().exitCode`.
+   * The SendFailure that stopped the sending (any of the five kinds, not only an AuthError), or
+   * undefined; from then on nothing is sent. The first one wins. The job's exit code is
+   * `fatal().exitCode`.
    */
   fatal(): SendFailure | undefined {
     return this.failure;

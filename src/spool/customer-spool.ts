@@ -32,6 +32,11 @@ export class CustomerSpool {
     this.flat = ScratchWriter.create(opts.dir, 'segment-sync-customers');
     this.long = new LongSorter({ dir: opts.dir, runRecords: opts.longRunRecords, fingerprints: opts.fingerprints ?? false });
   }
+  /** Every customer is spooled with its segments. */
+  wantsSegments(): boolean {
+    return true;
+  }
+
 
   /**
    * A wide or json customer (ordinals must ascend), with the fingerprint of its segments in runs
@@ -113,10 +118,23 @@ async function* mergeByOrdinal(flat: AsyncIterator<CustomerRow[]>, long: AsyncIt
     if (i === a.length && j === b.length) return;
     // Both sides ascend: take from each side while it holds the lower ordinals.
     const out: CustomerRow[] = [];
-    while (i < a.length && (j === b.length ? longDone : a[i]!.ordinal < b[j]!.ordinal)) out.push(a[i++]!);
-    while (j < b.length && (i === a.length ? flatDone : b[j]!.ordinal < a[i]!.ordinal)) out.push(b[j++]!);
+    i = takeLower(a, i, b[j], longDone, out);
+    j = takeLower(b, j, a[i], flatDone, out);
     if (out.length > 0) yield out;
   }
+}
+
+/**
+ * Moves rows of one side, from[at…], to `out` while they come before `next`, the other side's
+ * next row (all of them once the other side is done, none while it waits for its next chunk).
+ * Returns the index of the first row left.
+ */
+function takeLower(from: CustomerRow[], at: number, next: CustomerRow | undefined, otherDone: boolean, out: CustomerRow[]): number {
+  for (let row = from[at]; row !== undefined; row = from[++at]) {
+    if (next === undefined ? !otherDone : row.ordinal >= next.ordinal) break;
+    out.push(row);
+  }
+  return at;
 }
 
 async function* flatCustomers(file: string, skip: (ordinal: number) => boolean): AsyncGenerator<CustomerRow[]> {
@@ -154,7 +172,7 @@ function copyOf(text: string): string {
 }
 
 /** What pass 1 writes validated customers to: the spool of a run that sends, or a dry run's sample. */
-export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers' | 'appendClears' | 'longCustomers'>;
+export type CustomerSink = Pick<CustomerSpool, 'addCustomer' | 'addLongRecord' | 'finish' | 'customers' | 'appendClears' | 'longCustomers' | 'wantsSegments'>;
 
 /**
  * A dry run sends nothing, so it keeps only the first customers, for the plan's sample body:
@@ -165,6 +183,11 @@ export class CustomerSample implements CustomerSink {
   private readonly long = new Map<number, { id: string; segments: string[] }>();
 
   constructor(private readonly size: number) {}
+
+  /** Until the sample is full: the rows after it need no segments (building them was a dry run's largest allocation). */
+  wantsSegments(): boolean {
+    return this.flat.length + this.long.size < this.size;
+  }
 
   addCustomer(ordinal: number, id: string, segments: Segment[] | null): void {
     if (ordinal >= this.size) return;

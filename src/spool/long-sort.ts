@@ -23,7 +23,27 @@ export interface LongSorterOptions {
 
 export const DEFAULT_RUN_RECORDS = 200_000;
 
-/** One record as sorted: `ordinal \t id JSON \t segment JSON ('' for "no segments")`. */
+/**
+ * What the merge reads of all the runs at once. A run's current chunk costs about ten times its
+ * size in memory (the bytes, their decoded text, the lines sliced from it, and the chunks before it
+ * that the collector has not reclaimed yet), and every run is open during the merge, so the chunk
+ * shrinks as runs multiply. A merge of 150 runs (30M records make as many at the default run size)
+ * peaked at 385 MB RSS reading 256 KiB of each, at 178 MB reading ~27 KiB (4 MiB for all of them).
+ * A file of few runs still reads 256 KiB of each.
+ */
+const MERGE_READ_BYTES = 4 << 20;
+const MIN_RUN_CHUNK_BYTES = 16 << 10;
+const MAX_RUN_CHUNK_BYTES = 256 << 10;
+
+/** The read chunk of each of `runs` runs merged together. */
+export function runChunkBytes(runs: number): number {
+  return Math.min(MAX_RUN_CHUNK_BYTES, Math.max(MIN_RUN_CHUNK_BYTES, Math.floor(MERGE_READ_BYTES / Math.max(1, runs))));
+}
+
+/**
+ * One record as sorted: `ordinal \t id JSON \t segment JSON ('' for "no segments")`. ordinals[i]
+ * and lines[i] are one record: they are always pushed together.
+ */
 interface Pending {
   ordinals: number[];
   lines: string[];
@@ -62,7 +82,8 @@ export class LongSorter {
   async *customers(skip: (ordinal: number) => boolean): AsyncGenerator<CustomerRow[]> {
     const last = this.finished;
     if (last === undefined) throw new TypeError('LongSorter.customers() before finish()');
-    const sources: RunCursor[] = this.runs.map((file) => new RunCursor(fileLines(file)));
+    const chunkBytes = runChunkBytes(this.runs.length);
+    const sources: RunCursor[] = this.runs.map((file) => new RunCursor(fileLines(file, chunkBytes)));
     sources.push(new RunCursor(memoryLines(last)));
     try {
       yield* this.merge(sources, skip);
@@ -128,15 +149,18 @@ function customerOf(ordinal: number, idJson: string, segments: string[], fingerp
 
 /** Stable sort of the pending records by ordinal. */
 function sorted(pending: Pending): Pending {
-  const order = pending.ordinals.map((_, i) => i);
-  order.sort((a, b) => pending.ordinals[a]! - pending.ordinals[b]! || a - b);
-  return { ordinals: order.map((i) => pending.ordinals[i]!), lines: order.map((i) => pending.lines[i]!) };
+  const { ordinals, lines } = pending;
+  if (lines.length !== ordinals.length) throw new RangeError(`a long-layout run has ${ordinals.length} ordinals but ${lines.length} lines`);
+  // `as`: `order` holds the indices of `ordinals`, which has as many entries as `lines`.
+  const order = ordinals.map((_, i) => i);
+  order.sort((a, b) => (ordinals[a] as number) - (ordinals[b] as number) || a - b);
+  return { ordinals: order.map((i) => ordinals[i] as number), lines: order.map((i) => lines[i] as string) };
 }
 
 type LineChunks = AsyncIterator<{ ordinals?: number[]; lines: string[] }>;
 
-async function* fileLines(file: string): AsyncGenerator<{ lines: string[] }> {
-  for await (const lines of readScratchLines(file)) yield { lines };
+async function* fileLines(file: string, chunkBytes: number): AsyncGenerator<{ lines: string[] }> {
+  for await (const lines of readScratchLines(file, chunkBytes)) yield { lines };
 }
 
 async function* memoryLines(run: Pending): AsyncGenerator<{ ordinals: number[]; lines: string[] }> {
@@ -167,11 +191,12 @@ class RunCursor {
     }
     const i = this.at++;
     const { ordinals, lines } = this.chunk;
+    // `as`: the loop above left i < lines.length, and a run in memory has an ordinal per line (Pending).
+    const line = lines[i] as string;
     if (ordinals !== undefined) {
-      this.ordinal = ordinals[i]!;
-      this.rest = lines[i]!;
+      this.ordinal = ordinals[i] as number;
+      this.rest = line;
     } else {
-      const line = lines[i]!;
       const tab = line.indexOf('\t');
       this.ordinal = Number(line.slice(0, tab));
       this.rest = line.slice(tab + 1);
@@ -180,9 +205,11 @@ class RunCursor {
   }
 }
 
+type HeapItem = { cursor: RunCursor; run: number };
+
 /** A binary min-heap of cursors by current ordinal; ties go to the earlier run (input order). */
 class CursorHeap {
-  private readonly items: { cursor: RunCursor; run: number }[] = [];
+  private readonly items: HeapItem[] = [];
   private runs = 0;
 
   get size(): number {
@@ -195,7 +222,9 @@ class CursorHeap {
   }
 
   peek(): RunCursor {
-    return this.items[0]!.cursor;
+    const top = this.items[0];
+    if (top === undefined) throw new RangeError('CursorHeap.peek() on an empty heap');
+    return top.cursor;
   }
 
   /** The top cursor moved on: restore the heap. */
@@ -204,15 +233,16 @@ class CursorHeap {
   }
 
   pop(): void {
-    const last = this.items.pop()!;
-    if (this.items.length === 0) return;
+    const last = this.items.pop();
+    if (last === undefined || this.items.length === 0) return;
     this.items[0] = last;
     this.down(0);
   }
 
+  // less() and swap() get indices below items.length (up() and down() check), hence their `as`.
   private less(a: number, b: number): boolean {
-    const x = this.items[a]!;
-    const y = this.items[b]!;
+    const x = this.items[a] as HeapItem;
+    const y = this.items[b] as HeapItem;
     return x.cursor.ordinal < y.cursor.ordinal || (x.cursor.ordinal === y.cursor.ordinal && x.run < y.run);
   }
 
@@ -239,8 +269,8 @@ class CursorHeap {
   }
 
   private swap(a: number, b: number): void {
-    const t = this.items[a]!;
-    this.items[a] = this.items[b]!;
+    const t = this.items[a] as HeapItem;
+    this.items[a] = this.items[b] as HeapItem;
     this.items[b] = t;
   }
 }

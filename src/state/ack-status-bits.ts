@@ -30,7 +30,7 @@ export class AckStatusBits {
     const index = ordinal >>> 2;
     this.ensureCapacity(index);
     const shift = shiftOf(ordinal);
-    const byte = this.bytes[index]!;
+    const byte = this.bytes[index] as number; // ensureCapacity made index < bytes.length
     if (((byte >>> shift) & 3) === UNKNOWN) this.known++;
     this.bytes[index] = (byte & ~(3 << shift)) | (CODE_OF[status] << shift);
   }

@@ -22,7 +22,8 @@ function crcTable(): Uint32Array {
 export function portableCrc32(bytes: Uint8Array): number {
   const t = crcTable();
   let crc = 0xffffffff;
-  for (const byte of bytes) crc = t[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  // `as number`: the table has 256 entries and the index is masked to 0..255.
+  for (const byte of bytes) crc = (t[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 

@@ -10,6 +10,7 @@
  * mostly contiguous, so a 1,000-customer batch is usually a handful of bytes.
  */
 import { crc32Hex } from './checksum.js';
+import { err, ok, type Result } from '../result.js';
 
 export interface JournalHeader {
   fingerprint: string;
@@ -24,7 +25,8 @@ export interface JournalRecord {
   notFound: Runs;
 }
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** A decoded line, or why it is not one (src/result.ts). */
+export type Decoded<T> = Result<T>;
 
 const MAGIC = 'segment-sync';
 const FORMAT_VERSION = 1;
@@ -38,12 +40,12 @@ export function decodeHeader(line: string): Decoded<JournalHeader> {
   if (!body.ok) return body;
   const value = body.value as Record<string, unknown>;
   if (value.journal !== MAGIC || value.version !== FORMAT_VERSION) {
-    return { ok: false, reason: 'not a segment-sync journal of this version' };
+    return err('not a segment-sync journal of this version');
   }
   if (typeof value.fingerprint !== 'string' || typeof value.createdAt !== 'string') {
-    return { ok: false, reason: 'header lacks fingerprint or createdAt' };
+    return err('header lacks fingerprint or createdAt');
   }
-  return { ok: true, value: { fingerprint: value.fingerprint, createdAt: value.createdAt } };
+  return ok({ fingerprint: value.fingerprint, createdAt: value.createdAt });
 }
 
 /** One line for one acknowledged request. Ordinals may come in any order; repeats are collapsed. */
@@ -57,8 +59,8 @@ export function decodeRecord(line: string): Decoded<JournalRecord> {
   const value = body.value as Record<string, unknown>;
   const updated = fromGapRuns(value.u);
   const notFound = fromGapRuns(value.n);
-  if (!updated || !notFound) return { ok: false, reason: 'record is not a pair of run lists' };
-  return { ok: true, value: { updated, notFound } };
+  if (!updated || !notFound) return err('record is not a pair of run lists');
+  return ok({ updated, notFound });
 }
 
 function sealed(json: string): string {
@@ -67,15 +69,15 @@ function sealed(json: string): string {
 
 function unsealed(line: string): Decoded<unknown> {
   const tab = line.lastIndexOf('\t');
-  if (tab < 0) return { ok: false, reason: 'no checksum' };
+  if (tab < 0) return err('no checksum');
   const json = line.slice(0, tab);
-  if (crc32Hex(json) !== line.slice(tab + 1)) return { ok: false, reason: 'checksum mismatch' };
+  if (crc32Hex(json) !== line.slice(tab + 1)) return err('checksum mismatch');
   try {
     const value: unknown = JSON.parse(json);
-    if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not a JSON object' };
-    return { ok: true, value };
+    if (typeof value !== 'object' || value === null) return err('not a JSON object');
+    return ok(value);
   } catch {
-    return { ok: false, reason: 'not JSON' };
+    return err('not JSON');
   }
 }
 
@@ -85,10 +87,11 @@ function toGapRuns(ordinals: readonly number[]): number[] {
   const runs: number[] = [];
   let previousEnd = 0;
   let i = 0;
+  // `as number`: every read is at an i the loop conditions just checked is < sorted.length.
   while (i < sorted.length) {
-    const start = sorted[i]!;
+    const start = sorted[i] as number;
     let end = start + 1;
-    while (++i < sorted.length && sorted[i]! <= end) end = Math.max(end, sorted[i]! + 1);
+    while (++i < sorted.length && (sorted[i] as number) <= end) end = Math.max(end, (sorted[i] as number) + 1);
     runs.push(start - previousEnd, end - start);
     previousEnd = end;
   }

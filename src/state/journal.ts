@@ -11,13 +11,12 @@
  */
 import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { fsyncDir, writeFileAtomic } from '../fs/atomic.js';
 import { AckStatusBits, type AckStatus } from './ack-status-bits.js';
 import { decodeHeader, decodeRecord, encodeHeader, encodeRecord, type Runs } from './journal-format.js';
 import { requireNonEmpty, requireSha256Hex } from './option-checks.js';
 import { readLines, type FileLine } from './line-reader.js';
 import { isJournalFileName, journalPath } from './paths.js';
-import { fsyncDir } from '../fs/atomic.js';
 import { asStorageError, ensureDir, storageGuard, storageGuardSync } from '../fs/storage-error.js';
 
 /** How storage errors name what could not be written. */
@@ -70,7 +69,7 @@ async function loadJournal(file: string, fingerprint: string, warn: (m: string) 
     const first = await lines.next();
     if (first.done) return skipWith(warn, `journal ${file} has no complete header; starting a new one`);
     const header = decodeHeader(first.value.text);
-    if (!header.ok) return skipWith(warn, `journal ${file} has an unreadable header (${header.reason}); starting a new one`);
+    if (!header.ok) return skipWith(warn, `journal ${file} has an unreadable header (${header.error}); starting a new one`);
     if (header.value.fingerprint !== fingerprint) {
       return skipWith(warn, `journal ${file} belongs to other inputs or options (fingerprint ${header.value.fingerprint.slice(0, 16)}…); not applied, starting a new one`);
     }
@@ -95,7 +94,7 @@ async function replayRecords(lines: AsyncGenerator<FileLine>, headerEnd: number)
   for await (const line of lines) {
     const record = decodeRecord(line.text);
     if (!record.ok) {
-      replay.stopReason = `a bad record (${record.reason})`;
+      replay.stopReason = `a bad record (${record.error})`;
       break;
     }
     applyRuns(replay.statuses, record.value.updated, 'updated');
@@ -122,7 +121,13 @@ async function cutTornTail(file: string, validEnd: number, size: number, reason:
 }
 
 function applyRuns(statuses: AckStatusBits, runs: Runs, status: AckStatus): void {
-  for (let i = 0; i < runs.length; i += 2) statuses.setRun(runs[i]!, runs[i + 1]!, status);
+  for (let i = 0; i < runs.length; i += 2) {
+    const start = runs[i];
+    const length = runs[i + 1];
+    // Decoded runs come in (start, length) pairs (journal-format.ts checks).
+    if (start === undefined || length === undefined) throw new RangeError(`journal runs have an odd length (${runs.length})`);
+    statuses.setRun(start, length, status);
+  }
 }
 
 async function warnAboutOtherJournals(stateDir: string, ours: string, warn: (m: string) => void): Promise<void> {
@@ -170,7 +175,8 @@ class FileJournal implements Journal {
     const notFound = ordinals.filter((_, i) => outcomes[i] === 'not_found');
     this.appendDurably(`${encodeRecord(updated, notFound)}\n`);
     // Memory follows disk, never leads it.
-    ordinals.forEach((ordinal, i) => this.statuses.set(ordinal, outcomes[i]!));
+    // `as`: checkRecordArguments made the two arrays the same length.
+    ordinals.forEach((ordinal, i) => this.statuses.set(ordinal, outcomes[i] as AckStatus));
   }
 
   async complete(): Promise<void> {

@@ -17,10 +17,10 @@ export function parseHolder(text: string): LockHolder | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockHolder> | null;
     if (
-      value && Number.isSafeInteger(value.pid) && value.pid! > 0 && typeof value.hostname === 'string' &&
+      value && typeof value.pid === 'number' && Number.isSafeInteger(value.pid) && value.pid > 0 && typeof value.hostname === 'string' &&
       typeof value.runId === 'string' && typeof value.startedAt === 'string'
     ) {
-      return { pid: value.pid!, hostname: value.hostname, runId: value.runId, startedAt: value.startedAt };
+      return { pid: value.pid, hostname: value.hostname, runId: value.runId, startedAt: value.startedAt };
     }
   } catch {
     // Falls through: a lock we cannot read is treated like no holder at all.
@@ -45,9 +45,9 @@ export interface Observer {
   isPidAlive(pid: number): boolean;
 }
 
-export type Verdict = { stale: false } | { stale: true; reason: string };
+export type HolderStaleness = { stale: false } | { stale: true; reason: string };
 
-export function judgeHolder(holder: LockHolder | undefined, observer: Observer): Verdict {
+export function judgeHolder(holder: LockHolder | undefined, observer: Observer): HolderStaleness {
   if (!holder) return { stale: true, reason: 'the lock file is empty or corrupt' };
   if (observer.heartbeatAgeMs > observer.staleAfterMs) {
     // Also covers a crashed pod on another node, whose pid cannot be checked from here.

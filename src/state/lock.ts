@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import { ensureDir, storageGuard } from '../fs/storage-error.js';
 import { STATE_DEFAULTS } from './defaults.js';
-import { describeHolder, judgeHolder, parseHolder, sameHolder, serializeHolder, type LockHolder, type Verdict } from './lock-holder.js';
+import { describeHolder, judgeHolder, parseHolder, sameHolder, serializeHolder, type LockHolder, type HolderStaleness } from './lock-holder.js';
 import { requireNonEmpty, requirePositiveMs } from './option-checks.js';
 import { lockPath } from './paths.js';
 
@@ -139,9 +139,10 @@ async function takeOverIfStale(ctx: Context): Promise<'took-over' | 'retry'> {
   if (!seen) return 'retry'; // Released meanwhile: just try again.
   const verdict = verdictOn(seen, ctx);
   if (!verdict.stale) {
-    if (!isRemote(seen.holder, ctx) || ctx.now() >= ctx.waitRemoteUntil) throw lockedError(ctx.file, seen.holder);
+    const { holder } = seen;
+    if (holder === undefined || !isRemote(holder, ctx) || ctx.now() >= ctx.waitRemoteUntil) throw lockedError(ctx.file, holder);
     const wait = Math.min(ctx.waitRemoteUntil - ctx.now(), ctx.staleAfterMs / STATE_DEFAULTS.heartbeatsPerStalePeriod);
-    ctx.warn(`state dir is locked by ${describeHolder(seen.holder!)} on another host; waiting ${Math.ceil(wait / 1000)} s for its heartbeat to stop (it may be a pod that was killed)`);
+    ctx.warn(`state dir is locked by ${describeHolder(holder)} on another host; waiting ${Math.ceil(wait / 1000)} s for its heartbeat to stop (it may be a pod that was killed)`);
     await ctx.sleep(wait);
     return 'retry';
   }
@@ -154,7 +155,7 @@ function isRemote(holder: LockHolder | undefined, ctx: Context): boolean {
   return holder !== undefined && holder.hostname !== ctx.me.hostname;
 }
 
-function verdictOn(seen: SeenLock, ctx: Context): Verdict {
+function verdictOn(seen: SeenLock, ctx: Context): HolderStaleness {
   if (heldHere.has(ctx.file)) return { stale: false };
   return judgeHolder(seen.holder, {
     hostname: ctx.me.hostname,

@@ -24,7 +24,7 @@
  * The connection is synchronous and single: while a scan() iterator is open, no other method may
  * be called (better-sqlite3 refuses it); runStartedAt() is served from memory.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDirSync, storageGuardSync } from '../fs/storage-error.js';
@@ -32,7 +32,7 @@ import { requireNonEmpty } from './option-checks.js';
 import { networkFilesystemOf, segmentStatePath, setAside, type StateIdentity } from './state-files.js';
 import { openCopy, openReadOnly, type ReadConnection } from './state-read.js';
 import {
-  APPEND_ACK, applyPragmas, asStateError, BUSY_TIMEOUT_MS, createSchema, hasPendingAcks, isBusy, isCorruption, mergeAcks, mismatchOf, pendingAckCount, readMeta,
+  APPEND_ACK, applyPragmas, asStateError, BUSY_TIMEOUT_MS, createSchema, hasPendingAcks, isBusy, isCorruption, mergeAcks, mismatchOf, openSqlite, pendingAckCount, readMeta,
   rebuildSchema, shardText, UnusableStateError, STATUS_NOT_FOUND, STATUS_UPDATED, WRITE_PRAGMAS, type Db,
 } from './state-schema.js';
 
@@ -323,7 +323,7 @@ function created(file: string, identity: StateIdentity, now: Date): Opened {
 }
 
 function connectWriter(file: string): Db {
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  const db = openSqlite(file, { timeout: BUSY_TIMEOUT_MS });
   try {
     applyPragmas(db, WRITE_PRAGMAS);
     return db;
@@ -397,7 +397,7 @@ function hasSqliteHeader(file: string): boolean {
 
 /** A dry run's stand-in for a missing or unusable state: an empty in-memory database (a fresh state reads nothing from it). */
 function emptyState(): Opened {
-  return { db: new Database(':memory:'), fresh: true, empty: true };
+  return { db: openSqlite(':memory:'), fresh: true, empty: true };
 }
 
 /**

@@ -70,7 +70,7 @@ export function inspectStateFile(file: string): StateFileReport {
 
 function describe(db: Db): Partial<StateFileReport> {
   const meta = readMeta(db);
-  const schemaVersion = meta.get('schema_version')!;
+  const schemaVersion = meta.get('schema_version');
   const fingerprintScheme = meta.get('fingerprint_scheme') ?? '';
   const current = schemaVersion === String(SCHEMA_VERSION) && fingerprintScheme === String(FINGERPRINT_SCHEME);
   const resyncFrom = meta.get('resync_from');

@@ -9,9 +9,9 @@
  *   so a private copy of the file and its log is read instead, in a temp dir removed at close.
  * The same copy serves a dry run that finds acknowledgements of an unfinished run to merge.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
-import { applyPragmas, BUSY_TIMEOUT_MS, isUnreplayedLog, READ_PRAGMAS, type Db } from './state-schema.js';
+import { applyPragmas, BUSY_TIMEOUT_MS, isUnreplayedLog, openSqlite, READ_PRAGMAS, type Db } from './state-schema.js';
 import { snapshotCopy } from './state-files.js';
 
 export interface ReadConnection {
@@ -54,7 +54,7 @@ export function openCopy(file: string, timeoutMs: number = BUSY_TIMEOUT_MS): Rea
 
 /** A connection with READ_PRAGMAS that has read the schema once, so a bad file fails here. */
 function connect(file: string, options: Database.Options): Db {
-  const db = new Database(file, options);
+  const db = openSqlite(file, options);
   try {
     applyPragmas(db, READ_PRAGMAS);
     db.prepare('SELECT count(*) FROM sqlite_master').get();

@@ -8,12 +8,23 @@
  * SCHEMA_VERSION: a state of another version is rebuilt (a visible full send), never misread.
  */
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LocalStorageError, UsageError } from '../errors.js';
 import { FINGERPRINT_SCHEME } from './segments-fingerprint.js';
 import type { StateIdentity } from './state-files.js';
 
 export type Db = BetterSqlite3.Database;
+
+/**
+ * Opens a SQLite connection. better-sqlite3 is required here, on the first open, rather than
+ * imported: the job's modules import the state's, and a full run or a dry run without state never
+ * opens a database, so it need not load the driver at start-up. CommonJS, so this stays synchronous.
+ */
+export function openSqlite(file: string, options?: BetterSqlite3.Options): Db {
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  return new Database(file, options);
+}
 
 /** Bump whenever the tables below change. 2: the acks table (acknowledgements merged at the end of a run). */
 export const SCHEMA_VERSION = 2;

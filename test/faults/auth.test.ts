@@ -6,21 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ExitCode } from '../../src/exit-codes.js';
-import {
-  closeScenarios,
-  findSecret,
-  generateDataset,
-  openScenario,
-  readReport,
-  spawnCli,
-  statusesByLine,
-  syncArgs,
-  uniqueToken,
-  waitFor,
-  writeTokenFile,
-  type CliResult,
-  type Scenario,
-} from '../helpers/faults.js';
+import { type CliResult, spawnCli } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario, syncArgs, waitFor } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
+import { findSecret, uniqueToken } from '../support/secrets.js';
+import { writeTokenFile } from '../support/workspace.js';
 
 afterEach(closeScenarios);
 
@@ -41,12 +32,12 @@ test('401 with --token-file: the rotated file is re-read once and the run comple
 
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const { summary, results } = await readReport(sc.ws.reportDir);
+  const { summary, results } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { failed: 0 } });
   expect(summary.requests['401']).toBeGreaterThanOrEqual(1);
   expect(statusesByLine(results)).toEqual(data.expectedRows);
   expect(await sc.leaks()).toEqual([]);
-  expect(await findSecret(rotated, sc.runs, [sc.ws.reportDir, sc.ws.stateDir])).toEqual([]);
+  expect(await findSecret(rotated, sc.runs, [sc.ws.report, sc.ws.state])).toEqual([]);
 });
 
 test('401 with the token from the environment: exit 4, status failed, report written; the rerun with the right token resumes', async () => {
@@ -58,7 +49,7 @@ test('401 with the token from the environment: exit 4, status failed, report wri
   const stopped = await running.done;
 
   expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: ExitCode.AuthRejected });
-  const first = await readReport(sc.ws.reportDir);
+  const first = readReport(sc.ws.report);
   expect(first.summary).toMatchObject({ status: 'failed', exitCode: ExitCode.AuthRejected });
   expect(first.summary.message).toMatch(/authentication rejected \(401\)/);
   expect(first.summary.requests['401']).toBeGreaterThanOrEqual(1);
@@ -81,13 +72,13 @@ test('401 with the token from the environment: exit 4, status failed, report wri
   const resumed = await runWithEnvToken(sc, rotated);
   expect(resumed.code).toBe(ExitCode.Ok);
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const final = await readReport(sc.ws.reportDir);
+  const final = readReport(sc.ws.report);
   expect(final.summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: delivered } });
   expect(statusesByLine(final.results)).toEqual(data.expectedRows);
   // Only what the first run had not delivered was sent again.
   expect(sc.emulator.state().requests.customersReceived - receivedBefore).toBe(data.customers.length - delivered);
   expect(await sc.leaks()).toEqual([]);
-  expect(await findSecret(rotated, sc.runs, [sc.ws.reportDir, sc.ws.stateDir])).toEqual([]);
+  expect(await findSecret(rotated, sc.runs, [sc.ws.report, sc.ws.state])).toEqual([]);
 });
 
 test('401 with --token-file that was not rotated: re-read once, still refused â†’ exit 4, nothing more sent', async () => {
@@ -98,7 +89,7 @@ test('401 with --token-file that was not rotated: re-read once, still refused â†
   const run = await running.done;
 
   expect(run.code).toBe(ExitCode.AuthRejected);
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'failed', exitCode: ExitCode.AuthRejected, options: { tokenFrom: 'file' } });
   // The in-flight requests were refused; the re-read found no new token, so nothing else was tried.
   expect(sc.emulator.state().requests.byStatus['401']).toBeLessThanOrEqual(PACED.concurrency);
@@ -107,7 +98,7 @@ test('401 with --token-file that was not rotated: re-read once, still refused â†
 
 /** The same command, with SEGMENT_SYNC_TOKEN set to `token` instead of the scenario's. */
 async function runWithEnvToken(sc: Scenario, token: string): Promise<CliResult> {
-  const run = await spawnCli(syncArgs(sc.ws, { ...PACED, rate: 0, endpoint: sc.emulator.url }), { cwd: sc.ws.dir, env: { SEGMENT_SYNC_TOKEN: token } }).done;
+  const run = await spawnCli(syncArgs(sc.ws, { ...PACED, rate: 0, endpoint: sc.emulator.url }), { cwd: sc.ws.root, env: { SEGMENT_SYNC_TOKEN: token } }).done;
   sc.runs.push(run);
   return run;
 }
@@ -117,7 +108,7 @@ const onLinux = existsSync('/proc/self/cmdline') ? test : test.skip;
 
 onLinux('a token given with --token does not stay visible in the process list', async () => {
   const sc = await openScenario(data, { emulator: { faults: { latencyMs: 200 } } });
-  const running = spawnCli(syncArgs(sc.ws, { ...PACED, endpoint: sc.emulator.url, extra: ['--token', sc.token] }), { cwd: sc.ws.dir });
+  const running = spawnCli(syncArgs(sc.ws, { ...PACED, endpoint: sc.emulator.url, extra: ['--token', sc.token] }), { cwd: sc.ws.root });
   await waitFor('the first request', () => sc.emulator.state().requests.total >= 1);
   const cmdline = procCmdline(running.pid);
   const run = await running.done;

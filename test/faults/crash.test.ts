@@ -6,17 +6,11 @@
  * The kill points are drawn from seeded PRNGs, so a failure replays with the same seed.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import {
-  closeScenarios,
-  generateDataset,
-  openScenario,
-  readReport,
-  seededRandom,
-  statusesByLine,
-  waitFor,
-  type CliResult,
-  type Scenario,
-} from '../helpers/faults.js';
+import { mulberry32 as seededRandom } from '../../src/emulator/prng.js';
+import type { CliResult } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario, waitFor } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -66,7 +60,7 @@ test.each([11, 29, 53])('kill -9 at random points (seed %i), rerun until exit 0:
   expect(resent).toBeGreaterThanOrEqual(0);
   expect(resent).toBeLessThanOrEqual(kills * ARGS.concurrency * ARGS.batchSize);
 
-  const { summary, results } = await readReport(sc.ws.reportDir);
+  const { summary, results } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { customers: data.customers.length, failed: 0 } });
   // Results of the killed runs and of the last one, merged: every row, with its true status.
   expect(statusesByLine(results)).toEqual(data.expectedRows);

@@ -10,9 +10,13 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ExitCode } from '../../src/exit-codes.js';
-import { readResults, readSummary, runCli, type CliResult } from '../helpers/cli.js';
-import { findSecret, generateDataset, logLines, makeWorkspace, syncArgs, uniqueToken, type Workspace } from '../helpers/faults.js';
-import { selfSignedCert, type SelfSigned } from './support/self-signed.js';
+import { type CliResult, logLines, runCli } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { syncArgs } from '../support/faults/scenario.js';
+import { readResults, readSummary } from '../support/report.js';
+import { findSecret, uniqueToken } from '../support/secrets.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { selfSignedCert, type SelfSigned } from '../support/self-signed.js';
 
 const PATH = '/api/v3/customers/segments';
 /** 200 customers in batches of 20 at --concurrency 3: ten requests if nothing stopped the run. */
@@ -78,14 +82,14 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function run(endpoint: string, env: Record<string, string> = {}): Promise<CliResult> {
-  return runCli(syncArgs(ws, { endpoint, ...RUN }), { cwd: ws.dir, env: { SEGMENT_SYNC_TOKEN: token, TMPDIR: ws.tmpDir, ...env } });
+  return runCli(syncArgs(ws, { endpoint, ...RUN }), { cwd: ws.root, env: { SEGMENT_SYNC_TOKEN: token, TMPDIR: ws.tmpDir, ...env } });
 }
 
 /** What every misconfigured-endpoint run must show, whatever the answer was. */
 async function expectFailedFast(result: CliResult, endpoint: string, answer: string): Promise<void> {
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: ExitCode.Usage });
 
-  const summary = readSummary(ws.reportDir);
+  const summary = readSummary(ws.report);
   expect(summary.exitCode).toBe(ExitCode.Usage);
   expect(summary.message).toContain(endpoint);
   expect(summary.message).toContain(answer);
@@ -95,7 +99,7 @@ async function expectFailedFast(result: CliResult, endpoint: string, answer: str
   expect(summary.counts).toMatchObject({ customers: data.customers.length, updated: 0, notFound: 0 });
 
   // Every customer row says it was not sent (status: failed today; not_sent once the job has it).
-  const customers = readResults(ws.reportDir).filter((row) => row.status !== 'duplicate');
+  const customers = readResults(ws.report).filter((row) => row.status !== 'duplicate');
   expect(customers).toHaveLength(data.customers.length);
   for (const row of customers) {
     expect(['failed', 'not_sent']).toContain(row.status);
@@ -106,7 +110,7 @@ async function expectFailedFast(result: CliResult, endpoint: string, answer: str
   const logged = logLines(result.stdout).filter((line) => line.type === 'endpointMisconfigured');
   expect(logged).toEqual([expect.objectContaining({ endpoint, answer })]);
 
-  expect(await findSecret(token, [{ ...result, signal: null }], [ws.reportDir, ws.stateDir])).toEqual([]);
+  expect(await findSecret(token, [{ ...result, signal: null }], [ws.report, ws.state])).toEqual([]);
 }
 
 test.each([
@@ -156,7 +160,7 @@ test('a host name that does not resolve: exit 2 "DNS: host not found"', async ()
   const result = await run(endpoint);
 
   await expectFailedFast(result, endpoint, 'DNS: host not found (ENOTFOUND)');
-  const summary = readSummary(ws.reportDir);
+  const summary = readSummary(ws.report);
   expect(summary.requests.network ?? 0).toBeLessThanOrEqual(MAX_REQUESTS);
   expect(summary.requests.retries).toBe(0);
 });
@@ -164,14 +168,14 @@ test('a host name that does not resolve: exit 2 "DNS: host not found"', async ()
 test('after the first 200, a 404 is an ordinary failure: the run goes on and exits 1', async () => {
   // Every request after the first is refused, as a route removed mid-run would be.
   const api = await plain((res, i) => (i === 0 ? json(res, 200, { updatedCustomers: data.customers.slice(0, RUN.batchSize) }) : json(res, 404, {})));
-  const result = await runCli(syncArgs(ws, { endpoint: api.url, ...RUN, concurrency: 1 }), { cwd: ws.dir, env: { SEGMENT_SYNC_TOKEN: token, TMPDIR: ws.tmpDir } });
+  const result = await runCli(syncArgs(ws, { endpoint: api.url, ...RUN, concurrency: 1 }), { cwd: ws.root, env: { SEGMENT_SYNC_TOKEN: token, TMPDIR: ws.tmpDir } });
 
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: ExitCode.PartialFailure });
-  const summary = readSummary(ws.reportDir);
+  const summary = readSummary(ws.report);
   expect(summary.counts.updated).toBeGreaterThan(0);
   expect(summary.requests['404']).toBe(api.requests - 1);
   expect(api.requests).toBeGreaterThan(MAX_REQUESTS);
-  const failed = readResults(ws.reportDir).filter((row) => row.status === 'failed');
+  const failed = readResults(ws.report).filter((row) => row.status === 'failed');
   expect(failed.length).toBeGreaterThan(0);
   for (const row of failed) expect(row.detail).toMatch(/^HTTP 404/);
 });

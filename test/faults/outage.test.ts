@@ -6,7 +6,10 @@
  * Retry-After beyond --max-retry-wait stops sending the same way (and never overflows a timer).
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, logLines, openScenario, readReport, stateWithout, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { logLines } from '../support/cli.js';
+import { generateDataset, stateWithout } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -16,7 +19,7 @@ async function expectDelivered(sc: Scenario): Promise<void> {
   const last = sc.runs.at(-1)!;
   expect({ code: last.code, stderr: last.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().customers).toEqual(sc.data.expectedState);
-  const { summary, results, retry } = await readReport(sc.ws.reportDir);
+  const { summary, results, retry } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { failed: 0 } });
   expect(statusesByLine(results)).toEqual(sc.data.expectedRows);
   expect(retry).toBeUndefined();
@@ -27,7 +30,7 @@ async function expectDelivered(sc: Scenario): Promise<void> {
 async function expectStoppedExactly(sc: Scenario, detail: RegExp): Promise<void> {
   const last = sc.runs.at(-1)!;
   expect(last.code).toBe(ExitCode.PartialFailure);
-  const { summary, results } = await readReport(sc.ws.reportDir);
+  const { summary, results } = readReport(sc.ws.report);
   expect(summary.counts.failed).toBe(0);
   const delivered = summary.counts.updated + summary.counts.notFound;
   expect(summary.status).toBe(delivered > 0 ? 'partial' : 'failed');
@@ -63,7 +66,7 @@ test('an outage longer than --max-outage stops sending at once: the rest not_sen
   // Given up soon after --max-outage: the last probe is made at the deadline.
   expect(Date.now() - started).toBeLessThan(15_000);
   await expectStoppedExactly(sc, /not sent: endpoint unavailable for more than --max-outage/);
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   expect(summary.message).toMatch(/--max-outage is 4 s/);
 
   sc.emulator.setFaults({ outage: null });

@@ -6,7 +6,10 @@
  * use up --max-attempts. Timing matters here, so each check runs with several seeds.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, logLines, openScenario, readReport, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { logLines } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -24,7 +27,7 @@ async function expectDelivered(sc: Scenario): Promise<void> {
   const last = sc.runs.at(-1)!;
   expect({ code: last.code, stderr: last.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().customers).toEqual(sc.data.expectedState);
-  const { summary, results } = await readReport(sc.ws.reportDir);
+  const { summary, results } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { failed: 0 } });
   expect(statusesByLine(results)).toEqual(sc.data.expectedRows);
   // The client counted exactly what the endpoint answered.
@@ -50,7 +53,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     expect(achieved).toBeGreaterThanOrEqual(API_RATE * 0.7);
 
     // The pace learned is in summary.json and in the log.
-    const summary = (await readReport(sc.ws.reportDir)).summary as unknown as PaceSummary;
+    const summary = readReport(sc.ws.report).summary as unknown as PaceSummary;
     expect(summary.pace).toMatchObject({ requested: ASKED_RATE });
     expect(summary.pace!.decreases).toBeGreaterThan(0);
     expect(summary.pace!.min).toBeLessThan(API_RATE);
@@ -66,7 +69,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     await sc.run({ batchSize: 1, concurrency: 4, rate: 15 });
     await expectDelivered(sc);
     expect(sc.emulator.state().requests.byStatus).toEqual({ 200: 90 });
-    const summary = (await readReport(sc.ws.reportDir)).summary as unknown as PaceSummary;
+    const summary = readReport(sc.ws.report).summary as unknown as PaceSummary;
     expect(summary.pace).toEqual({ requested: 15, final: 15, min: 15, decreases: 0 });
   }, 30_000);
 });

@@ -5,17 +5,9 @@
  * retry.csv). A 400 for every request is in systemic-rejections.test.ts.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import {
-  closeScenarios,
-  expectedWithFailures,
-  generateDataset,
-  openScenario,
-  readReport,
-  retrySegments,
-  stateWithout,
-  statusesByLine,
-  type Dataset,
-} from '../helpers/faults.js';
+import { type Dataset, expectedWithFailures, generateDataset, retrySegments, stateWithout } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -42,7 +34,7 @@ test('413: the request is split in halves and the smaller batch size is kept for
   expect(served.customersReceived).toBe(data.customers.length);
   expect(served.byStatus['200']).toBe(Math.ceil(data.customers.length / 10));
 
-  const { summary, results } = await readReport(sc.ws.reportDir);
+  const { summary, results } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { failed: 0 }, requests: { 413: 2 } });
   expect(statusesByLine(results)).toEqual(data.expectedRows);
   expect(await sc.leaks()).toEqual([]);
@@ -57,7 +49,7 @@ test('400: the batch is bisected, exactly the rejected customers are `rejected` 
   expect(run.code).toBe(ExitCode.CustomersRejected);
   expect(sc.emulator.state().customers).toEqual(stateWithout(data, rejected));
 
-  const { summary, results, retry, rejects } = await readReport(sc.ws.reportDir);
+  const { summary, results, retry, rejects } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'partial', exitCode: ExitCode.CustomersRejected, counts: { failed: 0, rejected: rejected.length } });
   expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(rejected), 'rejected'));
   for (const id of rejected) {
@@ -88,7 +80,7 @@ test('a malformed 200 that persists fails its customers once the attempts are sp
   // Three batches, two attempts each in the main pass and two more in the last try.
   expect(served.byStatus['200']).toBe(3 * 2 * 2);
 
-  const { summary, results, retry } = await readReport(sc.ws.reportDir);
+  const { summary, results, retry } = readReport(sc.ws.report);
   // Not one customer delivered by the client's account: the run failed as a whole.
   expect(summary).toMatchObject({ status: 'failed', exitCode: ExitCode.PartialFailure, counts: { failed: data.customers.length, updated: 0 } });
   expect(summary.requests).toMatchObject({ malformed: 12, retries: 6 });

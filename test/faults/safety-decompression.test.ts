@@ -9,7 +9,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readSummary, syncArgs, runCli } from '../helpers/faults.js';
+import { runCli } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, syncArgs } from '../support/faults/scenario.js';
+import { readSummary } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -24,14 +27,14 @@ async function writeBomb(file: string, decodedMiB: number): Promise<void> {
 
 test('a .gz expanding ~450× is refused as a likely bomb with the defaults: exit 3, nothing sent, says how to get past it', async () => {
   const sc = await openScenario(generateDataset({ customers: 10 }));
-  const bomb = path.join(sc.ws.dir, 'bomb.csv.gz');
+  const bomb = path.join(sc.ws.root, 'bomb.csv.gz');
   await writeBomb(bomb, 512);
   const started = Date.now();
   const args = syncArgs(sc.ws, { endpoint: sc.emulator.url });
-  const run = await runCli([...args.slice(0, -1), bomb], { cwd: sc.ws.dir, env: { TMPDIR: sc.ws.tmpDir, SEGMENT_SYNC_TOKEN: sc.token } });
+  const run = await runCli([...args.slice(0, -1), bomb], { cwd: sc.ws.root, env: { TMPDIR: sc.ws.tmpDir, SEGMENT_SYNC_TOKEN: sc.token } });
 
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.InputRejected });
-  const summary = await readSummary(sc.ws.reportDir);
+  const summary = readSummary(sc.ws.report);
   expect(summary).toMatchObject({ status: 'rejected', exitCode: ExitCode.InputRejected });
   expect(summary.message).toMatch(/bomb\.csv\.gz: refused as a likely decompression bomb/);
   expect(summary.message).toMatch(/decompress it yourself \(gunzip -k\) and pass the uncompressed file, or raise --max-compression-ratio/);
@@ -46,7 +49,7 @@ test('--max-input-bytes: a file larger than the cap is rejected, exit 3, nothing
   const run = await sc.run({ extra: ['--max-input-bytes', '1000'] });
 
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.InputRejected });
-  const summary = await readSummary(sc.ws.reportDir);
+  const summary = readSummary(sc.ws.report);
   expect(summary).toMatchObject({ status: 'rejected', exitCode: ExitCode.InputRejected, options: { maxInputBytes: 1000 } });
   expect(summary.message).toMatch(/customers\.csv: holds more than 1000 bytes \(--max-input-bytes 1000\)/);
   expect(sc.emulator.state().requests.total).toBe(0);

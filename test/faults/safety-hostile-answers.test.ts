@@ -6,7 +6,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExitCode } from '../../src/exit-codes.js';
-import { generateDataset, logLines, makeWorkspace, readReport, spawnCli, stopChildren, syncArgs, uniqueToken, type Workspace } from '../helpers/faults.js';
+import { logLines, spawnCli, stopChildren } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { syncArgs } from '../support/faults/scenario.js';
+import { readReport } from '../support/report.js';
+import { uniqueToken } from '../support/secrets.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const data = generateDataset({ customers: 300 });
 const GHOSTS = Array.from({ length: 125_000 }, (_, i) => `ghost-${String(i).padStart(7, '0')}`);
@@ -39,10 +44,10 @@ test('125,000 unexpected ids in each answer: no crash, exact outcomes for the id
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/customers/segments`;
-  const run = await spawnCli(syncArgs(ws, { endpoint, batchSize: 100, concurrency: 2 }), { cwd: ws.dir, env: { TMPDIR: ws.tmpDir, SEGMENT_SYNC_TOKEN: uniqueToken('ghosts') } }).done;
+  const run = await spawnCli(syncArgs(ws, { endpoint, batchSize: 100, concurrency: 2 }), { cwd: ws.root, env: { TMPDIR: ws.tmpDir, SEGMENT_SYNC_TOKEN: uniqueToken('ghosts') } }).done;
 
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
-  const { summary, results } = await readReport(ws.reportDir);
+  const { summary, results } = readReport(ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { customers: data.customers.length, failed: 0 } });
   const byId = new Map(results.filter((r) => r.status !== 'duplicate' && r.status !== 'invalid').map((r) => [r.document_id, r.status]));
   for (const id of data.customers) expect(byId.get(id)).toBe(known.has(id) ? 'updated' : 'not_found');

@@ -4,23 +4,12 @@
  * TMPDIR: stopped while stdin is still being spooled, while it is validated, or while sending.
  * Every run has TMPDIR set to a private directory of the test, which must end empty.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { ExitCode } from '../../src/exit-codes.js';
-import {
-  CLI,
-  closeScenarios,
-  generateDataset,
-  logLines,
-  openScenario,
-  readReport,
-  readSummary,
-  spawnCli,
-  statusesByLine,
-  syncArgs,
-  waitFor,
-  type Scenario,
-} from '../helpers/faults.js';
+import { logLines, spawnCli } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario, syncArgs, waitFor } from '../support/faults/scenario.js';
+import { readReport, readSummary, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -40,23 +29,17 @@ const envOf = (sc: Scenario): Record<string, string> => ({ TMPDIR: sc.ws.tmpDir,
 test.each(SIGNALS)('%s while stdin is still being spooled: exit %i, nothing sent, no temp file left', async (signal, exitCode) => {
   const sc = await openScenario(data);
   // stdin stays open: the run is still spooling it when the signal comes.
-  const child = spawn(process.execPath, [CLI, ...stdinArgs(sc)], { cwd: sc.ws.dir, env: { ...process.env, ...envOf(sc) }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdout.resume();
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const child = spawnCli(stdinArgs(sc), { cwd: sc.ws.root, env: envOf(sc), stdin: data.csv.slice(0, 200), holdStdin: true });
   try {
-    child.stdin.write(data.csv.slice(0, 200));
     await waitFor('the stdin spool', () => leftInTmp(sc).some((name) => name.startsWith('segment-sync-')) && hasStdinSpool(sc));
     child.kill(signal);
-    const code = await closed;
+    const { code, stderr } = await child.done;
     expect({ code, stderr }).toMatchObject({ code: exitCode });
   } finally {
-    child.stdin.destroy();
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (!child.exited()) child.kill('SIGKILL');
   }
   // Stopped before any row was decided: summary.json only.
-  const summary = await readSummary(sc.ws.reportDir);
+  const summary = readSummary(sc.ws.report);
   expect(summary).toMatchObject({ status: 'interrupted', exitCode, requests: { total: 0 } });
   expect(sc.emulator.state().requests.total).toBe(0);
   expect(leftInTmp(sc)).toEqual([]);
@@ -65,14 +48,14 @@ test.each(SIGNALS)('%s while stdin is still being spooled: exit %i, nothing sent
 test.each(SIGNALS)('%s while a large stdin is validated: exit %i, nothing sent, no temp file left', async (signal, exitCode) => {
   const big = generateDataset({ customers: 150_000 });
   const sc = await openScenario(big);
-  const running = spawnCli(stdinArgs(sc), { cwd: sc.ws.dir, env: envOf(sc), stdin: Buffer.from(big.csv) });
+  const running = spawnCli(stdinArgs(sc), { cwd: sc.ws.root, env: envOf(sc), stdin: Buffer.from(big.csv) });
   // Once stdin is spooled whole, validation starts.
   await waitFor('stdin spooled whole', () => spooledBytes(sc) === Buffer.byteLength(big.csv), 20_000);
   running.kill(signal);
   const stopped = await running.done;
 
   expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: exitCode });
-  const summary = await readSummary(sc.ws.reportDir);
+  const summary = readSummary(sc.ws.report);
   expect(summary).toMatchObject({ status: 'interrupted', exitCode });
   expect(sc.emulator.state().requests.total).toBe(0);
   expect(leftInTmp(sc)).toEqual([]);
@@ -80,14 +63,14 @@ test.each(SIGNALS)('%s while a large stdin is validated: exit %i, nothing sent, 
 
 test.each(SIGNALS)('%s while sending from stdin: exit %i, report written, no temp file left; the rerun resumes', async (signal, exitCode) => {
   const sc = await openScenario(data);
-  const running = spawnCli(stdinArgs(sc, { rate: 4 }), { cwd: sc.ws.dir, env: envOf(sc), stdin: Buffer.from(data.csv) });
+  const running = spawnCli(stdinArgs(sc, { rate: 4 }), { cwd: sc.ws.root, env: envOf(sc), stdin: Buffer.from(data.csv) });
   await waitFor('a few acknowledged requests', () => (sc.emulator.state().requests.byStatus['200'] ?? 0) >= 2);
   running.kill(signal);
   const stopped = await running.done;
 
   expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: exitCode });
   expect(logLines(stopped.stdout).at(-1)).toMatchObject({ message: 'run finished', status: 'interrupted', exitCode });
-  const first = await readReport(sc.ws.reportDir);
+  const first = readReport(sc.ws.report);
   expect(first.summary).toMatchObject({ status: 'interrupted', exitCode });
   const acknowledged = first.summary.counts.updated + first.summary.counts.notFound;
   expect(acknowledged).toBeGreaterThan(0);
@@ -95,11 +78,11 @@ test.each(SIGNALS)('%s while sending from stdin: exit %i, report written, no tem
   expect(leftInTmp(sc)).toEqual([]);
 
   // The same stdin again: the journal knows what was acknowledged.
-  const rerun = await spawnCli(stdinArgs(sc), { cwd: sc.ws.dir, env: envOf(sc), stdin: Buffer.from(data.csv) }).done;
+  const rerun = await spawnCli(stdinArgs(sc), { cwd: sc.ws.root, env: envOf(sc), stdin: Buffer.from(data.csv) }).done;
   expect({ code: rerun.code, stderr: rerun.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
   expect(sc.emulator.state().requests.customersReceived).toBe(data.customers.length);
-  const final = await readReport(sc.ws.reportDir);
+  const final = readReport(sc.ws.report);
   expect(final.summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: acknowledged } });
   expect(statusesByLine(final.results)).toEqual(data.expectedRows);
   expect(leftInTmp(sc)).toEqual([]);

@@ -7,7 +7,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, logLines, openScenario, readReport, spawnCli, syncArgs, waitFor } from '../helpers/faults.js';
+import { logLines, spawnCli } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, syncArgs, waitFor } from '../support/faults/scenario.js';
+import { readReport } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -21,11 +24,11 @@ test('a second run on the same state dir exits 2 at once, naming the running one
   const first = sc.spawn(ARGS);
   await waitFor('the first run to send', () => sc.emulator.state().starts.length >= 1);
 
-  const secondReport = path.join(sc.ws.dir, 'second-report');
-  const secondTmp = path.join(sc.ws.dir, 'second-tmp');
+  const secondReport = path.join(sc.ws.root, 'second-report');
+  const secondTmp = path.join(sc.ws.root, 'second-tmp');
   await fs.mkdir(secondTmp);
-  const second = await spawnCli(syncArgs({ ...sc.ws, reportDir: secondReport }, { ...ARGS, endpoint: sc.emulator.url }), {
-    cwd: sc.ws.dir,
+  const second = await spawnCli(syncArgs({ ...sc.ws, report: secondReport }, { ...ARGS, endpoint: sc.emulator.url }), {
+    cwd: sc.ws.root,
     env: { SEGMENT_SYNC_TOKEN: sc.token, TMPDIR: secondTmp },
   }).done;
   sc.runs.push(second);
@@ -56,8 +59,8 @@ function deadPid(): number {
 test('a stale lock whose pid is dead is taken over with a warning', async () => {
   const sc = await openScenario(data);
   const pid = deadPid();
-  await fs.mkdir(sc.ws.stateDir, { recursive: true });
-  const lock = path.join(sc.ws.stateDir, 'lock');
+  await fs.mkdir(sc.ws.state, { recursive: true });
+  const lock = path.join(sc.ws.state, 'lock');
   await fs.writeFile(lock, `${JSON.stringify({ pid, hostname: os.hostname(), runId: 'crashed-run', startedAt: '2026-11-20T02:00:00.000Z' })}\n`);
 
   const run = await sc.run(ARGS);
@@ -66,6 +69,6 @@ test('a stale lock whose pid is dead is taken over with a warning', async () => 
   expect(String(warning?.message)).toContain(`pid ${pid}`);
   expect(existsSync(lock)).toBe(false); // released at the end
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  expect((await readReport(sc.ws.reportDir)).summary.status).toBe('succeeded');
+  expect(readReport(sc.ws.report).summary.status).toBe('succeeded');
   expect(await sc.leaks()).toEqual([]);
 });

@@ -7,16 +7,10 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ExitCode } from '../../src/exit-codes.js';
-import {
-  closeScenarios,
-  generateDataset,
-  logLines,
-  openScenario,
-  readReport,
-  statusesByLine,
-  waitFor,
-  type Scenario,
-} from '../helpers/faults.js';
+import { logLines } from '../support/cli.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario, waitFor } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -42,7 +36,7 @@ test.each([
   // Logs flushed: every stdout line, the last one included, is a whole JSON object.
   const lines = logLines(stopped.stdout);
   expect(lines.at(-1)).toMatchObject({ message: 'run finished', status: 'interrupted', exitCode });
-  const first = await readReport(sc.ws.reportDir);
+  const first = readReport(sc.ws.report);
   expect(first.summary).toMatchObject({ status: 'interrupted', exitCode });
   expect(first.summary.message).toMatch(/^interrupted after \d+ of \d+ customers were answered; rerun the same command to resume\.$/);
   const acknowledged = first.summary.counts.updated + first.summary.counts.notFound;
@@ -57,7 +51,7 @@ test.each([
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
   // Every customer reached the endpoint exactly once over both runs.
   expect(received(sc)).toBe(data.customers.length);
-  const final = await readReport(sc.ws.reportDir);
+  const final = readReport(sc.ws.report);
   expect(final.summary).toMatchObject({ status: 'succeeded', exitCode: ExitCode.Ok, resumed: { acknowledgedBefore: acknowledged } });
   expect(final.summary.counts).toMatchObject({ rows: data.expectedRows.size, customers: data.customers.length, failed: 0 });
   expect(statusesByLine(final.results)).toEqual(data.expectedRows);
@@ -73,7 +67,7 @@ test('requests still in flight when --grace runs out are cut; the rerun sends th
   const stopped = await running.done;
 
   expect(stopped.code).toBe(ExitCode.Terminated);
-  const first = await readReport(sc.ws.reportDir);
+  const first = readReport(sc.ws.report);
   expect(first.summary).toMatchObject({ status: 'interrupted', counts: { updated: 0, notFound: 0 } });
   expect(first.results.filter((r) => r.status === 'failed').map((r) => r.detail)).toContain('interrupted in flight');
   expect(await sc.leaks()).toEqual([]);
@@ -86,7 +80,7 @@ test('requests still in flight when --grace runs out are cut; the rerun sends th
   expect(rerun.code).toBe(ExitCode.Ok);
   expect(received(sc) - receivedFirst).toBe(data.customers.length);
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  expect(statusesByLine((await readReport(sc.ws.reportDir)).results)).toEqual(data.expectedRows);
+  expect(statusesByLine(readReport(sc.ws.report).results)).toEqual(data.expectedRows);
 });
 
 /**
@@ -110,12 +104,12 @@ test('after a partial run the rerun sends only the customer not delivered and re
   expect(rerun.code).toBe(ExitCode.Ok);
   expect(received(sc) - before).toBe(1);
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const { summary, results, retry } = await readReport(sc.ws.reportDir);
+  const { summary, results, retry } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: data.customers.length - 1 } });
   expect(statusesByLine(results)).toEqual(data.expectedRows);
   // Neither the retry.csv nor the rejects.csv of the first run is left behind to be resent by mistake.
   expect(retry).toBeUndefined();
-  expect(existsSync(path.join(sc.ws.reportDir, 'rejects.csv'))).toBe(false);
+  expect(existsSync(path.join(sc.ws.report, 'rejects.csv'))).toBe(false);
   expect(await sc.leaks()).toEqual([]);
 });
 
@@ -127,7 +121,7 @@ test('--fresh ignores the journal: every customer is sent again', async () => {
   const rerun = await sc.run({ ...ARGS, extra: ['--fresh'] });
   expect(rerun.code).toBe(ExitCode.Ok);
   expect(received(sc) - before).toBe(data.customers.length);
-  const { summary, results } = await readReport(sc.ws.reportDir);
+  const { summary, results } = readReport(sc.ws.report);
   expect(summary.resumed).toBeUndefined();
   expect(statusesByLine(results)).toEqual(data.expectedRows);
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
@@ -143,7 +137,7 @@ test('a journal of other inputs is not applied: after the file changed, every cu
   const rerun = await sc.run(ARGS);
   expect(rerun.code).toBe(ExitCode.Ok);
   expect(received(sc) - before).toBe(data.customers.length + 1);
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   expect(summary.resumed).toBeUndefined();
   expect(summary.counts).toMatchObject({ customers: data.customers.length + 1, failed: 0 });
   expect(logLines(rerun.stdout).some((l) => l.level === 'warn' && /journals? of other inputs/.test(String(l.message)))).toBe(true);

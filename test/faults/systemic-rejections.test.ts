@@ -9,16 +9,9 @@
  */
 import { REJECT_ALL_CODE, REJECT_ALL_DETAILS } from '../../src/emulator/emulator-core.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import {
-  closeScenarios,
-  expectedWithFailures,
-  generateDataset,
-  openScenario,
-  readReport,
-  retrySegments,
-  stateWithout,
-  statusesByLine,
-} from '../helpers/faults.js';
+import { expectedWithFailures, generateDataset, retrySegments, stateWithout } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -35,7 +28,7 @@ describe('an endpoint that answers 400 to every request', () => {
     expect(served.byStatus).toEqual({ 400: served.total });
     expect(sc.emulator.state().customers).toEqual({});
 
-    const { summary, results, retry, rejects } = await readReport(sc.ws.reportDir);
+    const { summary, results, retry, rejects } = readReport(sc.ws.report);
     expect(summary).toMatchObject({
       status: 'failed',
       exitCode: ExitCode.EndpointRejectsRequests,
@@ -70,7 +63,7 @@ describe('an endpoint that answers 400 to every request', () => {
     expect(run.code).toBe(ExitCode.EndpointRejectsRequests);
     const after = sc.emulator.state().requests.total;
     expect(after - before).toBeLessThanOrEqual(20);
-    const { summary } = await readReport(sc.ws.reportDir);
+    const { summary } = readReport(sc.ws.report);
     expect(summary.counts.updated + summary.counts.notFound).toBeGreaterThan(0);
     expect(summary.counts.notSent).toBeGreaterThan(300);
   });
@@ -86,7 +79,7 @@ describe('an endpoint that answers 400 for a few customers', () => {
     expect(run.code).toBe(ExitCode.CustomersRejected);
     expect(sc.emulator.state().customers).toEqual(stateWithout(data, refused));
 
-    const { summary, results, retry, rejects } = await readReport(sc.ws.reportDir);
+    const { summary, results, retry, rejects } = readReport(sc.ws.report);
     expect(summary).toMatchObject({ status: 'partial', exitCode: ExitCode.CustomersRejected, counts: { failed: 0, notSent: 0, rejected: refused.length } });
     expect(summary.message).toContain('rejects.csv');
     expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(refused), 'rejected'));
@@ -111,7 +104,7 @@ describe('an endpoint that answers 400 for a few customers', () => {
     const run = await sc.run({ batchSize: 10, concurrency: 1, maxAttempts: 1 });
 
     expect(run.code).toBe(ExitCode.PartialFailure);
-    const { summary, results, retry, rejects } = await readReport(sc.ws.reportDir);
+    const { summary, results, retry, rejects } = readReport(sc.ws.report);
     expect(summary).toMatchObject({ status: 'partial', exitCode: ExitCode.PartialFailure });
     expect(summary.counts.failed).toBeGreaterThan(0);
     expect(summary.counts.rejected).toBeGreaterThan(0);

@@ -5,7 +5,9 @@
  * emulator (GET /__state `starts`), so the pause is judged where it matters: at the endpoint.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -29,7 +31,7 @@ const PACE_WINDOW_MS = 900;
 async function expectDeliveredAfterStorm(sc: Scenario): Promise<void> {
   expect(sc.runs.at(-1)!.code).toBe(ExitCode.Ok);
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const { summary, results } = await readReport(sc.ws.reportDir);
+  const { summary, results } = readReport(sc.ws.report);
   expect(summary).toMatchObject({ status: 'succeeded', counts: { failed: 0 } });
   // Exactly the storm's requests were refused; each was retried once it was over.
   expect(summary.requests).toMatchObject({ 429: STORM.count, retries: STORM.count });
@@ -82,7 +84,7 @@ test('an endpoint rate limit below --rate answers 429s throughout; the run still
 
   expect(run.code).toBe(ExitCode.Ok);
   expect(sc.emulator.state().customers).toEqual(small.expectedState);
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   expect(summary.requests['429']).toBe(sc.emulator.state().requests.byStatus['429']);
   expect(summary.counts.failed).toBe(0);
   expect(await sc.leaks()).toEqual([]);

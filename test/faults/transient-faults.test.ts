@@ -4,7 +4,9 @@
  * delivered, the endpoint holding the same segments, a true report, exit 0.
  */
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, type Scenario } from '../helpers/faults.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 const data = generateDataset({ customers: 400 });
 
@@ -16,7 +18,7 @@ async function expectCleanOutcome(sc: Scenario): Promise<void> {
   const last = sc.runs.at(-1)!;
   expect({ code: last.code, stderr: last.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const { summary, results, retry } = await readReport(sc.ws.reportDir);
+  const { summary, results, retry } = readReport(sc.ws.report);
   expect(summary).toMatchObject({
     status: 'succeeded',
     exitCode: ExitCode.Ok,
@@ -47,7 +49,7 @@ test('20% 5xx answers and 5% connection resets are retried until every customer 
   await sc.run({ batchSize: 10 });
   await expectCleanOutcome(sc);
 
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   const served = sc.emulator.state().requests.byStatus;
   expect(served['500'] ?? 0).toBeGreaterThan(0);
   expect(served.reset ?? 0).toBeGreaterThan(0);
@@ -63,7 +65,7 @@ test('answers slower than --timeout hit the deadline and are retried', async () 
   await sc.run({ timeoutSeconds: 1, concurrency: 5 });
   await expectCleanOutcome(sc);
 
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   expect(summary.requests.timeout).toBeGreaterThan(0);
   expect(summary.requests.retries).toBe(summary.requests.timeout);
 });
@@ -74,7 +76,7 @@ test('an answer dripping one byte at a time is cut by the total deadline, not wa
   await sc.run({ timeoutSeconds: 1, concurrency: 5 });
   await expectCleanOutcome(sc);
 
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   expect(summary.requests.timeout).toBeGreaterThan(0);
   expect(summary.requests.retries).toBe(summary.requests.timeout);
 });
@@ -84,7 +86,7 @@ test('a 200 that is not JSON or has the wrong shape is never taken as success: i
   await sc.run();
   await expectCleanOutcome(sc);
 
-  const { summary } = await readReport(sc.ws.reportDir);
+  const { summary } = readReport(sc.ws.report);
   expect(summary.requests.malformed).toBeGreaterThan(0);
   // The endpoint counts them as 200s; the client as malformed, then the good 200s.
   expect(summary.requests.malformed! + summary.requests['200']!).toBe(sc.emulator.state().requests.byStatus['200']);

@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ExitCode } from '../../src/exit-codes.js';
-import { closeScenarios, generateDataset, openScenario, readReport, statusesByLine, waitFor, type Scenario } from '../helpers/faults.js';
+import { generateDataset } from '../support/faults/dataset.js';
+import { closeScenarios, openScenario, type Scenario, waitFor } from '../support/faults/scenario.js';
+import { readReport, statusesByLine } from '../support/report.js';
 
 afterEach(closeScenarios);
 
@@ -28,7 +30,7 @@ function clearingExport(csv: string): string {
 async function expectValidatedDataSent(sc: Scenario, result: { code: number | null; stderr: string }): Promise<void> {
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: ExitCode.Ok });
   expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const report = await readReport(sc.ws.reportDir);
+  const report = readReport(sc.ws.report);
   expect(report.summary.inputs[0]!.sha256).toBe(createHash('sha256').update(data.csv).digest('hex'));
   expect(statusesByLine(report.results)).toEqual(data.expectedRows);
 }

@@ -8,11 +8,12 @@
  * Not tested here: the confirmation before sending to production (it needs a terminal).
  */
 import { readFileSync } from 'node:fs';
-import { fixture, readResults, readSummary, runCli, type CliResult } from '../helpers/cli.js';
-import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
-import { distinctCustomersCsv } from './support/generate.js';
-import { expectedOutcome, type Layout, type OracleInput } from './support/oracle.js';
-import { sendArgs, withScenario, writeInput } from './support/scenario.js';
+import { type CliResult, fixture, runCli } from '../support/cli.js';
+import { readResults, readSummary } from '../support/report.js';
+import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
+import { distinctCustomersCsv } from '../support/integration/generate.js';
+import { expectedOutcome, type Layout, type OracleInput } from '../support/integration/oracle.js';
+import { sendArgs, withScenario, writeInput } from '../support/integration/scenario.js';
 
 /** A fixture as the oracle reads it, after `edit` (which must keep every line where it is). */
 function exportInput(name: string, layout: Layout, delimiter = ',', edit: (text: string) => string = (t) => t): OracleInput {

@@ -5,12 +5,13 @@
  * requests late (so batches complete out of order). The result must still be exact, row by row.
  */
 import type { EmulatorHandle } from '../../src/emulator/index.js';
-import { postBulk } from '../helpers/emulator.js';
-import { runCli, type RunDirs } from '../helpers/cli.js';
-import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
-import { generateWideCsv, idPool, type WideFileSpec } from './support/generate.js';
-import { expectedOutcome, parseWithLines, type OracleInput, type Segment } from './support/oracle.js';
-import { sendArgs, withScenario, writeInput } from './support/scenario.js';
+import { postBulk } from '../support/emulator.js';
+import { runCli } from '../support/cli.js';
+import type { Workspace } from '../support/workspace.js';
+import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
+import { generateWideCsv, idPool, type WideFileSpec } from '../support/integration/generate.js';
+import { expectedOutcome, parseWithLines, type OracleInput, type Segment } from '../support/integration/oracle.js';
+import { sendArgs, withScenario, writeInput } from '../support/integration/scenario.js';
 
 const pool = idPool(3_000);
 /** Nine in ten customers exist; the rest must end not_found. */
@@ -25,7 +26,7 @@ const SPECS: { name: string; spec: WideFileSpec }[] = [
 const generated = SPECS.map(({ name, spec }) => ({ name, spec, file: generateWideCsv(spec) }));
 
 /** Writes the generated files into the test's dir; returns them as the oracle reads them. */
-function writeInputs(dirs: RunDirs): Promise<OracleInput[]> {
+function writeInputs(dirs: Workspace): Promise<OracleInput[]> {
   return Promise.all(generated.map(({ name, spec, file }) => writeInput(dirs.root, name, file.text, spec.delimiter)));
 }
 

@@ -3,11 +3,13 @@
  * rows reject the input (exit 3, nothing sent), and a structurally broken file stops the run with a
  * message naming the file and line — never a stack trace.
  */
-import { fixture, readSummary, runCli } from '../helpers/cli.js';
-import { expectReportMatches, expectResultsMatch, expectStateMatches } from './support/expect-run.js';
-import { generateWideCsv, idPool } from './support/generate.js';
-import { expectedOutcome, type OracleInput } from './support/oracle.js';
-import { fixtureInput, knownFixtureIds, sendArgs, withDirs, withScenario, writeInput } from './support/scenario.js';
+import { fixture, runCli } from '../support/cli.js';
+import { readSummary } from '../support/report.js';
+import { expectReportMatches, expectResultsMatch, expectStateMatches } from '../support/integration/expect-run.js';
+import { generateWideCsv, idPool } from '../support/integration/generate.js';
+import { expectedOutcome, type OracleInput } from '../support/integration/oracle.js';
+import { fixtureInput, knownFixtureIds, sendArgs, withScenario, writeInput } from '../support/integration/scenario.js';
+import { withWorkspace } from '../support/workspace.js';
 
 const known = knownFixtureIds();
 /** A stack trace line as Node prints it. */
@@ -16,7 +18,7 @@ const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
 describe('validate and --dry-run', () => {
   it.concurrent('validate needs no endpoint or token and reports every customer as valid', async () => {
     const input = fixtureInput('customers-long.csv', 'long');
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const { code } = await runCli(['validate', '--report-dir', dirs.report, input.display]);
       expect(code).toBe(0);
       const expected = expectedOutcome([input], { known, sent: false });

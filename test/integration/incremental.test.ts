@@ -2,26 +2,28 @@
  * Issue 9, "How it is checked": several nights of exports against the emulator with `--mode
  * diff|mirror` and the state in --state-dir. Every night asserts, from the built CLI's outside:
  *   - the requests the endpoint received and which customers they listed (a wiretap in front of
- *     the emulator records them; support/wiretap.ts),
+ *     the emulator records them; test/support/integration/wiretap.ts),
  *   - what the emulator holds afterwards (segments compared as sets),
  *   - summary.json (mode, status, exit code, counts incl. unchanged and cleared, state.fresh),
  *   - EVERY row of results.csv (line, id, status; unchanged rows say since when, checked against the
  *     wall-clock window of the night that recorded them; clear rows follow the input rows with an
  *     empty line).
- * The expectations come from support/incremental-oracle.ts over support/oracle.ts, which share no
- * code with src/. Inputs come from support/nights.ts (seeded).
+ * The expectations come from incremental-oracle.ts over oracle.ts (test/support/integration/), which
+ * share no code with src/. Inputs come from nights.ts there (seeded).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readResults, readSummary, runCli, makeRunDirs, type RunDirs, type ResultsCsvRow } from '../helpers/cli.js';
-import { TEST_TOKEN, postBulk, customersBody } from '../helpers/emulator.js';
-import { spawnCli, stopChildren, type CliResult } from '../helpers/faults.js';
+import { runArgs } from '../support/args.js';
+import { type CliResult, runCli, spawnCli, stopChildren } from '../support/cli.js';
+import { readResults, readSummary, type ResultRow } from '../support/report.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { TEST_TOKEN, postBulk, customersBody } from '../support/emulator.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
-import { reportCell } from './support/expect-run.js';
-import { expectedOutcome, type Layout, type OracleInput, type Segment } from './support/oracle.js';
-import { writeInput } from './support/scenario.js';
-import { firstNight, ids, nextNight, renderLong, renderWide, type Night } from './support/nights.js';
+import { reportCell } from '../support/integration/expect-run.js';
+import { expectedOutcome, type Layout, type OracleInput, type Segment } from '../support/integration/oracle.js';
+import { writeInput } from '../support/integration/scenario.js';
+import { firstNight, ids, nextNight, renderLong, renderWide, type Night } from '../support/integration/nights.js';
 import {
   normalizedState,
   planNight,
@@ -31,8 +33,8 @@ import {
   type IncrementalRow,
   type Mode,
   type NightPlan,
-} from './support/incremental-oracle.js';
-import { sentIds, startWiretap, type TappedRequest, type Wiretap } from './support/wiretap.js';
+} from '../support/integration/incremental-oracle.js';
+import { sentIds, startWiretap, type TappedRequest, type Wiretap } from '../support/integration/wiretap.js';
 
 const BATCH = 20;
 
@@ -48,7 +50,7 @@ interface Endpoint {
 }
 
 interface World {
-  dirs: RunDirs;
+  dirs: Workspace;
   /** Closed by its describe's afterAll, not after each test. */
   persistent: boolean;
   endpoints: Endpoint[];
@@ -60,7 +62,7 @@ interface World {
 const worlds = new Set<World>();
 
 async function openWorld(persistent = false): Promise<World> {
-  const world: World = { dirs: await makeRunDirs(), persistent, endpoints: [], windows: new Map(), nights: 0 };
+  const world: World = { dirs: await makeWorkspace(), persistent, endpoints: [], windows: new Map(), nights: 0 };
   worlds.add(world);
   return world;
 }
@@ -96,19 +98,17 @@ interface NightArgs {
 }
 
 function nightArgs(world: World, endpoint: Endpoint, reportDir: string, input: OracleInput, a: NightArgs): string[] {
-  return [
-    'run',
-    '--mode', a.mode,
-    '--endpoint', endpoint.tap.url,
-    '--token', TEST_TOKEN,
-    '--report-dir', reportDir,
-    '--state-dir', world.dirs.state,
-    '--rate', '0',
-    '--batch-size', String(a.batchSize ?? BATCH),
-    '--concurrency', String(a.concurrency ?? 2),
-    ...(a.extra ?? []),
-    input.display,
-  ];
+  return runArgs({
+    endpoint: endpoint.tap.url,
+    token: TEST_TOKEN,
+    reportDir,
+    stateDir: world.dirs.state,
+    batchSize: a.batchSize ?? BATCH,
+    concurrency: a.concurrency ?? 2,
+    rate: 0,
+    extra: ['--mode', a.mode, ...(a.extra ?? [])],
+    input: input.display,
+  });
 }
 
 interface NightRun {
@@ -209,10 +209,10 @@ function expectWithinNight(world: World, iso: string | undefined, night: number,
   expect({ what, night, inWindow: at >= from - 1 && at <= to + 1 }).toEqual({ what, night, inWindow: true });
 }
 
-function expectRows(world: World, actual: ResultsCsvRow[], expected: IncrementalRow[]): void {
+function expectRows(world: World, actual: ResultRow[], expected: IncrementalRow[]): void {
   const inputRows = expected.filter((r) => r.line !== null);
   const clearRows = expected.filter((r) => r.line === null);
-  const cells = (r: ResultsCsvRow) => ({ line: r.line, document_id: r.document_id, status: r.status });
+  const cells = (r: ResultRow) => ({ line: r.line, document_id: r.document_id, status: r.status });
   const want = (r: IncrementalRow) => ({ line: r.line === null ? '' : String(r.line), document_id: reportCell(r.id), status: r.status });
   // Input rows first, in input order; then the clears (compared in id order: their order is not specified).
   expect(actual.slice(0, inputRows.length).map(cells)).toEqual(inputRows.map(want));

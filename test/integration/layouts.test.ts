@@ -4,10 +4,10 @@
  * the oracle says.
  */
 import { readFileSync } from 'node:fs';
-import { runCli } from '../helpers/cli.js';
-import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
-import { expectedOutcome, type Layout, type OracleInput } from './support/oracle.js';
-import { fixtureInput, knownFixtureIds, sendArgs, withScenario } from './support/scenario.js';
+import { runCli } from '../support/cli.js';
+import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
+import { expectedOutcome, type Layout, type OracleInput } from '../support/integration/oracle.js';
+import { fixtureInput, knownFixtureIds, sendArgs, withScenario } from '../support/integration/scenario.js';
 
 const known = knownFixtureIds();
 

@@ -3,13 +3,15 @@
  * the emulator's own token, JSON logs on every line, one report dir per run, a signal while stdin
  * is read, and --help.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI_PATH, fixture, readResults, readSummary, runCli } from '../helpers/cli.js';
-import { postBulk, customersBody } from '../helpers/emulator.js';
-import { sendArgs, TEST_TOKEN, withDirs, withScenario } from './support/scenario.js';
+import { runArgs } from '../support/args.js';
+import { fixture, runCli, spawnCli } from '../support/cli.js';
+import { readResults, readSummary } from '../support/report.js';
+import { postBulk, customersBody } from '../support/emulator.js';
+import { sendArgs, TEST_TOKEN, withScenario } from '../support/integration/scenario.js';
+import { withWorkspace } from '../support/workspace.js';
 
 const INPUT = fixture('customers-wide.csv');
 /** What Kubernetes injects for a Service named segment-sync in the namespace (service links). */
@@ -32,7 +34,7 @@ function jsonLines(text: string): Record<string, unknown>[] {
 
 describe('variables and config keys that do not apply', () => {
   it.concurrent('validate runs with SEGMENT_SYNC_TOKEN and service links set, naming each at debug level only, never the token', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const secret = 'tok_should_never_show_4242';
       const env = { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: secret, SEGMENT_SYNC_ENV: 'production' };
       const { code, stdout, stderr } = await runCli(['validate', '--report-dir', dirs.report, '--log-level', 'debug', INPUT], { env });
@@ -53,7 +55,7 @@ describe('variables and config keys that do not apply', () => {
   it.concurrent('run works with service links set, and still takes its own SEGMENT_SYNC_* options and token', async () => {
     await withScenario({}, async (emulator, dirs) => {
       const env = { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: TEST_TOKEN, SEGMENT_SYNC_BATCH_SIZE: '7' };
-      const args = ['run', '--endpoint', emulator.url, '--report-dir', dirs.report, '--state-dir', dirs.state, '--rate', '0', INPUT];
+      const args = runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, rate: 0, input: INPUT });
       const { code, stderr } = await runCli(args, { env });
       expect({ code, stderr }).toMatchObject({ code: 0 });
       expect(readSummary(dirs.report).options.batchSize).toBe(7);
@@ -62,7 +64,7 @@ describe('variables and config keys that do not apply', () => {
   });
 
   it.concurrent("validate takes a run's config file, ignoring the keys only run has; an unknown flag is still an error", async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const config = path.join(dirs.root, 'config.yaml');
       await writeFile(config, 'token-file: /var/run/secrets/segment-sync/token\nstate-dir: /data/state\ngrace: 30\nlog-format: json\nid-column: document_id\n');
       const ok = await runCli(['validate', '--config', config, '--report-dir', dirs.report, '--log-level', 'debug', INPUT]);
@@ -77,7 +79,7 @@ describe('variables and config keys that do not apply', () => {
   });
 
   it.concurrent('keeps the precedence flag > environment > config file > default', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const config = path.join(dirs.root, 'c.yaml');
       await writeFile(config, 'id-column: from_file\n');
       const cases: [string[], Record<string, string>, string][] = [
@@ -95,7 +97,7 @@ describe('variables and config keys that do not apply', () => {
   });
 
   it.concurrent('a boolean from the environment must be spelled as one', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const { code, stderr } = await runCli(['validate', '--report-dir', dirs.report, INPUT], { env: { SEGMENT_SYNC_SKIP_EMPTY: 'sometimes' } });
       expect(code).toBe(2);
       expect(stderr).toContain('SEGMENT_SYNC_SKIP_EMPTY');
@@ -105,25 +107,19 @@ describe('variables and config keys that do not apply', () => {
 
 describe('the emulator', () => {
   it('accepts only the tokens of its own options, never SEGMENT_SYNC_TOKEN', async () => {
-    const child = spawn(process.execPath, [CLI_PATH, 'emulator', '--port', '0'], {
-      env: { ...process.env, ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: 'job-token-not-for-the-emulator' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(['emulator', '--port', '0'], { env: { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: 'job-token-not-for-the-emulator' } });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += String(chunk);
-          const match = /listening on (\S+)/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-      });
+      let listening: RegExpExecArray | null = null;
+      while (!(listening = /listening on (\S+)/.exec(child.output().stdout))) {
+        if (child.exited()) throw new Error(`emulator exited with ${(await child.done).code}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const url = listening[1]!;
       expect((await postBulk(url, customersBody(['1', []]), TEST_TOKEN)).status).toBe(200);
       expect((await postBulk(url, customersBody(['1', []]), 'job-token-not-for-the-emulator')).status).toBe(401);
     } finally {
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('close', resolve));
+      await child.done;
     }
   });
 });
@@ -146,7 +142,7 @@ describe('--log-format json', () => {
   });
 
   it.concurrent('a usage error is a JSON line at level error, whether the format comes from the flag, the environment or the config file', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const config = path.join(dirs.root, 'c.yaml');
       await writeFile(config, 'log-format: json\n');
       const ways: [string[], Record<string, string>][] = [
@@ -170,7 +166,7 @@ describe('--log-format json', () => {
 
   it.concurrent('a missing token (after the options are read) is a JSON error line too', async () => {
     await withScenario({}, async (emulator, dirs) => {
-      const { code, stderr } = await runCli(['run', '--endpoint', emulator.url, '--report-dir', dirs.report, '--state-dir', dirs.state, '--log-format', 'json', INPUT]);
+      const { code, stderr } = await runCli(runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, logFormat: 'json', input: INPUT }));
       expect(code).toBe(2);
       expect(jsonLines(stderr)).toEqual([expect.objectContaining({ level: 'error', exitCode: 2, message: expect.stringContaining('--token-file') })]);
     });
@@ -190,7 +186,7 @@ describe('--log-format json', () => {
 
 describe('the default report dir', () => {
   it.concurrent('is new for every run, even for runs started at the same moment', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const runs = await Promise.all([0, 1, 2].map(() => runCli(['validate', INPUT], { cwd: dirs.root })));
       expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
       const made = readdirSync(path.join(dirs.root, 'reports'));
@@ -203,7 +199,7 @@ describe('the default report dir', () => {
 
 describe('results.csv and the formula rule', () => {
   it.concurrent('signed numbers stay joinable with the source; formulas are neutralised', async () => {
-    await withDirs(async (dirs) => {
+    await withWorkspace(async (dirs) => {
       const file = path.join(dirs.root, 'ids.csv');
       await writeFile(file, 'document_id,tier\n+573001234567,gold\n-100,silver\n-2+3,gold\n=1+1,gold\n');
       const { code } = await runCli(['validate', '--report-dir', dirs.report, file]);
@@ -218,19 +214,16 @@ describe('a signal while stdin is read', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s ends the run at once with %i, removing the spool', async (signal, exitCode) => {
-    await withDirs(async (dirs) => {
-      const tmp = path.join(dirs.root, 'tmp');
-      await mkdir(tmp);
-      const child = spawn(process.execPath, [CLI_PATH, 'validate', '--report-dir', dirs.report, '--log-format', 'json', '-'], {
+    await withWorkspace(async (dirs) => {
+      const tmp = dirs.tmpDir;
+      // stdin stays open after the rows, as a producer that hangs.
+      const child = spawnCli(['validate', '--report-dir', dirs.report, '--log-format', 'json', '-'], {
         cwd: dirs.root,
-        env: { PATH: process.env.PATH ?? '', TMPDIR: tmp },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { TMPDIR: tmp },
+        stdin: 'document_id,tier\n1,gold\n',
+        holdStdin: true,
       });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += String(chunk)));
-      child.stdin.on('error', () => undefined);
-      child.stdin.write('document_id,tier\n1,gold\n'); // and stdin stays open, as a producer that hangs
-      const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      const closed = child.done.then((result) => result.code);
       // Wait until the spool exists, then signal.
       const deadline = Date.now() + 10_000;
       const spooling = (): boolean => readdirSync(tmp, { recursive: true }).some((name) => String(name).includes('segment-sync-stdin-'));
@@ -243,7 +236,7 @@ describe('a signal while stdin is read', () => {
       expect(Date.now() - signalledAt).toBeLessThan(5_000);
       expect(readdirSync(tmp)).toEqual([]);
       expect(readSummary(dirs.report)).toMatchObject({ status: 'interrupted', exitCode });
-      expect(jsonLines(stdout).length).toBeGreaterThan(0);
+      expect(jsonLines((await child.done).stdout).length).toBeGreaterThan(0);
       expect(existsSync(path.join(dirs.report, 'summary.json'))).toBe(true);
     });
   });

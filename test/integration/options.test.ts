@@ -7,21 +7,24 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputOptions, sendOptions } from '../../src/config/run-options.js';
-import { fixture, readSummary, runCli, type CliResult, type RunDirs } from '../helpers/cli.js';
+import { runArgs } from '../support/args.js';
+import { type CliResult, fixture, runCli } from '../support/cli.js';
+import { readSummary } from '../support/report.js';
+import type { Workspace } from '../support/workspace.js';
 import type { EmulatorHandle } from '../../src/emulator/index.js';
-import { TEST_TOKEN, withScenario } from './support/scenario.js';
+import { TEST_TOKEN, withScenario } from '../support/integration/scenario.js';
 
 const INPUT = fixture('customers-wide.csv');
 /** customers-wide.csv holds this many unique valid customers: requests = ceil(28 / batch size). */
 const CUSTOMERS = 28;
 
 /** A run's arguments without any token, so each test chooses where the token comes from. */
-function argsWithoutToken(emulator: EmulatorHandle, dirs: RunDirs): string[] {
-  return ['run', '--endpoint', emulator.url, '--report-dir', dirs.report, '--state-dir', dirs.state, '--rate', '0', INPUT];
+function argsWithoutToken(emulator: EmulatorHandle, dirs: Workspace): string[] {
+  return runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, rate: 0, input: INPUT });
 }
 
 /** Nothing the run wrote (stdout, stderr, report files) contains the secret. */
-function expectSecretNowhere(secret: string, result: CliResult, dirs: RunDirs): void {
+function expectSecretNowhere(secret: string, result: CliResult, dirs: Workspace): void {
   const report = ['summary.json', 'results.csv'].map((name) => readFileSync(path.join(dirs.report, name), 'utf8'));
   for (const text of [result.stdout, result.stderr, ...report]) expect(text).not.toContain(secret);
 }
@@ -89,7 +92,7 @@ describe('options from the environment and --config', () => {
   it.concurrent.each(BATCH_SIZE_SOURCES.map((source) => [source.name, source] as const))('--batch-size from %s', async (_, source) => {
     await withScenario({}, async (emulator, dirs) => {
       const config = await configFile(dirs.root, source.file);
-      const args = ['run', '--endpoint', emulator.url, '--token', TEST_TOKEN, '--report-dir', dirs.report, '--state-dir', dirs.state, '--config', config, INPUT];
+      const args = runArgs({ endpoint: emulator.url, token: TEST_TOKEN, reportDir: dirs.report, stateDir: dirs.state, extra: ['--config', config], input: INPUT });
       if (source.flag !== undefined) args.push('--batch-size', String(source.flag));
       const env: Record<string, string> = source.env === undefined ? {} : { SEGMENT_SYNC_BATCH_SIZE: String(source.env) };
 

@@ -2,9 +2,9 @@
  * The pace of request starts under --rate, as the endpoint sees it. Alone in its file (and not
  * concurrent) so that no other test's work delays the emulator's arrival stamps.
  */
-import { runCli } from '../helpers/cli.js';
-import { distinctCustomersCsv } from './support/generate.js';
-import { sendArgs, withScenario, writeInput } from './support/scenario.js';
+import { runCli } from '../support/cli.js';
+import { distinctCustomersCsv } from '../support/integration/generate.js';
+import { sendArgs, withScenario, writeInput } from '../support/integration/scenario.js';
 
 const RATE = 20;
 const REQUESTS = 60;

@@ -7,11 +7,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { fixture, readRetry, readSummary, runCli } from '../helpers/cli.js';
-import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
-import { expectedOutcome, withFailed, type OracleInput } from './support/oracle.js';
-import { distinctCustomersCsv } from './support/generate.js';
-import { fixtureInput, knownFixtureIds, sendArgs, TEST_TOKEN, withScenario, writeInput } from './support/scenario.js';
+import { runCli } from '../support/cli.js';
+import { readRetry, readSummary } from '../support/report.js';
+import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
+import { expectedOutcome, withFailed, type OracleInput } from '../support/integration/oracle.js';
+import { distinctCustomersCsv } from '../support/integration/generate.js';
+import { fixtureInput, knownFixtureIds, sendArgs, TEST_TOKEN, withScenario, writeInput } from '../support/integration/scenario.js';
 
 describe('an endpoint that rate-limits below --rate', () => {
   it.concurrent('answers 429 with Retry-After, and the run still ends exact', async () => {

@@ -4,27 +4,29 @@
  * exactly its results rows.
  */
 import path from 'node:path';
-import { withEmulator } from '../helpers/emulator.js';
-import { makeRunDirs, readResults, readSummary, runCli, type RunDirs } from '../helpers/cli.js';
-import { expectReportMatches, expectStateMatches } from './support/expect-run.js';
-import { generateWideCsv, idPool } from './support/generate.js';
-import { expectedOutcome, type OracleInput } from './support/oracle.js';
-import { fixtureInput, knownFixtureIds, sendArgs, writeInput } from './support/scenario.js';
+import { withEmulator } from '../support/emulator.js';
+import { runCli } from '../support/cli.js';
+import { readResults, readSummary } from '../support/report.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
+import { expectReportMatches, expectStateMatches } from '../support/integration/expect-run.js';
+import { generateWideCsv, idPool } from '../support/integration/generate.js';
+import { expectedOutcome, type OracleInput } from '../support/integration/oracle.js';
+import { fixtureInput, knownFixtureIds, sendArgs, writeInput } from '../support/integration/scenario.js';
 
 const SHARDS = 4;
 const pool = idPool(400, 'S');
 /** Most generated customers and most fixture customers exist. */
 const known = new Set([...pool.filter((_, i) => i % 7 !== 0), ...knownFixtureIds()]);
 
-async function inputs(dirs: RunDirs): Promise<OracleInput[]> {
+async function inputs(dirs: Workspace): Promise<OracleInput[]> {
   const file = generateWideCsv({ seed: 41, rows: 600, idPool: pool, delimiter: ',', crlf: false, bom: false, blankShare: 0.03, brokenShare: 0.005 });
   return [await writeInput(dirs.root, 'nightly.csv', file.text), fixtureInput('customers-wide.csv', 'wide')];
 }
 
 describe('sharded runs', () => {
-  let dirs: RunDirs;
+  let dirs: Workspace;
   beforeEach(async () => {
-    dirs = await makeRunDirs();
+    dirs = await makeWorkspace();
   });
   afterEach(() => dirs.remove());
 

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { runCli, makeRunDirs, type RunDirs } from '../helpers/cli.js';
+import { runCli } from '../support/cli.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
 import { ENDPOINTS } from '../../src/config/defaults.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
@@ -16,9 +17,9 @@ const STAGING: StateIdentity = { endpoint: ENDPOINTS.staging, idColumn: 'documen
 const LOCAL: StateIdentity = { endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments', idColumn: 'customer_id', shard: { index: 1, count: 4 } };
 const FP = fingerprintOf([{ type: 'tier', value: 'gold' }]);
 
-let dirs: RunDirs;
+let dirs: Workspace;
 beforeEach(async () => {
-  dirs = await makeRunDirs();
+  dirs = await makeWorkspace();
 });
 afterEach(async () => {
   await dirs.remove();

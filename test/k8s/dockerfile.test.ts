@@ -1,7 +1,9 @@
 /**
  * No Docker engine runs here, so the Dockerfile is linted instead of built: its structure, and its
  * agreement with the pod spec (uid, working dir) and package.json (entry point), and that the
- * compilers better-sqlite3 needs stay in the build stage while its compiled addon reaches the runtime.
+ * compilers better-sqlite3 needs stay in the build stage while its compiled addon reaches the runtime,
+ * that `segment-sync demo` finds its example files in the image, and that the benchmark (tooling,
+ * tools/bench) reaches neither dist/ nor the image.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -62,11 +64,11 @@ describe('Dockerfile', () => {
     expect([...steps].sort((a, b) => a - b)).toEqual(steps);
   });
 
-  it('ships only package.json, the pruned node_modules and dist/ from the build stage', () => {
+  it("ships only package.json, the pruned node_modules, dist/ and the demo's fixtures from the build stage", () => {
     const copies = argsOf(runtime, 'COPY').concat(argsOf(runtime, 'ADD'));
     expect(copies.every((args) => args.startsWith('--from=build '))).toBe(true);
     const sources = copies.map((args) => args.split(/\s+/)[1]);
-    expect(sources.sort()).toEqual(['/app/dist', '/app/node_modules', '/app/package.json']);
+    expect(sources.sort()).toEqual(['/app/dist', '/app/fixtures', '/app/node_modules', '/app/package.json']);
   });
 
   it('installs the compilers better-sqlite3 builds with (python3, make, g++) in the build stage, before the install', () => {
@@ -132,5 +134,81 @@ describe('.dockerignore', () => {
     for (const entry of ['.git', 'node_modules', 'dist', 'reports', '.segment-sync', '**/*.sqlite*', '.env', '.npmrc', '*.token']) {
       expect(ignored).toContain(entry);
     }
+  });
+
+  it('keeps the benchmark (tools/) and its compiled output (build/) out of the build context, and test data', () => {
+    const ignored = dockerIgnored(read('.dockerignore'));
+    for (const file of ['tools/bench/bench.ts', 'tools/bench/tsconfig.json', 'build/tools/bench/bench.js', 'fixtures/export-crm-wide.csv', 'test/unit/batch.test.ts']) {
+      expect([file, ignored(file)]).toEqual([file, true]);
+    }
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/cli.ts']) expect([file, ignored(file)]).toEqual([file, false]);
+  });
+});
+
+/**
+ * Docker's .dockerignore rules, as far as this repository uses them: a pattern (`*` within a path
+ * segment, `**` across segments) excludes what it matches and everything under it; a `!` pattern
+ * re-includes; the last matching line wins.
+ */
+function dockerIgnored(text: string): (file: string) => boolean {
+  const rules = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const include = line.startsWith('!');
+      const pattern = (include ? line.slice(1) : line).replace(/^\/+|\/+$/g, '');
+      const source = pattern
+        .split(/(\*\*|\*|\?)/)
+        .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .join('');
+      return { include, regex: new RegExp(`^${source}(/.*)?$`) };
+    });
+  return (file) => rules.reduce((ignored, rule) => (rule.regex.test(file) ? !rule.include : ignored), false);
+}
+
+describe('segment-sync demo from the image', () => {
+  /** The fixtures demo.ts reads: path.join(FIXTURES, '<name>'), FIXTURES being ../../fixtures/ from dist/commands/. */
+  const demo = read('src/commands/demo.ts');
+  const demoFiles = [...demo.matchAll(/path\.join\(FIXTURES, '([^']+)'\)/g)].map((m) => `fixtures/${m[1]}`);
+  let stages: Instruction[][];
+  beforeAll(() => {
+    stages = parseStages(read('Dockerfile'));
+  });
+
+  it('reads its example files from the fixtures folder beside dist/ (/app/fixtures in the image)', () => {
+    expect(demo).toContain("new URL('../../fixtures/', import.meta.url)");
+    expect(demoFiles.sort()).toEqual(['fixtures/customers-wide.csv', 'fixtures/known-ids.txt']);
+  });
+
+  it('finds them in the build context: .dockerignore lets them through', () => {
+    const ignored = dockerIgnored(read('.dockerignore'));
+    for (const file of demoFiles) expect([file, ignored(file)]).toEqual([file, false]);
+  });
+
+  it('copies them into /app/fixtures in the build stage, and the runtime stage takes that folder', () => {
+    const [build, runtime] = stages as [Instruction[], Instruction[]];
+    expect(argsOf(build, 'WORKDIR').at(-1)).toBe('/app');
+    const copied = argsOf(build, 'COPY').map((args) => args.split(/\s+/)).filter((words) => /^\.?\/?fixtures\/?$/.test(words.at(-1)!));
+    expect(copied.flatMap((words) => words.slice(0, -1)).sort()).toEqual(demoFiles);
+    expect(argsOf(runtime, 'WORKDIR')[0]).toBe('/app');
+    expect(argsOf(runtime, 'COPY')).toContain('--from=build /app/fixtures ./fixtures');
+  });
+});
+
+describe('the benchmark is tooling, not product', () => {
+  it('is compiled by its own tsconfig into build/, which the root tsconfig (dist/) does not include', () => {
+    const root = JSON.parse(read('tsconfig.json')) as { include: string[]; compilerOptions: { rootDir: string; outDir: string } };
+    expect(root.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    expect(root.include).toEqual(['src/**/*.ts']);
+    // tools/bench/tsconfig.json has comments: read its outDir by pattern, not as JSON.
+    expect(read('tools/bench/tsconfig.json')).toMatch(/"outDir":\s*"\.\.\/\.\.\/build"/);
+  });
+
+  it('reaches the image neither as source nor compiled: the build stage copies only src/ of the code', () => {
+    const [build] = parseStages(read('Dockerfile')) as [Instruction[]];
+    const sources = argsOf(build, 'COPY').flatMap((args) => args.split(/\s+/).slice(0, -1));
+    expect(sources.filter((source) => /^(\.\/)?(tools|build)\b/.test(source))).toEqual([]);
+    expect(sources).toContain('src');
   });
 });

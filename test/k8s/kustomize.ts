@@ -17,6 +17,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 export const K8S_DIR = fileURLToPath(new URL('../../k8s', import.meta.url));
 
 /** A rendered object, loosely typed: tests read it the way the API server would. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read fields of any kind by path; typing each kind would copy the API
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [key: string]: any };
 
 /** kubectl ships in this project's machine image; elsewhere the rendering tests are skipped, loudly. */

@@ -1,13 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildBodies, postAll } from '../../src/bench/axios-baseline.js';
-import { writeWideFile } from '../../src/bench/generate.js';
+import { buildBodies, postAll, streamBodies } from '../../tools/bench/axios-baseline.js';
+import { writeWideFile } from '../../tools/bench/generate.js';
 import { batchCustomers, requestBody } from '../../src/batch.js';
 import { Classifier, IdIndex } from '../../src/dedupe/index.js';
 import { readInputs } from '../../src/input/index.js';
 import { CustomerSpool } from '../../src/spool/index.js';
-import { withEmulator } from '../helpers/emulator.js';
+import { withEmulator } from '../support/emulator.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -60,7 +60,36 @@ describe('buildBodies', () => {
   });
 });
 
+describe('streamBodies', () => {
+  it('yields the bodies buildBodies returns, one at a time, and counts the customers put in them', async () => {
+    const file = path.join(dir, 'wide.csv');
+    const facts = await writeWideFile(file, { rows: 2_500, duplicateShare: 0.05, seed: 13 });
+    const tally = { customers: 0 };
+    const streamed: string[] = [];
+    for await (const body of streamBodies(file, 100, tally)) streamed.push(body);
+    expect(streamed).toEqual(await buildBodies(file, 100));
+    expect(tally.customers).toBe(facts.customers);
+  });
+
+  it('fails on an unreadable file instead of ending quietly', async () => {
+    const stream = streamBodies(path.join(dir, 'missing.csv'), 10);
+    await expect(stream.next()).rejects.toThrow(/ENOENT/);
+  });
+});
+
 describe('postAll', () => {
+  it('posts a stream of bodies (the baseline process) exactly once each, with requests in flight', async () => {
+    const file = path.join(dir, 'wide.csv');
+    const facts = await writeWideFile(file, { rows: 3_000, duplicateShare: 0.05, seed: 17 });
+    const expected = await buildBodies(file, 50);
+    await withEmulator({ tokens: ['bench'] }, async (emulator) => {
+      const posted = await postAll(emulator.url, 'bench', streamBodies(file, 50), 8);
+      expect(posted.updated).toBe(facts.customers);
+      expect(emulator.state().requests.total).toBe(expected.length);
+      expect(Object.keys(emulator.state().customers)).toHaveLength(facts.customers);
+    });
+  });
+
   it('posts every body and adds up the customers the endpoint updated', async () => {
     const file = path.join(dir, 'wide.csv');
     const facts = await writeWideFile(file, { rows: 500, duplicateShare: 0.05, seed: 5 });

@@ -1,6 +1,6 @@
-import { jsonLines, runFinished, type RunFinished } from '../../src/bench/child.js';
-import { checkCounts } from '../../src/bench/counts-check.js';
-import { sendingProgress } from '../../src/bench/throughput.js';
+import { jsonLines, runFinished, type RunFinished } from '../../tools/bench/child.js';
+import { checkCounts } from '../../tools/bench/counts-check.js';
+import { sendingProgress } from '../../tools/bench/throughput.js';
 
 const finishedLine = (counts: Partial<RunFinished['counts']>, at = '2026-01-01T00:00:10.000Z'): string =>
   JSON.stringify({

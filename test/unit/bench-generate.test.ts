@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { documentId, WIDE_HEADER, writeUniqueIdFile, writeWideFile } from '../../src/bench/generate.js';
+import { documentId, LONG_HEADER, NARROW_HEADER, narrowId, WIDE_HEADER, writeLongUnsortedFile, writeNarrowFile, writeUniqueIdFile, writeWideFile } from '../../tools/bench/generate.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -67,5 +67,66 @@ describe('writeUniqueIdFile', () => {
     expect(header).toEqual(['document_id', 'tier']);
     expect(facts).toEqual({ rows: 70_000, customers: 70_000 });
     expect(new Set(rows.map((r) => r[0])).size).toBe(70_000);
+  });
+});
+
+describe('writeNarrowFile', () => {
+  it('writes four short cells a row, ~26 bytes, with the share of duplicates asked for', async () => {
+    const file = path.join(dir, 'narrow.csv');
+    const facts = await writeNarrowFile(file, { rows: 20_000, duplicateShare: 0.05, seed: 7 });
+    const text = await readFile(file, 'utf8');
+    const [header, ...rows] = await records(file);
+    expect(header!.join(',')).toBe(NARROW_HEADER);
+    expect(rows).toHaveLength(facts.rows);
+    expect(rows.every((r) => r.length === 4 && r.every((cell) => cell !== ''))).toBe(true);
+    expect(new Set(rows.map((r) => r[0])).size).toBe(facts.customers);
+    expect((facts.rows - facts.customers) / facts.rows).toBeCloseTo(0.05, 2);
+    const bytesPerRow = (Buffer.byteLength(text) - NARROW_HEADER.length - 1) / facts.rows;
+    expect(bytesPerRow).toBeGreaterThan(22);
+    expect(bytesPerRow).toBeLessThan(30);
+  });
+
+  it('gives distinct short ids to distinct customers', () => {
+    const ids = Array.from({ length: 100_000 }, (_, n) => narrowId(n));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => /^C\d{8}$/.test(id))).toBe(true);
+  });
+});
+
+describe('writeLongUnsortedFile', () => {
+  it("writes three rows a customer in the CLI's long layout, no duplicates", async () => {
+    const file = path.join(dir, 'long.csv');
+    const facts = await writeLongUnsortedFile(file, 5_000, 9);
+    const [header, ...rows] = await records(file);
+    expect(header!.join(',')).toBe(LONG_HEADER);
+    expect(facts).toEqual({ rows: 15_000, customers: 5_000, duplicates: 0 });
+    expect(rows).toHaveLength(15_000);
+    const byId = new Map<string, string[]>();
+    for (const [id, type] of rows) byId.set(id!, [...(byId.get(id!) ?? []), type!]);
+    expect(byId.size).toBe(5_000);
+    expect([...byId.values()].every((types) => [...types].sort().join() === 'channel,region,tier')).toBe(true);
+  });
+
+  it("spreads a customer's rows over the file instead of keeping them together", async () => {
+    const file = path.join(dir, 'long.csv');
+    await writeLongUnsortedFile(file, 5_000, 9);
+    const [, ...rows] = await records(file);
+    const adjacent = rows.slice(1).filter((row, i) => row[0] === rows[i]![0]).length;
+    expect(adjacent).toBeLessThan(20);
+    const first = new Map<string, number>();
+    const spans: number[] = [];
+    rows.forEach(([id], at) => {
+      const seen = first.get(id!);
+      if (seen === undefined) first.set(id!, at);
+      else spans.push(at - seen);
+    });
+    // Uniformly shuffled, a customer's rows lie a third of the file apart on average.
+    expect(spans.reduce((a, b) => a + b, 0) / spans.length).toBeGreaterThan(rows.length / 5);
+  });
+
+  it('writes the same file for the same seed', async () => {
+    await writeLongUnsortedFile(path.join(dir, 'a.csv'), 1_000, 3);
+    await writeLongUnsortedFile(path.join(dir, 'b.csv'), 1_000, 3);
+    expect(await readFile(path.join(dir, 'a.csv'), 'utf8')).toBe(await readFile(path.join(dir, 'b.csv'), 'utf8'));
   });
 });

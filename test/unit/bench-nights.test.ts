@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { documentId, WIDE_HEADER } from '../../src/bench/generate.js';
-import { changesOnNight2, idText, idValue, nightIds, writeNightFile, type NightOrder } from '../../src/bench/nights.js';
+import { documentId, WIDE_HEADER } from '../../tools/bench/generate.js';
+import { changesOnNight2, idText, idValue, nightIds, writeNightFile, type NightOrder } from '../../tools/bench/nights.js';
 
 let dir: string;
 beforeEach(async () => {

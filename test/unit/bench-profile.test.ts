@@ -1,4 +1,4 @@
-import { fileOf, formatProfile, summariseProfile, type CpuProfile } from '../../src/bench/profile.js';
+import { fileOf, formatProfile, summariseProfile, type CpuProfile } from '../../tools/bench/profile.js';
 
 const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
 

@@ -1,5 +1,6 @@
-import type { TwoNightsFigures } from '../../src/bench/incremental.js';
-import { figureRows, markdownSnippet, textTable, type BenchFigures, type ClassicFigures } from '../../src/bench/report.js';
+import type { TwoNightsFigures } from '../../tools/bench/incremental.js';
+import { figureRows, markdownSnippet, textTable, type BenchFigures } from '../../tools/bench/report.js';
+import type { ThroughputFigures } from '../../tools/bench/throughput.js';
 
 const night = (overrides: Partial<TwoNightsFigures> = {}): TwoNightsFigures => ({
   customers: 2_000_000,
@@ -24,32 +25,54 @@ const night = (overrides: Partial<TwoNightsFigures> = {}): TwoNightsFigures => (
   ...overrides,
 });
 
-const figures = (overrides: Partial<ClassicFigures> = {}, more: Partial<BenchFigures> = {}): BenchFigures => ({
-  classic: classic(overrides),
-  night: night(),
-  ...more,
+const throughput = (overrides: Partial<ThroughputFigures> = {}): ThroughputFigures => ({
+  customers: 950_000,
+  repeats: 3,
+  concurrency: 8,
+  batchSize: 1000,
+  cliWholePerSecond: 40_000,
+  baselinePerSecond: 50_000,
+  wholeRatio: 0.8,
+  cliSendingPerSecond: 30_000,
+  postingPerSecond: 40_000,
+  sendingRatio: 0.75,
+  cliPeakRssMb: 150,
+  baselinePeakRssMb: 130,
+  dryPeakRssMb: 120,
+  rssRatio: 1.25,
+  ...overrides,
 });
 
-const classic = (overrides: Partial<ClassicFigures> = {}): ClassicFigures => ({
-  rows: 1_000_000,
-  repeats: 3,
-  dryRun: { dryMs: 6000, rawMs: 5000, ratio: 1.2, peakRssMb: 120, rawPeakRssMb: 60 },
+const dryRun = (ratio: number) => ({ dryMs: ratio * 1000, rawMs: 1000, ratio, peakRssMb: 120, rawPeakRssMb: 60 });
+
+/** Every phase ran (the moonshot aside, skipped as by default). */
+const figures = (overrides: Partial<BenchFigures> = {}): BenchFigures => ({
+  startup: { repeats: 5, rows: 10, nodeMs: 150, helpMs: 400, validateMs: 480 },
+  dry: { rows: 1_000_000, repeats: 3, narrow: dryRun(1.4), wide: dryRun(1.2) },
   idIndex: { smallIds: 1_000_000, smallPeakRssMb: 110, largeIds: 10_000_000, largePeakRssMb: 260, bytesPerId: 17.5 },
-  throughput: {
-    customers: 950_000, cliWholePerSecond: 20_000, cliSendingPerSecond: 30_000, axiosPerSecond: 40_000,
-    wholeRatio: 0.5, sendingRatio: 0.75, cliPeakRssMb: 140, concurrency: 8, batchSize: 1000,
-  },
+  unsorted: { customers: 10_000_000, rows: 30_000_000, wallMs: 120_000, peakRssMb: 450 },
+  throughput: throughput(),
+  largeSend: { customers: 10_000_000, wallMs: 200_000, peakRssMb: 380 },
   rate: { requests: 500, achievedPerSecond: 49.5, ratio: 0.99, maxInAnySecond: 50, askedPerSecond: 50 },
+  night: night(),
+  skipped: [{ phase: 'moonshot', reason: 'skipped (npm run bench -- --moonshot)' }],
   ...overrides,
 });
 
 const rowFor = (f: BenchFigures, measure: RegExp) => figureRows(f).find((r) => measure.test(r.measure))!;
 
 describe('figureRows', () => {
-  it('passes a dry run within 1.5× of the raw parse and fails one above', () => {
-    expect(rowFor(figures(), /Dry run ÷/).verdict).toBe('ok');
-    const slow = figures({ dryRun: { dryMs: 9000, rawMs: 5000, ratio: 1.8, peakRssMb: 120, rawPeakRssMb: 60 } });
-    expect(rowFor(slow, /Dry run ÷/)).toMatchObject({ result: '1.80× (9.00 s vs 5.00 s)', verdict: 'MISSED' });
+  it('judges start-up, spawn to exit, against 0.5 s, beside node -e 0', () => {
+    expect(rowFor(figures(), /--help/)).toMatchObject({ result: '0.40 s (node -e 0: 0.15 s)', target: '≤ 0.5 s', verdict: 'ok' });
+    const slow = figures({ startup: { repeats: 5, rows: 10, nodeMs: 150, helpMs: 720, validateMs: 880 } });
+    expect(rowFor(slow, /10-row file/)).toMatchObject({ result: '0.88 s (node -e 0: 0.15 s)', verdict: 'MISSED' });
+  });
+
+  it('judges the dry run on the narrow and on the wide file, each against 1.5×', () => {
+    expect(rowFor(figures(), /Dry run ÷ .*narrow/)).toMatchObject({ result: '1.40× (1.40 s vs 1.00 s)', target: '≤ 1.5×', verdict: 'ok' });
+    const slowWide = figures({ dry: { rows: 1_000_000, repeats: 3, narrow: dryRun(1.4), wide: dryRun(1.8) } });
+    expect(rowFor(slowWide, /Dry run ÷ .*wide/)).toMatchObject({ result: '1.80× (1.80 s vs 1.00 s)', verdict: 'MISSED' });
+    expect(rowFor(slowWide, /Dry run ÷ .*narrow/).verdict).toBe('ok');
   });
 
   it('judges the 10M-id peak against 300 MB and shows the growth per id', () => {
@@ -57,8 +80,29 @@ describe('figureRows', () => {
     expect(rowFor(figures(), /1M → 10M/).result).toBe('110 → 260 MB (17.5 bytes per extra id)');
   });
 
-  it('says the id index was skipped when --quick left it out', () => {
-    expect(rowFor(figures({ idIndex: undefined }), /Id index/).result).toBe('skipped (--quick)');
+  it('judges the unsorted long file against 500 MB', () => {
+    expect(rowFor(figures(), /unsorted long/)).toMatchObject({ result: '450 MB (120.00 s)', target: '≤ 500 MB', verdict: 'ok' });
+    expect(rowFor(figures({ unsorted: { customers: 10_000_000, rows: 30_000_000, wallMs: 1, peakRssMb: 501 } }), /unsorted long/).verdict).toBe('MISSED');
+  });
+
+  it('judges the whole send run against the baseline process at 0.8× or more', () => {
+    expect(rowFor(figures(), /whole send run/)).toMatchObject({ result: '0.80× (40,000/s vs 50,000/s)', target: '≥ 0.8×', verdict: 'ok' });
+    expect(rowFor(figures({ throughput: throughput({ wholeRatio: 0.79 }) }), /whole send run/).verdict).toBe('MISSED');
+  });
+
+  it("sets the send run's peak RSS against the dry run's, 1.3× at most", () => {
+    expect(rowFor(figures(), /Send run peak RSS ÷/)).toMatchObject({ result: '1.25× (150 MB vs 120 MB; baseline process: 130 MB)', target: '≤ 1.3×', verdict: 'ok' });
+    expect(rowFor(figures({ throughput: throughput({ rssRatio: 1.4 }) }), /Send run peak RSS ÷/).verdict).toBe('MISSED');
+  });
+
+  it('judges the 10M-customer send run against 400 MB', () => {
+    expect(rowFor(figures(), /Send run peak RSS, 10M/)).toMatchObject({ result: '380 MB (200.00 s)', target: '≤ 400 MB', verdict: 'ok' });
+  });
+
+  it('keeps the sending phase alone as context, or says it could not be timed', () => {
+    expect(rowFor(figures(), /sending phase/)).toMatchObject({ result: '0.75× (30,000/s vs 40,000/s)', target: '', verdict: '' });
+    const untimed = figures({ throughput: throughput({ cliSendingPerSecond: undefined, sendingRatio: undefined }) });
+    expect(rowFor(untimed, /sending phase/).result).toMatch(/^n\/a/);
   });
 
   it('fails a rate off by more than 2% and a second with more starts than the rate', () => {
@@ -67,13 +111,31 @@ describe('figureRows', () => {
     expect(rowFor(figures({ rate }), /any 1 s window/)).toMatchObject({ result: '52', verdict: 'MISSED' });
   });
 
-  it('sets the send run\'s peak RSS beside the dry run\'s, where growth with the file would show', () => {
-    expect(rowFor(figures(), /Send run peak RSS/).result).toBe('140 MB (dry run: 120 MB)');
+  it('prints a skipped phase with its target and how to run it', () => {
+    const quick = figures({
+      idIndex: undefined,
+      unsorted: undefined,
+      largeSend: undefined,
+      skipped: [
+        { phase: 'index', reason: 'skipped (--quick; npm run bench -- --only index)' },
+        { phase: 'unsorted', reason: 'skipped (--quick; npm run bench -- --only unsorted)' },
+        { phase: 'send-10m', reason: 'skipped (--quick; npm run bench -- --only send-10m)' },
+      ],
+    });
+    expect(rowFor(quick, /10M distinct ids/)).toMatchObject({ result: 'skipped (--quick; npm run bench -- --only index)', target: '≤ 300 MB', verdict: '' });
+    expect(rowFor(quick, /unsorted long/)).toMatchObject({ target: '≤ 500 MB', verdict: '' });
+    expect(rowFor(quick, /Send run peak RSS, 10M/)).toMatchObject({ target: '≤ 400 MB', verdict: '' });
   });
 
-  it('says so when the sending phase could not be timed', () => {
-    const throughput = { ...classic().throughput, cliSendingPerSecond: undefined, sendingRatio: undefined };
-    expect(rowFor(figures({ throughput }), /sending phase/).result).toMatch(/^n\/a/);
+  it('leaves out, silently, a phase that --only left out', () => {
+    const rows = figureRows({ night: night(), skipped: [] });
+    expect(rows.every((r) => r.measure.startsWith('Incremental night'))).toBe(true);
+  });
+
+  it('gives every measured figure with a numeric target its verdict', () => {
+    const judged = figureRows(figures()).filter((row) => /^(≤|≥|<|within|exactly)/.test(row.target) && !row.result.startsWith('skipped'));
+    expect(judged.length).toBe(14);
+    for (const row of judged) expect([row.measure, row.verdict]).toEqual([row.measure, expect.stringMatching(/^(ok|MISSED)$/)]);
   });
 });
 
@@ -90,12 +152,12 @@ describe('figureRows: incremental sync', () => {
   });
 
   it('fails a night that sent more than the changed, ran over 2× or over 400 MB', () => {
-    const rows = figureRows(figures({}, { night: night({ exact: false, sent: 20_100, ratio: 2.1, diffMs: 21_000, diffPeakRssMb: 420 }) }));
+    const rows = figureRows(figures({ night: night({ exact: false, sent: 20_100, ratio: 2.1, diffMs: 21_000, diffPeakRssMb: 420 }) }));
     expect(rows.filter((r) => r.measure.startsWith('Incremental night') && r.verdict === 'MISSED')).toHaveLength(3);
   });
 
-  it('works without the classic phases (--only-incremental)', () => {
-    const rows = figureRows({ night: night() });
+  it('works without the other phases (--only night)', () => {
+    const rows = figureRows({ night: night(), skipped: [] });
     expect(rows.some((r) => /Dry run/.test(r.measure))).toBe(false);
     expect(rows[0]!.measure).toMatch(/^Incremental night/);
   });
@@ -106,7 +168,7 @@ describe('figureRows: incremental sync', () => {
 
   it('judges the moonshot end to end against 90 s and says how its state was seeded', () => {
     const moon = night({ customers: 10_000_000, changed: 100_000, night1Order: 'sorted', night2Order: 'sorted', night2: { concurrency: 8, batchSize: 500, rate: 10 }, diffMs: 95_000 });
-    const rows = figureRows(figures({}, { moonshot: moon }));
+    const rows = figureRows(figures({ moonshot: moon, skipped: [] }));
     expect(rows.find((r) => /end to end/.test(r.measure))).toMatchObject({ result: '95.00 s (validate of the same file: 10.00 s, 1.50×)', verdict: 'MISSED' });
     expect(rows.find((r) => /how the state was seeded/.test(r.measure))!.result).toMatch(/ids in sorted order.*unlimited emulator: 90\.00 s/);
   });

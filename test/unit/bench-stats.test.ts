@@ -1,4 +1,4 @@
-import { maxInWindow, median, rateBetween, rateFigures } from '../../src/bench/stats.js';
+import { maxInWindow, median, rateBetween, rateFigures } from '../../tools/bench/stats.js';
 
 describe('median', () => {
   it('is the middle value of an odd count, whatever the order', () => {

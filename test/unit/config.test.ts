@@ -194,6 +194,10 @@ describe('resolveInputConfig', () => {
     expect(usageErrorOf(() => resolveInputConfig(inputArgs({ files: [] }))).message).toContain('input file');
   });
 
+  it("takes '-' (stdin) only once", () => {
+    expect(usageErrorOf(() => resolveInputConfig(inputArgs({ files: ['-', 'a.csv', '-'] }))).message).toBe("'-' (stdin) can be given only once");
+  });
+
   it.each([
     [',', ','],
     [';', ';'],

@@ -69,14 +69,14 @@ const twoFiles: InputRow[] = [
 describe('Classifier: wide and json rows', () => {
   it('keeps the first occurrence over the whole run and names the kept file and line on duplicates', () => {
     expect(run(twoFiles)).toEqual([
-      { kind: 'customer', file: 0, line: 2, id: 'A', segments: seg, ordinal: 0 },
-      { kind: 'customer', file: 0, line: 3, id: 'B', segments: seg, ordinal: 1 },
+      { kind: 'customer', file: 0, line: 2, id: 'A', segments: seg, clears: false, ordinal: 0 },
+      { kind: 'customer', file: 0, line: 3, id: 'B', segments: seg, clears: false, ordinal: 1 },
       { kind: 'invalid', file: 0, line: 4, id: '', reason: 'empty document_id' },
       { kind: 'duplicate', file: 0, line: 5, id: 'A', keptFile: 0, keptLine: 2 },
       { kind: 'invalid', file: 0, line: 6, id: 'C', reason: 'wrong number of fields: expected 3, got 2' },
-      { kind: 'customer', file: 0, line: 7, id: 'C', segments: seg, ordinal: 2 },
+      { kind: 'customer', file: 0, line: 7, id: 'C', segments: seg, clears: false, ordinal: 2 },
       { kind: 'duplicate', file: 1, line: 2, id: 'B', keptFile: 0, keptLine: 3 },
-      { kind: 'customer', file: 1, line: 3, id: 'D', segments: seg, ordinal: 3 },
+      { kind: 'customer', file: 1, line: 3, id: 'D', segments: seg, clears: false, ordinal: 3 },
       { kind: 'invalid', file: 1, line: 5, id: 'E', reason: 'skipped: every segment cell is blank (--skip-empty)', skipped: true },
     ]);
   });
@@ -124,7 +124,7 @@ describe('Classifier: long-layout records', () => {
     // One row a chunk: each record meets its customer in an earlier chunk.
     expect(run(rows, { chunkSize: 1 })).toEqual([
       { kind: 'part', file: 0, line: 2, id: 'L', ordinal: 0, opens: true, segments: [{ type: 'tier', value: 'gold' }] },
-      { kind: 'customer', file: 0, line: 3, id: 'W', segments: seg, ordinal: 1 },
+      { kind: 'customer', file: 0, line: 3, id: 'W', segments: seg, clears: false, ordinal: 1 },
       { kind: 'part', file: 0, line: 4, id: 'M', ordinal: 2, opens: true, segments: [{ type: 'tier', value: 'silver' }] },
       { kind: 'part', file: 0, line: 5, id: 'X', ordinal: 3, opens: true, segments: [{ type: 'a', value: '1' }] },
       { kind: 'part', file: 0, line: 6, id: 'Y', ordinal: 4, opens: true, segments: [{ type: 'a', value: '1' }] },
@@ -192,11 +192,45 @@ describe('Classifier: long-layout records', () => {
   it('keeps the first occurrence between layouts: a long record after a wide row is its duplicate, and the other way round', () => {
     const rows = [valid(0, 2, 'W'), long(1, 2, 'L', { type: 'a', value: '1' }), long(1, 3, 'W', { type: 'a', value: '1' }), valid(2, 2, 'L')];
     expect(run(rows, { chunkSize: 1 })).toEqual([
-      { kind: 'customer', file: 0, line: 2, id: 'W', segments: seg, ordinal: 0 },
+      { kind: 'customer', file: 0, line: 2, id: 'W', segments: seg, clears: false, ordinal: 0 },
       { kind: 'part', file: 1, line: 2, id: 'L', ordinal: 1, opens: true, segments: [{ type: 'a', value: '1' }] },
       { kind: 'duplicate', file: 1, line: 3, id: 'W', keptFile: 0, keptLine: 2 },
       { kind: 'duplicate', file: 2, line: 2, id: 'L', keptFile: 1, keptLine: 2 },
     ]);
+  });
+});
+
+describe('Classifier: sizing the id index', () => {
+  /** The index, recording the re-sizes the classifier asks for. */
+  function spied(): { ids: IdIndex; expects: number[] } {
+    const expects: number[] = [];
+    const ids = new IdIndex({ dir, expectedIds: 100_000 });
+    const resize = ids.expect.bind(ids);
+    ids.expect = (n: number) => {
+      expects.push(n);
+      resize(n);
+    };
+    return { ids, expects };
+  }
+
+  it('drops the rows-based size when the first customer is a long one (its rows are records)', () => {
+    const { ids, expects } = spied();
+    try {
+      run([long(0, 2, 'A', seg[0]), long(0, 3, 'B', seg[0]), long(0, 4, 'A', seg[0])], { ids });
+      expect(expects).toEqual([0]);
+    } finally {
+      ids.close();
+    }
+  });
+
+  it('keeps it when the first customer is a wide one, even if long records follow', () => {
+    const { ids, expects } = spied();
+    try {
+      run([valid(0, 2, 'A'), long(1, 2, 'B', seg[0])], { ids });
+      expect(expects).toEqual([]);
+    } finally {
+      ids.close();
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import {
 } from '../../src/commands/emulator.js';
 import { formatProblems } from '../../src/emulator/index.js';
 import { UsageError } from '../../src/errors.js';
-import { customersBody, postBulk } from '../helpers/emulator.js';
+import { customersBody, postBulk } from '../support/emulator.js';
 
 /** Parses flags exactly as the CLI does, without running the handler. */
 function parseFlags(argv: string[]): EmulatorArgs {
@@ -33,7 +33,7 @@ function runCommand(argv: string[]): Promise<unknown> {
 
 function problemsOf(argv: string[]): string[] {
   const result = emulatorOptionsFromArgs(parseFlags(argv));
-  return result.ok ? [] : result.problems.map((problem) => formatProblems([problem]));
+  return result.ok ? [] : result.error.map((problem) => formatProblems([problem]));
 }
 
 describe('emulator command: flags to options', () => {

@@ -68,7 +68,7 @@ describe('resolveEmulatorOptions', () => {
       faults: { slowRate: Number.NaN, retryAfter: 'minutes' as never, storm: { count: 1.5, retryAfterSeconds: 1 } },
     });
     expect(resolved.ok).toBe(false);
-    const problems = resolved.ok ? [] : resolved.problems;
+    const problems = resolved.ok ? [] : resolved.error;
     const paths = problems.map((p) => p.path);
     expect(paths).toEqual(['port', 'tokens', 'faults.slowRate', 'faults.retryAfter', 'faults.storm']);
     expect(problems.find((p) => p.path === 'faults.slowRate')).toEqual({
@@ -82,7 +82,7 @@ describe('resolveEmulatorOptions', () => {
   it('refuses an unknown fault name instead of silently injecting nothing', () => {
     const checked = checkFaults({ errorRatio: 0.5 });
     expect(checked.ok).toBe(false);
-    expect(!checked.ok && checked.problems[0]).toMatchObject({ path: 'faults', got: "'errorRatio'" });
+    expect(!checked.ok && checked.error[0]).toMatchObject({ path: 'faults', got: "'errorRatio'" });
   });
 });
 

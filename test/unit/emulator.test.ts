@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { startEmulator, type EmulatorHandle, type EmulatorState } from '../../src/emulator/index.js';
-import { customersBody, postBulk, TEST_TOKEN, withEmulator } from '../helpers/emulator.js';
+import { customersBody, postBulk, TEST_TOKEN, withEmulator } from '../support/emulator.js';
 
 const A = [{ type: 'tier', value: 'gold' }];
 const B = [{ type: 'tier', value: 'silver' }];

@@ -6,8 +6,11 @@ import { IdIndex, type IdIndexOptions, type IdLocation } from '../../src/dedupe/
 let dir: string;
 const open: IdIndex[] = [];
 
+/** Where the id log's records are: the default in-memory head, or a smaller one (see the .each blocks). */
+let memoryLogBytes: number | undefined;
+
 function newIndex(opts: Partial<IdIndexOptions> = {}): IdIndex {
-  const index = new IdIndex({ dir, ...opts });
+  const index = new IdIndex({ dir, ...(memoryLogBytes !== undefined && { memoryLogBytes }), ...opts });
   open.push(index);
   return index;
 }
@@ -66,74 +69,89 @@ describe('IdIndex.firstSeen', () => {
   });
 });
 
+// The id log keeps its head in memory and the rest in a file: every exactness rule must hold for
+// records in both places (1 MiB: the first write buffer in memory, later ones in the file).
+describe.each([
+  ['the log in memory', undefined],
+  ['the log partly in memory, partly in the file', 1 << 20],
+  ['the log in the file', 0],
+])('with %s', (_where, bytes) => {
+  beforeEach(() => {
+    memoryLogBytes = bytes;
+  });
+  afterEach(() => {
+    memoryLogBytes = undefined;
+  });
+
 describe('IdIndex exactness when hashes collide', () => {
-  it('never merges distinct ids that share slot and tag, and still finds their duplicates', () => {
-    const index = newIndex({ hash: everythingCollides });
-    const ids = Array.from({ length: 1500 }, (_, i) => `id-${i}`);
-    ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i + 2))).toBeUndefined());
-    expect(index.size).toBe(1500);
-    ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 5))).toEqual(at(0, i + 2)));
-    expect(index.lookup('id-1500')).toBeUndefined();
+    it('never merges distinct ids that share slot and tag, and still finds their duplicates', () => {
+      const index = newIndex({ hash: everythingCollides });
+      const ids = Array.from({ length: 1500 }, (_, i) => `id-${i}`);
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i + 2))).toBeUndefined());
+      expect(index.size).toBe(1500);
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 5))).toEqual(at(0, i + 2)));
+      expect(index.lookup('id-1500')).toBeUndefined();
+    });
+  
+    it('tells apart ids that differ only in length, the padding unit or the last code unit', () => {
+      const index = newIndex({ hash: everythingCollides });
+      const ids = ['a', 'a\u0000', 'ab', 'ac', 'abc', 'abd', ''];
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
+      ids.forEach((id, i) => expect(index.lookup(id)).toEqual(at(0, i)));
+    });
+  
+    it('keeps every colliding id across growth', () => {
+      const index = newIndex({ hash: everythingCollides });
+      // 1500 ids > 0.75 × the 1024 initial slots: at least one growth replays the log.
+      for (let i = 0; i < 1500; i++) index.firstSeen(`k${i}`, at(2, i));
+      for (let i = 0; i < 1500; i++) expect(index.lookup(`k${i}`)).toEqual(at(2, i));
+    });
   });
-
-  it('tells apart ids that differ only in length, the padding unit or the last code unit', () => {
-    const index = newIndex({ hash: everythingCollides });
-    const ids = ['a', 'a\u0000', 'ab', 'ac', 'abc', 'abd', ''];
-    ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
-    ids.forEach((id, i) => expect(index.lookup(id)).toEqual(at(0, i)));
-  });
-
-  it('keeps every colliding id across growth', () => {
-    const index = newIndex({ hash: everythingCollides });
-    // 1500 ids > 0.75 × the 1024 initial slots: at least one growth replays the log.
-    for (let i = 0; i < 1500; i++) index.firstSeen(`k${i}`, at(2, i));
-    for (let i = 0; i < 1500; i++) expect(index.lookup(`k${i}`)).toEqual(at(2, i));
-  });
-});
-
-describe('IdIndex with real ids', () => {
-  it('compares code units exactly: accents, emoji, surrogate pairs and lone surrogates', () => {
-    const index = newIndex();
-    const ids = ['\u00e9', 'e\u0301', '😀', '\uD83D', '\uDE00', '\uDE00\uD83D', '日本-42', 'ß', 'SS', '\uFEFFx', 'x'];
-    ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
-    ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 100))).toEqual(at(0, i)));
-    expect(index.size).toBe(ids.length);
-  });
-
-  it('keeps the empty id and ids of odd and even length through growth', () => {
-    const index = newIndex();
-    const ids = ['', 'a', 'ab', 'abc', '😀', '😀x'];
-    ids.forEach((id, i) => index.firstSeen(id, at(3, i)));
-    for (let i = 0; i < 5000; i++) index.firstSeen(`grow-${i}`, at(0, 100 + i));
-    ids.forEach((id, i) => expect(index.firstSeen(id, at(4, 4))).toEqual(at(3, i)));
-    expect(index.size).toBe(5000 + ids.length);
-  });
-
-  it('handles long ids, including one larger than the write buffer', () => {
-    const index = newIndex();
-    const long = 'x'.repeat(100_000);
-    const huge = 'y'.repeat(700_000); // 1.4 MB of code units: more than the 1 MiB buffer
-    expect(index.firstSeen(long, at(0, 2))).toBeUndefined();
-    expect(index.firstSeen(huge, at(0, 3))).toBeUndefined();
-    expect(index.firstSeen(`${long}z`, at(0, 4))).toBeUndefined();
-    expect(index.firstSeen(`${huge.slice(1)}z`, at(0, 5))).toBeUndefined();
-    for (let i = 0; i < 2000; i++) index.firstSeen(`pad-${i}`, at(0, 10 + i)); // grow: replay reads them back
-    expect(index.lookup(long)).toEqual(at(0, 2));
-    expect(index.lookup(huge)).toEqual(at(0, 3));
-    expect(index.lookup(`${huge.slice(1)}z`)).toEqual(at(0, 5));
-  });
-
-  it('keeps all of 300k ids through growth and log flushes, and finds each first location', () => {
-    const index = newIndex();
-    const n = 300_000;
-    for (let i = 0; i < n; i++) index.firstSeen(`CUST-${i}`, at(i % 3, i));
-    expect(index.size).toBe(n);
-    for (let i = 0; i < n; i++) {
-      const kept = index.firstSeen(`CUST-${i}`, at(9, 9));
-      if (kept?.file !== i % 3 || kept.line !== i || kept.ordinal !== i) throw new Error(`CUST-${i} lost: ${JSON.stringify(kept)}`);
-    }
-    expect(index.lookup(`CUST-${n}`)).toBeUndefined();
-    expect(index.size).toBe(n);
+  
+  describe('IdIndex with real ids', () => {
+    it('compares code units exactly: accents, emoji, surrogate pairs and lone surrogates', () => {
+      const index = newIndex();
+      const ids = ['\u00e9', 'e\u0301', '😀', '\uD83D', '\uDE00', '\uDE00\uD83D', '日本-42', 'ß', 'SS', '\uFEFFx', 'x'];
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 100))).toEqual(at(0, i)));
+      expect(index.size).toBe(ids.length);
+    });
+  
+    it('keeps the empty id and ids of odd and even length through growth', () => {
+      const index = newIndex();
+      const ids = ['', 'a', 'ab', 'abc', '😀', '😀x'];
+      ids.forEach((id, i) => index.firstSeen(id, at(3, i)));
+      for (let i = 0; i < 5000; i++) index.firstSeen(`grow-${i}`, at(0, 100 + i));
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(4, 4))).toEqual(at(3, i)));
+      expect(index.size).toBe(5000 + ids.length);
+    });
+  
+    it('handles long ids, including one larger than the write buffer', () => {
+      const index = newIndex();
+      const long = 'x'.repeat(100_000);
+      const huge = 'y'.repeat(700_000); // 1.4 MB of code units: more than the 1 MiB buffer
+      expect(index.firstSeen(long, at(0, 2))).toBeUndefined();
+      expect(index.firstSeen(huge, at(0, 3))).toBeUndefined();
+      expect(index.firstSeen(`${long}z`, at(0, 4))).toBeUndefined();
+      expect(index.firstSeen(`${huge.slice(1)}z`, at(0, 5))).toBeUndefined();
+      for (let i = 0; i < 2000; i++) index.firstSeen(`pad-${i}`, at(0, 10 + i)); // grow: replay reads them back
+      expect(index.lookup(long)).toEqual(at(0, 2));
+      expect(index.lookup(huge)).toEqual(at(0, 3));
+      expect(index.lookup(`${huge.slice(1)}z`)).toEqual(at(0, 5));
+    });
+  
+    it('keeps all of 300k ids through growth and log flushes, and finds each first location', () => {
+      const index = newIndex();
+      const n = 300_000;
+      for (let i = 0; i < n; i++) index.firstSeen(`CUST-${i}`, at(i % 3, i));
+      expect(index.size).toBe(n);
+      for (let i = 0; i < n; i++) {
+        const kept = index.firstSeen(`CUST-${i}`, at(9, 9));
+        if (kept?.file !== i % 3 || kept.line !== i || kept.ordinal !== i) throw new Error(`CUST-${i} lost: ${JSON.stringify(kept)}`);
+      }
+      expect(index.lookup(`CUST-${n}`)).toBeUndefined();
+      expect(index.size).toBe(n);
+    });
   });
 });
 
@@ -148,8 +166,9 @@ describe('IdIndex.lookup', () => {
 
 describe('IdIndex memory', () => {
   it('holds about 8 bytes per slot whatever the ids length', () => {
-    const short = newIndex();
-    const long = newIndex();
+    // With the log's head in memory, long ids would take more: this is the table's own cost.
+    const short = newIndex({ memoryLogBytes: 0 });
+    const long = newIndex({ memoryLogBytes: 0 });
     for (let i = 0; i < 20_000; i++) {
       short.firstSeen(`${i}`, at(0, i));
       long.firstSeen(`${i}-${'z'.repeat(500)}`, at(0, i));
@@ -159,11 +178,41 @@ describe('IdIndex memory', () => {
     expect(buffers).toBeLessThanOrEqual(2 << 20);
   });
 
-  it('sizes the table up front from expectedIds', () => {
-    const hinted = newIndex({ expectedIds: 100_000 });
-    const before = hinted.memoryBytes();
-    for (let i = 0; i < 100_000; i++) hinted.firstSeen(`h${i}`, at(0, i));
-    expect(hinted.memoryBytes()).toBe(before);
+  it('keeps the log in memory up to memoryLogBytes, then writes it to the file', () => {
+    const index = newIndex({ memoryLogBytes: 2 << 20 });
+    for (let i = 0; i < 150_000; i++) index.firstSeen(`CUSTOMER-${i}`, at(0, i));
+    // 150k records of 11 words are ~6.6 MB: two 1 MiB chunks kept, the write buffer and the record read.
+    expect(index.memoryBytes() - 262_144 * 8).toBeLessThanOrEqual((3 << 20) + 4096);
+    expect(index.memoryBytes() - 262_144 * 8).toBeGreaterThanOrEqual(3 << 20);
+    expect(index.firstSeen('CUSTOMER-1', at(1, 1))).toEqual(at(0, 1));
+    expect(index.firstSeen('CUSTOMER-149999', at(1, 1))).toEqual(at(0, 149_999));
+  });
+
+  it('sizes the table up front from expectedIds, on the first id', () => {
+    const hinted = newIndex({ expectedIds: 100_000, memoryLogBytes: 0 });
+    const plain = (): IdIndex => newIndex({ memoryLogBytes: 0 });
+    // Not before: the hint may still be replaced (expect()), and nothing is committed for it.
+    expect(hinted.memoryBytes()).toBe(plain().memoryBytes());
+    hinted.firstSeen('h0', at(0, 0));
+    const sized = hinted.memoryBytes();
+    expect(sized - plain().memoryBytes()).toBe((262_144 - 1024) * 8); // 100k ids at load ≤ 0.75 → 262,144 slots
+    for (let i = 1; i < 100_000; i++) hinted.firstSeen(`h${i}`, at(0, i));
+    expect(hinted.memoryBytes()).toBe(sized);
+  });
+
+  it('expect() replaces the hint while the index is empty, and is ignored once an id is in', () => {
+    const hinted = newIndex({ expectedIds: 1_000_000, memoryLogBytes: 0 });
+    const plain = newIndex({ memoryLogBytes: 0 });
+    hinted.expect(0);
+    for (let i = 0; i < 20_000; i++) {
+      expect(hinted.firstSeen(`e${i}`, at(0, i))).toBeUndefined();
+      plain.firstSeen(`e${i}`, at(0, i));
+    }
+    // Grown as it filled, like an index without a hint.
+    expect(hinted.memoryBytes()).toBe(plain.memoryBytes());
+    hinted.expect(1_000_000);
+    for (let i = 0; i < 20_000; i++) expect(hinted.firstSeen(`e${i}`, at(1, i))).toEqual(at(0, i));
+    expect(hinted.memoryBytes()).toBe(plain.memoryBytes());
   });
 });
 

@@ -189,7 +189,7 @@ describe('report merge with mirror clears', () => {
       for (const id of gone) await results.writeUnplaced(id, 'cleared', CLEARED_DETAIL);
       await results.commit();
       const summary: Summary = {
-        status: 'succeeded', dryRun: false, counts: { ...emptyCounts(), rows: rows.length, cleared: gone.length }, requests: { total: 1, retries: 0 },
+        status: 'succeeded', dryRun: false, counts: { ...emptyCounts(), rows: rows.length, cleared: gone.length }, requests: { byStatus: {}, total: 1, retries: 0 },
         startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000,
         inputs: [{ path: 'night.csv', sha256: '0'.repeat(64), rows: 4 }], options: {}, runId: `r${index}`, exitCode: 0, shard: { index, count: 2 }, mode: 'mirror',
       };

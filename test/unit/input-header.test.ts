@@ -3,13 +3,13 @@ import { readHeader, type Columns, type HeaderOptions, type HeaderResult } from 
 const opts: HeaderOptions = { idColumn: 'document_id' };
 
 function problemOf(result: HeaderResult): { code: string; line: number; message: string } {
-  if (result.ok) throw new Error(`expected a problem, got columns ${JSON.stringify(result.columns)}`);
-  return result.problem;
+  if (result.ok) throw new Error(`expected a problem, got columns ${JSON.stringify(result.value)}`);
+  return result.error;
 }
 
 function columnsOf(result: HeaderResult): Columns {
-  if (!result.ok) throw new Error(`expected columns, got ${result.problem.code}: ${result.problem.message}`);
-  return result.columns;
+  if (!result.ok) throw new Error(`expected columns, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
 }
 
 describe('readHeader', () => {

@@ -131,13 +131,13 @@ describe('json layout', () => {
     ['[{"type":"tier","value":"a"},{"type":" ","value":"b"}]', 'segments[1]: empty segment type'],
     ['[{"type":"tier","value":" "}]', 'segments[0]: blank value for segment type "tier"'],
   ])('%j is invalid', (cell, reason) => {
-    expect(parseSegmentsCell(cell)).toEqual({ ok: false, reason });
+    expect(parseSegmentsCell(cell)).toEqual({ ok: false, error: reason });
   });
 
   test('bad JSON says so with a short reason', () => {
     const parsed = parseSegmentsCell(`[{"type":"tier",${'x'.repeat(500)}`);
     expect(parsed.ok).toBe(false);
-    const reason = parsed.ok ? '' : parsed.reason;
+    const reason = parsed.ok ? '' : parsed.error;
     expect(reason).toMatch(/^bad JSON in segments: /);
     expect(reason.length).toBeLessThan(140);
   });
@@ -208,8 +208,10 @@ describe('long layout: one row per record', () => {
 });
 
 describe('check-only mapping (buildSegments false)', () => {
-  /** A row as the full mapping gives it, without its segments. */
+  /** A row as the full mapping gives it, without its segments (a wide row that has none says `blank`). */
   const withoutSegments = ({ segments: _segments, ...rest }: InputRow): InputRow => rest;
+  const wideWithoutSegments = (row: InputRow): InputRow =>
+    row.segments !== undefined && row.segments !== null && row.segments.length === 0 ? { ...withoutSegments(row), blank: true } : withoutSegments(row);
   const check = { skipEmpty: false, buildSegments: false };
 
   test.each([
@@ -221,8 +223,20 @@ describe('check-only mapping (buildSegments false)', () => {
     ['a too long id', ['x'.repeat(513), 'gold', 'north'], false],
   ])('wide, %s: the full mapping without segments', (_name, record, skipEmpty) => {
     const checked = mapWideRecord(wide, record, 1, 7, { ...check, skipEmpty });
-    expect(checked).toEqual(withoutSegments(mapWideRecord(wide, record, 1, 7, { skipEmpty })));
+    expect(checked).toEqual(wideWithoutSegments(mapWideRecord(wide, record, 1, 7, { skipEmpty })));
     expect(checked).not.toHaveProperty('segments');
+  });
+
+  test('wide, asked per row: segments while the function says so', () => {
+    let want = true;
+    const asked = { skipEmpty: false, buildSegments: () => want };
+    expect(mapWideRecord(wide, ['42-1', 'gold', ''], 0, 2, asked)).toHaveProperty('segments');
+    want = false;
+    expect(mapWideRecord(wide, ['42-2', 'gold', ''], 0, 3, asked)).toEqual({ file: 0, line: 3, id: '42-2' });
+    expect(mapWideRecord(wide, ['42-3', '', ''], 0, 4, asked)).toEqual({ file: 0, line: 4, id: '42-3', blank: true });
+    // json and long rows are always built unless the option is false: their segments say what they are.
+    expect(mapJsonRecord(json, ['42-1', 'null'], 0, 5, asked)).toHaveProperty('segments', null);
+    expect(mapLongRecord(long, ['a', 'tier', 'gold'], 0, 6, asked)).toHaveProperty('segments');
   });
 
   test.each([['[{"type":"tier","value":"gold"}]'], ['null'], ['[{"type":"tier","value":" "}]'], ['{bad'], ['']])('json %j gives the full mapping without segments', (cell) => {

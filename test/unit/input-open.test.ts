@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { InputError, UsageError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { openInputs, readInputs, spoolToFile, type InputOptions } from '../../src/input/index.js';
 import { readFailure } from '../../src/input/source.js';
 import type { InputRow } from '../../src/types.js';
@@ -51,8 +51,8 @@ describe('stdin', () => {
     expect(await fs.readdir(tmpDir)).toEqual([]);
   });
 
-  test("'-' twice is a usage error", async () => {
-    await expect(openInputs(['-', '-'], { tmpDir, stdin: Readable.from([]) })).rejects.toBeInstanceOf(UsageError);
+  test("'-' twice is a bug here: resolveInputConfig refuses it (config.test.ts)", async () => {
+    await expect(openInputs(['-', '-'], { tmpDir, stdin: Readable.from([]) })).rejects.toBeInstanceOf(RangeError);
   });
 
   test('stdin is left unread when another input is rejected', async () => {
@@ -75,8 +75,8 @@ describe('openInputs checks every path before anything is read', () => {
     await expect(openInputs([tmpDir], { tmpDir })).rejects.toMatchObject({ code: 'NOT_A_FILE' });
   });
 
-  test('no paths at all is a usage error', async () => {
-    await expect(openInputs([], { tmpDir })).rejects.toBeInstanceOf(UsageError);
+  test('no paths at all is a bug here: resolveInputConfig refuses it', async () => {
+    await expect(openInputs([], { tmpDir })).rejects.toBeInstanceOf(RangeError);
   });
 
   (runningAsRoot ? test.skip : test)('an unreadable file is rejected', async () => {

@@ -2,7 +2,6 @@
  * Pacing is checked with real timers and generous tolerances: spacing at least 90% of the
  * interval, and order of events, never exact durations.
  */
-import { UsageError } from '../../src/errors.js';
 import { createLimiter, NOT_STARTED, type Limiter } from '../../src/send/limiter.js';
 
 let limiter: Limiter | undefined;
@@ -23,8 +22,6 @@ async function startTimes(l: Limiter, count: number, holdMs = 0): Promise<number
   );
   return starts.sort((a, b) => a - b);
 }
-
-const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
 /**
  * Starts are paced when, over the run, they are at least 90% of the interval apart on average and
@@ -174,8 +171,8 @@ describe('createLimiter', () => {
     await expect(limiter.run(() => Promise.reject(new Error('bug')))).rejects.toThrow('bug');
   });
 
-  it('rejects bad options up front, naming the option and the value', () => {
-    expect(() => createLimiter({ rate: -1, concurrency: 1 })).toThrow(UsageError);
+  it('rejects bad options up front as a bug (the config checked --rate and --concurrency), naming the option and the value', () => {
+    expect(() => createLimiter({ rate: -1, concurrency: 1 })).toThrow(RangeError);
     expect(() => createLimiter({ rate: -1, concurrency: 1 })).toThrow(/rate.*got -1/);
     expect(() => createLimiter({ rate: Number.NaN, concurrency: 1 })).toThrow(/rate.*got NaN/);
     expect(() => createLimiter({ rate: 1, concurrency: 0 })).toThrow(/concurrency.*got 0/);

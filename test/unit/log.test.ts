@@ -69,12 +69,12 @@ describe('createLogger, JSON lines', () => {
 describe('createLogger, readable lines', () => {
   it('writes time, level, message and fields on one line in text format', async () => {
     const [line] = await logLines({ format: 'text' }, (log) => log.info('progress', { sent: 200, phase: 'sending', counts: { failed: 0 } }));
-    expect(line).toMatch(/^\d\d:\d\d:\d\d info  progress {2}sent=200 phase=sending counts=\{"failed":0\}$/);
+    expect(line).toMatch(/^\d\d:\d\d:\d\d info {2}progress {2}sent=200 phase=sending counts=\{"failed":0\}$/);
   });
 
   it('writes readable lines in auto format on a terminal', async () => {
     const [line] = await logLines({ format: 'auto' }, (log) => log.warn('careful'), true);
-    expect(line).toMatch(/^\d\d:\d\d:\d\d warn  careful$/);
+    expect(line).toMatch(/^\d\d:\d\d:\d\d warn {2}careful$/);
   });
 });
 

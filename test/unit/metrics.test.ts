@@ -40,7 +40,7 @@ function summaryOf(overrides: Partial<RunMetricsSummary> = {}): RunMetricsSummar
     status: 'succeeded',
     dryRun: false,
     counts: { rows: 20, invalid: 2, duplicates: 3, customers: 15, toClear: 1, updated: 11, notFound: 4, failed: 0, notSent: 0, repeatedHeaders: 0 },
-    requests: { '200': 3, '429': 1, total: 4, retries: 1 },
+    requests: { byStatus: { '200': 3, '429': 1 }, total: 4, retries: 1 },
     finishedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 12_500,
     ...overrides,
@@ -59,7 +59,7 @@ describe('pushRunMetrics', () => {
 
     const result = await pushRunMetrics({ url: gateway.url, jobName: 'segment-sync', summary: summaryOf() });
 
-    expect(result).toEqual({ ok: true, method: 'PUT', url: `${gateway.url}/metrics/job/segment-sync` });
+    expect(result).toEqual({ ok: true, value: { method: 'PUT', url: `${gateway.url}/metrics/job/segment-sync` } });
     expect(gateway.received).toHaveLength(1);
     const [push] = gateway.received;
     expect(push!.method).toBe('PUT');
@@ -89,7 +89,7 @@ describe('pushRunMetrics', () => {
 
     const result = await pushRunMetrics({ url: gateway.url, jobName: 'segment-sync', summary: summaryOf({ status: 'partial', counts }) });
 
-    expect(result).toMatchObject({ ok: true, method: 'POST' });
+    expect(result).toMatchObject({ ok: true, value: { method: 'POST' } });
     const [push] = gateway.received;
     expect(push!.method).toBe('POST');
     expect(push!.body).not.toContain('segment_sync_last_success_timestamp_seconds');
@@ -123,7 +123,7 @@ describe('pushRunMetrics', () => {
     const result = await pushRunMetrics({ url: gateway.url, jobName: 'nightly', summary: summaryOf(), shard: { index: 2, count: 4 }, groupingLabels: { env: 'production' } });
 
     expect(gateway.received[0]!.path).toBe('/metrics/job/nightly/env/production/shard/2');
-    expect(result).toMatchObject({ ok: true, url: `${gateway.url}/metrics/job/nightly/env/production/shard/2` });
+    expect(result).toMatchObject({ ok: true, value: { url: `${gateway.url}/metrics/job/nightly/env/production/shard/2` } });
   });
 
   it('keeps a path prefix of the Pushgateway URL', async () => {
@@ -145,7 +145,7 @@ describe('pushRunMetrics', () => {
     expect(result.ok).toBe(false);
     const error = result.ok ? '' : result.error;
     expect(error).toContain('500');
-    expect(error).toContain(`http://***@127.0.0.1:${new URL(gateway.url).port}/metrics/job/segment-sync`);
+    expect(error).toContain(`http://[REDACTED]@127.0.0.1:${new URL(gateway.url).port}/metrics/job/segment-sync`);
     expect(error).not.toContain(password);
   });
 
@@ -167,9 +167,9 @@ describe('pushRunMetrics', () => {
   });
 
   it.each([
-    ['ftp://user:hunter2@gateway:2121', '--pushgateway must be an http(s) URL, got "ftp://***@gateway:2121/"'],
+    ['ftp://user:hunter2@gateway:2121', '--pushgateway must be an http(s) URL, got "ftp://[REDACTED]@gateway:2121/"'],
     ['hunter2 is no url', '--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of 17 characters that is not a URL'],
-    ['http://gateway:9091/?token=hunter2', '--pushgateway must not have a query or fragment, got "http://gateway:9091/?***"'],
+    ['http://gateway:9091/?token=hunter2', '--pushgateway must not have a query or fragment, got "http://gateway:9091/?[REDACTED]"'],
   ])('rejects the Pushgateway URL %j with a message naming the option and no secret', async (url, message) => {
     const result = await pushRunMetrics({ url, jobName: 'segment-sync', summary: summaryOf() });
 
@@ -200,9 +200,9 @@ describe('buildRunMetrics', () => {
   });
 
   it('leaves the totals out of the requests-by-status metric', async () => {
-    const built = buildRunMetrics(summaryOf({ requests: { '200': 2, '503': 2, network: 1, total: 5, retries: 3 } }));
+    const built = buildRunMetrics(summaryOf({ requests: { byStatus: { '200': 2, '503': 2, network: 1 }, total: 5, retries: 3 } }));
 
-    const text = built.ok ? await built.registry.metrics() : '';
+    const text = built.ok ? await built.value.registry.metrics() : '';
     const requestSamples = [...samples(text).keys()].filter((key) => key.startsWith('segment_sync_requests'));
     expect(requestSamples).toEqual(['segment_sync_requests{status="200"}', 'segment_sync_requests{status="503"}', 'segment_sync_requests{status="network"}']);
   });

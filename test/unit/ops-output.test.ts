@@ -49,7 +49,7 @@ describe('summaryLines', () => {
     status: 'partial',
     dryRun: false,
     counts: { rows: 10, invalid: 1, duplicates: 0, customers: 9, updated: 7, notFound: 0, failed: 2 },
-    requests: { 200: 3, 500: 2, total: 5, retries: 2 },
+    requests: { byStatus: { 200: 3, 500: 2 }, total: 5, retries: 2 },
     startedAt: '2026-11-21T02:00:00.000Z',
     finishedAt: '2026-11-21T02:00:01.000Z',
     durationMs: 1000,

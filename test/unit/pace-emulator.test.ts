@@ -44,7 +44,7 @@ describe('FaultInjector', () => {
     for (const bad of [{ forSeconds: 5 }, { afterSeconds: 0, forSeconds: -1 }, { afterSeconds: 0, forSeconds: 1, status: 404 }, { afterSeconds: 0, forSeconds: 1, x: 1 }]) {
       const checked = checkFaults({ outage: bad });
       expect(checked.ok).toBe(false);
-      if (!checked.ok) expect(checked.problems[0]!.path).toBe('faults.outage');
+      if (!checked.ok) expect(checked.error[0]!.path).toBe('faults.outage');
     }
   });
 });
@@ -77,6 +77,6 @@ describe('emulator flags', () => {
     expect(parsed.ok && parsed.value.faults).toMatchObject({ rateLimit: 30, burst: 2, outage: { afterSeconds: 20, forSeconds: 20, status: 503 } });
     const bad = emulatorOptionsFromArgs({ 'outage-for': -3 });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.problems[0]!.path).toBe('--outage-for');
+    if (!bad.ok) expect(bad.error[0]!.path).toBe('--outage-for');
   });
 });

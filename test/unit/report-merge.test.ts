@@ -58,7 +58,7 @@ async function writeShard(index: number, status: RunStatus, over: Partial<Summar
     status,
     dryRun: false,
     counts: countsOf(rows),
-    requests: { '200': 10 + index, '503': index, total: 10 + 2 * index, retries: index },
+    requests: { byStatus: { '200': 10 + index, '503': index }, total: 10 + 2 * index, retries: index },
     startedAt: `2026-01-02T03:00:0${index}.000Z`,
     finishedAt: `2026-01-02T03:0${5 - index}:00.000Z`,
     durationMs: 1000,
@@ -78,7 +78,7 @@ describe('mergeReports', () => {
   test('merges results.csv of 3 shards back into input order (file, then line)', async () => {
     const dirs = await writeShards(['succeeded', 'partial', 'succeeded']);
     const out = path.join(root, 'merged');
-    expect(await mergeReports(dirs, out)).not.toBeInstanceOf(UsageError);
+    await mergeReports(dirs, out);
     const records = parse(readFileSync(path.join(out, 'results.csv'), 'utf8')) as string[][];
     expect(records[0]).toEqual(['line', 'document_id', 'status', 'detail', 'file']);
     // Cells come back exactly as the shards wrote them: neutralised once, not twice.
@@ -90,7 +90,7 @@ describe('mergeReports', () => {
     const dirs = await writeShards(['succeeded', 'partial', 'interrupted']);
     const merged = (await mergeReports(dirs, path.join(root, 'merged'))) as Summary;
     expect(merged.counts).toEqual(countsOf(allRows()));
-    expect(merged.requests).toEqual({ '200': 33, '503': 3, total: 36, retries: 3 });
+    expect(merged.requests).toEqual({ byStatus: { '200': 33, '503': 3 }, total: 36, retries: 3 });
     expect(merged.status).toBe('interrupted');
     expect(merged.exitCode).toBe(143);
     expect(merged.startedAt).toBe('2026-01-02T03:00:00.000Z');
@@ -123,9 +123,9 @@ describe('mergeReports', () => {
     const dirs = await writeShards(['succeeded', 'succeeded']);
     const other = await writeShard(2, 'succeeded', { inputs: [INPUTS[0]!, { ...INPUTS[1]!, sha256: 'f'.repeat(64) }] });
     const out = path.join(root, 'merged');
-    const result = await mergeReports([...dirs, other], out);
-    expect(result).toBeInstanceOf(UsageError);
-    expect((result as UsageError).message).toContain(other);
+    const result = mergeReports([...dirs, other], out);
+    await expect(result).rejects.toBeInstanceOf(UsageError);
+    await expect(result).rejects.toThrow(other);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -133,13 +133,13 @@ describe('mergeReports', () => {
     const [dir] = await writeShards(['succeeded']);
     const empty = path.join(root, 'empty');
     mkdirSync(empty);
-    expect(((await mergeReports([dir!, empty], path.join(root, 'm1'))) as UsageError).message).toMatch(/empty has no readable summary\.json/);
-    expect(((await mergeReports([dir!, path.join(root, 'nope')], path.join(root, 'm2'))) as UsageError).message).toMatch(/nope is not a directory/);
+    await expect(mergeReports([dir!, empty], path.join(root, 'm1'))).rejects.toThrow(/empty has no readable summary\.json/);
+    await expect(mergeReports([dir!, path.join(root, 'nope')], path.join(root, 'm2'))).rejects.toThrow(/nope is not a directory/);
   });
 
   test('rejects the same shard twice instead of counting its rows twice', async () => {
     const [dir] = await writeShards(['succeeded']);
-    expect(await mergeReports([dir!, `${dir}/`], path.join(root, 'merged'))).toBeInstanceOf(UsageError);
+    await expect(mergeReports([dir!, `${dir}/`], path.join(root, 'merged'))).rejects.toBeInstanceOf(UsageError);
   });
 
   test('rejects shard reports whose rows overlap, leaving no merged files behind', async () => {
@@ -150,8 +150,7 @@ describe('mergeReports', () => {
     const summary = JSON.parse(readFileSync(path.join(dirs[0]!, 'summary.json'), 'utf8')) as Summary;
     writeFileSync(path.join(copy, 'summary.json'), JSON.stringify({ ...summary, shard: { index: 2, count: SHARDS } }));
     const out = path.join(root, 'merged');
-    const result = await mergeReports([...dirs, copy], out);
-    expect((result as UsageError).message).toMatch(/in more than one shard report/);
+    await expect(mergeReports([...dirs, copy], out)).rejects.toThrow(/in more than one shard report/);
     expect(readdirSync(out)).toEqual([]);
   });
 
@@ -164,7 +163,7 @@ describe('mergeReports', () => {
       await results.commit();
       const counts = { rows: lines.length, invalid: 0, duplicates: 0, customers: lines.length, updated: lines.length, notFound: 0, failed: 0 };
       await writeSummary(dir, {
-        status: 'succeeded', dryRun: false, counts, requests: { total: 1, retries: 0 }, startedAt: '2026-01-02T03:00:00Z',
+        status: 'succeeded', dryRun: false, counts, requests: { byStatus: {}, total: 1, retries: 0 }, startedAt: '2026-01-02T03:00:00Z',
         finishedAt: '2026-01-02T03:00:01Z', durationMs: 1000, inputs: [input], options: {}, runId: 'r', exitCode: 0, shard: { index, count: 2 },
       });
       return dir;
@@ -179,13 +178,14 @@ describe('mergeReports', () => {
   test('rejects a summary.json that is not a report summary, naming the file', async () => {
     const [dir] = await writeShards(['succeeded']);
     writeFileSync(path.join(dir!, 'summary.json'), '{"status": "fine"}');
-    const result = await mergeReports([dir!], path.join(root, 'merged'));
-    expect((result as UsageError).message).toBe(`report merge: ${path.join(dir!, 'summary.json')}: unknown status "fine"`);
+    await expect(mergeReports([dir!], path.join(root, 'merged'))).rejects.toThrow(
+      new UsageError(`report merge: ${path.join(dir!, 'summary.json')}: unknown status "fine"`),
+    );
   });
 
   test('refuses to write over an existing report', async () => {
     const dirs = await writeShards(['succeeded']);
-    expect(((await mergeReports(dirs, dirs[0]!)) as UsageError).message).toMatch(/already holds a report/);
+    await expect(mergeReports(dirs, dirs[0]!)).rejects.toThrow(/already holds a report/);
   });
 });
 

@@ -14,7 +14,7 @@ function summary(over: Partial<Summary> = {}): Summary {
     status: 'partial',
     dryRun: false,
     counts: { rows: 1200, invalid: 3, duplicates: 5, customers: 1192, updated: 1100, notFound: 90, failed: 2 },
-    requests: { '200': 12, '503': 2, total: 14, retries: 2 },
+    requests: { byStatus: { '200': 12, '503': 2 }, total: 14, retries: 2 },
     startedAt: '2026-01-02T03:00:00.000Z',
     finishedAt: '2026-01-02T03:00:04.000Z',
     durationMs: 4000,
@@ -38,6 +38,8 @@ describe('writeSummary', () => {
     ]);
     expect(written.counts.failed).toBe(2);
     expect(written.shard).toEqual({ index: 1, count: 4 });
+    // On disk the requests stay one flat object: statuses, total and retries side by side.
+    expect((JSON.parse(text) as { requests: unknown }).requests).toEqual({ '200': 12, '503': 2, total: 14, retries: 2 });
   });
 
   test('drops token-like option keys at any depth, even when the caller forgot to', async () => {
@@ -75,7 +77,7 @@ describe('formatSummary', () => {
   });
 
   test('a dry run shows valid customers and how to send them', () => {
-    const dry = summary({ status: 'succeeded', dryRun: true, exitCode: 0, requests: { total: 0, retries: 0 }, counts: { rows: 10, invalid: 1, duplicates: 1, customers: 8, updated: 0, notFound: 0, failed: 0 } });
+    const dry = summary({ status: 'succeeded', dryRun: true, exitCode: 0, requests: { byStatus: {}, total: 0, retries: 0 }, counts: { rows: 10, invalid: 1, duplicates: 1, customers: 8, updated: 0, notFound: 0, failed: 0 } });
     const text = formatSummary(dry, 'r');
     expect(text).toMatch(/^customers +8 valid$/m);
     expect(text).toMatch(/^requests +none \(dry run\)$/m);

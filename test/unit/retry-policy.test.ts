@@ -1,4 +1,3 @@
-import { UsageError } from '../../src/errors.js';
 import type { HttpOutcome } from '../../src/send/outcome.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -64,8 +63,8 @@ describe('validateRetryPolicy', () => {
     expect(validateRetryPolicy({ ...DEFAULT_RETRY_POLICY })).toEqual(DEFAULT_RETRY_POLICY);
   });
 
-  it('names the field and the bad value', () => {
-    expect(() => validateRetryPolicy({ ...policy, maxAttempts: 0 })).toThrow(UsageError);
+  it('names the field and the bad value, as a bug (the config checked --max-attempts)', () => {
+    expect(() => validateRetryPolicy({ ...policy, maxAttempts: 0 })).toThrow(RangeError);
     expect(() => validateRetryPolicy({ ...policy, maxAttempts: 0 })).toThrow(/maxAttempts.*got 0/);
     expect(() => validateRetryPolicy({ ...policy, baseMs: -1 })).toThrow(/baseMs.*got -1/);
     expect(() => validateRetryPolicy({ ...policy, capMs: 100 })).toThrow(/capMs.*got 100/);

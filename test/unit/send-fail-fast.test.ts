@@ -14,7 +14,7 @@ import { createLimiter } from '../../src/send/limiter.js';
 import type { HttpOutcome } from '../../src/send/outcome.js';
 import { NOT_SENT_AUTH, Sender, type SendEvent, type SenderOptions } from '../../src/send/sender.js';
 import type { Batch, BatchResult, CustomerRow } from '../../src/types.js';
-import { selfSignedCert } from '../faults/support/self-signed.js';
+import { selfSignedCert } from '../support/self-signed.js';
 
 const TOKEN = 'sk-live-5ecret-T0KEN';
 /** Requests in flight at once: the most a wrong URL may get before its first answer is back. */
@@ -270,7 +270,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const { sender, events } = senderFor(api.url);
     const results = await sendAll(sender);
     const everything = JSON.stringify({ results, events, message: sender.fatal()?.message, answer: (sender.fatal() as EndpointError).answer });
-    expect(everything).toContain('access_token=[redacted]');
+    expect(everything).toContain('access_token=[REDACTED]');
     expect(everything).not.toContain(TOKEN);
   });
 });

@@ -90,8 +90,8 @@ describe('a redirect outcome', () => {
 
   it('keeps the Location, scrubbed of the token', () => {
     const outcome = interpretResponse({ status: 302, location: `https://login.example/?token=${TOKEN}`, body: '' }, context);
-    expect(outcome).toMatchObject({ kind: 'http', status: 302, location: 'https://login.example/?token=[redacted]' });
-    expect(answerOf(outcome)).toBe('redirect 302 to https://login.example/?token=[redacted]');
+    expect(outcome).toMatchObject({ kind: 'http', status: 302, location: 'https://login.example/?token=[REDACTED]' });
+    expect(answerOf(outcome)).toBe('redirect 302 to https://login.example/?token=[REDACTED]');
   });
 
   it('has no Location field for other statuses', () => {

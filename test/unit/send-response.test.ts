@@ -49,7 +49,7 @@ describe('interpretResponse', () => {
       const text = describeOutcome(interpret({ status: 401, body }));
       expect(text).not.toContain(TOKEN);
       expect(text).not.toContain('some-other-credential');
-      expect(text).toContain('[redacted]');
+      expect(text).toContain('[REDACTED]');
     }
   });
 

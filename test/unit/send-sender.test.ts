@@ -363,7 +363,7 @@ describe('Sender', () => {
     const result = await sender.send(batchOf(['a', 'bad-1']));
     const everything = JSON.stringify({ result, events, stats: sender.stats(), fatal: sender.fatal()?.message });
     expect(Object.keys(sender.stats().requests).sort()).toEqual(['400', '401', '500']);
-    expect(everything).toContain('[redacted]');
+    expect(everything).toContain('[REDACTED]');
     expect(everything).not.toContain(TOKEN);
   });
 });

@@ -86,7 +86,10 @@ describe('CustomerSpool', () => {
     for (const ordinal of longOrdinals) spool.addLongRecord(ordinal, `L${ordinal}`, { type: 'n', value: String(ordinal) });
     spool.finish();
     let chunks = 0;
-    for await (const chunk of spool.customers()) chunks++, expect(chunk.length).toBeGreaterThan(0);
+    for await (const chunk of spool.customers()) {
+      chunks++;
+      expect(chunk.length).toBeGreaterThan(0);
+    }
     expect(chunks).toBeGreaterThan(1);
     expect(await read(spool)).toEqual(expected);
   });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mulberry32 } from '../../src/emulator/prng.js';
 import { LongSorter } from '../../src/spool/index.js';
+import { runChunkBytes } from '../../src/spool/long-sort.js';
 import type { CustomerRow, Segment } from '../../src/types.js';
 
 let dir: string;
@@ -193,3 +194,14 @@ describe('LongSorter', () => {
     expect(openFilesIn(dir)).toEqual([]);
   });
 });
+
+describe('runChunkBytes', () => {
+  it('reads 256 KiB of each of a few runs, and less of each as runs multiply (4 MiB for all, at least 16 KiB each)', () => {
+    expect(runChunkBytes(0)).toBe(256 << 10);
+    expect(runChunkBytes(15)).toBe(256 << 10);
+    expect(runChunkBytes(150)).toBe(Math.floor((4 << 20) / 150));
+    expect(runChunkBytes(150) * 150).toBeLessThanOrEqual(4 << 20);
+    expect(runChunkBytes(10_000)).toBe(16 << 10);
+  });
+});
+

@@ -26,9 +26,9 @@ describe('journal record lines', () => {
 
   it('reject a line whose checksum does not match, as a torn write would leave it', () => {
     const line = encodeRecord([1, 2, 3], []);
-    expect(decodeRecord(line.slice(0, -3))).toEqual({ ok: false, reason: 'checksum mismatch' });
-    expect(decodeRecord(line.replace('"u":[1', '"u":[2'))).toEqual({ ok: false, reason: 'checksum mismatch' });
-    expect(decodeRecord('{"u":[1,2]')).toEqual({ ok: false, reason: 'no checksum' });
+    expect(decodeRecord(line.slice(0, -3))).toEqual({ ok: false, error: 'checksum mismatch' });
+    expect(decodeRecord(line.replace('"u":[1', '"u":[2'))).toEqual({ ok: false, error: 'checksum mismatch' });
+    expect(decodeRecord('{"u":[1,2]')).toEqual({ ok: false, error: 'no checksum' });
   });
 
   it('reject a correctly sealed line whose runs are malformed', () => {

@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../../src/errors.js';
 import { openJournal, type Journal } from '../../src/state/journal.js';
 
 const FINGERPRINT = 'ab'.repeat(32);
@@ -185,8 +184,8 @@ describe('openJournal', () => {
     expect(second.status(total)).toBeUndefined();
   });
 
-  it('rejects a fingerprint that is not a sha256, naming the option and value', async () => {
-    await expect(openJournal({ stateDir, fingerprint: 'abc', fresh: false })).rejects.toThrow(UsageError);
+  it('rejects a fingerprint that is not a sha256 as a bug (only code computes it), naming the option and value', async () => {
+    await expect(openJournal({ stateDir, fingerprint: 'abc', fresh: false })).rejects.toThrow(RangeError);
     await expect(openJournal({ stateDir, fingerprint: 'abc', fresh: false })).rejects.toThrow(/fingerprint.*"abc"/);
   });
 

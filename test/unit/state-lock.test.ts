@@ -175,7 +175,8 @@ describe('acquireLock', () => {
     expect((await fs.stat(lockFile)).mtimeMs).toBeLessThan(old.getTime() + 1000);
   });
 
-  it('rejects bad options up front, naming the option and value', async () => {
+  it('rejects bad options up front as a bug (the config checked the user\'s), naming the option and value', async () => {
+    await expect(acquireLock({ stateDir, runId: '' })).rejects.toThrow(RangeError);
     await expect(acquireLock({ stateDir, runId: '' })).rejects.toThrow(/runId .*""/);
     await expect(acquireLock({ stateDir, runId: 'r', staleAfterMs: -5 })).rejects.toThrow(/staleAfterMs .*-5/);
   });
