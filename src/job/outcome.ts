@@ -140,7 +140,7 @@ function mergedOutcome(shards: readonly ShardOutcome[]): RunOutcome {
   const worst = shards.filter((s) => s.status === status);
   // As the shard's own run decided it (summary-parse checked that it is an integer).
   const exitCode = (worst.find((s) => s.exitCode === ExitCode.PartialFailure) ?? worst[0] ?? first).exitCode as ExitCodeValue;
-  const messages = shards.filter((s) => s.message).map((s) => (s.shard ? `shard ${s.shard.index}/${s.shard.count}: ${s.message}` : s.message!));
+  const messages = shards.flatMap((s) => (s.message ? [s.shard ? `shard ${s.shard.index}/${s.shard.count}: ${s.message}` : s.message] : []));
   return messages.length > 0 ? { status, exitCode, message: [...new Set(messages)].join('; ') } : { status, exitCode };
 }
 
