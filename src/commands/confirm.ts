@@ -12,7 +12,7 @@
  * exit 2 (the usage class: the operator said no, nothing is wrong with the file, and retrying the
  * same command without a person answering y cannot help).
  */
-import { NOT_CONFIRMED_MESSAGE } from '../report/status.js';
+import { NOT_CONFIRMED_MESSAGE } from '../job/outcome.js';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ENDPOINTS } from '../config/defaults.js';

@@ -11,7 +11,7 @@ import { version } from '../config/version.js';
 import { createLogger, isJsonFormat, jsonLine, outcomeLevel, scrub, type Level, type Logger } from '../log.js';
 import type { Plan } from '../job/plan.js';
 import { confirmProductionSend } from './confirm.js';
-import { runJob, type JobResult } from '../job/run-job.js';
+import { runJob, type JobResult, type JobTarget } from '../job/run-job.js';
 import { watchSignals } from '../job/signals.js';
 import { formatSummary } from '../report/index.js';
 import { summaryLines } from '../report/format-summary.js';
@@ -31,7 +31,9 @@ export interface ExecuteOptions {
 /** Runs the job with a logger, the token and signal handling; returns the exit code. */
 export async function execute(config: RunConfig, options: ExecuteOptions = {}): Promise<number> {
   const { runId = randomUUID(), command = 'run', ignored = [], stderr = process.stderr } = options;
-  const token = config.dryRun ? undefined : await resolveToken(config.token);
+  // A send reads its token now, before anything starts; a dry run has none.
+  const target: JobTarget = config.dryRun ? { config } : { config, token: await resolveToken(config.token) };
+  const { token } = target;
   const secrets = (): readonly string[] => token?.secrets() ?? [];
   const log = createLogger({ level: config.logLevel, format: config.logFormat, runId, secrets });
   const json = isJsonFormat(config.logFormat);
@@ -40,13 +42,16 @@ export async function execute(config: RunConfig, options: ExecuteOptions = {}): 
     log.info(`segment-sync ${version()} ${command} starting`, startFields(config, command));
     for (const { name, source } of ignored) log.debug(`ignored ${name} from the ${source}: not an option of ${command}`);
     if (token?.origin === 'flag' && process.argv.some((a) => a === '--token' || a.startsWith('--token='))) log.warn('token given with --token: prefer --token-file or SEGMENT_SYNC_TOKEN (command lines are visible to other users)');
-    const confirm = (plan: Plan): Promise<boolean> =>
-      confirmProductionSend(
-        config,
-        { customers: plan.toSend, requests: plan.requests, estimatedMs: (plan.estimatedSeconds ?? 0) * 1000, endpoint: config.endpoint ?? '', environment: environmentOf(config) },
-        { signal: signals.stop },
-      );
-    const result = await runJob({ config, log, signals, token, runId, confirm });
+    // Only a send asks.
+    const confirm = config.dryRun
+      ? undefined
+      : (plan: Plan): Promise<boolean> =>
+          confirmProductionSend(
+            config,
+            { customers: plan.toSend, requests: plan.requests, estimatedMs: (plan.estimatedSeconds ?? 0) * 1000, endpoint: config.endpoint, environment: environmentOf(config) },
+            { signal: signals.stop },
+          );
+    const result = await runJob({ ...target, log, signals, runId, confirm });
     await pushMetrics(config, result, log);
     const level = outcomeLevel(result.summary);
     log.log(level, 'run finished', {
@@ -71,7 +76,7 @@ function startFields(config: RunConfig, command: string): Record<string, unknown
     command,
     version: version(),
     environment: environmentOf(config),
-    endpoint: config.dryRun || config.endpoint === undefined ? null : redactUrl(new URL(config.endpoint)),
+    endpoint: config.dryRun ? null : redactUrl(new URL(config.endpoint)),
     dryRun: config.dryRun,
     reportDir: config.reportDir,
     ...(config.shard ? { shard: `${config.shard.index}/${config.shard.count}` } : {}),

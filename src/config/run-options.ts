@@ -169,14 +169,34 @@ export interface ColumnSelection {
   type: string;
 }
 
-export interface RunConfig extends InputConfig {
-  dryRun: boolean;
+/**
+ * A run's config: a dry run (`validate`, `run --dry-run`), which sends nothing and reads no token,
+ * or a send, which has an endpoint and the sources of its token. resolveRunConfig decides which.
+ * The job does less in a dry run (no lock, the state only read) and stops before sending:
+ * run-job.ts decideAndSend is where the send's endpoint and token are needed.
+ */
+export type RunConfig = ValidateConfig | SendConfig;
+
+export interface ValidateConfig extends RunOptions {
+  dryRun: true;
+  /** Given (--endpoint, --env): diff and mirror consult that endpoint's state, read-only. */
+  endpoint?: string;
+  /** A dry run reads no token. */
+  token?: never;
+}
+
+export interface SendConfig extends RunOptions {
+  dryRun: false;
+  endpoint: string;
+  /** Where the token comes from (resolveToken reads it when the run starts). */
+  token: { file?: string; value?: string };
+}
+
+/** What dry runs and sends share: besides the input, how a send would go (the plan estimates it). */
+interface RunOptions extends InputConfig {
   maxNotFound: Threshold;
   /** Skip the confirmation before sending to production on a terminal. */
   yes: boolean;
-  /** Undefined only in dry runs. */
-  endpoint?: string;
-  token: { file?: string; value?: string };
   batchSize: number;
   maxBatchBytes: number;
   /** Requests per second for this process (already divided among shards); 0 = unlimited. */
@@ -243,30 +263,22 @@ export function resolveInputConfig(args: RawArgs, now = new Date(), runId: strin
 
 export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process.env, now = new Date(), runId: string = randomUUID()): RunConfig {
   const input = resolveInputConfig(args, now, runId);
-  const dryRun = Boolean(args.dryRun);
-  const endpoint = resolveEndpoint(args, dryRun);
+  const target = resolveTarget(args);
   const shard = resolveShard(args, env);
   const rate = nonNegative('--rate', args.rate);
   const jobName = nonEmpty('--job-name', args.jobName);
   const pushgateway = optionalString(args.pushgateway);
   if (pushgateway !== undefined) {
     // Checked now, so a typo fails the run before it starts rather than after it is done.
-    const target = resolvePushTarget({ url: pushgateway, jobName, shard });
-    if (!target.ok) throw new UsageError(target.error);
+    const push = resolvePushTarget({ url: pushgateway, jobName, shard });
+    if (!push.ok) throw new UsageError(push.error);
   }
   // Once, here: the environment must not expose the token (TLS checks off, a proxy on plain http).
-  const sendsTo = dryRun ? undefined : endpoint;
+  const sendsTo = target.dryRun ? undefined : target.endpoint;
   checkTransportEnv(sendsTo, env, sendsTo !== undefined || pushgateway !== undefined);
-  return {
-    ...input,
-    dryRun,
-    maxNotFound: parseThreshold('--max-not-found', String(args.maxNotFound)),
-    yes: Boolean(args.yes),
-    endpoint,
-    token: {
-      file: optionalString(args.tokenFile),
-      value: optionalString(args.token),
-    },
+  const maxNotFound = parseThreshold('--max-not-found', String(args.maxNotFound));
+  const yes = Boolean(args.yes);
+  const options = {
     batchSize: positiveInt('--batch-size', args.batchSize),
     maxBatchBytes: minimumInt('--max-batch-bytes', args.maxBatchBytes, 256),
     rate: shard ? rate / shard.count : rate,
@@ -282,6 +294,10 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
     pushgateway,
     jobName,
   };
+  // The keys in the order summary.json has always listed the options.
+  return target.dryRun
+    ? { ...input, dryRun: true, maxNotFound, yes, endpoint: target.endpoint, ...options }
+    : { ...input, dryRun: false, maxNotFound, yes, endpoint: target.endpoint, token: target.token, ...options };
 }
 
 /** --mode and the options that only mean something with one of its values. */
@@ -298,17 +314,16 @@ function incremental(args: RawArgs): Pick<RunConfig, 'mode' | 'fullResync' | 're
   return { mode, fullResync, recheckNotFound, fresh };
 }
 
-function resolveEndpoint(args: RawArgs, dryRun: boolean): string | undefined {
+/** A dry run, with the endpoint if one is given; or a send: the endpoint (required) and the token's sources. */
+function resolveTarget(args: RawArgs): Pick<ValidateConfig, 'dryRun' | 'endpoint'> | Pick<SendConfig, 'dryRun' | 'endpoint' | 'token'> {
   const explicit = optionalString(args.endpoint);
   const envName = optionalString(args.env) as EnvName | undefined;
   if (explicit && envName) throw new UsageError('Give --endpoint or --env, not both.');
   const url = explicit ?? (envName ? ENDPOINTS[envName] : undefined);
-  if (!url) {
-    if (dryRun) return undefined;
-    throw new UsageError('Say where to send: --endpoint <url> or --env staging|production (or use --dry-run).');
-  }
-  checkEndpointUrl(url, Boolean(args.allowInsecureHttp));
-  return url;
+  if (url) checkEndpointUrl(url, Boolean(args.allowInsecureHttp));
+  if (args.dryRun) return { dryRun: true, endpoint: url || undefined };
+  if (!url) throw new UsageError('Say where to send: --endpoint <url> or --env staging|production (or use --dry-run).');
+  return { dryRun: false, endpoint: url, token: { file: optionalString(args.tokenFile), value: optionalString(args.token) } };
 }
 
 /** The documented environment an endpoint URL belongs to, if any (also when given with --endpoint). */
@@ -359,8 +374,8 @@ export function defaultReportDir(now: Date, runId: string): string {
 }
 
 /** Where a run sends, for the log and the confirmation: an environment's name, `custom`, or `none` (dry run). */
-export function environmentOf(config: Pick<RunConfig, 'dryRun' | 'endpoint'>): EnvName | 'custom' | 'none' {
-  if (config.dryRun || config.endpoint === undefined) return 'none';
+export function environmentOf(config: Pick<ValidateConfig, 'dryRun'> | Pick<SendConfig, 'dryRun' | 'endpoint'>): EnvName | 'custom' | 'none' {
+  if (config.dryRun) return 'none';
   return envOf(config.endpoint) ?? 'custom';
 }
 

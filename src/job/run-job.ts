@@ -29,7 +29,7 @@ import { REPORT_FILES, RejectsWriter, RetryWriter } from '../report/index.js';
 import type { Customer, Layout } from '../types.js';
 import { countOutcomes, emptyCounts } from './tally.js';
 import { startProgress, type ProgressState } from './progress.js';
-import type { JobContext, JobResult } from './context.js';
+import { sends, type JobContext, type JobResult, type SendContext } from './context.js';
 import { summaryBuilder, type SummaryBuilder } from './summary.js';
 import { keepsState, validatePass, type Intake } from './validate-pass.js';
 import { sendPass, type SendResult } from './send-pass.js';
@@ -38,7 +38,7 @@ import { checkGuards } from './guards.js';
 import { buildPlan, logPlan } from './plan.js';
 import { resolver, type RunTime, type Unsent } from './result-rows.js';
 
-export type { JobContext, JobResult } from './context.js';
+export type { JobContext, JobResult, JobTarget } from './context.js';
 
 export async function runJob(ctx: JobContext): Promise<JobResult> {
   const { config, log } = ctx;
@@ -160,7 +160,8 @@ async function decideAndSend(ctx: JobContext, intake: Intake, displays: string[]
   }
   const plan = await buildPlan(ctx, intake, incremental?.facts);
   logPlan(ctx, plan);
-  if (config.dryRun || config.endpoint === undefined || ctx.token === undefined) {
+  // The dry run ends here; a send goes on, with its endpoint and token.
+  if (!sends(ctx)) {
     await writeResults(ctx, intake, displays, { kind: 'valid', detail: '' }, runTime);
     return await finish(intake.counts, intake.facts, { ...details, facts: {} });
   }
@@ -174,13 +175,13 @@ async function decideAndSend(ctx: JobContext, intake: Intake, displays: string[]
   progress.phase = 'sending';
   progress.counts = intake.counts;
   const stateRun = incremental && { state: incremental.state, runId: run.runId, startedAt: run.startedAt };
-  const sent = await sendPass({ ...ctx, token: ctx.token, endpoint: config.endpoint }, intake, progress, stateRun);
+  const sent = await sendPass(ctx, intake, progress, stateRun);
   return await reportSend(ctx, intake, displays, sent, progress, finish, incremental?.facts, runTime);
 }
 
 /** After sending: the outcomes counted, results.csv, retry.csv, rejects.csv, summary.json; the journal kept or deleted. */
 async function reportSend(
-  ctx: JobContext,
+  ctx: SendContext,
   intake: Intake,
   displays: string[],
   sent: SendResult,

@@ -10,13 +10,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { DEFAULTS, USER_AGENT } from '../config/defaults.js';
 import { exceeds } from '../config/threshold.js';
-import type { TokenSource } from '../config/token.js';
 import { batchCustomers, type BatchLimits } from '../batch.js';
 import type { Sender, SenderStats, SendEvent } from '../send/index.js';
 import { openJournal, runFingerprint, type AckStatus, type Journal, type SegmentState } from '../state/index.js';
 import type { BatchResult, Counts, CustomerRow } from '../types.js';
 import type { ProgressState } from './progress.js';
-import type { JobContext } from './context.js';
+import type { SendContext } from './context.js';
 import type { Intake } from './validate-pass.js';
 import { spooledFingerprint } from './incremental.js';
 import type { SyncError } from '../errors.js';
@@ -58,13 +57,45 @@ export interface StateRun {
   startedAt: Date;
 }
 
-export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint: string }, intake: Intake, progress: ProgressState, stateRun: StateRun | undefined): Promise<SendResult> {
+/**
+ * The pass as its steps: open where the answers are recorded (a resumed run's answers applied),
+ * start the sender (stopped by a signal or by --max-not-found), send every customer not answered
+ * yet, give those whose requests failed a last try, and say how sending ended.
+ */
+export async function sendPass(ctx: SendContext, intake: Intake, progress: ProgressState, stateRun: StateRun | undefined): Promise<SendResult> {
+  const { acks, resumedFrom } = await openAcks(ctx, intake, stateRun);
+  progress.customersTotal = countToSend(intake);
+  const sending = await startSending(ctx, intake, progress, acks);
+  try {
+    await sending.sendFrom((ordinal) => intake.ledger.isPending(ordinal));
+    await lastTry(ctx, intake, sending);
+  } finally {
+    sending.close();
+  }
+  return endOfSending(ctx, sending, acks, resumedFrom);
+}
+
+/** The resume journal (full) or the state (diff, mirror); a resumed run's answers are already applied. */
+async function openAcks(ctx: SendContext, intake: Intake, stateRun: StateRun | undefined): Promise<{ acks: AckLog; resumedFrom: number | undefined }> {
+  const opened = stateRun === undefined ? await journalAcks(ctx, intake) : { acks: stateAcks(ctx.config, stateRun), resumedFrom: undefined };
+  if (opened.resumedFrom !== undefined) ctx.log.info('resuming an earlier run of the same inputs', { acknowledged: opened.resumedFrom });
+  return opened;
+}
+
+/** The pass under way: its sender, what stops it, and how it sends what a selection of the spool picks. */
+interface Sending {
+  sender: Sender;
+  guard: NotFoundGuard;
+  /** A stop signal, or the guard tripped. */
+  stop: AbortSignal;
+  /** Sends the spooled customers `select` picks (never the spoiled ones), in batches, until stopped. */
+  sendFrom(select: (ordinal: number) => boolean): Promise<void>;
+  close(): void;
+}
+
+async function startSending(ctx: SendContext, intake: Intake, progress: ProgressState, acks: AckLog): Promise<Sending> {
   const { config, log, signals } = ctx;
   const { ledger, spool } = intake;
-  const { acks, resumedFrom } = stateRun === undefined ? await journalAcks(ctx, intake) : { acks: stateAcks(ctx.config, stateRun), resumedFrom: undefined };
-  if (resumedFrom !== undefined) log.info('resuming an earlier run of the same inputs', { acknowledged: resumedFrom });
-  progress.customersTotal = countToSend(intake);
-
   const send = await import('../send/index.js');
   boundHeapGrowth();
   const limits: BatchLimits = { maxCustomers: config.batchSize, maxBytes: config.maxBatchBytes };
@@ -84,20 +115,24 @@ export async function sendPass(ctx: JobContext & { token: TokenSource; endpoint:
       if (result.unexpectedCount > 0) log.warn('endpoint reported ids that were not sent', { count: result.unexpectedCount, sample: result.unexpectedIds.slice(0, 5) });
     }
   };
-  try {
-    await sendFrom((ordinal) => ledger.isPending(ordinal));
-    // Before giving up on a customer, its batch gets a last try once the main pass is over: a
-    // failure that outlived its attempts may have been a bad minute of the endpoint's.
-    const failed = countFailed(intake);
-    if (failed > 0 && !stop.aborted && sender.fatal() === undefined) {
-      log.warn('last try for the customers whose requests failed', { customers: failed });
-      await sendFrom((ordinal) => ledger.outcome(ordinal) === 'failed');
-    }
-  } finally {
-    close();
-  }
+  return { sender, guard, stop, sendFrom, close };
+}
+
+/**
+ * Before giving up on a customer, its batch gets a last try once the main pass is over: a failure
+ * that outlived its attempts may have been a bad minute of the endpoint's. Not once stopped.
+ */
+async function lastTry(ctx: SendContext, intake: Intake, sending: Sending): Promise<void> {
+  const failed = countFailed(intake);
+  if (failed === 0 || sending.stop.aborted || sending.sender.fatal() !== undefined) return;
+  ctx.log.warn('last try for the customers whose requests failed', { customers: failed });
+  await sending.sendFrom((ordinal) => intake.ledger.outcome(ordinal) === 'failed');
+}
+
+/** How sending ended: the requests, the pace learned, and what stopped it if anything did. */
+function endOfSending(ctx: SendContext, { sender, guard }: Sending, acks: AckLog, resumedFrom: number | undefined): SendResult {
   const stats = sender.stats();
-  log.info('send: pace at the end', { ...stats.pace, outages: stats.outage.opened, longestOutageMs: stats.outage.longestMs });
+  ctx.log.info('send: pace at the end', { ...stats.pace, outages: stats.outage.opened, longestOutageMs: stats.outage.longestMs });
   return {
     requests: stats.requests,
     retries: stats.retries,
@@ -124,13 +159,13 @@ function boundHeapGrowth(): void {
 }
 
 /** --mode full: the resume journal of these inputs and options; an earlier run's answers are applied. */
-async function journalAcks(ctx: JobContext & { endpoint: string }, intake: Intake): Promise<{ acks: AckLog; resumedFrom: number | undefined }> {
+async function journalAcks(ctx: SendContext, intake: Intake): Promise<{ acks: AckLog; resumedFrom: number | undefined }> {
   const { config, log } = ctx;
   const journal = await openJournal({
     stateDir: config.stateDir,
     fingerprint: runFingerprint({
       inputs: intake.facts,
-      endpoint: ctx.endpoint,
+      endpoint: config.endpoint,
       idColumn: config.idColumn,
       layout: config.layout,
       delimiter: config.delimiter,
@@ -153,7 +188,7 @@ async function journalAcks(ctx: JobContext & { endpoint: string }, intake: Intak
 }
 
 /** --mode diff, mirror: each acknowledged request updates the state, in one transaction. */
-function stateAcks(config: JobContext['config'], { state, runId, startedAt }: StateRun): AckLog {
+function stateAcks(config: SendContext['config'], { state, runId, startedAt }: StateRun): AckLog {
   state.beginRun({ runId, startedAt, mode: config.mode === 'mirror' ? 'mirror' : 'diff', fullResync: config.fullResync });
   return {
     record: (customers, outcomes) =>
@@ -213,7 +248,7 @@ class NotFoundGuard {
   tripped: { notFound: number; answered: number; unchanged: number } | undefined;
 
   constructor(
-    private readonly ctx: JobContext,
+    private readonly ctx: SendContext,
     private readonly toSend: number,
     private readonly unchanged: { found: number; notFound: number },
   ) {}
@@ -250,13 +285,13 @@ type SendStage = typeof import('../send/index.js');
 
 function createSender(
   send: SendStage,
-  ctx: JobContext & { token: TokenSource; endpoint: string; stop: AbortSignal },
+  ctx: SendContext & { stop: AbortSignal },
   limits: BatchLimits,
   acks: AckLog,
 ): { sender: Sender; close: () => void } {
   const { createHttpClient, createLimiter, Sender, DEFAULT_RETRY_POLICY } = send;
   const { config, log, signals } = ctx;
-  const client = createHttpClient({ endpoint: ctx.endpoint, timeoutMs: config.timeoutMs, maxResponseBytes: DEFAULTS.maxResponseBytes, userAgent: USER_AGENT });
+  const client = createHttpClient({ endpoint: config.endpoint, timeoutMs: config.timeoutMs, maxResponseBytes: DEFAULTS.maxResponseBytes, userAgent: USER_AGENT });
   const limiter = createLimiter({ rate: config.rate, concurrency: config.concurrency, maxOutageMs: config.maxOutageMs });
   const sender = new Sender({
     client,

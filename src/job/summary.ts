@@ -2,13 +2,13 @@
 import { targetOf, type RunConfig } from '../config/run-options.js';
 import { formatThreshold } from '../config/threshold.js';
 import type { TokenSource } from '../config/token.js';
-import type { ExitCodeValue } from '../exit-codes.js';
 import type { FileFacts } from '../input/index.js';
-import { decideOutcome, writeSummary, type RunFacts, type Summary } from '../report/index.js';
+import { writeSummary, type Summary } from '../report/index.js';
 import { publicOptions } from '../secrets.js';
 import type { Counts } from '../types.js';
 import type { JobContext, JobResult } from './context.js';
 import type { StateFacts } from './incremental.js';
+import { decideOutcome, type RunFacts } from './outcome.js';
 
 export interface SummaryDetails {
   facts: RunFacts;
@@ -51,7 +51,7 @@ export function summaryBuilder(ctx: JobContext, runId: string, startedAt: Date) 
       ...(d.state && { state: { file: d.state.file, fresh: d.state.fresh, tracked: d.state.tracked, clears: d.state.clears } }),
     };
     await writeSummary(config.reportDir, summary);
-    return { summary, exitCode: outcome.exitCode as ExitCodeValue, reportDir: config.reportDir };
+    return { summary, exitCode: outcome.exitCode, reportDir: config.reportDir };
   };
 }
 

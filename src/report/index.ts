@@ -6,7 +6,6 @@ export { ResultsWriter } from './results-writer.js';
 export { RetryWriter } from './retry-writer.js';
 export { RejectsWriter, REASON_COLUMN } from './rejects-writer.js';
 export type { RetrySpec } from './retry-encoding.js';
-export { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from './status.js';
 export { RowLog, type Resolution } from './row-log.js';
 export { writeSummary, renderSummary, type Summary, type InputSummary, type RequestCounts } from './summary.js';
 export { formatSummary } from './format-summary.js';

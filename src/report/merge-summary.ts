@@ -1,7 +1,6 @@
 /** One summary from the summaries of a run's shards. Pure. */
-import { ExitCode } from '../exit-codes.js';
+import { decideOutcome } from '../job/outcome.js';
 import type { Counts } from '../types.js';
-import { worstStatus } from './status.js';
 import type { RequestCounts, Summary } from './summary.js';
 
 export function mergeSummaries(summaries: readonly Summary[]): Summary {
@@ -9,12 +8,14 @@ export function mergeSummaries(summaries: readonly Summary[]): Summary {
   if (!first) throw new Error('mergeSummaries needs at least one summary');
   const startedAt = earliest(summaries.map((s) => s.startedAt));
   const finishedAt = latest(summaries.map((s) => s.finishedAt));
-  const status = worstStatus(summaries.map((s) => s.status));
+  const counts = summaries.map((s) => s.counts).reduce(addCounts);
+  // The shards' outcomes decide the merged one (worst status, its exit code, their messages).
+  const outcome = decideOutcome(counts, { shards: summaries });
   const merged: Summary = {
-    status,
+    status: outcome.status,
     // A dry run only if no shard sent anything.
     dryRun: summaries.every((s) => s.dryRun),
-    counts: summaries.map((s) => s.counts).reduce(addCounts),
+    counts,
     requests: summaries.map((s) => s.requests).reduce(addRequests),
     startedAt,
     finishedAt,
@@ -24,10 +25,9 @@ export function mergeSummaries(summaries: readonly Summary[]): Summary {
     inputs: first.inputs,
     options: first.options,
     runId: unique(summaries.map((s) => s.runId)).join('+'),
-    exitCode: mergedExitCode(summaries, status) ?? first.exitCode,
+    exitCode: outcome.exitCode,
   };
-  const message = mergedMessage(summaries);
-  if (message) merged.message = message;
+  if (outcome.message) merged.message = outcome.message;
   const resumed = summaries.filter((s) => s.resumed).map((s) => s.resumed!.acknowledgedBefore);
   if (resumed.length > 0) merged.resumed = { acknowledgedBefore: resumed.reduce((a, b) => a + b, 0) };
   return merged;
@@ -44,22 +44,6 @@ function addRequests(a: RequestCounts, b: RequestCounts): RequestCounts {
   const byStatus = { ...a.byStatus };
   for (const [key, value] of Object.entries(b.byStatus)) byStatus[key] = (byStatus[key] ?? 0) + value;
   return { byStatus, total: a.total + b.total, retries: a.retries + b.retries };
-}
-
-/**
- * The exit code of a shard with the worst status. Among `partial` shards, exit 1 (failures a retry
- * can deliver) wins over exit 7 (only customers rejected one by one): the retry is still worth it.
- */
-function mergedExitCode(summaries: readonly Summary[], status: Summary['status']): number | undefined {
-  const worst = summaries.filter((s) => s.status === status);
-  return (worst.find((s) => s.exitCode === ExitCode.PartialFailure) ?? worst[0])?.exitCode;
-}
-
-function mergedMessage(summaries: readonly Summary[]): string | undefined {
-  const messages = summaries
-    .filter((s) => s.message)
-    .map((s) => (s.shard ? `shard ${s.shard.index}/${s.shard.count}: ${s.message}` : s.message!));
-  return messages.length > 0 ? unique(messages).join('; ') : undefined;
 }
 
 function earliest(isoDates: readonly string[]): string {

@@ -2,7 +2,7 @@
 import { isRecord } from '../is-record.js';
 import { err, ok, type Result } from '../result.js';
 import type { Counts } from '../types.js';
-import { isRunStatus } from './status.js';
+import { isRunStatus } from '../job/outcome.js';
 import type { FlatRequestCounts, InputSummary, RequestCounts, Summary, SummaryFile } from './summary.js';
 
 const COUNT_KEYS: readonly (keyof Counts)[] = ['rows', 'invalid', 'duplicates', 'customers', 'updated', 'notFound', 'failed'];

@@ -207,7 +207,7 @@ describe('report merge with mirror clears', () => {
 
 describe('--max-not-found in diff and mirror', () => {
   test("the message says the unchanged customers were counted by the state's answers", async () => {
-    const { decideOutcome } = await import('../../src/report/status.js');
+    const { decideOutcome } = await import('../../src/job/outcome.js');
     const outcome = decideOutcome({ ...emptyCounts(), customers: 100, notFound: 60 }, { notFoundGuard: { notFound: 60, answered: 100, unchanged: 40, threshold: '50%' } });
     expect(outcome.exitCode).toBe(5);
     expect(outcome.message).toContain('60 of 100 customers answered (40 of them unchanged, by the state\'s earlier answers) were not found, more than --max-not-found 50%');

@@ -1,5 +1,5 @@
-import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/report/index.js';
-import { NOT_CONFIRMED_MESSAGE } from '../../src/report/status.js';
+import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/job/outcome.js';
+import { NOT_CONFIRMED_MESSAGE } from '../../src/job/outcome.js';
 import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../../src/errors.js';
 import { outageTooLong } from '../../src/send/unavailable.js';
 import { ExitCode } from '../../src/exit-codes.js';
