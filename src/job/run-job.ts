@@ -301,7 +301,9 @@ async function writeRetry(ctx: JobContext, intake: Intake): Promise<void> {
 function retryLayout(ctx: JobContext, intake: Intake): Layout {
   const layouts = new Set(intake.facts.map((f) => f.layout));
   if (layouts.size !== 1 || ctx.config.segmentColumns !== undefined) return 'json';
-  return intake.facts[0]!.layout;
+  const [first] = intake.facts;
+  if (first === undefined) throw new TypeError('a run with no input files reached its report');
+  return first.layout;
 }
 
 function unionOfSegmentTypes(intake: Intake): string[] {

@@ -19,6 +19,7 @@ import type { SendContext } from './context.js';
 import type { Intake } from './validate-pass.js';
 import { spooledFingerprint } from './incremental.js';
 import type { SyncError } from '../errors.js';
+import type * as SendModule from '../send/index.js';
 
 /** How sending ended, besides the outcomes in the ledger. */
 export interface SendResult {
@@ -106,7 +107,7 @@ async function startSending(ctx: SendContext, intake: Intake, progress: Progress
     const customers = spool.customers((ordinal) => ledger.isSpoiled(ordinal) || !select(ordinal));
     const batches = until(
       batchCustomers(customers, limits, (customer, bytes) => log.warn('one customer is larger than --max-batch-bytes; sending it alone', { id: customer.id, bytes })),
-      () => stop.aborted || sender.fatal() !== undefined,
+      () => stop.aborted || sender.stoppedBy() !== undefined,
     );
     for await (const result of send.sendInOrder(batches, (batch) => sender.send(batch), { window: config.concurrency * 2 + 2 })) {
       recordOutcomes(intake, result);
@@ -124,7 +125,7 @@ async function startSending(ctx: SendContext, intake: Intake, progress: Progress
  */
 async function lastTry(ctx: SendContext, intake: Intake, sending: Sending): Promise<void> {
   const failed = countFailed(intake);
-  if (failed === 0 || sending.stop.aborted || sending.sender.fatal() !== undefined) return;
+  if (failed === 0 || sending.stop.aborted || sending.sender.stoppedBy() !== undefined) return;
   ctx.log.warn('last try for the customers whose requests failed', { customers: failed });
   await sending.sendFrom((ordinal) => intake.ledger.outcome(ordinal) === 'failed');
 }
@@ -138,8 +139,8 @@ function endOfSending(ctx: SendContext, { sender, guard }: Sending, acks: AckLog
     retries: stats.retries,
     pace: stats.pace,
     resumedFrom,
-    fatal: sender.fatal(),
-    ...(sender.fatal() !== undefined && { fatalDetail: sender.notSentReason() }),
+    fatal: sender.stoppedBy(),
+    ...(sender.stoppedBy() !== undefined && { fatalDetail: sender.notSentReason() }),
     notFoundGuard: guard.tripped,
     acks,
   };
@@ -192,7 +193,7 @@ function stateAcks(config: SendContext['config'], { state, runId, startedAt }: S
   state.beginRun({ runId, startedAt, mode: config.mode === 'mirror' ? 'mirror' : 'diff', fullResync: config.fullResync });
   return {
     record: (customers, outcomes) =>
-      state.record(customers.map((c, i) => ({ id: c.id, fingerprint: spooledFingerprint(c), status: outcomes[i]! }))),
+      state.record(customers.map((c, i) => ({ id: c.id, fingerprint: spooledFingerprint(c), status: outcomeAt(outcomes, i) }))),
     end: async (run) => {
       state.finishRun(run);
       state.close();
@@ -229,7 +230,7 @@ function countFailed(intake: Intake): number {
 
 function recordOutcomes(intake: Intake, result: BatchResult): void {
   const { customers } = result.batch;
-  for (let i = 0; i < customers.length; i++) intake.ledger.setOutcome(customers[i]!.ordinal, result.outcomes[i]!, result.errors[i]);
+  customers.forEach((customer, i) => intake.ledger.setOutcome(customer.ordinal, outcomeAt(result.outcomes, i), result.errors[i]));
 }
 
 /**
@@ -281,7 +282,8 @@ function unchangedAnswers(ledger: Intake['ledger']): { found: number; notFound: 
   return answers;
 }
 
-type SendStage = typeof import('../send/index.js');
+/** The send stage's module, loaded when sending starts (a dry run never loads it). */
+type SendStage = typeof SendModule;
 
 function createSender(
   send: SendStage,
@@ -320,4 +322,11 @@ async function* until<T>(source: AsyncIterable<T>, stopped: () => boolean): Asyn
     yield item;
     if (stopped()) return;
   }
+}
+
+/** The answer for customer `i` of a batch: a sender's result has one per customer. */
+function outcomeAt<T>(outcomes: readonly T[], i: number): T {
+  const outcome = outcomes[i];
+  if (outcome === undefined) throw new RangeError(`the sender's result has no outcome for customer ${i} of its batch`);
+  return outcome;
 }

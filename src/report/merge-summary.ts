@@ -28,7 +28,7 @@ export function mergeSummaries(summaries: readonly Summary[]): Summary {
     exitCode: outcome.exitCode,
   };
   if (outcome.message) merged.message = outcome.message;
-  const resumed = summaries.filter((s) => s.resumed).map((s) => s.resumed!.acknowledgedBefore);
+  const resumed = summaries.flatMap((s) => (s.resumed ? [s.resumed.acknowledgedBefore] : []));
   if (resumed.length > 0) merged.resumed = { acknowledgedBefore: resumed.reduce((a, b) => a + b, 0) };
   return merged;
 }

@@ -1,5 +1,4 @@
 /** summary.json: the run in one small, secret-free JSON document, written atomically. */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { ensureDir } from '../fs/storage-error.js';

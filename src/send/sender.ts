@@ -9,7 +9,7 @@
  * its customers are sent alone, and when each is refused the same way the endpoint rejects the
  * requests themselves.
  *
- * A SendFailure ends the run's sending (`fatal()` returns it): a definitive 401/403 (AuthError,
+ * A SendFailure ends the run's sending (`stoppedBy()` returns it): a definitive 401/403 (AuthError,
  * exit 4), a misconfigured endpoint before any request succeeded (EndpointError, exit 2: see
  * misconfiguration.ts), 400s that are not about customers (RequestsRejectedError, exit 6), an
  * acknowledgement that could not be recorded (LocalStorageError, exit 8), or an outage longer than
@@ -177,9 +177,9 @@ export class Sender {
   /**
    * The SendFailure that stopped the sending (any of the five kinds, not only an AuthError), or
    * undefined; from then on nothing is sent. The first one wins. The job's exit code is
-   * `fatal().exitCode`.
+   * `stoppedBy().exitCode`.
    */
-  fatal(): SendFailure | undefined {
+  stoppedBy(): SendFailure | undefined {
     return this.failure;
   }
 

@@ -77,8 +77,8 @@ describe('--max-retry-wait', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(result.outcomes).toEqual(['not_sent']);
     expect(result.errors[0]).toMatch(/^not sent: the endpoint asked to wait 2147484 s, more than --max-retry-wait/);
-    expect(sender.fatal()).toBeInstanceOf(UnavailableError);
-    expect(sender.fatal()!.exitCode).toBe(1);
+    expect(sender.stoppedBy()).toBeInstanceOf(UnavailableError);
+    expect(sender.stoppedBy()!.exitCode).toBe(1);
     expect(events.some((e) => e.type === 'unavailable')).toBe(true);
     // Nothing else is sent.
     expect((await sender.send(batchOf(['b'], 1))).outcomes).toEqual(['not_sent']);
@@ -103,6 +103,6 @@ describe('outages', () => {
     const result = await sender.send(batchOf(['a', 'b']));
     expect(result.outcomes).toEqual(['not_sent', 'not_sent']);
     expect(result.errors[0]).toMatch(/^not sent: endpoint unavailable for more than --max-outage/);
-    expect(sender.fatal()?.code).toBe('ENDPOINT_UNAVAILABLE');
+    expect(sender.stoppedBy()?.code).toBe('ENDPOINT_UNAVAILABLE');
   }, 15_000);
 });

@@ -1,5 +1,4 @@
-import { decideOutcome, worstStatus, type RunFacts, type RunOutcome } from '../../src/job/outcome.js';
-import { NOT_CONFIRMED_MESSAGE } from '../../src/job/outcome.js';
+import { decideOutcome, NOT_CONFIRMED_MESSAGE, worstStatus, type RunFacts, type RunOutcome } from '../../src/job/outcome.js';
 import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../../src/errors.js';
 import { outageTooLong } from '../../src/send/unavailable.js';
 import { ExitCode } from '../../src/exit-codes.js';

@@ -105,7 +105,7 @@ describe('the sender, when the journal cannot be written', () => {
     return { seq, customers, bytes: Buffer.byteLength(requestBody(customers)) };
   };
 
-  it('stops sending: the acknowledged customers stay updated, the rest are not sent; fatal() is the storage error', async () => {
+  it('stops sending: the acknowledged customers stay updated, the rest are not sent; stoppedBy() is the storage error', async () => {
     const limiter = createLimiter({ rate: 0, concurrency: 1 });
     const full = new LocalStorageError('cannot write the resume journal in /data/state: no space left on the device (ENOSPC).', '/data/state', 'ENOSPC');
     let posts = 0;
@@ -133,7 +133,7 @@ describe('the sender, when the journal cannot be written', () => {
       expect(first.outcomes).toEqual(['updated', 'updated']);
       expect(second.outcomes).toEqual(['not_sent']);
       expect(second.errors).toEqual([NOT_SENT_STORAGE]);
-      expect(sender.fatal()).toBe(full);
+      expect(sender.stoppedBy()).toBe(full);
       expect(posts).toBe(1);
     } finally {
       limiter.stop();

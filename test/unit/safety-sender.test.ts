@@ -106,7 +106,7 @@ describe('the auth race', () => {
       await reloading;
       const results = await Promise.all(sends);
       expect(seen).toEqual(['a@old-token']);
-      expect(sender.fatal()).toBeInstanceOf(AuthError);
+      expect(sender.stoppedBy()).toBeInstanceOf(AuthError);
       expect(results.map((r) => r.outcomes[0])).toEqual(['failed', 'not_sent', 'not_sent', 'not_sent']);
       expect(results[1]!.errors[0]).toBe(NOT_SENT_AUTH);
     } finally {
@@ -139,7 +139,7 @@ describe('the auth race', () => {
       expect(seen[0]).toBe('a@old-token');
       expect([...seen].sort()).toEqual(['a@new-token', 'a@old-token', 'b@new-token', 'c@new-token']);
       expect(seen.filter((s) => s.endsWith('@old-token'))).toEqual(['a@old-token']);
-      expect(sender.fatal()).toBeUndefined();
+      expect(sender.stoppedBy()).toBeUndefined();
     } finally {
       limiter.stop();
     }

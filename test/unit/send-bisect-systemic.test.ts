@@ -92,7 +92,7 @@ describe('a 400 for every request (systemic)', () => {
     expect(api.requests).toEqual([Array.from({ length: 10 }, (_, i) => `C-${i}`), ['C-0'], ['C-5'], ['C-9']]);
     expect(new Set(result!.outcomes)).toEqual(new Set(['not_sent']));
     expect(new Set(result!.errors)).toEqual(new Set([`${NOT_SENT_REJECTED} (HTTP 400: ${REFUSAL})`]));
-    const fatal = sender.fatal();
+    const fatal = sender.stoppedBy();
     expect(fatal).toBeInstanceOf(RequestsRejectedError);
     expect(fatal!.exitCode).toBe(ExitCode.EndpointRejectsRequests);
     expect(fatal!.message).toContain('code=unsupportedPayload');
@@ -108,14 +108,14 @@ describe('a 400 for every request (systemic)', () => {
     expect(api.requests.length).toBeLessThanOrEqual(concurrency + PROBE_SINGLES);
     expect(new Set(outcomes(results).values())).toEqual(new Set(['not_sent']));
     expect(outcomes(results).size).toBe(250);
-    expect(sender.fatal()).toBeInstanceOf(RequestsRejectedError);
+    expect(sender.stoppedBy()).toBeInstanceOf(RequestsRejectedError);
   });
 
   it('an endpoint that starts refusing everything mid-run is caught within a few requests', async () => {
     const api = scripted((ids, index) => (index < 5 ? ok(ids) : refusal()));
     const { sender } = senderFor(api.client, 2);
     const results = await sendAll(sender, batches(1000, 10), 6);
-    expect(sender.fatal()).toBeInstanceOf(RequestsRejectedError);
+    expect(sender.stoppedBy()).toBeInstanceOf(RequestsRejectedError);
     // The 5 accepted, a streak of refusals, one more bisection step, then the probe.
     expect(api.requests.length).toBeLessThanOrEqual(5 + STREAK_TO_SUSPECT + 2 * 2 + PROBE_SINGLES + 2);
     const byOutcome = [...outcomes(results).values()].reduce<Record<string, number>>((n, o) => ({ ...n, [o]: (n[o] ?? 0) + 1 }), {});
@@ -134,7 +134,7 @@ describe('400s about customers', () => {
     for (const [id, outcome] of map) expect([id, outcome]).toEqual([id, bad.has(id) ? 'rejected' : 'updated']);
     const rejected = results.flatMap((r) => r.errors.filter((e, i) => r.outcomes[i] === 'rejected'));
     expect(new Set(rejected)).toEqual(new Set(['HTTP 400: type=error, code=invalidRequest, details=invalid customer']));
-    expect(sender.fatal()).toBeUndefined();
+    expect(sender.stoppedBy()).toBeUndefined();
     // One probe at most: after it, 400s are bisected.
     expect(events.filter((e) => e.type === 'probe400')).toHaveLength(1);
     expect(events.some((e) => e.type === 'bisect400')).toBe(true);
@@ -150,7 +150,7 @@ describe('400s about customers', () => {
     const results = await sendAll(sender, batches(10, 10));
     const map = outcomes(results);
     for (const [id, outcome] of map) expect([id, outcome]).toEqual([id, bad.has(id) ? 'rejected' : 'updated']);
-    expect(sender.fatal()).toBeUndefined();
+    expect(sender.stoppedBy()).toBeUndefined();
   });
 
   it('after a success, a 400 is bisected at once (no probe)', async () => {

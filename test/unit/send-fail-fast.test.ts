@@ -149,7 +149,7 @@ describe('Sender on a misconfigured endpoint', () => {
     expect(sent).toBeGreaterThanOrEqual(1);
     expect(sent).toBeLessThanOrEqual(CONCURRENCY);
     expect(byId(results)).toEqual(allFailedWith(results, `not sent: endpoint misconfigured (${answer})`));
-    const fatal = sender.fatal();
+    const fatal = sender.stoppedBy();
     expect(fatal).toBeInstanceOf(EndpointError);
     expect(fatal).toMatchObject({ exitCode: ExitCode.Usage, endpoint: api.url, answer, status });
     expect(fatal!.message).toContain(`The endpoint ${api.url} answered ${answer}`);
@@ -168,8 +168,8 @@ describe('Sender on a misconfigured endpoint', () => {
 
     const answer = 'TLS: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)';
     expect(byId(results)).toEqual(allFailedWith(results, `not sent: endpoint misconfigured (${answer})`));
-    expect(sender.fatal()).toMatchObject({ exitCode: ExitCode.Usage, answer, status: undefined });
-    expect(sender.fatal()!.message).toMatch(/^Could not connect to the endpoint https:\/\/127\.0\.0\.1:\d+\/api\/v3\/customers\/segments: TLS: self-signed/);
+    expect(sender.stoppedBy()).toMatchObject({ exitCode: ExitCode.Usage, answer, status: undefined });
+    expect(sender.stoppedBy()!.message).toMatch(/^Could not connect to the endpoint https:\/\/127\.0\.0\.1:\d+\/api\/v3\/customers\/segments: TLS: self-signed/);
     expect(sender.stats().retries).toBe(0);
     expect(sender.stats().requests.tls).toBeLessThanOrEqual(CONCURRENCY);
     expect(api.seen.connections).toBeLessThanOrEqual(CONCURRENCY);
@@ -180,7 +180,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const api = await endpoint(updateAll);
     const { sender } = senderFor(api.url.replace('http://', 'https://'));
     await sendAll(sender);
-    expect(sender.fatal()).toMatchObject({ exitCode: ExitCode.Usage, answer: expect.stringMatching(/^TLS: .*\((EPROTO|ERR_SSL_WRONG_VERSION_NUMBER)\)$/) });
+    expect(sender.stoppedBy()).toMatchObject({ exitCode: ExitCode.Usage, answer: expect.stringMatching(/^TLS: .*\((EPROTO|ERR_SSL_WRONG_VERSION_NUMBER)\)$/) });
   });
 
   it('stops on a host name that does not resolve (ENOTFOUND), without retrying it', async () => {
@@ -190,14 +190,14 @@ describe('Sender on a misconfigured endpoint', () => {
     expect(client.calls()).toBeLessThanOrEqual(CONCURRENCY);
     expect(sender.stats().retries).toBe(0);
     expect(byId(results)).toEqual(allFailedWith(results, 'not sent: endpoint misconfigured (DNS: host not found (ENOTFOUND))'));
-    expect(sender.fatal()).toMatchObject({ exitCode: ExitCode.Usage, endpoint: `https://does-not-exist.invalid${PATH}` });
+    expect(sender.stoppedBy()).toMatchObject({ exitCode: ExitCode.Usage, endpoint: `https://does-not-exist.invalid${PATH}` });
   });
 
   it('retries EAI_AGAIN (the resolver failing, not the name) like any network error', async () => {
     const client = scripted(`https://api.example${PATH}`, (i) => (i < 2 ? { kind: 'network', code: 'EAI_AGAIN' } : { kind: 'ok', updated: ['a'] }));
     const { sender } = senderWith(client);
     expect(byId([await sender.send(batchOf(['a']))])).toEqual({ a: 'updated' });
-    expect(sender.fatal()).toBeUndefined();
+    expect(sender.stoppedBy()).toBeUndefined();
     expect(sender.stats()).toMatchObject({ requests: { network: 2, '200': 1 }, retries: 2 });
   });
 
@@ -211,7 +211,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const { sender } = senderFor(api.url);
     const results = await sendAll(sender);
 
-    expect(sender.fatal()).toBeUndefined();
+    expect(sender.stoppedBy()).toBeUndefined();
     const outcomes = byId(results);
     expect(outcomes['c0-0']).toBe('updated');
     expect(outcomes['c1-0']).toBe('failed: HTTP 404: code=notFound');
@@ -225,7 +225,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const { sender } = senderWith(client);
     expect(byId([await sender.send(batchOf(['a']))])).toEqual({ a: 'updated' });
     expect(byId([await sender.send(batchOf(['b'], 1))])).toEqual({ b: 'updated' });
-    expect(sender.fatal()).toBeUndefined();
+    expect(sender.stoppedBy()).toBeUndefined();
     expect(sender.stats()).toMatchObject({ requests: { tls: 1, '200': 2 }, retries: 1 });
   });
 
@@ -233,7 +233,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const api = await endpoint((_request, res, i) => json(res, i === 0 ? 503 : 404, {}));
     const { sender } = senderFor(api.url);
     const results = await sendAll(sender);
-    expect(sender.fatal()).toMatchObject({ answer: 'HTTP 404' });
+    expect(sender.stoppedBy()).toMatchObject({ answer: 'HTTP 404' });
     // The first wave and the 503'd request's retry: a few, never one per customer.
     expect(api.requests.length).toBeGreaterThan(1);
     expect(api.requests.length).toBeLessThanOrEqual(2 * CONCURRENCY);
@@ -257,7 +257,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const api = await endpoint((_request, res, i) => json(res, i === 0 ? 401 : 404, {}));
     const { sender, events } = senderFor(api.url);
     const results = await sendAll(sender);
-    expect(sender.fatal()).toMatchObject({ exitCode: ExitCode.AuthRejected, status: 401 });
+    expect(sender.stoppedBy()).toMatchObject({ exitCode: ExitCode.AuthRejected, status: 401 });
     expect(events.filter((e) => e.type === 'endpointMisconfigured')).toEqual([]);
     // The 401's own customers say so; every other customer, 404 or not, was not sent.
     const details = Object.values(byId(results));
@@ -269,7 +269,7 @@ describe('Sender on a misconfigured endpoint', () => {
     const api = await endpoint((_request, res) => json(res, 302, {}, { Location: `https://sso.example/?access_token=${TOKEN}` }));
     const { sender, events } = senderFor(api.url);
     const results = await sendAll(sender);
-    const everything = JSON.stringify({ results, events, message: sender.fatal()?.message, answer: (sender.fatal() as EndpointError).answer });
+    const everything = JSON.stringify({ results, events, message: sender.stoppedBy()?.message, answer: (sender.stoppedBy() as EndpointError).answer });
     expect(everything).toContain('access_token=[REDACTED]');
     expect(everything).not.toContain(TOKEN);
   });

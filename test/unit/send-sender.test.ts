@@ -279,7 +279,7 @@ describe('Sender', () => {
     expect(byId(await sender.send(batchOf(['a'])))).toEqual({ a: 'updated' });
     expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer old-token', 'Bearer new-token']);
     expect(events).toContainEqual({ type: 'authRetry', seq: 0, status: 401 });
-    expect(sender.fatal()).toBeUndefined();
+    expect(sender.stoppedBy()).toBeUndefined();
   });
 
   it('shares one token re-read among requests rejected at the same time', async () => {
@@ -301,8 +301,8 @@ describe('Sender', () => {
       a: 'failed: authentication rejected (403)',
       b: 'failed: authentication rejected (403)',
     });
-    expect(sender.fatal()).toBeInstanceOf(AuthError);
-    expect(sender.fatal()?.exitCode).toBe(4);
+    expect(sender.stoppedBy()).toBeInstanceOf(AuthError);
+    expect(sender.stoppedBy()?.exitCode).toBe(4);
     const later = await sender.send(batchOf(['c'], 1));
     expect(byId(later)).toEqual({ c: `not_sent: ${NOT_SENT_AUTH}` });
     expect(api.requests).toHaveLength(2);
@@ -313,7 +313,7 @@ describe('Sender', () => {
     const { sender } = senderFor(api.url);
     expect(byId(await sender.send(batchOf(['a'])))).toEqual({ a: 'failed: authentication rejected (401)' });
     expect(api.requests).toHaveLength(1);
-    expect(sender.fatal()?.status).toBe(401);
+    expect(sender.stoppedBy()?.status).toBe(401);
   });
 
   it('sends nothing after the stop signal: customers are not_sent', async () => {
@@ -361,7 +361,7 @@ describe('Sender', () => {
     });
     const { sender, events } = senderFor(api.url);
     const result = await sender.send(batchOf(['a', 'bad-1']));
-    const everything = JSON.stringify({ result, events, stats: sender.stats(), fatal: sender.fatal()?.message });
+    const everything = JSON.stringify({ result, events, stats: sender.stats(), fatal: sender.stoppedBy()?.message });
     expect(Object.keys(sender.stats().requests).sort()).toEqual(['400', '401', '500']);
     expect(everything).toContain('[REDACTED]');
     expect(everything).not.toContain(TOKEN);

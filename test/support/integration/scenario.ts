@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { EmulatorHandle, EmulatorOptions } from '../../../src/emulator/index.js';
+import { parseIdList, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.js';
 import { runFlags } from '../args.js';
 import { fixture } from '../cli.js';
 import { TEST_TOKEN, withEmulator } from '../emulator.js';
-import { parseIdList } from '../../../src/emulator/index.js';
 import { makeWorkspace, type Workspace } from '../workspace.js';
 import type { Layout, OracleInput } from './oracle.js';
 
