@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The only exit point of the program: every command resolves to an exit code. */
-import { main } from './main.js';
+import { main } from './cli/main.js';
 
 // Keep a token given with --token out of `ps` and /proc/<pid>/cmdline as soon as possible.
 process.title = 'segment-sync';

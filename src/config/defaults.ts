@@ -1,8 +1,8 @@
 /**
  * The run's defaults: every option's (--help shows them), and fixed limits of the run next to them
- * (notFoundSample, maxResponseBytes). Defaults of internals live with their module: src/state/defaults.ts (lock, journal), src/dedupe/defaults.ts
+ * (notFoundSample, maxResponseBytes). Defaults of internals live with their module: src/state/defaults.ts (lock, journal), src/pipeline/dedupe/defaults.ts
  * (the id index), DEFAULT_PUSH_TIMEOUT_MS (src/metrics/pushgateway.ts), DEFAULT_RUN_RECORDS
- * (src/spool/long-sort.ts), the emulator's in src/emulator/options.ts.
+ * (src/pipeline/spool/long-sort.ts), the emulator's in src/emulator/options.ts.
  * The API publishes no limits, so these are deliberately conservative:
  * a nightly run of 1M customers at 100 per request and 5 requests/s takes about 35 minutes, which is
  * fine for a batch job and gentle on the platform. Raise --rate/--batch-size once the platform team
@@ -82,7 +82,7 @@ export const DEFAULTS = {
   jobName: 'segment-sync',
 } as const;
 
-/** --mode: what a run sends (see src/job/incremental.ts). */
+/** --mode: what a run sends (see src/pipeline/incremental.ts). */
 export const MODES = ['full', 'diff', 'mirror'] as const;
 export type Mode = (typeof MODES)[number];
 

@@ -8,14 +8,14 @@
 import type { Options } from 'yargs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { UsageError } from '../errors.js';
-import type { Layout } from '../types.js';
-import { ENCODINGS, type Encoding } from '../input/options.js';
+import { UsageError } from '../core/errors.js';
+import type { Layout } from '../core/types.js';
+import { ENCODINGS, type Encoding } from '../pipeline/input/index.js';
 import { DEFAULTS, ENDPOINTS, MODES, type EnvName, type Mode } from './defaults.js';
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
-import { resolvePushTarget } from '../metrics/push-target.js';
-import { registerUrlPassword } from '../secrets.js';
+import { resolvePushTarget } from '../metrics/index.js';
+import { registerUrlPassword } from '../core/secrets.js';
 import { checkTransportEnv, isLoopbackHost } from './transport-env.js';
 
 const INPUT = 'Input:';
@@ -30,39 +30,86 @@ export const inputOptions = {
   'id-column': { group: INPUT, type: 'string', default: DEFAULTS.idColumn, describe: 'Column holding the customer id' },
   delimiter: { group: INPUT, type: 'string', describe: 'Field delimiter: , ; tab or | (default: detected from the header)' },
   layout: {
-    group: INPUT, type: 'string', choices: ['wide', 'json', 'long'],
-    describe: 'wide: one column per segment type; json: document_id,segments (JSON array); long: document_id,type,value (default: detected from the header)',
+    group: INPUT,
+    type: 'string',
+    choices: ['wide', 'json', 'long'],
+    describe:
+      'wide: one column per segment type; json: document_id,segments (JSON array); long: document_id,type,value (default: detected from the header)',
   },
   encoding: {
-    group: INPUT, type: 'string', choices: [...ENCODINGS],
+    group: INPUT,
+    type: 'string',
+    choices: [...ENCODINGS],
     describe: 'Text encoding of the files (default utf-8; a UTF-16 byte order mark selects UTF-16 by itself)',
   },
   'segment-columns': {
-    group: INPUT, type: 'string',
+    group: INPUT,
+    type: 'string',
     describe: 'wide layout: only these columns are segment types, comma-separated; Header=type renames (e.g. "Churn risk=churn_risk")',
   },
-  'ignore-columns': { group: INPUT, type: 'string', describe: 'wide layout: every column but these (and the id) is a segment type, comma-separated' },
-  'skip-empty': { group: INPUT, type: 'boolean', default: false, describe: 'wide layout: skip rows whose segment cells are all blank instead of clearing those customers\' segments' },
+  'ignore-columns': {
+    group: INPUT,
+    type: 'string',
+    describe: 'wide layout: every column but these (and the id) is a segment type, comma-separated',
+  },
+  'skip-empty': {
+    group: INPUT,
+    type: 'boolean',
+    default: false,
+    describe: "wide layout: skip rows whose segment cells are all blank instead of clearing those customers' segments",
+  },
   'max-invalid': {
-    group: SAFETY, type: 'string', default: DEFAULTS.maxInvalid,
-    describe: 'Send nothing (exit 3) when more rows than this are invalid: a count (50), a share of data rows (1%), or both (100,10%: whichever is exceeded)',
+    group: SAFETY,
+    type: 'string',
+    default: DEFAULTS.maxInvalid,
+    describe:
+      'Send nothing (exit 3) when more rows than this are invalid: a count (50), a share of data rows (1%), or both (100,10%: whichever is exceeded)',
   },
   'max-clear': {
-    group: SAFETY, type: 'string', default: DEFAULTS.maxClear,
-    describe: 'Send nothing (exit 3) when the run would clear the segments of more customers than this: a count, a share of customers (10%), or both',
+    group: SAFETY,
+    type: 'string',
+    default: DEFAULTS.maxClear,
+    describe:
+      'Send nothing (exit 3) when the run would clear the segments of more customers than this: a count, a share of customers (10%), or both',
   },
-  'max-record-bytes': { group: SAFETY, type: 'number', default: DEFAULTS.maxRecordBytes, describe: 'Reject the input when one record is larger than this' },
+  'max-record-bytes': {
+    group: SAFETY,
+    type: 'number',
+    default: DEFAULTS.maxRecordBytes,
+    describe: 'Reject the input when one record is larger than this',
+  },
   'max-input-bytes': {
-    group: SAFETY, type: 'number', default: DEFAULTS.maxInputBytes,
+    group: SAFETY,
+    type: 'number',
+    default: DEFAULTS.maxInputBytes,
     describe: 'Reject the input (exit 3, nothing sent) when one file holds, or decompresses to, more bytes than this (default 16 GiB)',
   },
   'max-compression-ratio': {
-    group: SAFETY, type: 'number', default: DEFAULTS.maxCompressionRatio,
-    describe: 'Reject a .gz as a likely decompression bomb (exit 3) when, after its first 100 MiB, it expands more than this many times its compressed size; 0 = no check',
+    group: SAFETY,
+    type: 'number',
+    default: DEFAULTS.maxCompressionRatio,
+    describe:
+      'Reject a .gz as a likely decompression bomb (exit 3) when, after its first 100 MiB, it expands more than this many times its compressed size; 0 = no check',
   },
-  'report-dir': { group: OUTPUT, type: 'string', describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>, new for every run)' },
-  'log-level': { group: OUTPUT, type: 'string', choices: ['error', 'warn', 'info', 'debug'], default: DEFAULTS.logLevel, describe: 'Log verbosity' },
-  'log-format': { group: OUTPUT, type: 'string', choices: ['auto', 'json', 'text'], default: DEFAULTS.logFormat, describe: 'auto: readable on a terminal, JSON lines otherwise' },
+  'report-dir': {
+    group: OUTPUT,
+    type: 'string',
+    describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>, new for every run)',
+  },
+  'log-level': {
+    group: OUTPUT,
+    type: 'string',
+    choices: ['error', 'warn', 'info', 'debug'],
+    default: DEFAULTS.logLevel,
+    describe: 'Log verbosity',
+  },
+  'log-format': {
+    group: OUTPUT,
+    type: 'string',
+    choices: ['auto', 'json', 'text'],
+    default: DEFAULTS.logFormat,
+    describe: 'auto: readable on a terminal, JSON lines otherwise',
+  },
   'progress-interval': { group: OUTPUT, type: 'number', default: DEFAULTS.progressInterval, describe: 'Seconds between progress lines' },
 } as const satisfies Record<string, Options>;
 
@@ -70,43 +117,113 @@ export const inputOptions = {
 export const sendOptions = {
   endpoint: { group: TARGET, type: 'string', describe: 'Full URL of the bulk endpoint (…/api/v3/customers/segments)' },
   env: { group: TARGET, type: 'string', choices: Object.keys(ENDPOINTS), describe: 'Use the documented URL of staging or production' },
-  'token-file': { group: TARGET, type: 'string', describe: 'File holding the access token (preferred: a mounted secret). Else env SEGMENT_SYNC_TOKEN, else --token' },
-  token: { group: TARGET, type: 'string', describe: 'Access token (visible to other local users in the process list: prefer --token-file)' },
-  'allow-insecure-http': { group: TARGET, type: 'boolean', default: false, describe: 'Allow an http:// endpoint that is not on this machine (the token would travel in clear)' },
+  'token-file': {
+    group: TARGET,
+    type: 'string',
+    describe: 'File holding the access token (preferred: a mounted secret). Else env SEGMENT_SYNC_TOKEN, else --token',
+  },
+  token: {
+    group: TARGET,
+    type: 'string',
+    describe: 'Access token (visible to other local users in the process list: prefer --token-file)',
+  },
+  'allow-insecure-http': {
+    group: TARGET,
+    type: 'boolean',
+    default: false,
+    describe: 'Allow an http:// endpoint that is not on this machine (the token would travel in clear)',
+  },
   'dry-run': { group: SAFETY, type: 'boolean', default: false, describe: 'Do everything except the requests; no endpoint or token needed' },
   'max-not-found': {
-    group: SAFETY, type: 'string', default: DEFAULTS.maxNotFound,
+    group: SAFETY,
+    type: 'string',
+    default: DEFAULTS.maxNotFound,
     describe: `Stop sending when more customers than this share are not found, once ${DEFAULTS.notFoundSample} have been answered (wrong environment or id column)`,
   },
-  yes: { group: SAFETY, type: 'boolean', default: false, describe: 'Do not ask for confirmation before sending to production on a terminal' },
-  'batch-size': { group: SENDING, type: 'number', default: DEFAULTS.batchSize, describe: 'Customers per request (a batch closes at this or --max-batch-bytes)' },
+  yes: {
+    group: SAFETY,
+    type: 'boolean',
+    default: false,
+    describe: 'Do not ask for confirmation before sending to production on a terminal',
+  },
+  'batch-size': {
+    group: SENDING,
+    type: 'number',
+    default: DEFAULTS.batchSize,
+    describe: 'Customers per request (a batch closes at this or --max-batch-bytes)',
+  },
   'max-batch-bytes': { group: SENDING, type: 'number', default: DEFAULTS.maxBatchBytes, describe: 'Cap on one request body in bytes' },
-  rate: { group: SENDING, type: 'number', default: DEFAULTS.rate, describe: 'Most requests per second, spread evenly (0 = unlimited); the pace adapts below it when the endpoint answers 429' },
+  rate: {
+    group: SENDING,
+    type: 'number',
+    default: DEFAULTS.rate,
+    describe: 'Most requests per second, spread evenly (0 = unlimited); the pace adapts below it when the endpoint answers 429',
+  },
   concurrency: { group: SENDING, type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' },
-  'max-attempts': { group: SENDING, type: 'number', default: DEFAULTS.maxAttempts, describe: 'Attempts per request before its customers are failed (counted: 408, 5xx, network, timeouts, malformed answers; not 429 or 503 with Retry-After, nor failures during an outage)' },
+  'max-attempts': {
+    group: SENDING,
+    type: 'number',
+    default: DEFAULTS.maxAttempts,
+    describe:
+      'Attempts per request before its customers are failed (counted: 408, 5xx, network, timeouts, malformed answers; not 429 or 503 with Retry-After, nor failures during an outage)',
+  },
   'max-retry-wait': {
-    group: SENDING, type: 'number', default: DEFAULTS.maxRetryWait,
+    group: SENDING,
+    type: 'number',
+    default: DEFAULTS.maxRetryWait,
     describe: 'Longest Retry-After to wait for, in seconds; a longer one stops sending (exit 1, the rest not sent, resumed by a rerun)',
   },
   'max-outage': {
-    group: SENDING, type: 'number', default: DEFAULTS.maxOutage,
+    group: SENDING,
+    type: 'number',
+    default: DEFAULTS.maxOutage,
     describe: 'Seconds an outage (every answer 5xx/429/network) is ridden out, probing, before sending stops (exit 1, resumed by a rerun)',
   },
   timeout: { group: SENDING, type: 'number', default: DEFAULTS.timeout, describe: 'Total deadline of one request, in seconds' },
-  grace: { group: SENDING, type: 'number', default: DEFAULTS.grace, describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP' },
-  mode: {
-    group: STATE, type: 'string', choices: [...MODES], default: DEFAULTS.mode,
-    describe: 'full: send every customer; diff: only those new or changed since the endpoint last acknowledged them (kept in --state-dir); mirror: diff, and clear customers gone from the export',
+  grace: {
+    group: SENDING,
+    type: 'number',
+    default: DEFAULTS.grace,
+    describe: 'Seconds in-flight requests get to finish after SIGTERM/SIGINT/SIGHUP',
   },
-  'full-resync': { group: STATE, type: 'boolean', default: false, describe: 'diff/mirror: send every customer whatever the state says and rebuild it (repairs changes made behind the job\'s back)' },
-  'recheck-not-found': { group: STATE, type: 'boolean', default: false, describe: 'diff/mirror: send again the customers the endpoint answered not found (they are skipped while unchanged)' },
+  mode: {
+    group: STATE,
+    type: 'string',
+    choices: [...MODES],
+    default: DEFAULTS.mode,
+    describe:
+      'full: send every customer; diff: only those new or changed since the endpoint last acknowledged them (kept in --state-dir); mirror: diff, and clear customers gone from the export',
+  },
+  'full-resync': {
+    group: STATE,
+    type: 'boolean',
+    default: false,
+    describe: "diff/mirror: send every customer whatever the state says and rebuild it (repairs changes made behind the job's back)",
+  },
+  'recheck-not-found': {
+    group: STATE,
+    type: 'boolean',
+    default: false,
+    describe: 'diff/mirror: send again the customers the endpoint answered not found (they are skipped while unchanged)',
+  },
   'state-dir': {
-    group: STATE, type: 'string', default: DEFAULTS.stateDir,
-    describe: 'Where the run state lives: the lock, the resume journal (full), the segments the endpoint acknowledged (diff, mirror). A local disk: never a network filesystem shared between writers',
+    group: STATE,
+    type: 'string',
+    default: DEFAULTS.stateDir,
+    describe:
+      'Where the run state lives: the lock, the resume journal (full), the segments the endpoint acknowledged (diff, mirror). A local disk: never a network filesystem shared between writers',
   },
   fresh: { group: STATE, type: 'boolean', default: false, describe: '--mode full: ignore the resume journal and send everything again' },
-  shard: { group: STATE, type: 'string', describe: 'Process only shard i of n (format i/n): customers whose id hash mod n = i; takes 1/n of --rate' },
-  'shard-count': { group: STATE, type: 'number', describe: 'Number of shards, with the index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
+  shard: {
+    group: STATE,
+    type: 'string',
+    describe: 'Process only shard i of n (format i/n): customers whose id hash mod n = i; takes 1/n of --rate',
+  },
+  'shard-count': {
+    group: STATE,
+    type: 'number',
+    describe: 'Number of shards, with the index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
+  },
   pushgateway: { group: OUTPUT, type: 'string', describe: 'Prometheus Pushgateway URL to push run metrics to at the end' },
   'job-name': { group: OUTPUT, type: 'string', default: DEFAULTS.jobName, describe: 'Job label for metrics' },
 } as const satisfies Record<string, Options>;
@@ -129,7 +246,11 @@ export function inHelpOrder<T extends Record<string, Options>>(options: T): T {
 /** The defaults of a set of option definitions, keyed as yargs hands them over (camelCase). */
 export function defaultsOf(options: Record<string, Options>): RawArgs {
   const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-  return Object.fromEntries(Object.entries(options).filter(([, o]) => o.default !== undefined).map(([name, o]) => [camel(name), o.default]));
+  return Object.fromEntries(
+    Object.entries(options)
+      .filter(([, o]) => o.default !== undefined)
+      .map(([name, o]) => [camel(name), o.default]),
+  );
 }
 
 /** Arguments as yargs hands them over (camelCase keys; kebab-case aliases also present). */
@@ -209,7 +330,7 @@ interface RunOptions extends InputConfig {
   maxOutageMs: number;
   timeoutMs: number;
   graceMs: number;
-  /** full: send every customer; diff/mirror: consult and keep the incremental state (see src/job/incremental.ts). */
+  /** full: send every customer; diff/mirror: consult and keep the incremental state (see src/pipeline/incremental.ts). */
   mode: Mode;
   /** diff/mirror: send every customer whatever the state says, and rebuild it. */
   fullResync: boolean;
@@ -233,7 +354,7 @@ export const STDIN_ARG = '-';
  */
 export const STDIN_ARG_PLACEHOLDER = '\u0000stdin';
 
-/** --delimiter's accepted spellings, to the character (the delimiters detection tries: DELIMITERS, src/input/options.ts). */
+/** --delimiter's accepted spellings, to the character (the delimiters detection tries: DELIMITERS, src/pipeline/input/options.ts). */
 const DELIMITER_SPELLINGS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
 
 /** `now` and `runId` name the default report dir. */
@@ -261,7 +382,12 @@ export function resolveInputConfig(args: RawArgs, now = new Date(), runId: strin
   };
 }
 
-export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process.env, now = new Date(), runId: string = randomUUID()): RunConfig {
+export function resolveRunConfig(
+  args: RawArgs,
+  env: NodeJS.ProcessEnv = process.env,
+  now = new Date(),
+  runId: string = randomUUID(),
+): RunConfig {
   const input = resolveInputConfig(args, now, runId);
   const target = resolveTarget(args);
   const shard = resolveShard(args, env);
@@ -303,14 +429,18 @@ export function resolveRunConfig(args: RawArgs, env: NodeJS.ProcessEnv = process
 /** --mode and the options that only mean something with one of its values. */
 function incremental(args: RawArgs): Pick<RunConfig, 'mode' | 'fullResync' | 'recheckNotFound' | 'fresh'> {
   const mode = String(args.mode) as Mode;
-  if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(args.mode)}`);
+  if (!(MODES as readonly string[]).includes(mode))
+    throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(args.mode)}`);
   const fullResync = Boolean(args.fullResync);
   const recheckNotFound = Boolean(args.recheckNotFound);
   const fresh = Boolean(args.fresh);
-  if (mode === 'full' && fullResync) throw new UsageError('--full-resync needs --mode diff or mirror (--mode full sends every customer anyway).');
-  if (mode === 'full' && recheckNotFound) throw new UsageError('--recheck-not-found needs --mode diff or mirror (--mode full sends every customer anyway).');
+  if (mode === 'full' && fullResync)
+    throw new UsageError('--full-resync needs --mode diff or mirror (--mode full sends every customer anyway).');
+  if (mode === 'full' && recheckNotFound)
+    throw new UsageError('--recheck-not-found needs --mode diff or mirror (--mode full sends every customer anyway).');
   // The journal is how --mode full resumes; diff and mirror resume from the state itself.
-  if (mode !== 'full' && fresh) throw new UsageError(`--fresh is for --mode full (its resume journal); with --mode ${mode}, --full-resync sends everything again.`);
+  if (mode !== 'full' && fresh)
+    throw new UsageError(`--fresh is for --mode full (its resume journal); with --mode ${mode}, --full-resync sends everything again.`);
   return { mode, fullResync, recheckNotFound, fresh };
 }
 
@@ -357,7 +487,8 @@ function resolveShard(args: RawArgs, env: NodeJS.ProcessEnv): Shard | undefined 
   if (spec !== undefined) return parseShard('--shard', spec);
   if (count === undefined) return undefined;
   const index = env.JOB_COMPLETION_INDEX;
-  if (index === undefined) throw new UsageError('--shard-count needs the shard index in JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job).');
+  if (index === undefined)
+    throw new UsageError('--shard-count needs the shard index in JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job).');
   return parseShard('--shard-count with JOB_COMPLETION_INDEX', `${index}/${String(count)}`);
 }
 
@@ -369,12 +500,18 @@ function resolveShard(args: RawArgs, env: NodeJS.ProcessEnv): Shard | undefined 
  */
 export function defaultReportDir(now: Date, runId: string): string {
   const stamp = now.toISOString().replace(/[-:]/g, '');
-  const suffix = runId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toLowerCase() || 'run';
+  const suffix =
+    runId
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 8)
+      .toLowerCase() || 'run';
   return path.join(DEFAULTS.reportRoot, `${stamp}-${suffix}`);
 }
 
 /** Where a run sends, for the log and the confirmation: an environment's name, `custom`, or `none` (dry run). */
-export function environmentOf(config: Pick<ValidateConfig, 'dryRun'> | Pick<SendConfig, 'dryRun' | 'endpoint'>): EnvName | 'custom' | 'none' {
+export function environmentOf(
+  config: Pick<ValidateConfig, 'dryRun'> | Pick<SendConfig, 'dryRun' | 'endpoint'>,
+): EnvName | 'custom' | 'none' {
   if (config.dryRun) return 'none';
   return envOf(config.endpoint) ?? 'custom';
 }
@@ -397,7 +534,8 @@ function columnChoice(args: RawArgs): Pick<InputConfig, 'segmentColumns' | 'igno
     const at = entry.lastIndexOf('=');
     const header = (at === -1 ? entry : entry.slice(0, at)).trim();
     const type = (at === -1 ? entry : entry.slice(at + 1)).trim();
-    if (header === '' || type === '') throw new UsageError(`--segment-columns entries are Header or Header=type, got ${JSON.stringify(entry)}`);
+    if (header === '' || type === '')
+      throw new UsageError(`--segment-columns entries are Header or Header=type, got ${JSON.stringify(entry)}`);
     return { header, type };
   });
   const types = new Set<string>();
@@ -413,7 +551,8 @@ function listOption(name: string, value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const entries = Array.isArray(value) ? value.map((v) => String(v)) : String(value).split(',');
   const trimmed = entries.map((e) => e.trim());
-  if (trimmed.length === 0 || trimmed.some((e) => e === '')) throw new UsageError(`${name} must be a comma-separated list of column names, got ${JSON.stringify(value)}`);
+  if (trimmed.length === 0 || trimmed.some((e) => e === ''))
+    throw new UsageError(`${name} must be a comma-separated list of column names, got ${JSON.stringify(value)}`);
   return trimmed;
 }
 

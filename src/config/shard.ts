@@ -1,5 +1,5 @@
 /** `--shard i/n`: this process handles the customers whose id hash mod n equals i. */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 declare const parsedShard: unique symbol;
 

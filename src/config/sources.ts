@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Options } from 'yargs';
 import type { parse as ParseYaml } from 'yaml';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * The YAML parser is loaded only when a config file is read: every command's start-up goes

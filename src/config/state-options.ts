@@ -5,8 +5,8 @@
  * the same state file.
  */
 import type { Options } from 'yargs';
-import { UsageError } from '../errors.js';
-import type { StateIdentity } from '../state/segment-state.js';
+import { UsageError } from '../core/errors.js';
+import type { StateIdentity } from '../state/index.js';
 import { DEFAULTS, ENDPOINTS, type EnvName } from './defaults.js';
 import { checkEndpointUrl, environmentOf, nonEmpty, optionalString, type RawArgs } from './run-options.js';
 import { parseShard } from './shard.js';
@@ -31,8 +31,8 @@ export const stateResetOptions = {
     describe: 'Forget the state built against the documented URL of staging or production',
   },
   endpoint: { type: 'string', describe: 'Forget the state built against this endpoint URL (exactly as the runs gave it)' },
-  'id-column': { type: 'string', default: DEFAULTS.idColumn, describe: 'The runs\' --id-column' },
-  shard: { type: 'string', describe: 'Only the state of shard i of n (format i/n, as the runs\' --shard)' },
+  'id-column': { type: 'string', default: DEFAULTS.idColumn, describe: "The runs' --id-column" },
+  shard: { type: 'string', describe: "Only the state of shard i of n (format i/n, as the runs' --shard)" },
   yes: { type: 'boolean', default: false, describe: 'Do not ask for confirmation on a terminal' },
 } as const satisfies Record<string, Options>;
 
@@ -72,7 +72,10 @@ function endpointOf(args: RawArgs): string {
   const envName = optionalString(args.env) as EnvName | undefined;
   if (explicit && envName) throw new UsageError('Give --endpoint or --env, not both.');
   if (envName) return ENDPOINTS[envName];
-  if (!explicit) throw new UsageError('Say whose state to forget: --env staging|production or --endpoint <url> (as the runs gave it; see segment-sync state show).');
+  if (!explicit)
+    throw new UsageError(
+      'Say whose state to forget: --env staging|production or --endpoint <url> (as the runs gave it; see segment-sync state show).',
+    );
   // Nothing is sent, so plain http is no risk here; the URL must still be one.
   checkEndpointUrl(explicit, true);
   return explicit;

@@ -3,7 +3,7 @@
  * (`1%`), or both (`100,10%`). A threshold is exceeded when the number is above its count **or**
  * its share is above its percentage: "more than 100 rows, or more than 10% of them".
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface Threshold {
   /** Exceeded when the number is above this. */

@@ -4,15 +4,15 @@
  * every other module asks for it at the moment it builds a request.
  */
 import { promises as fs } from 'node:fs';
-import { UsageError } from '../errors.js';
-import { registerSecret } from '../secrets.js';
+import { UsageError } from '../core/errors.js';
+import { registerSecret } from '../core/secrets.js';
 
 export interface TokenSource {
   readonly origin: 'file' | 'env' | 'flag';
   current(): string;
   /** Re-reads the token file (after a 401: the secret may have been rotated). True when it changed. */
   reload(): Promise<boolean>;
-  /** Every token value seen so far (each is also registered in src/secrets.ts when read). */
+  /** Every token value seen so far (each is also registered in src/core/secrets.ts when read). */
   secrets(): readonly string[];
 }
 
@@ -20,10 +20,7 @@ const HOW_TO_GIVE_ONE =
   'No access token. Give one of: --token-file <path> (preferred, e.g. a mounted secret), ' +
   'the environment variable SEGMENT_SYNC_TOKEN, or --token <token>.';
 
-export async function resolveToken(
-  given: { file?: string; value?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<TokenSource> {
+export async function resolveToken(given: { file?: string; value?: string }, env: NodeJS.ProcessEnv = process.env): Promise<TokenSource> {
   if (given.file) return fileToken(given.file, await readTokenFile(given.file));
   const fromEnv = env.SEGMENT_SYNC_TOKEN?.trim();
   if (fromEnv) return fixedToken('env', fromEnv);

@@ -8,9 +8,9 @@
  *   honours) sees a plain-http request whole, Authorization header included. A plain-http endpoint
  *   that is not loopback is refused when a proxy applies to it, even with --allow-insecure-http
  *   (that flag accepts the network path to the endpoint, not a third party in the middle).
- *   Loopback traffic never goes through a proxy at all (src/send/http.ts sets `proxy: false`).
+ *   Loopback traffic never goes through a proxy at all (src/pipeline/send/http.ts sets `proxy: false`).
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** localhost, 127.0.0.0/8 and ::1: the only hosts a plain-http request may go to without TLS. */
 export function isLoopbackHost(hostname: string): boolean {

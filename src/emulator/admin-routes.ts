@@ -6,7 +6,7 @@
  *   POST /__tokens  {"tokens": [...]}: rotates the accepted tokens (never echoed back)
  *   POST /__reset   forgets customers and statistics
  */
-import { err, ok, type Result } from '../result.js';
+import { err, ok, type Result } from '../core/result.js';
 import { type Answer, emptyAnswer, errorAnswer, jsonAnswer } from './answers.js';
 import type { EmulatorCore } from './emulator-core.js';
 import { type Checked, formatProblems } from './options.js';

@@ -1,7 +1,7 @@
 /**
  * The customers' segments as the endpoint holds them, with the endpoint's replace semantics.
  */
-import type { Customer, Segment } from '../types.js';
+import type { Customer, Segment } from '../core/types.js';
 
 export class CustomerStore {
   private readonly segments = new Map<string, Segment[] | null>();

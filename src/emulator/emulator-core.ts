@@ -9,8 +9,8 @@
  * garbled, which is exactly the case a client must survive by retrying (replace semantics make
  * the retry harmless).
  */
-import { err, ok } from '../result.js';
-import type { Segment } from '../types.js';
+import { err, ok } from '../core/result.js';
+import type { Segment } from '../core/types.js';
 import {
   type Answer,
   errorAnswer,

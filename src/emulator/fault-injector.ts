@@ -2,7 +2,7 @@
  * Decides, request by request, which fault to inject. Pure apart from its own state (the PRNG, the
  * rate window, the storm's countdown): no I/O, no clock of its own — callers pass `now`.
  */
-import type { Customer } from '../types.js';
+import type { Customer } from '../core/types.js';
 import { MALFORMED_KINDS, type MalformedKind, SERVER_ERROR_STATUSES, type ServerErrorStatus } from './answers.js';
 import type { Faults } from './options.js';
 import { chance, mulberry32, pick, type Random } from './prng.js';
@@ -52,7 +52,12 @@ export class FaultInjector {
 
   current(): Faults {
     const { storm, outage, failIds } = this.faults;
-    return { ...this.faults, storm: storm && { ...storm }, outage: outage && { ...outage }, failIds: failIds && { ids: [...failIds.ids], times: failIds.times } };
+    return {
+      ...this.faults,
+      storm: storm && { ...storm },
+      outage: outage && { ...outage },
+      failIds: failIds && { ids: [...failIds.ids], times: failIds.times },
+    };
   }
 
   update(changes: Partial<Faults>): void {

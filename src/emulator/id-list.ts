@@ -1,4 +1,4 @@
-import { stripBom } from '../text.js';
+import { stripBom } from '../core/text.js';
 
 /** Id lists for --known and --reject-ids: one id a line, trimmed; blank lines are ignored. */
 export function parseIdList(text: string): string[] {

@@ -4,8 +4,8 @@
  * Problems are returned as values, each naming the option path and the bad value, so each caller
  * can present them its own way (a RangeError, a UsageError naming the flag, a 400 body).
  */
-import { isRecord } from '../is-record.js';
-import { err, ok, type Result } from '../result.js';
+import { isRecord } from '../core/is-record.js';
+import { err, ok, type Result } from '../core/result.js';
 import { checkValue, describeValue, type Rule, rules } from './rules.js';
 
 /** Faults to inject; every one is off by default. */
@@ -134,7 +134,7 @@ export interface OptionProblem {
   got?: string;
 }
 
-/** The checked value, or every problem found (src/result.ts). */
+/** The checked value, or every problem found (src/core/result.ts). */
 export type Checked<T> = Result<T, OptionProblem[]>;
 
 const FAULT_RULES: { [K in keyof Faults]: Rule } = {
@@ -165,11 +165,7 @@ const OPTION_RULES = {
   maxBodyBytes: rules.positiveWholeNumber,
 } satisfies Record<Exclude<keyof EmulatorOptions, 'faults' | 'known'>, Rule>;
 
-function checkFields(
-  input: Record<string, unknown>,
-  fieldRules: Record<string, Rule>,
-  prefix: string,
-): OptionProblem[] {
+function checkFields(input: Record<string, unknown>, fieldRules: Record<string, Rule>, prefix: string): OptionProblem[] {
   const problems: OptionProblem[] = [];
   for (const [key, value] of Object.entries(input)) {
     const path = prefix + key;
@@ -233,9 +229,7 @@ function resolveKnown(known: unknown): Checked<ReadonlySet<string> | 'all'> {
 
 /** All problems in one message, e.g. "faults.errorRate must be a number between 0 and 1 (got 1.5); …". */
 export function formatProblems(problems: OptionProblem[]): string {
-  return problems
-    .map(({ path, expected, got }) => `${path} must be ${expected}${got === undefined ? '' : ` (got ${got})`}`)
-    .join('; ');
+  return problems.map(({ path, expected, got }) => `${path} must be ${expected}${got === undefined ? '' : ` (got ${got})`}`).join('; ');
 }
 
 function withoutUndefined(input: Record<string, unknown>): Record<string, unknown> {

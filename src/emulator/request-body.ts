@@ -2,8 +2,8 @@
  * Parses and checks a bulk request body against the contract. A bad body is an expected answer
  * (400), so it is returned as a Result whose error names the first thing that is wrong.
  */
-import type { Customer } from '../types.js';
-import { err, ok, type Result } from '../result.js';
+import type { Customer } from '../core/types.js';
+import { err, ok, type Result } from '../core/result.js';
 
 export type ParsedRequest = Result<Customer[]>;
 

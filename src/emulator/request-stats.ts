@@ -3,7 +3,7 @@
 /** Arrival times kept for rate checks; older ones are dropped so a long benchmark stays bounded. */
 const MAX_STARTS = 100_000;
 
-/** What the emulator answered (src/report/summary.ts's RequestCounts are what a run sent). */
+/** What the emulator answered (src/pipeline/report/summary.ts's RequestCounts are what a run sent). */
 export interface AnsweredRequests {
   total: number;
   /** Keyed by HTTP status ('200', '429', …) or 'reset' for a destroyed socket. */

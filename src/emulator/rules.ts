@@ -1,5 +1,5 @@
 /** Small value rules for checking options that arrive untyped (JSON bodies, CLI flags). */
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../core/is-record.js';
 
 export interface Rule {
   /** What a valid value is, phrased to follow "must be". */
@@ -43,13 +43,11 @@ export const rules = {
   },
   failIds: {
     expected: 'null or {ids: a list of strings, times: a whole number ≥ 0}',
-    test: (v) =>
-      v === null || (isRecord(v) && Array.isArray(v.ids) && v.ids.every(isString) && isWhole(v.times)),
+    test: (v) => v === null || (isRecord(v) && Array.isArray(v.ids) && v.ids.every(isString) && isWhole(v.times)),
   },
   storm: {
     expected: 'null or {count, retryAfterSeconds} with whole numbers ≥ 0',
-    test: (v) =>
-      v === null || (isRecord(v) && isWhole(v.count) && isWhole(v.retryAfterSeconds)),
+    test: (v) => v === null || (isRecord(v) && isWhole(v.count) && isWhole(v.retryAfterSeconds)),
   },
   outage: {
     expected: 'null or {afterSeconds, forSeconds, status?, retryAfterSeconds?}: seconds ≥ 0, status 500/502/503/504',

@@ -92,13 +92,7 @@ async function handleBulk(core: EmulatorCore, req: IncomingMessage, res: ServerR
   else if (body.kind === 'too-large') sendAnswer(res, core.tooLarge());
 }
 
-async function handleAdmin(
-  core: EmulatorCore,
-  req: IncomingMessage,
-  res: ServerResponse,
-  method: string,
-  path: string,
-): Promise<void> {
+async function handleAdmin(core: EmulatorCore, req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
   const body = await readBody(req, core.maxBodyBytes);
   if (body.kind === 'complete') sendAnswer(res, adminAnswer(core, method, path, body.text));
   else if (body.kind === 'too-large') sendAnswer(res, errorAnswer(413, 'payloadTooLarge', 'The body is too large'));

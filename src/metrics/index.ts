@@ -2,3 +2,4 @@
 export { pushRunMetrics, DEFAULT_PUSH_TIMEOUT_MS, type PushRunMetricsOptions, type PushResult, type PushMethod } from './pushgateway.js';
 export { resolvePushTarget, type PushTarget, type PushTargetOptions } from './push-target.js';
 export { buildRunMetrics, isSuccessfulRun, METRIC_NAMES, type RunMetricsSummary } from './run-metrics.js';
+export { redactUrl } from './push-target.js';

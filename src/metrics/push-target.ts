@@ -4,10 +4,10 @@
  * its predecessor's metrics, not add a new series for every pod name.
  */
 import type { Shard } from '../config/shard.js';
-import { redactUrl, registerUrlPassword } from '../secrets.js';
-import { err, ok, type Result } from '../result.js';
+import { redactUrl, registerUrlPassword } from '../core/secrets.js';
+import { err, ok, type Result } from '../core/result.js';
 
-/** Also imported from here by src/commands/run.ts (to be swapped to src/secrets.ts there). */
+/** Also imported from here by src/cli/run.ts (to be swapped to src/core/secrets.ts there). */
 export { redactUrl };
 
 export interface PushTargetOptions {
@@ -52,18 +52,23 @@ function parseGatewayUrl(raw: string): Result<URL> {
     url = new URL(raw);
   } catch {
     // An unparsable value cannot be redacted reliably: show its shape only.
-    return err(`--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`);
+    return err(
+      `--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of ${raw.length} characters that is not a URL`,
+    );
   }
   // From here on its password is hidden wherever it would be shown (logs, this module's messages).
   registerUrlPassword(url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return err(`--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
-  if (url.search !== '' || url.hash !== '') return err(`--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return err(`--pushgateway must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
+  if (url.search !== '' || url.hash !== '')
+    return err(`--pushgateway must not have a query or fragment, got ${JSON.stringify(redactUrl(url))}`);
   return ok(url);
 }
 
 function checkGroupingLabels(labels: Record<string, string>): string | undefined {
   for (const [name, value] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(name) || RESERVED_LABELS.has(name)) return `grouping label name ${JSON.stringify(name)} is not allowed (a Prometheus label name other than ${[...RESERVED_LABELS].join(', ')})`;
+    if (!LABEL_NAME.test(name) || RESERVED_LABELS.has(name))
+      return `grouping label name ${JSON.stringify(name)} is not allowed (a Prometheus label name other than ${[...RESERVED_LABELS].join(', ')})`;
     const error = checkPathValue(`grouping label ${name}`, value);
     if (error) return error;
   }

@@ -12,8 +12,8 @@
  */
 import { Pushgateway } from 'prom-client';
 import type { Shard } from '../config/shard.js';
-import { redactText } from '../secrets.js';
-import { err, ok, type Result } from '../result.js';
+import { redactText } from '../core/secrets.js';
+import { err, ok, type Result } from '../core/result.js';
 import { resolvePushTarget, type PushTarget } from './push-target.js';
 import { buildRunMetrics, type RunMetricsSummary } from './run-metrics.js';
 

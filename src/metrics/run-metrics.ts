@@ -3,9 +3,9 @@
  * value is a gauge: a batch job pushes the state of its last run, not a counter that lives on.
  */
 import { Gauge, Registry } from 'prom-client';
-import type { Summary } from '../report/summary.js';
-import { err, ok, type Result } from '../result.js';
-import type { RowStatus } from '../types.js';
+import type { Summary } from '../pipeline/report/index.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { RowStatus } from '../core/types.js';
 
 /** The part of summary.json the metrics are made of. */
 export type RunMetricsSummary = Pick<Summary, 'status' | 'dryRun' | 'counts' | 'requests' | 'finishedAt' | 'durationMs'>;
@@ -39,7 +39,10 @@ export function buildRunMetrics(summary: RunMetricsSummary): RunMetricsResult {
   if (successful) gauge(registry, METRIC_NAMES.lastSuccess, 'Unix time the last successful run finished').set(finishedMs / 1000);
   gauge(registry, METRIC_NAMES.duration, 'Wall-clock duration of the last run').set(summary.durationMs / 1000);
   setByStatus(gauge(registry, METRIC_NAMES.rows, 'Input rows of the last run by final status', ['status']), rowsByStatus(summary.counts));
-  setByStatus(gauge(registry, METRIC_NAMES.requests, 'Requests of the last run by HTTP status or error kind', ['status']), summary.requests.byStatus);
+  setByStatus(
+    gauge(registry, METRIC_NAMES.requests, 'Requests of the last run by HTTP status or error kind', ['status']),
+    summary.requests.byStatus,
+  );
   gauge(registry, METRIC_NAMES.retries, 'Requests of the last run that were retries').set(summary.requests.retries);
   return ok({ registry, successful });
 }

@@ -17,3 +17,6 @@ export {
   type StateIdentity,
 } from './segment-state.js';
 export { isSegmentStateFileName, segmentStatePath } from './state-files.js';
+export { EMPTY_FINGERPRINT, fingerprintOf } from './segments-fingerprint.js';
+export { companionFiles } from './state-files.js';
+export { inspectStateFile, type StateFileReport } from './state-inspect.js';

@@ -10,7 +10,7 @@
  * mostly contiguous, so a 1,000-customer batch is usually a handful of bytes.
  */
 import { crc32Hex } from './checksum.js';
-import { err, ok, type Result } from '../result.js';
+import { err, ok, type Result } from '../core/result.js';
 
 export interface JournalHeader {
   fingerprint: string;
@@ -25,7 +25,7 @@ export interface JournalRecord {
   notFound: Runs;
 }
 
-/** A decoded line, or why it is not one (src/result.ts). */
+/** A decoded line, or why it is not one (src/core/result.ts). */
 export type Decoded<T> = Result<T>;
 
 const MAGIC = 'segment-sync';

@@ -11,13 +11,13 @@
  */
 import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, writeFileAtomic } from '../fs/atomic.js';
+import { fsyncDir, writeFileAtomic } from '../core/atomic.js';
 import { AckStatusBits, type AckStatus } from './ack-status-bits.js';
 import { decodeHeader, decodeRecord, encodeHeader, encodeRecord, type Runs } from './journal-format.js';
 import { requireNonEmpty, requireSha256Hex } from './option-checks.js';
 import { readLines, type FileLine } from './line-reader.js';
 import { isJournalFileName, journalPath } from './paths.js';
-import { asStorageError, ensureDir, storageGuard, storageGuardSync } from '../fs/storage-error.js';
+import { asStorageError, ensureDir, storageGuard, storageGuardSync } from '../core/storage-error.js';
 
 /** How storage errors name what could not be written. */
 const WHAT = 'the resume journal';
@@ -56,7 +56,8 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
   if (opts.fresh) await storageGuard(file, WHAT, () => fs.rm(file, { force: true }));
   const statuses = opts.fresh ? undefined : await storageGuard(file, WHAT, () => loadJournal(file, fingerprint, warn));
   // A new journal's header is written atomically, so a file that exists always has a whole header.
-  if (!statuses) await storageGuard(file, WHAT, () => writeFileAtomic(file, `${encodeHeader({ fingerprint, createdAt: new Date().toISOString() })}\n`));
+  if (!statuses)
+    await storageGuard(file, WHAT, () => writeFileAtomic(file, `${encodeHeader({ fingerprint, createdAt: new Date().toISOString() })}\n`));
   return storageGuardSync(file, WHAT, () => new FileJournal(file, fingerprint, statuses ?? new AckStatusBits(), statuses !== undefined));
 }
 
@@ -71,7 +72,10 @@ async function loadJournal(file: string, fingerprint: string, warn: (m: string) 
     const header = decodeHeader(first.value.text);
     if (!header.ok) return skipWith(warn, `journal ${file} has an unreadable header (${header.error}); starting a new one`);
     if (header.value.fingerprint !== fingerprint) {
-      return skipWith(warn, `journal ${file} belongs to other inputs or options (fingerprint ${header.value.fingerprint.slice(0, 16)}…); not applied, starting a new one`);
+      return skipWith(
+        warn,
+        `journal ${file} belongs to other inputs or options (fingerprint ${header.value.fingerprint.slice(0, 16)}…); not applied, starting a new one`,
+      );
     }
     const replay = await replayRecords(lines, first.value.end);
     if (replay.validEnd < size) await cutTornTail(file, replay.validEnd, size, replay.stopReason, warn);
@@ -110,7 +114,9 @@ async function replayRecords(lines: AsyncGenerator<FileLine>, headerEnd: number)
  * segments: customers whose records are dropped are simply sent again.
  */
 async function cutTornTail(file: string, validEnd: number, size: number, reason: string, warn: (m: string) => void): Promise<void> {
-  warn(`journal ${file}: ignoring the last ${size - validEnd} bytes, from ${reason} (a write cut short by a crash); those customers will be sent again`);
+  warn(
+    `journal ${file}: ignoring the last ${size - validEnd} bytes, from ${reason} (a write cut short by a crash); those customers will be sent again`,
+  );
   const handle = await fs.open(file, 'r+');
   try {
     await handle.truncate(validEnd);
@@ -133,7 +139,9 @@ function applyRuns(statuses: AckStatusBits, runs: Runs, status: AckStatus): void
 async function warnAboutOtherJournals(stateDir: string, ours: string, warn: (m: string) => void): Promise<void> {
   const others = (await fs.readdir(stateDir)).filter((name) => isJournalFileName(name) && name !== path.basename(ours));
   if (others.length > 0) {
-    warn(`state dir ${stateDir} also holds journals of other inputs (${others.join(', ')}); they are not applied. Delete them if those runs will not be resumed`);
+    warn(
+      `state dir ${stateDir} also holds journals of other inputs (${others.join(', ')}); they are not applied. Delete them if those runs will not be resumed`,
+    );
   }
 }
 
@@ -219,7 +227,7 @@ class FileJournal implements Journal {
     if (this.syncFailure !== undefined) throw asStorageError(this.syncFailure, this.file, WHAT);
     const bytes = Buffer.from(line, 'utf8');
     try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written);
+      for (let written = 0; written < bytes.length;) written += writeSync(this.fd, bytes, written);
     } catch (err) {
       // The file keeps only whole records: what this append got onto the disk is cut back, so a
       // rerun (or a later record) never finds a torn line in the middle. Memory is not updated:

@@ -17,8 +17,13 @@ export function parseHolder(text: string): LockHolder | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockHolder> | null;
     if (
-      value && typeof value.pid === 'number' && Number.isSafeInteger(value.pid) && value.pid > 0 && typeof value.hostname === 'string' &&
-      typeof value.runId === 'string' && typeof value.startedAt === 'string'
+      value &&
+      typeof value.pid === 'number' &&
+      Number.isSafeInteger(value.pid) &&
+      value.pid > 0 &&
+      typeof value.hostname === 'string' &&
+      typeof value.runId === 'string' &&
+      typeof value.startedAt === 'string'
     ) {
       return { pid: value.pid, hostname: value.hostname, runId: value.runId, startedAt: value.startedAt };
     }

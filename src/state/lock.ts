@@ -7,10 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { UsageError } from '../errors.js';
-import { ensureDir, storageGuard } from '../fs/storage-error.js';
+import { UsageError } from '../core/errors.js';
+import { ensureDir, storageGuard } from '../core/storage-error.js';
 import { STATE_DEFAULTS } from './defaults.js';
-import { describeHolder, judgeHolder, parseHolder, sameHolder, serializeHolder, type LockHolder, type HolderStaleness } from './lock-holder.js';
+import {
+  describeHolder,
+  judgeHolder,
+  parseHolder,
+  sameHolder,
+  serializeHolder,
+  type LockHolder,
+  type HolderStaleness,
+} from './lock-holder.js';
 import { requireNonEmpty, requirePositiveMs } from './option-checks.js';
 import { lockPath } from './paths.js';
 
@@ -57,7 +65,7 @@ export async function acquireLock(opts: AcquireLockOptions): Promise<StateLock> 
   const ctx = contextOf(opts);
   // A state dir that cannot be written is a LocalStorageError (exit 8) naming it, not a bug.
   await ensureDir(ctx.stateDir, 'the state lock');
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS;) {
     if (await storageGuard(ctx.file, 'the state lock', () => createExclusively(ctx.file, serializeHolder(ctx.me)))) return hold(ctx);
     if ((await takeOverIfStale(ctx)) === 'took-over') attempt++;
   }
@@ -72,7 +80,16 @@ function contextOf(opts: AcquireLockOptions): Context {
   const waitForRemoteMs = opts.waitForRemoteMs ?? staleAfterMs;
   const me = { pid: process.pid, hostname: os.hostname(), runId, startedAt: new Date(now()).toISOString() };
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
-  return { stateDir, file: lockPath(stateDir), me, staleAfterMs, waitRemoteUntil: now() + waitForRemoteMs, now, sleep, warn: opts.onWarning ?? (() => {}) };
+  return {
+    stateDir,
+    file: lockPath(stateDir),
+    me,
+    staleAfterMs,
+    waitRemoteUntil: now() + waitForRemoteMs,
+    now,
+    sleep,
+    warn: opts.onWarning ?? (() => {}),
+  };
 }
 
 /**
@@ -142,7 +159,9 @@ async function takeOverIfStale(ctx: Context): Promise<'took-over' | 'retry'> {
     const { holder } = seen;
     if (holder === undefined || !isRemote(holder, ctx) || ctx.now() >= ctx.waitRemoteUntil) throw lockedError(ctx.file, holder);
     const wait = Math.min(ctx.waitRemoteUntil - ctx.now(), ctx.staleAfterMs / STATE_DEFAULTS.heartbeatsPerStalePeriod);
-    ctx.warn(`state dir is locked by ${describeHolder(holder)} on another host; waiting ${Math.ceil(wait / 1000)} s for its heartbeat to stop (it may be a pod that was killed)`);
+    ctx.warn(
+      `state dir is locked by ${describeHolder(holder)} on another host; waiting ${Math.ceil(wait / 1000)} s for its heartbeat to stop (it may be a pod that was killed)`,
+    );
     await ctx.sleep(wait);
     return 'retry';
   }
@@ -226,7 +245,9 @@ function startHeartbeat(ctx: Context): () => void {
   const timer = setInterval(() => {
     if (beating) return;
     beating = true;
-    void beat(ctx, stop).finally(() => { beating = false; });
+    void beat(ctx, stop).finally(() => {
+      beating = false;
+    });
   }, ctx.staleAfterMs / STATE_DEFAULTS.heartbeatsPerStalePeriod);
   timer.unref();
   function stop(): void {

@@ -2,7 +2,7 @@
  * The incremental state: per customer, the fingerprint of the segments the endpoint last
  * acknowledged, in one SQLite database per identity (endpoint, id column, shard). The state does
  * not compute the diff: a diff or mirror run scans it once, in id order, into the job's in-memory
- * index before pass 1 (src/job/incremental.ts, StateDiff: scan() and resyncFrom()), and the job
+ * index before pass 1 (src/pipeline/incremental.ts, StateDiff: scan() and resyncFrom()), and the job
  * decides there which customers are unchanged and which are to be cleared. What the state does is
  * record what the endpoint acknowledges and keep the runs' history.
  *
@@ -27,18 +27,40 @@
 import type Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDirSync, storageGuardSync } from '../fs/storage-error.js';
+import { ensureDirSync, storageGuardSync } from '../core/storage-error.js';
 import { requireNonEmpty } from './option-checks.js';
 import { networkFilesystemOf, segmentStatePath, setAside, type StateIdentity } from './state-files.js';
 import { openCopy, openReadOnly, type ReadConnection } from './state-read.js';
 import {
-  APPEND_ACK, applyPragmas, asStateError, BUSY_TIMEOUT_MS, createSchema, hasPendingAcks, isBusy, isCorruption, mergeAcks, mismatchOf, openSqlite, pendingAckCount, readMeta,
-  rebuildSchema, shardText, UnusableStateError, STATUS_NOT_FOUND, STATUS_UPDATED, WRITE_PRAGMAS, type Db,
+  APPEND_ACK,
+  applyPragmas,
+  asStateError,
+  BUSY_TIMEOUT_MS,
+  createSchema,
+  hasPendingAcks,
+  isBusy,
+  isCorruption,
+  mergeAcks,
+  mismatchOf,
+  openSqlite,
+  pendingAckCount,
+  readMeta,
+  rebuildSchema,
+  shardText,
+  UnusableStateError,
+  STATUS_NOT_FOUND,
+  STATUS_UPDATED,
+  WRITE_PRAGMAS,
+  type Db,
 } from './state-schema.js';
 
 export type { StateIdentity } from './state-files.js';
 export type AckedStatus = 'updated' | 'not_found';
-export interface RunEnd { status: string; exitCode: number; counts: object }
+export interface RunEnd {
+  status: string;
+  exitCode: number;
+  counts: object;
+}
 
 export interface OpenSegmentStateOptions {
   stateDir: string;
@@ -107,7 +129,8 @@ export class SegmentState {
     this.fresh = opened.fresh;
     this.tracked = opened.fresh ? 0 : (this.db.prepare('SELECT count(*) FROM customers').pluck().get() as number);
     if (!opened.empty) {
-      for (const [run, at] of this.db.prepare('SELECT run, started_at FROM runs').raw().all() as [number, string][]) this.startedAt.set(run, at);
+      for (const [run, at] of this.db.prepare('SELECT run, started_at FROM runs').raw().all() as [number, string][])
+        this.startedAt.set(run, at);
     }
   }
 
@@ -116,7 +139,8 @@ export class SegmentState {
   beginRun(run: { runId: string; startedAt: Date; mode: 'diff' | 'mirror'; fullResync: boolean }): number {
     this.requireWritable('beginRun');
     if (this.run !== undefined) throw new TypeError('SegmentState.beginRun: a run has already begun on this state');
-    if (run.mode !== 'diff' && run.mode !== 'mirror') throw new TypeError(`SegmentState.beginRun: mode must be diff or mirror, got ${JSON.stringify(run.mode)}`);
+    if (run.mode !== 'diff' && run.mode !== 'mirror')
+      throw new TypeError(`SegmentState.beginRun: mode must be diff or mirror, got ${JSON.stringify(run.mode)}`);
     const startedAt = run.startedAt.toISOString();
     const number = this.guard(() =>
       this.db.transaction(() => {
@@ -125,7 +149,8 @@ export class SegmentState {
           .run(requireNonEmpty('runId', run.runId), run.mode, run.fullResync ? 1 : 0, startedAt);
         const n = Number(inserted.lastInsertRowid);
         // An interrupted resync keeps its start: what it got acknowledged is not sent again.
-        if (run.fullResync) this.db.prepare("INSERT INTO meta(key, value) VALUES ('resync_from', ?) ON CONFLICT(key) DO NOTHING").run(String(n));
+        if (run.fullResync)
+          this.db.prepare("INSERT INTO meta(key, value) VALUES ('resync_from', ?) ON CONFLICT(key) DO NOTHING").run(String(n));
         return n;
       })(),
     );
@@ -283,7 +308,9 @@ function openWriter(file: string, identity: StateIdentity, warn: (message: strin
   ensureDirSync(dir, WHAT);
   warnIfNetwork(dir, warn);
   if (!existsSync(file)) {
-    warn(`no segment state yet for ${describe(identity)} (${file}): this run sends every customer and clears none; the state is built as the endpoint acknowledges them`);
+    warn(
+      `no segment state yet for ${describe(identity)} (${file}): this run sends every customer and clears none; the state is built as the endpoint acknowledges them`,
+    );
     return created(file, identity, now);
   }
   let db: Db | undefined;
@@ -295,17 +322,24 @@ function openWriter(file: string, identity: StateIdentity, warn: (message: strin
     if (mismatch === undefined) {
       // Before anything else, so that scan() (the job's diff) sees them.
       const merged = mergePending(db);
-      if (merged > 0) warn(`segment state ${file}: merged ${merged} acknowledgements of an interrupted run (it stopped before it finished); they are not sent again`);
+      if (merged > 0)
+        warn(
+          `segment state ${file}: merged ${merged} acknowledgements of an interrupted run (it stopped before it finished); they are not sent again`,
+        );
       return { db, fresh: false, empty: false };
     }
     rebuildSchema(db, identity, mismatch.kind, now);
-    warn(`segment state ${file} cannot be used: ${mismatch.reason}. This run is a full send (nothing unchanged, nothing cleared), the state is rebuilt`);
+    warn(
+      `segment state ${file} cannot be used: ${mismatch.reason}. This run is a full send (nothing unchanged, nothing cleared), the state is rebuilt`,
+    );
     return { db, fresh: true, empty: false };
   } catch (err) {
     if (db !== undefined) closeQuietly({ db });
     if (!isCorruption(err)) throw asStateError(err, file, false);
     const aside = storageGuardSync(file, WHAT, () => setAside(file, now));
-    warn(`segment state ${file} is unreadable (${reasonOf(err)}); set aside as ${path.basename(aside)}. This run is a full send with no clears; a new state is built`);
+    warn(
+      `segment state ${file} is unreadable (${reasonOf(err)}); set aside as ${path.basename(aside)}. This run is a full send with no clears; a new state is built`,
+    );
     return created(file, identity, now);
   }
 }
@@ -344,7 +378,10 @@ function openReader(file: string, identity: StateIdentity, warn: (message: strin
   try {
     if (!hasSqliteHeader(file)) throw new UnusableStateError('it does not start like an SQLite database');
     connection = openReadOnly(file);
-    if (connection.fromCopy) warn(`segment state ${file} holds the log of a sync that was stopped without closing it: this dry run reads a private copy; the next real run replays it`);
+    if (connection.fromCopy)
+      warn(
+        `segment state ${file} holds the log of a sync that was stopped without closing it: this dry run reads a private copy; the next real run replays it`,
+      );
     const mismatch = mismatchOf(readMeta(connection.db), identity);
     if (mismatch === undefined) {
       if (hasPendingAcks(connection.db)) {
@@ -355,12 +392,16 @@ function openReader(file: string, identity: StateIdentity, warn: (message: strin
           connection = copy;
         }
         const merged = mergePending(connection.db);
-        warn(`segment state ${file} holds ${merged} acknowledgements of an interrupted run, not yet merged: this dry run merges them in a private copy (the file is not changed); the next real run merges them into it`);
+        warn(
+          `segment state ${file} holds ${merged} acknowledgements of an interrupted run, not yet merged: this dry run merges them in a private copy (the file is not changed); the next real run merges them into it`,
+        );
       }
       return { db: connection.db, fresh: false, empty: false, close: connection.close };
     }
     connection.close();
-    warn(`segment state ${file} cannot be used: ${mismatch.reason}. A real run would be a full send (nothing unchanged, nothing cleared) and rebuild it`);
+    warn(
+      `segment state ${file} cannot be used: ${mismatch.reason}. A real run would be a full send (nothing unchanged, nothing cleared) and rebuild it`,
+    );
     return emptyState();
   } catch (err) {
     if (connection !== undefined) closeQuietly(connection);
@@ -443,15 +484,21 @@ function statusCode(status: AckedStatus): number {
 }
 
 function checkedFingerprint(fingerprint: number): number {
-  if (!Number.isSafeInteger(fingerprint) || fingerprint < 0) throw new TypeError(`SegmentState.record: fingerprint ${fingerprint} is not a segments fingerprint`);
+  if (!Number.isSafeInteger(fingerprint) || fingerprint < 0)
+    throw new TypeError(`SegmentState.record: fingerprint ${fingerprint} is not a segments fingerprint`);
   return fingerprint;
 }
 
 function checkIdentity(identity: StateIdentity): void {
-  if (typeof identity?.endpoint !== 'string' || identity.endpoint === '') throw new TypeError('SegmentState.open: identity.endpoint must be a non-empty string');
-  if (typeof identity.idColumn !== 'string' || identity.idColumn === '') throw new TypeError('SegmentState.open: identity.idColumn must be a non-empty string');
+  if (typeof identity?.endpoint !== 'string' || identity.endpoint === '')
+    throw new TypeError('SegmentState.open: identity.endpoint must be a non-empty string');
+  if (typeof identity.idColumn !== 'string' || identity.idColumn === '')
+    throw new TypeError('SegmentState.open: identity.idColumn must be a non-empty string');
   const shard = identity.shard;
-  if (shard !== undefined && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) {
+  if (
+    shard !== undefined &&
+    !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)
+  ) {
     throw new TypeError(`SegmentState.open: identity.shard must have 0 <= index < count, got ${JSON.stringify(shard)}`);
   }
 }

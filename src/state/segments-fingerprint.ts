@@ -17,8 +17,8 @@
  * the canonical form or the hash only together with FINGERPRINT_SCHEME, which makes the next run a
  * visible full resync instead of a silently wrong diff.
  */
-import { fmix32 } from '../dedupe/hash.js';
-import type { Segment } from '../types.js';
+import { fmix32 } from '../pipeline/dedupe/index.js';
+import type { Segment } from '../core/types.js';
 
 /** Bump whenever `fingerprintOf` would give another value for the same segments. */
 export const FINGERPRINT_SCHEME = 3;

@@ -24,7 +24,11 @@ const NAME_DIGITS = 16;
  * identity too, so even a copied or renamed file is caught).
  */
 export function segmentStatePath(stateDir: string, identity: StateIdentity): string {
-  const canonical = JSON.stringify([identity.endpoint, identity.idColumn, identity.shard ? [identity.shard.index, identity.shard.count] : null]);
+  const canonical = JSON.stringify([
+    identity.endpoint,
+    identity.idColumn,
+    identity.shard ? [identity.shard.index, identity.shard.count] : null,
+  ]);
   const digest = createHash('sha256').update(canonical, 'utf8').digest('hex').slice(0, NAME_DIGITS);
   return path.join(stateDir, `${SEGMENT_STATE_PREFIX}${digest}${SEGMENT_STATE_SUFFIX}`);
 }

@@ -7,7 +7,17 @@ import { existsSync, statSync } from 'node:fs';
 import { FINGERPRINT_SCHEME, EMPTY_FINGERPRINT } from './segments-fingerprint.js';
 import { companionFiles } from './state-files.js';
 import { openReadOnly } from './state-read.js';
-import { isBusy, isCorruption, pendingAckCount, readMeta, SCHEMA_VERSION, sqliteCode, STATUS_NOT_FOUND, STATUS_UPDATED, type Db } from './state-schema.js';
+import {
+  isBusy,
+  isCorruption,
+  pendingAckCount,
+  readMeta,
+  SCHEMA_VERSION,
+  sqliteCode,
+  STATUS_NOT_FOUND,
+  STATUS_UPDATED,
+  type Db,
+} from './state-schema.js';
 
 export interface StateRun {
   run: number;
@@ -84,13 +94,19 @@ function describe(db: Db): Partial<StateFileReport> {
     fingerprintScheme,
     ...(resyncFrom !== undefined ? { resyncFrom: Number(resyncFrom) } : {}),
     // Another schema's tables may not be these: only a current state is counted.
-    ...(schemaVersion === String(SCHEMA_VERSION) ? { customers: customerCounts(db), pendingAcks: pendingAckCount(db), lastRun: lastRun(db) } : {}),
+    ...(schemaVersion === String(SCHEMA_VERSION)
+      ? { customers: customerCounts(db), pendingAcks: pendingAckCount(db), lastRun: lastRun(db) }
+      : {}),
   };
 }
 
 function customerCounts(db: Db): NonNullable<StateFileReport['customers']> {
   const counts = { tracked: 0, withSegments: 0, empty: 0, notFound: 0 };
-  const rows = db.prepare('SELECT status, fp = ? AS empty, count(*) FROM customers GROUP BY 1, 2').raw().all(EMPTY_FINGERPRINT) as [number, number, number][];
+  const rows = db.prepare('SELECT status, fp = ? AS empty, count(*) FROM customers GROUP BY 1, 2').raw().all(EMPTY_FINGERPRINT) as [
+    number,
+    number,
+    number,
+  ][];
   for (const [status, empty, n] of rows) {
     counts.tracked += n;
     if (status === STATUS_NOT_FOUND) counts.notFound += n;
@@ -101,9 +117,10 @@ function customerCounts(db: Db): NonNullable<StateFileReport['customers']> {
 }
 
 function lastRun(db: Db): StateRun | undefined {
-  const row = db.prepare('SELECT run, run_id, mode, full_resync, started_at, finished_at, status, exit_code FROM runs ORDER BY run DESC LIMIT 1').raw().get() as
-    | [number, string, string, number, string, string | null, string | null, number | null]
-    | undefined;
+  const row = db
+    .prepare('SELECT run, run_id, mode, full_resync, started_at, finished_at, status, exit_code FROM runs ORDER BY run DESC LIMIT 1')
+    .raw()
+    .get() as [number, string, string, number, string, string | null, string | null, number | null] | undefined;
   if (row === undefined) return undefined;
   const [run, runId, mode, fullResync, startedAt, finishedAt, status, exitCode] = row;
   return { run, runId, mode, fullResync: fullResync === 1, startedAt, finishedAt, status, exitCode };

@@ -45,7 +45,17 @@ export function openCopy(file: string, timeoutMs: number = BUSY_TIMEOUT_MS): Rea
   try {
     // Read-write, but only the copy: a first read replays the log into it.
     const db = connect(copy.file, { fileMustExist: true, timeout: timeoutMs });
-    return { db, fromCopy: false, close: () => { try { db.close(); } finally { removeCopy(); } } };
+    return {
+      db,
+      fromCopy: false,
+      close: () => {
+        try {
+          db.close();
+        } finally {
+          removeCopy();
+        }
+      },
+    };
   } catch (err) {
     removeCopy();
     throw err;

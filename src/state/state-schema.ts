@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import { LocalStorageError, UsageError } from '../errors.js';
+import { LocalStorageError, UsageError } from '../core/errors.js';
 import { FINGERPRINT_SCHEME } from './segments-fingerprint.js';
 import type { StateIdentity } from './state-files.js';
 
@@ -43,7 +43,8 @@ export const CUSTOMERS_TABLE = `CREATE TABLE customers(
  * id order at the end of the run (mergeAcks). Rows left here are those of a run that was killed or
  * ended without finishing: the next writing open merges them before anything else.
  */
-export const ACKS_TABLE = 'CREATE TABLE acks(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, fp INTEGER NOT NULL, status INTEGER NOT NULL, run INTEGER NOT NULL)';
+export const ACKS_TABLE =
+  'CREATE TABLE acks(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, fp INTEGER NOT NULL, status INTEGER NOT NULL, run INTEGER NOT NULL)';
 
 const TABLES = [
   'CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)',
@@ -154,7 +155,7 @@ export function rebuildSchema(db: Db, identity: StateIdentity, kind: 'schema' | 
 }
 
 function tableNames(db: Db): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]);
+  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
 }
 
 export function writeMeta(db: Db, values: Record<string, string>): void {
@@ -192,13 +193,18 @@ export type Mismatch = { kind: 'schema' | 'scheme' | 'identity'; reason: string 
 
 export function mismatchOf(meta: Map<string, string>, identity: StateIdentity): Mismatch | undefined {
   const version = meta.get('schema_version');
-  if (version !== String(SCHEMA_VERSION)) return { kind: 'schema', reason: `it has schema version ${version}, this build uses ${SCHEMA_VERSION}` };
+  if (version !== String(SCHEMA_VERSION))
+    return { kind: 'schema', reason: `it has schema version ${version}, this build uses ${SCHEMA_VERSION}` };
   const scheme = meta.get('fingerprint_scheme');
-  if (scheme !== String(FINGERPRINT_SCHEME)) return { kind: 'scheme', reason: `its fingerprints are of scheme ${scheme}, this build computes scheme ${FINGERPRINT_SCHEME}` };
+  if (scheme !== String(FINGERPRINT_SCHEME))
+    return { kind: 'scheme', reason: `its fingerprints are of scheme ${scheme}, this build computes scheme ${FINGERPRINT_SCHEME}` };
   const theirs = [meta.get('endpoint'), meta.get('id_column'), meta.get('shard')];
   const ours = [identity.endpoint, identity.idColumn, shardText(identity.shard)];
   if (theirs.some((value, i) => value !== ours[i])) {
-    return { kind: 'identity', reason: `it belongs to endpoint ${theirs[0]}, id column ${theirs[1]}${theirs[2] ? `, shard ${theirs[2]}` : ''}` };
+    return {
+      kind: 'identity',
+      reason: `it belongs to endpoint ${theirs[0]}, id column ${theirs[1]}${theirs[2] ? `, shard ${theirs[2]}` : ''}`,
+    };
   }
   return undefined;
 }
@@ -239,7 +245,11 @@ export function isUnreplayedLog(err: unknown): boolean {
 const STORAGE_CODES: [prefix: string, reason: string, fix: string][] = [
   ['SQLITE_FULL', 'the disk or quota is full', 'free space on that volume (or give --state-dir a directory on another one)'],
   ['SQLITE_IOERR', 'an I/O error on the device', 'check the volume'],
-  ['SQLITE_CANTOPEN', 'the file cannot be opened or created', 'make --state-dir a writable directory (a path not taken by a directory or a file of another kind)'],
+  [
+    'SQLITE_CANTOPEN',
+    'the file cannot be opened or created',
+    'make --state-dir a writable directory (a path not taken by a directory or a file of another kind)',
+  ],
   ['SQLITE_READONLY', 'the file or its directory is read-only', 'make --state-dir writable by this user, or give the run another one'],
   ['SQLITE_PERM', 'permission denied', 'make --state-dir writable by this user, or give the run another one'],
 ];

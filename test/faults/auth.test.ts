@@ -5,7 +5,7 @@
  * printed, nor left visible in the process title.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { type CliResult, spawnCli } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario, syncArgs, waitFor } from '../support/faults/scenario.js';
@@ -98,7 +98,10 @@ test('401 with --token-file that was not rotated: re-read once, still refused â†
 
 /** The same command, with SEGMENT_SYNC_TOKEN set to `token` instead of the scenario's. */
 async function runWithEnvToken(sc: Scenario, token: string): Promise<CliResult> {
-  const run = await spawnCli(syncArgs(sc.ws, { ...PACED, rate: 0, endpoint: sc.emulator.url }), { cwd: sc.ws.root, env: { SEGMENT_SYNC_TOKEN: token } }).done;
+  const run = await spawnCli(syncArgs(sc.ws, { ...PACED, rate: 0, endpoint: sc.emulator.url }), {
+    cwd: sc.ws.root,
+    env: { SEGMENT_SYNC_TOKEN: token },
+  }).done;
   sc.runs.push(run);
   return run;
 }

@@ -5,7 +5,7 @@
  * most what was in flight when each kill landed: concurrency × batch size customers per kill.
  * The kill points are drawn from seeded PRNGs, so a failure replays with the same seed.
  */
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { mulberry32 as seededRandom } from '../../src/emulator/prng.js';
 import type { CliResult } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
@@ -37,32 +37,35 @@ async function runAndKill(sc: Scenario, random: () => number): Promise<{ result:
   return { result: await running.done, killed };
 }
 
-test.each([11, 29, 53])('kill -9 at random points (seed %i), rerun until exit 0: state identical to a clean run, re-sends bounded', async (seed) => {
-  const random = seededRandom(seed);
-  const sc = await openScenario(data, { emulator: { faults: { latencyMs: LATENCY_MS } } });
+test.each([11, 29, 53])(
+  'kill -9 at random points (seed %i), rerun until exit 0: state identical to a clean run, re-sends bounded',
+  async (seed) => {
+    const random = seededRandom(seed);
+    const sc = await openScenario(data, { emulator: { faults: { latencyMs: LATENCY_MS } } });
 
-  let kills = 0;
-  let last: CliResult | undefined;
-  for (let round = 0; round < KILLS_PER_SEED && last?.code !== ExitCode.Ok; round++) {
-    const { result, killed } = await runAndKill(sc, random);
-    if (killed) {
-      kills++;
-      expect(result.signal).toBe('SIGKILL');
+    let kills = 0;
+    let last: CliResult | undefined;
+    for (let round = 0; round < KILLS_PER_SEED && last?.code !== ExitCode.Ok; round++) {
+      const { result, killed } = await runAndKill(sc, random);
+      if (killed) {
+        kills++;
+        expect(result.signal).toBe('SIGKILL');
+      }
+      last = result;
     }
-    last = result;
-  }
-  if (last?.code !== ExitCode.Ok) last = await sc.run(ARGS);
+    if (last?.code !== ExitCode.Ok) last = await sc.run(ARGS);
 
-  expect({ code: last.code, stderr: last.stderr }).toMatchObject({ code: ExitCode.Ok });
-  expect(kills).toBeGreaterThan(0);
-  expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const resent = sc.emulator.state().requests.customersReceived - data.customers.length;
-  expect(resent).toBeGreaterThanOrEqual(0);
-  expect(resent).toBeLessThanOrEqual(kills * ARGS.concurrency * ARGS.batchSize);
+    expect({ code: last.code, stderr: last.stderr }).toMatchObject({ code: ExitCode.Ok });
+    expect(kills).toBeGreaterThan(0);
+    expect(sc.emulator.state().customers).toEqual(data.expectedState);
+    const resent = sc.emulator.state().requests.customersReceived - data.customers.length;
+    expect(resent).toBeGreaterThanOrEqual(0);
+    expect(resent).toBeLessThanOrEqual(kills * ARGS.concurrency * ARGS.batchSize);
 
-  const { summary, results } = readReport(sc.ws.report);
-  expect(summary).toMatchObject({ status: 'succeeded', counts: { customers: data.customers.length, failed: 0 } });
-  // Results of the killed runs and of the last one, merged: every row, with its true status.
-  expect(statusesByLine(results)).toEqual(data.expectedRows);
-  expect(await sc.leaks()).toEqual([]);
-});
+    const { summary, results } = readReport(sc.ws.report);
+    expect(summary).toMatchObject({ status: 'succeeded', counts: { customers: data.customers.length, failed: 0 } });
+    // Results of the killed runs and of the last one, merged: every row, with its true status.
+    expect(statusesByLine(results)).toEqual(data.expectedRows);
+    expect(await sc.leaks()).toEqual([]);
+  },
+);

@@ -9,7 +9,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { type CliResult, logLines, runCli } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { syncArgs } from '../support/faults/scenario.js';
@@ -167,8 +167,13 @@ test('a host name that does not resolve: exit 2 "DNS: host not found"', async ()
 
 test('after the first 200, a 404 is an ordinary failure: the run goes on and exits 1', async () => {
   // Every request after the first is refused, as a route removed mid-run would be.
-  const api = await plain((res, i) => (i === 0 ? json(res, 200, { updatedCustomers: data.customers.slice(0, RUN.batchSize) }) : json(res, 404, {})));
-  const result = await runCli(syncArgs(ws, { endpoint: api.url, ...RUN, concurrency: 1 }), { cwd: ws.root, env: { SEGMENT_SYNC_TOKEN: token, TMPDIR: ws.tmpDir } });
+  const api = await plain((res, i) =>
+    i === 0 ? json(res, 200, { updatedCustomers: data.customers.slice(0, RUN.batchSize) }) : json(res, 404, {}),
+  );
+  const result = await runCli(syncArgs(ws, { endpoint: api.url, ...RUN, concurrency: 1 }), {
+    cwd: ws.root,
+    env: { SEGMENT_SYNC_TOKEN: token, TMPDIR: ws.tmpDir },
+  });
 
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: ExitCode.PartialFailure });
   const summary = readSummary(ws.report);

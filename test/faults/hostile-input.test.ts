@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { type CliResult, logLines, runCli, stopChildren } from '../support/cli.js';
 import { runArgs } from '../support/args.js';
 import { HOSTILE_DIR } from '../support/faults/dataset.js';
@@ -34,7 +34,14 @@ afterEach(async () => {
 
 /** `run` on `files` ('-' reads `stdin`). */
 function sync(files: string | string[], stdin?: Buffer): Promise<CliResult> {
-  const args = runArgs({ endpoint: emulator.url, reportDir: ws.report, stateDir: ws.state, logFormat: 'json', logLevel: 'debug', input: files });
+  const args = runArgs({
+    endpoint: emulator.url,
+    reportDir: ws.report,
+    stateDir: ws.state,
+    logFormat: 'json',
+    logLevel: 'debug',
+    input: files,
+  });
   return runCli(args, { cwd: ws.root, env: { SEGMENT_SYNC_TOKEN: token }, stdin });
 }
 
@@ -84,7 +91,7 @@ test('hostile input on stdin: exit 3 naming stdin and the line, nothing sent', a
   await expectRefused(await sync('-', latin1), 'stdin:3: ');
 });
 
-test('a good file followed by a broken one: nothing is sent, not even the good file\'s customers', async () => {
+test("a good file followed by a broken one: nothing is sent, not even the good file's customers", async () => {
   const good = path.join(ws.root, 'good.csv');
   await fs.writeFile(good, 'document_id,tier\nG-1,gold\nG-2,silver\n');
   const broken = path.join(HOSTILE_DIR, 'unclosed-quote.csv');

@@ -3,7 +3,7 @@
  * attempts all failed while the batches around it succeeded (no outage for the breaker to ride out)
  * is sent once more at the end, and only a failure of that last try too leaves it `failed`.
  */
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { logLines } from '../support/cli.js';
 import { expectedWithFailures, generateDataset, stateWithout } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario } from '../support/faults/scenario.js';
@@ -31,7 +31,9 @@ test('a batch that failed all its attempts in the main pass is delivered by its 
   const report = readReport(sc.ws.report);
   expect(report.summary.counts).toMatchObject({ failed: 0, notSent: 0 });
   expect(statusesByLine(report.results)).toEqual(data.expectedRows);
-  expect(logLines(run.stdout).some((l) => l.message === 'last try for the customers whose requests failed' && l.customers === ARGS.batchSize)).toBe(true);
+  expect(
+    logLines(run.stdout).some((l) => l.message === 'last try for the customers whose requests failed' && l.customers === ARGS.batchSize),
+  ).toBe(true);
 });
 
 test('a batch that fails its last try too ends failed (exit 1), in retry.csv; the others are delivered', async () => {

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, promises as fs, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { type CliResult, spawnCli } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario, syncArgs } from '../support/faults/scenario.js';
@@ -79,7 +79,10 @@ const PACED = { batchSize: 100, concurrency: 2 };
 /** The scenario's run with another report or state dir (syncArgs takes each flag once). */
 async function runWith(sc: Scenario, dirs: { report?: string; state?: string }): Promise<CliResult> {
   const ws = { ...sc.ws, ...dirs };
-  const run = await spawnCli(syncArgs(ws, { endpoint: sc.emulator.url, ...PACED }), { cwd: sc.ws.root, env: { TMPDIR: sc.ws.tmpDir, SEGMENT_SYNC_TOKEN: sc.token } }).done;
+  const run = await spawnCli(syncArgs(ws, { endpoint: sc.emulator.url, ...PACED }), {
+    cwd: sc.ws.root,
+    env: { TMPDIR: sc.ws.tmpDir, SEGMENT_SYNC_TOKEN: sc.token },
+  }).done;
   sc.runs.push(run);
   return run;
 }
@@ -142,34 +145,40 @@ withMount('a full state dir (ENOSPC) at the start: exit 8, nothing sent', async 
   expect(sc.emulator.state().requests.total).toBe(0);
 });
 
-withMount('a report dir that fills up (ENOSPC) at the end: exit 8, summary.json still written, no torn results.csv; the rerun resumes and sends nothing twice', async () => {
-  const sc = await openScenario(data);
-  const mount = path.join(sc.ws.root, 'small-report');
-  mountTmpfs(mount, 'size=128k');
-  // Room for summary.json (a few KiB), not for results.csv (~50 KiB for 2,000 rows).
-  await fill(mount, 16 * 1024);
-  const reportDir = path.join(mount, 'report');
-  const run = await runWith(sc, { report: reportDir });
+withMount(
+  'a report dir that fills up (ENOSPC) at the end: exit 8, summary.json still written, no torn results.csv; the rerun resumes and sends nothing twice',
+  async () => {
+    const sc = await openScenario(data);
+    const mount = path.join(sc.ws.root, 'small-report');
+    mountTmpfs(mount, 'size=128k');
+    // Room for summary.json (a few KiB), not for results.csv (~50 KiB for 2,000 rows).
+    await fill(mount, 16 * 1024);
+    const reportDir = path.join(mount, 'report');
+    const run = await runWith(sc, { report: reportDir });
 
-  expectStorageExit(run, reportDir);
-  // Everything was delivered before the report was written.
-  expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  const summary = readSummary(reportDir);
-  expect(summary).toMatchObject({ status: 'failed', exitCode: ExitCode.LocalStorage, counts: { updated: expect.any(Number), failed: 0 } });
-  expect(summary.message).toMatch(/cannot write results\.csv in .*small-report\/report: no space left on the device \(ENOSPC\)/);
-  // No half file: neither results.csv nor its temp file.
-  expect((await fs.readdir(reportDir)).sort()).toEqual(['summary.json']);
+    expectStorageExit(run, reportDir);
+    // Everything was delivered before the report was written.
+    expect(sc.emulator.state().customers).toEqual(data.expectedState);
+    const summary = readSummary(reportDir);
+    expect(summary).toMatchObject({
+      status: 'failed',
+      exitCode: ExitCode.LocalStorage,
+      counts: { updated: expect.any(Number), failed: 0 },
+    });
+    expect(summary.message).toMatch(/cannot write results\.csv in .*small-report\/report: no space left on the device \(ENOSPC\)/);
+    // No half file: neither results.csv nor its temp file.
+    expect((await fs.readdir(reportDir)).sort()).toEqual(['summary.json']);
 
-  // Space freed, a rerun (new report dir) resumes: every customer already acknowledged, nothing resent.
-  const receivedBefore = sc.emulator.state().requests.customersReceived;
-  const rerun = await sc.run(PACED);
-  expect({ code: rerun.code, stderr: rerun.stderr }).toMatchObject({ code: ExitCode.Ok });
-  expect(sc.emulator.state().requests.customersReceived).toBe(receivedBefore);
-  const final = readReport(sc.ws.report);
-  expect(final.summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: data.customers.length } });
-  expect(statusesByLine(final.results)).toEqual(data.expectedRows);
-});
-
+    // Space freed, a rerun (new report dir) resumes: every customer already acknowledged, nothing resent.
+    const receivedBefore = sc.emulator.state().requests.customersReceived;
+    const rerun = await sc.run(PACED);
+    expect({ code: rerun.code, stderr: rerun.stderr }).toMatchObject({ code: ExitCode.Ok });
+    expect(sc.emulator.state().requests.customersReceived).toBe(receivedBefore);
+    const final = readReport(sc.ws.report);
+    expect(final.summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: data.customers.length } });
+    expect(statusesByLine(final.results)).toEqual(data.expectedRows);
+  },
+);
 
 withMount('a full TMPDIR while stdin is spooled: exit 8 naming it (not "input rejected"), nothing sent', async () => {
   const sc = await openScenario(data);
@@ -177,7 +186,11 @@ withMount('a full TMPDIR while stdin is spooled: exit 8 naming it (not "input re
   mountTmpfs(tmp, 'size=64k');
   await fill(tmp, 8 * 1024);
   const args = syncArgs(sc.ws, { endpoint: sc.emulator.url, ...PACED });
-  const run = await spawnCli([...args.slice(0, -1), '-'], { cwd: sc.ws.root, env: { TMPDIR: tmp, SEGMENT_SYNC_TOKEN: sc.token }, stdin: Buffer.from(data.csv) }).done;
+  const run = await spawnCli([...args.slice(0, -1), '-'], {
+    cwd: sc.ws.root,
+    env: { TMPDIR: tmp, SEGMENT_SYNC_TOKEN: sc.token },
+    stdin: Buffer.from(data.csv),
+  }).done;
   sc.runs.push(run);
 
   expectStorageExit(run, tmp);

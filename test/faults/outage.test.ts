@@ -5,7 +5,7 @@
  * stops sending at once, reports the rest `not_sent` and exits 1, and a rerun resumes. A
  * Retry-After beyond --max-retry-wait stops sending the same way (and never overflows a timer).
  */
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { logLines } from '../support/cli.js';
 import { generateDataset, stateWithout } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';

@@ -5,7 +5,7 @@
  * Below the API's limit it must provoke no 429 at all. And throttling is not failure: 429s never
  * use up --max-attempts. Timing matters here, so each check runs with several seeds.
  */
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { logLines } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';
@@ -48,7 +48,9 @@ describe.each([1, 2])('seed %i', (seed) => {
     const seconds = (starts.at(-1)! - starts[0]!) / 1000;
     const achieved = ok / seconds;
     const share = throttled / requests.total;
-    process.stdout.write(`pace seed ${seed}: ${ok} ok in ${seconds.toFixed(1)} s = ${achieved.toFixed(1)}/s (${((achieved / API_RATE) * 100).toFixed(0)}% of ${API_RATE}), 429 share ${(share * 100).toFixed(1)}%\n`);
+    process.stdout.write(
+      `pace seed ${seed}: ${ok} ok in ${seconds.toFixed(1)} s = ${achieved.toFixed(1)}/s (${((achieved / API_RATE) * 100).toFixed(0)}% of ${API_RATE}), 429 share ${(share * 100).toFixed(1)}%\n`,
+    );
     expect(share).toBeLessThan(0.15);
     expect(achieved).toBeGreaterThanOrEqual(API_RATE * 0.7);
 

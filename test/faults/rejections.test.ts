@@ -4,7 +4,7 @@
  * malformed 200 that persists (the customers fail once their attempts are spent, and go to
  * retry.csv). A 400 for every request is in systemic-rejections.test.ts.
  */
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { type Dataset, expectedWithFailures, generateDataset, retrySegments, stateWithout } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario } from '../support/faults/scenario.js';
 import { readReport, statusesByLine } from '../support/report.js';
@@ -40,7 +40,7 @@ test('413: the request is split in halves and the smaller batch size is kept for
   expect(await sc.leaks()).toEqual([]);
 });
 
-test('400: the batch is bisected, exactly the rejected customers are `rejected` with the endpoint\'s type/code/details, the rest are delivered', async () => {
+test("400: the batch is bisected, exactly the rejected customers are `rejected` with the endpoint's type/code/details, the rest are delivered", async () => {
   const data = generateDataset({ customers: 300 });
   const rejected = [data.customers[3]!, data.customers[4]!, data.customers[150]!, data.customers[299]!];
   const sc = await openScenario(data, { emulator: { faults: { rejectIds: rejected } } });
@@ -50,7 +50,11 @@ test('400: the batch is bisected, exactly the rejected customers are `rejected` 
   expect(sc.emulator.state().customers).toEqual(stateWithout(data, rejected));
 
   const { summary, results, retry, rejects } = readReport(sc.ws.report);
-  expect(summary).toMatchObject({ status: 'partial', exitCode: ExitCode.CustomersRejected, counts: { failed: 0, rejected: rejected.length } });
+  expect(summary).toMatchObject({
+    status: 'partial',
+    exitCode: ExitCode.CustomersRejected,
+    counts: { failed: 0, rejected: rejected.length },
+  });
   expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(rejected), 'rejected'));
   for (const id of rejected) {
     const row = results.find((r) => r.document_id === id && r.status === 'rejected')!;
@@ -65,7 +69,9 @@ test('400: the batch is bisected, exactly the rejected customers are `rejected` 
   expect(rejects!.map((r) => r.document_id)).toEqual(rejected);
   for (const record of rejects!) {
     expect(retrySegments(record)).toEqual(data.segmentsOf.get(record.document_id!));
-    expect(record.reason).toBe(`HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${record.document_id!}' is rejected`);
+    expect(record.reason).toBe(
+      `HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${record.document_id!}' is rejected`,
+    );
   }
   expect(await sc.leaks()).toEqual([]);
 });
@@ -82,7 +88,11 @@ test('a malformed 200 that persists fails its customers once the attempts are sp
 
   const { summary, results, retry } = readReport(sc.ws.report);
   // Not one customer delivered by the client's account: the run failed as a whole.
-  expect(summary).toMatchObject({ status: 'failed', exitCode: ExitCode.PartialFailure, counts: { failed: data.customers.length, updated: 0 } });
+  expect(summary).toMatchObject({
+    status: 'failed',
+    exitCode: ExitCode.PartialFailure,
+    counts: { failed: data.customers.length, updated: 0 },
+  });
   expect(summary.requests).toMatchObject({ malformed: 12, retries: 6 });
   const failed = results.filter((r) => r.status === 'failed');
   expect(failed.map((r) => r.document_id)).toEqual(data.customers);

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { logLines, spawnCli, stopChildren } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { syncArgs } from '../support/faults/scenario.js';
@@ -44,7 +44,10 @@ test('125,000 unexpected ids in each answer: no crash, exact outcomes for the id
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/customers/segments`;
-  const run = await spawnCli(syncArgs(ws, { endpoint, batchSize: 100, concurrency: 2 }), { cwd: ws.root, env: { TMPDIR: ws.tmpDir, SEGMENT_SYNC_TOKEN: uniqueToken('ghosts') } }).done;
+  const run = await spawnCli(syncArgs(ws, { endpoint, batchSize: 100, concurrency: 2 }), {
+    cwd: ws.root,
+    env: { TMPDIR: ws.tmpDir, SEGMENT_SYNC_TOKEN: uniqueToken('ghosts') },
+  }).done;
 
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: ExitCode.Ok });
   const { summary, results } = readReport(ws.report);

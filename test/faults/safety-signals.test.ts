@@ -5,7 +5,7 @@
  * Every run has TMPDIR set to a private directory of the test, which must end empty.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { logLines, spawnCli } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario, syncArgs, waitFor } from '../support/faults/scenario.js';
@@ -22,8 +22,10 @@ const SIGNALS = [
 
 const leftInTmp = (sc: Scenario): string[] => readdirSync(sc.ws.tmpDir);
 /** The scenario's `run` reading `-` (stdin) instead of the input file. */
-const stdinArgs = (sc: Scenario, extra: Record<string, unknown> = {}): string[] =>
-  [...syncArgs(sc.ws, { endpoint: sc.emulator.url, batchSize: 20, concurrency: 2, ...extra }).slice(0, -1), '-'];
+const stdinArgs = (sc: Scenario, extra: Record<string, unknown> = {}): string[] => [
+  ...syncArgs(sc.ws, { endpoint: sc.emulator.url, batchSize: 20, concurrency: 2, ...extra }).slice(0, -1),
+  '-',
+];
 const envOf = (sc: Scenario): Record<string, string> => ({ TMPDIR: sc.ws.tmpDir, SEGMENT_SYNC_TOKEN: sc.token });
 
 test.each(SIGNALS)('%s while stdin is still being spooled: exit %i, nothing sent, no temp file left', async (signal, exitCode) => {
@@ -61,32 +63,35 @@ test.each(SIGNALS)('%s while a large stdin is validated: exit %i, nothing sent, 
   expect(leftInTmp(sc)).toEqual([]);
 });
 
-test.each(SIGNALS)('%s while sending from stdin: exit %i, report written, no temp file left; the rerun resumes', async (signal, exitCode) => {
-  const sc = await openScenario(data);
-  const running = spawnCli(stdinArgs(sc, { rate: 4 }), { cwd: sc.ws.root, env: envOf(sc), stdin: Buffer.from(data.csv) });
-  await waitFor('a few acknowledged requests', () => (sc.emulator.state().requests.byStatus['200'] ?? 0) >= 2);
-  running.kill(signal);
-  const stopped = await running.done;
+test.each(SIGNALS)(
+  '%s while sending from stdin: exit %i, report written, no temp file left; the rerun resumes',
+  async (signal, exitCode) => {
+    const sc = await openScenario(data);
+    const running = spawnCli(stdinArgs(sc, { rate: 4 }), { cwd: sc.ws.root, env: envOf(sc), stdin: Buffer.from(data.csv) });
+    await waitFor('a few acknowledged requests', () => (sc.emulator.state().requests.byStatus['200'] ?? 0) >= 2);
+    running.kill(signal);
+    const stopped = await running.done;
 
-  expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: exitCode });
-  expect(logLines(stopped.stdout).at(-1)).toMatchObject({ message: 'run finished', status: 'interrupted', exitCode });
-  const first = readReport(sc.ws.report);
-  expect(first.summary).toMatchObject({ status: 'interrupted', exitCode });
-  const acknowledged = first.summary.counts.updated + first.summary.counts.notFound;
-  expect(acknowledged).toBeGreaterThan(0);
-  expect(sc.emulator.state().requests.customersReceived).toBe(acknowledged);
-  expect(leftInTmp(sc)).toEqual([]);
+    expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: exitCode });
+    expect(logLines(stopped.stdout).at(-1)).toMatchObject({ message: 'run finished', status: 'interrupted', exitCode });
+    const first = readReport(sc.ws.report);
+    expect(first.summary).toMatchObject({ status: 'interrupted', exitCode });
+    const acknowledged = first.summary.counts.updated + first.summary.counts.notFound;
+    expect(acknowledged).toBeGreaterThan(0);
+    expect(sc.emulator.state().requests.customersReceived).toBe(acknowledged);
+    expect(leftInTmp(sc)).toEqual([]);
 
-  // The same stdin again: the journal knows what was acknowledged.
-  const rerun = await spawnCli(stdinArgs(sc), { cwd: sc.ws.root, env: envOf(sc), stdin: Buffer.from(data.csv) }).done;
-  expect({ code: rerun.code, stderr: rerun.stderr }).toMatchObject({ code: ExitCode.Ok });
-  expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  expect(sc.emulator.state().requests.customersReceived).toBe(data.customers.length);
-  const final = readReport(sc.ws.report);
-  expect(final.summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: acknowledged } });
-  expect(statusesByLine(final.results)).toEqual(data.expectedRows);
-  expect(leftInTmp(sc)).toEqual([]);
-});
+    // The same stdin again: the journal knows what was acknowledged.
+    const rerun = await spawnCli(stdinArgs(sc), { cwd: sc.ws.root, env: envOf(sc), stdin: Buffer.from(data.csv) }).done;
+    expect({ code: rerun.code, stderr: rerun.stderr }).toMatchObject({ code: ExitCode.Ok });
+    expect(sc.emulator.state().customers).toEqual(data.expectedState);
+    expect(sc.emulator.state().requests.customersReceived).toBe(data.customers.length);
+    const final = readReport(sc.ws.report);
+    expect(final.summary).toMatchObject({ status: 'succeeded', resumed: { acknowledgedBefore: acknowledged } });
+    expect(statusesByLine(final.results)).toEqual(data.expectedRows);
+    expect(leftInTmp(sc)).toEqual([]);
+  },
+);
 
 /** Everything inside the run's temp dirs (one level down), by name. */
 function tmpEntries(sc: Scenario): string[] {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { logLines, spawnCli } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, syncArgs, waitFor } from '../support/faults/scenario.js';
@@ -18,7 +18,7 @@ const data = generateDataset({ customers: 300 });
 /** A deadline well above the held-back answers: they must not time out and be sent twice. */
 const ARGS = { batchSize: 20, concurrency: 2, timeoutSeconds: 10 };
 
-test('a second run on the same state dir exits 2 at once, naming the running one\'s pid and start time, and sends nothing', async () => {
+test("a second run on the same state dir exits 2 at once, naming the running one's pid and start time, and sends nothing", async () => {
   // Answers held back, so the first run is surely still running however slowly the second starts.
   const sc = await openScenario(data, { emulator: { faults: { latencyMs: 3000 } } });
   const first = sc.spawn(ARGS);
@@ -61,7 +61,10 @@ test('a stale lock whose pid is dead is taken over with a warning', async () => 
   const pid = deadPid();
   await fs.mkdir(sc.ws.state, { recursive: true });
   const lock = path.join(sc.ws.state, 'lock');
-  await fs.writeFile(lock, `${JSON.stringify({ pid, hostname: os.hostname(), runId: 'crashed-run', startedAt: '2026-11-20T02:00:00.000Z' })}\n`);
+  await fs.writeFile(
+    lock,
+    `${JSON.stringify({ pid, hostname: os.hostname(), runId: 'crashed-run', startedAt: '2026-11-20T02:00:00.000Z' })}\n`,
+  );
 
   const run = await sc.run(ARGS);
   expect(run.code).toBe(ExitCode.Ok);

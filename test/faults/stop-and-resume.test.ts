@@ -6,7 +6,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { logLines } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario, waitFor } from '../support/faults/scenario.js';
@@ -25,38 +25,41 @@ const received = (sc: Scenario): number => sc.emulator.state().requests.customer
 test.each([
   ['SIGTERM', ExitCode.Terminated],
   ['SIGINT', ExitCode.Interrupted],
-] as const)('%s mid-run: in-flight requests finish, report written, exit %i; the rerun resumes without re-sending', async (signal, exitCode) => {
-  const sc = await openScenario(data, SLOW);
-  const running = sc.spawn(ARGS);
-  await waitFor('a few acknowledged requests', () => (sc.emulator.state().requests.byStatus['200'] ?? 0) >= 4);
-  running.kill(signal);
-  const stopped = await running.done;
+] as const)(
+  '%s mid-run: in-flight requests finish, report written, exit %i; the rerun resumes without re-sending',
+  async (signal, exitCode) => {
+    const sc = await openScenario(data, SLOW);
+    const running = sc.spawn(ARGS);
+    await waitFor('a few acknowledged requests', () => (sc.emulator.state().requests.byStatus['200'] ?? 0) >= 4);
+    running.kill(signal);
+    const stopped = await running.done;
 
-  expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: exitCode });
-  // Logs flushed: every stdout line, the last one included, is a whole JSON object.
-  const lines = logLines(stopped.stdout);
-  expect(lines.at(-1)).toMatchObject({ message: 'run finished', status: 'interrupted', exitCode });
-  const first = readReport(sc.ws.report);
-  expect(first.summary).toMatchObject({ status: 'interrupted', exitCode });
-  expect(first.summary.message).toMatch(/^interrupted after \d+ of \d+ customers were answered; rerun the same command to resume\.$/);
-  const acknowledged = first.summary.counts.updated + first.summary.counts.notFound;
-  expect(acknowledged).toBeGreaterThan(0);
-  expect(acknowledged).toBeLessThan(data.customers.length);
-  // Requests in flight were let finish, and counted: the report agrees with the endpoint.
-  expect(received(sc)).toBe(acknowledged);
-  expect(await sc.leaks()).toEqual([]); // the journal is still there to be scanned
+    expect({ code: stopped.code, stderr: stopped.stderr }).toMatchObject({ code: exitCode });
+    // Logs flushed: every stdout line, the last one included, is a whole JSON object.
+    const lines = logLines(stopped.stdout);
+    expect(lines.at(-1)).toMatchObject({ message: 'run finished', status: 'interrupted', exitCode });
+    const first = readReport(sc.ws.report);
+    expect(first.summary).toMatchObject({ status: 'interrupted', exitCode });
+    expect(first.summary.message).toMatch(/^interrupted after \d+ of \d+ customers were answered; rerun the same command to resume\.$/);
+    const acknowledged = first.summary.counts.updated + first.summary.counts.notFound;
+    expect(acknowledged).toBeGreaterThan(0);
+    expect(acknowledged).toBeLessThan(data.customers.length);
+    // Requests in flight were let finish, and counted: the report agrees with the endpoint.
+    expect(received(sc)).toBe(acknowledged);
+    expect(await sc.leaks()).toEqual([]); // the journal is still there to be scanned
 
-  const rerun = await sc.run(ARGS);
-  expect(rerun.code).toBe(ExitCode.Ok);
-  expect(sc.emulator.state().customers).toEqual(data.expectedState);
-  // Every customer reached the endpoint exactly once over both runs.
-  expect(received(sc)).toBe(data.customers.length);
-  const final = readReport(sc.ws.report);
-  expect(final.summary).toMatchObject({ status: 'succeeded', exitCode: ExitCode.Ok, resumed: { acknowledgedBefore: acknowledged } });
-  expect(final.summary.counts).toMatchObject({ rows: data.expectedRows.size, customers: data.customers.length, failed: 0 });
-  expect(statusesByLine(final.results)).toEqual(data.expectedRows);
-  expect(await sc.leaks()).toEqual([]);
-});
+    const rerun = await sc.run(ARGS);
+    expect(rerun.code).toBe(ExitCode.Ok);
+    expect(sc.emulator.state().customers).toEqual(data.expectedState);
+    // Every customer reached the endpoint exactly once over both runs.
+    expect(received(sc)).toBe(data.customers.length);
+    const final = readReport(sc.ws.report);
+    expect(final.summary).toMatchObject({ status: 'succeeded', exitCode: ExitCode.Ok, resumed: { acknowledgedBefore: acknowledged } });
+    expect(final.summary.counts).toMatchObject({ rows: data.expectedRows.size, customers: data.customers.length, failed: 0 });
+    expect(statusesByLine(final.results)).toEqual(data.expectedRows);
+    expect(await sc.leaks()).toEqual([]);
+  },
+);
 
 test('requests still in flight when --grace runs out are cut; the rerun sends them again', async () => {
   // Answers slower than the grace period: the requests in flight at the signal cannot finish in time.

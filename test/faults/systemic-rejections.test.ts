@@ -8,7 +8,7 @@
  *   - rejected customers beside transient failures: exit 1 (the retry can still deliver the failed).
  */
 import { REJECT_ALL_CODE, REJECT_ALL_DETAILS } from '../../src/emulator/emulator-core.js';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { expectedWithFailures, generateDataset, retrySegments, stateWithout } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario } from '../support/faults/scenario.js';
 import { readReport, statusesByLine } from '../support/report.js';
@@ -16,38 +16,43 @@ import { readReport, statusesByLine } from '../support/report.js';
 afterEach(closeScenarios);
 
 describe('an endpoint that answers 400 to every request', () => {
-  it.each([1, 3, 6])('250 customers in batches of 10 at --concurrency %i: stops within ~10 requests, exit 6, every customer not_sent', async (concurrency) => {
-    const data = generateDataset({ customers: 250 });
-    const sc = await openScenario(data, { emulator: { faults: { rejectAll: true } } });
-    const run = await sc.run({ batchSize: 10, concurrency });
+  it.each([1, 3, 6])(
+    '250 customers in batches of 10 at --concurrency %i: stops within ~10 requests, exit 6, every customer not_sent',
+    async (concurrency) => {
+      const data = generateDataset({ customers: 250 });
+      const sc = await openScenario(data, { emulator: { faults: { rejectAll: true } } });
+      const run = await sc.run({ batchSize: 10, concurrency });
 
-    expect(run.code).toBe(ExitCode.EndpointRejectsRequests);
-    const served = sc.emulator.state().requests;
-    // The requests in flight when the first 400 came, then three customers sent alone.
-    expect(served.total).toBeLessThanOrEqual(Math.min(10, concurrency + 3));
-    expect(served.byStatus).toEqual({ 400: served.total });
-    expect(sc.emulator.state().customers).toEqual({});
+      expect(run.code).toBe(ExitCode.EndpointRejectsRequests);
+      const served = sc.emulator.state().requests;
+      // The requests in flight when the first 400 came, then three customers sent alone.
+      expect(served.total).toBeLessThanOrEqual(Math.min(10, concurrency + 3));
+      expect(served.byStatus).toEqual({ 400: served.total });
+      expect(sc.emulator.state().customers).toEqual({});
 
-    const { summary, results, retry, rejects } = readReport(sc.ws.report);
-    expect(summary).toMatchObject({
-      status: 'failed',
-      exitCode: ExitCode.EndpointRejectsRequests,
-      counts: { customers: 250, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 250 },
-    });
-    expect(summary.message).toContain(`code=${REJECT_ALL_CODE}`);
-    expect(summary.message).toContain(`details=${REJECT_ALL_DETAILS}`);
-    expect(summary.message).toMatch(/rejects the requests themselves/);
-    expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(data.customers), 'not_sent'));
-    for (const row of results.filter((r) => r.status === 'not_sent')) {
-      expect(row.detail).toBe(`not sent: the endpoint rejects the requests themselves (HTTP 400: type=error, code=${REJECT_ALL_CODE}, details=${REJECT_ALL_DETAILS})`);
-    }
-    // Nobody is at fault: nothing in rejects.csv; everyone can be resent once the cause is fixed.
-    expect(rejects).toBeUndefined();
-    expect(retry!.map((r) => r.document_id)).toEqual(data.customers);
-    // The end-of-run line says what happened and that a retry cannot help.
-    expect(run.stdout + run.stderr).toContain(REJECT_ALL_DETAILS);
-    expect(await sc.leaks()).toEqual([]);
-  });
+      const { summary, results, retry, rejects } = readReport(sc.ws.report);
+      expect(summary).toMatchObject({
+        status: 'failed',
+        exitCode: ExitCode.EndpointRejectsRequests,
+        counts: { customers: 250, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 250 },
+      });
+      expect(summary.message).toContain(`code=${REJECT_ALL_CODE}`);
+      expect(summary.message).toContain(`details=${REJECT_ALL_DETAILS}`);
+      expect(summary.message).toMatch(/rejects the requests themselves/);
+      expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(data.customers), 'not_sent'));
+      for (const row of results.filter((r) => r.status === 'not_sent')) {
+        expect(row.detail).toBe(
+          `not sent: the endpoint rejects the requests themselves (HTTP 400: type=error, code=${REJECT_ALL_CODE}, details=${REJECT_ALL_DETAILS})`,
+        );
+      }
+      // Nobody is at fault: nothing in rejects.csv; everyone can be resent once the cause is fixed.
+      expect(rejects).toBeUndefined();
+      expect(retry!.map((r) => r.document_id)).toEqual(data.customers);
+      // The end-of-run line says what happened and that a retry cannot help.
+      expect(run.stdout + run.stderr).toContain(REJECT_ALL_DETAILS);
+      expect(await sc.leaks()).toEqual([]);
+    },
+  );
 
   it('switched on with POST /__faults mid-run: stops within a few more requests, exit 6; what was delivered stays delivered', async () => {
     const data = generateDataset({ customers: 400 });
@@ -70,7 +75,7 @@ describe('an endpoint that answers 400 to every request', () => {
 });
 
 describe('an endpoint that answers 400 for a few customers', () => {
-  it('exactly those are rejected, with the endpoint\'s reason, in rejects.csv and not retry.csv: exit 7', async () => {
+  it("exactly those are rejected, with the endpoint's reason, in rejects.csv and not retry.csv: exit 7", async () => {
     const data = generateDataset({ customers: 250 });
     const refused = [data.customers[0]!, data.customers[17]!, data.customers[18]!, data.customers[249]!];
     const sc = await openScenario(data, { emulator: { faults: { rejectIds: refused } } });
@@ -80,10 +85,15 @@ describe('an endpoint that answers 400 for a few customers', () => {
     expect(sc.emulator.state().customers).toEqual(stateWithout(data, refused));
 
     const { summary, results, retry, rejects } = readReport(sc.ws.report);
-    expect(summary).toMatchObject({ status: 'partial', exitCode: ExitCode.CustomersRejected, counts: { failed: 0, notSent: 0, rejected: refused.length } });
+    expect(summary).toMatchObject({
+      status: 'partial',
+      exitCode: ExitCode.CustomersRejected,
+      counts: { failed: 0, notSent: 0, rejected: refused.length },
+    });
     expect(summary.message).toContain('rejects.csv');
     expect(statusesByLine(results)).toEqual(expectedWithFailures(data, new Set(refused), 'rejected'));
-    const reason = (id: string): string => `HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${id}' is rejected`;
+    const reason = (id: string): string =>
+      `HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${id}' is rejected`;
     for (const id of refused) expect(results.find((r) => r.document_id === id && r.status === 'rejected')!.detail).toBe(reason(id));
     // rejects.csv: their rows in the input's layout, plus the reason; retry.csv: none (nothing to resend).
     expect(retry).toBeUndefined();

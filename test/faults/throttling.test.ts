@@ -4,7 +4,7 @@
  * over, and then the configured pace resumes without a burst. Arrival times come from the
  * emulator (GET /__state `starts`), so the pause is judged where it matters: at the endpoint.
  */
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';
 import { readReport, statusesByLine } from '../support/report.js';

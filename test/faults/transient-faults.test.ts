@@ -3,7 +3,7 @@
  * answers, malformed 200s. Each run must end exactly where one clean run ends: every customer
  * delivered, the endpoint holding the same segments, a true report, exit 0.
  */
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario } from '../support/faults/scenario.js';
 import { readReport, statusesByLine } from '../support/report.js';

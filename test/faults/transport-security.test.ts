@@ -6,7 +6,7 @@
  * which sends nothing.
  */
 import { existsSync } from 'node:fs';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { runArgs } from '../support/args.js';
 import { runCli, stopChildren } from '../support/cli.js';
 import { generateDataset } from '../support/faults/dataset.js';
@@ -43,7 +43,10 @@ test('an http:// endpoint on another machine is refused with exit 2 before anyth
 });
 
 test('the refusal holds when the endpoint comes from the environment', async () => {
-  const run = await runCli(inputArgs(), { cwd: ws.root, env: { SEGMENT_SYNC_ENDPOINT: REMOTE_HTTP, SEGMENT_SYNC_TOKEN: uniqueToken('insecure') } });
+  const run = await runCli(inputArgs(), {
+    cwd: ws.root,
+    env: { SEGMENT_SYNC_ENDPOINT: REMOTE_HTTP, SEGMENT_SYNC_TOKEN: uniqueToken('insecure') },
+  });
 
   expect(run.code).toBe(ExitCode.Usage);
   expect(run.stderr).toContain('--allow-insecure-http');

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { generateDataset } from '../support/faults/dataset.js';
 import { closeScenarios, openScenario, type Scenario, waitFor } from '../support/faults/scenario.js';
 import { readReport, statusesByLine } from '../support/report.js';

@@ -51,7 +51,12 @@ function project(text: string, idColumn: string, columns: [string, string][]): s
 }
 
 function inputFacts(reportDir: string): unknown[] {
-  return (readSummary(reportDir).inputs as unknown as Record<string, unknown>[]).map(({ layout, delimiter, encoding, segmentTypes }) => ({ layout, delimiter, encoding, segmentTypes }));
+  return (readSummary(reportDir).inputs as unknown as Record<string, unknown>[]).map(({ layout, delimiter, encoding, segmentTypes }) => ({
+    layout,
+    delimiter,
+    encoding,
+    segmentTypes,
+  }));
 }
 
 /** The messages of the run's warn-level log lines (stdout is not a terminal: JSON lines). */
@@ -97,9 +102,30 @@ describe('a wide CRM export with columns that are not segments (export-crm-wide.
   });
 
   const SELECTIONS: [string, string[], [string, string][]][] = [
-    ['--segment-columns tier,region', ['--segment-columns', 'tier,region'], [['tier', 'tier'], ['region', 'region']]],
-    ['--segment-columns tier,Region=region_code (a rename)', ['--segment-columns', 'tier,Region=region_code'], [['tier', 'tier'], ['region', 'region_code']]],
-    ['--ignore-columns email,first_name,exported_at', ['--ignore-columns', 'email,first_name,exported_at'], [['tier', 'tier'], ['region', 'region']]],
+    [
+      '--segment-columns tier,region',
+      ['--segment-columns', 'tier,region'],
+      [
+        ['tier', 'tier'],
+        ['region', 'region'],
+      ],
+    ],
+    [
+      '--segment-columns tier,Region=region_code (a rename)',
+      ['--segment-columns', 'tier,Region=region_code'],
+      [
+        ['tier', 'tier'],
+        ['region', 'region_code'],
+      ],
+    ],
+    [
+      '--ignore-columns email,first_name,exported_at',
+      ['--ignore-columns', 'email,first_name,exported_at'],
+      [
+        ['tier', 'tier'],
+        ['region', 'region'],
+      ],
+    ],
   ];
 
   it.each(SELECTIONS)('with %s: sends exactly the chosen segment types', async (_label, args, columns) => {
@@ -111,7 +137,9 @@ describe('a wide CRM export with columns that are not segments (export-crm-wide.
       expect({ code, stderr }).toMatchObject({ code: 0 });
       expectStateMatches(emulator.state(), expected.finalState());
       expectReportMatches({ reportDir: dirs.report, expected, status: 'succeeded', exitCode: 0 });
-      expect(inputFacts(dirs.report)).toEqual([{ layout: 'wide', delimiter: ',', encoding: 'utf-8', segmentTypes: columns.map(([, t]) => t) }]);
+      expect(inputFacts(dirs.report)).toEqual([
+        { layout: 'wide', delimiter: ',', encoding: 'utf-8', segmentTypes: columns.map(([, t]) => t) },
+      ]);
       const sentTypes = new Set(Object.values(emulator.state().customers).flatMap((s) => (s ?? []).map((x) => x.type)));
       expect([...sentTypes].sort()).toEqual(columns.map(([, t]) => t).sort());
     });
@@ -136,7 +164,13 @@ describe('long exports', () => {
       expect(warnings(stdout)).toContainEqual(expect.stringContaining('source'));
       // 3001: tier=gold twice (once from "backfill") counts once; 3004's exact repeated row too.
       expect(emulator.state().customers['3001']).toHaveLength(3);
-      expect(emulator.state().customers['3001']).toEqual(expect.arrayContaining([{ type: 'tier', value: 'gold' }, { type: 'region', value: 'north' }, { type: 'churn_risk', value: 'low' }]));
+      expect(emulator.state().customers['3001']).toEqual(
+        expect.arrayContaining([
+          { type: 'tier', value: 'gold' },
+          { type: 'region', value: 'north' },
+          { type: 'churn_risk', value: 'low' },
+        ]),
+      );
       expect(emulator.state().customers['3004']).toHaveLength(2);
     });
   });
@@ -253,9 +287,15 @@ describe('encodings', () => {
       expect({ code, stderr }).toMatchObject({ code: 0 });
       expectStateMatches(emulator.state(), expected.finalState());
       expectReportMatches({ reportDir: dirs.report, expected, status: 'succeeded', exitCode: 0 });
-      expect(inputFacts(dirs.report)).toEqual([{ layout: 'wide', delimiter: ',', encoding: 'windows-1252', segmentTypes: ['tier', 'city', 'spend_band'] }]);
+      expect(inputFacts(dirs.report)).toEqual([
+        { layout: 'wide', delimiter: ',', encoding: 'windows-1252', segmentTypes: ['tier', 'city', 'spend_band'] },
+      ]);
       const held = emulator.state().customers;
-      expect(held['W-7001']).toEqual([{ type: 'tier', value: 'gold' }, { type: 'city', value: 'Bogotá' }, { type: 'spend_band', value: 'spend €500+' }]);
+      expect(held['W-7001']).toEqual([
+        { type: 'tier', value: 'gold' },
+        { type: 'city', value: 'Bogotá' },
+        { type: 'spend_band', value: 'spend €500+' },
+      ]);
       expect(held['W-7002']).toContainEqual({ type: 'city', value: 'Medellín' });
       expect(held['W-7004']).toContainEqual({ type: 'spend_band', value: '“VIP”' });
     });
@@ -314,7 +354,11 @@ describe('guardrails with their defaults', () => {
 
   it('a file that clears 30% of its customers is refused by the default --max-clear, naming the number', async () => {
     await withScenario({}, async (emulator, dirs) => {
-      const input = await writeInput(dirs.root, 'clear-30.csv', wideCsv(50, (i) => i % 10 < 3));
+      const input = await writeInput(
+        dirs.root,
+        'clear-30.csv',
+        wideCsv(50, (i) => i % 10 < 3),
+      );
       const expected = expectedOutcome([input], { known: 'all', sent: false });
       expect(expected.counts.toClear).toBe(15);
       const result = await runCli(['run', ...sendArgs(emulator, dirs), input.display]);
@@ -325,7 +369,11 @@ describe('guardrails with their defaults', () => {
 
   it('a file that clears 2% of its customers passes: those customers are cleared', async () => {
     await withScenario({}, async (emulator, dirs) => {
-      const input = await writeInput(dirs.root, 'clear-2.csv', wideCsv(100, (i) => i === 10 || i === 60));
+      const input = await writeInput(
+        dirs.root,
+        'clear-2.csv',
+        wideCsv(100, (i) => i === 10 || i === 60),
+      );
       const expected = expectedOutcome([input], { known: 'all' });
       expect(expected.counts.toClear).toBe(2);
       const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), input.display]);

@@ -50,7 +50,12 @@ describe('run: generated files sent in small concurrent batches', () => {
       expect(parseWithLines(file.text, spec.delimiter).records.map((r) => r.line)).toEqual(file.recordLines);
       expect(file.recordLines.some((line, i) => line - (file.recordLines[i - 1] ?? 1) > 1)).toBe(true);
     }
-    const inputs = generated.map(({ name, spec, file }) => ({ display: name, text: file.text, delimiter: spec.delimiter, layout: 'wide' as const }));
+    const inputs = generated.map(({ name, spec, file }) => ({
+      display: name,
+      text: file.text,
+      delimiter: spec.delimiter,
+      layout: 'wide' as const,
+    }));
     const customers = [...expectedOutcome(inputs, { known }).customers.keys()];
     expect(customers.filter((id) => /^[=+\-@]/.test(id)).length).toBeGreaterThan(5);
   });
@@ -64,7 +69,12 @@ describe('run: generated files sent in small concurrent batches', () => {
       const cleared = [...expected.customers].filter(([id, segments]) => segments?.length === 0 && known.has(id));
       expect(cleared.length).toBeGreaterThan(10);
 
-      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), ...CONCURRENT_SMALL_BATCHES, ...inputs.map((i) => i.display)]);
+      const { code, stderr } = await runCli([
+        'run',
+        ...sendArgs(emulator, dirs),
+        ...CONCURRENT_SMALL_BATCHES,
+        ...inputs.map((i) => i.display),
+      ]);
 
       expect({ code, stderr }).toMatchObject({ code: 0 });
       const state = emulator.state();
@@ -81,12 +91,20 @@ describe('run: generated files sent in small concurrent batches', () => {
       emulator.setFaults(LATE_ANSWERS);
       const expected = expectedOutcome(inputs, { known, skipEmpty: true });
       const blankEverywhere = expectedOutcome(inputs, { known });
-      const blankFirst = [...blankEverywhere.customers].filter(([id, segments]) => segments?.length === 0 && known.has(id)).map(([id]) => id);
+      const blankFirst = [...blankEverywhere.customers]
+        .filter(([id, segments]) => segments?.length === 0 && known.has(id))
+        .map(([id]) => id);
       const untouched = blankFirst.filter((id) => !expected.customers.has(id));
       const laterWins = blankFirst.filter((id) => (expected.customers.get(id)?.length ?? 0) > 0);
       expect({ untouched: untouched.length > 0, laterWins: laterWins.length > 0 }).toEqual({ untouched: true, laterWins: true });
 
-      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), ...CONCURRENT_SMALL_BATCHES, '--skip-empty', ...inputs.map((i) => i.display)]);
+      const { code, stderr } = await runCli([
+        'run',
+        ...sendArgs(emulator, dirs),
+        ...CONCURRENT_SMALL_BATCHES,
+        '--skip-empty',
+        ...inputs.map((i) => i.display),
+      ]);
 
       // Skipped rows are on purpose: they do not count against the default --max-invalid of 1%.
       expect(expected.counts.invalid / expected.counts.rows).toBeGreaterThan(0.01);

@@ -33,7 +33,12 @@ describe('validate and --dry-run', () => {
       const { code } = await runCli(['run', ...sendArgs(emulator, dirs), '--dry-run', input.display]);
       expect(code).toBe(0);
       expect(emulator.state().requests.total).toBe(0);
-      expectReportMatches({ reportDir: dirs.report, expected: expectedOutcome([input], { known, sent: false }), status: 'succeeded', exitCode: 0 });
+      expectReportMatches({
+        reportDir: dirs.report,
+        expected: expectedOutcome([input], { known, sent: false }),
+        status: 'succeeded',
+        exitCode: 0,
+      });
     });
   });
 });
@@ -41,7 +46,16 @@ describe('validate and --dry-run', () => {
 describe('--max-invalid', () => {
   /** 200 rows of which about a fifth are broken. */
   function dirtyInput(dir: string): Promise<OracleInput> {
-    const file = generateWideCsv({ seed: 7, rows: 200, idPool: idPool(150), delimiter: ',', crlf: false, bom: false, blankShare: 0, brokenShare: 0.2 });
+    const file = generateWideCsv({
+      seed: 7,
+      rows: 200,
+      idPool: idPool(150),
+      delimiter: ',',
+      crlf: false,
+      bom: false,
+      blankShare: 0,
+      brokenShare: 0.2,
+    });
     return writeInput(dir, 'dirty.csv', file.text);
   }
 
@@ -65,11 +79,24 @@ describe('--max-invalid', () => {
     await withScenario({}, async (emulator, dirs) => {
       const input = await dirtyInput(dirs.root);
       const expected = expectedOutcome([input], { known: 'all' });
-      const asCount = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('count') }), '--max-invalid', String(expected.counts.invalid), input.display]);
+      const asCount = await runCli([
+        'run',
+        ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('count') }),
+        '--max-invalid',
+        String(expected.counts.invalid),
+        input.display,
+      ]);
       expect(asCount.code).toBe(0);
       expectReportMatches({ reportDir: dirs.reportNamed('count'), expected, status: 'succeeded', exitCode: 0 });
 
-      const asShare = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('share') }), '--fresh', '--max-invalid', '30%', input.display]);
+      const asShare = await runCli([
+        'run',
+        ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('share') }),
+        '--fresh',
+        '--max-invalid',
+        '30%',
+        input.display,
+      ]);
       expect(asShare.code).toBe(0);
       expectStateMatches(emulator.state(), expected.finalState());
       expectResultsMatch(dirs.reportNamed('share'), expected);

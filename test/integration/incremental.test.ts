@@ -155,7 +155,10 @@ interface NightExpectation {
 
 /** Wire, emulator, summary.json and every results.csv row of a night that ran to its end. */
 function expectNight(world: World, endpoint: Endpoint, run: NightRun, plan: NightPlan, e: NightExpectation): void {
-  expect({ code: run.result.code, stderr: run.result.code === e.exitCode ? '' : run.result.stderr.slice(-3000) }).toEqual({ code: e.exitCode, stderr: '' });
+  expect({ code: run.result.code, stderr: run.result.code === e.exitCode ? '' : run.result.stderr.slice(-3000) }).toEqual({
+    code: e.exitCode,
+    stderr: '',
+  });
 
   // The wire: exactly the planned customers, once each, with their segments.
   expectWire(run.requests, plan);
@@ -165,7 +168,11 @@ function expectNight(world: World, endpoint: Endpoint, run: NightRun, plan: Nigh
 
   // summary.json
   const summary = readSummary(run.reportDir);
-  expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({ status: e.status, exitCode: e.exitCode, mode: e.mode });
+  expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({
+    status: e.status,
+    exitCode: e.exitCode,
+    mode: e.mode,
+  });
   expect(summary.counts).toMatchObject(plan.counts);
   const state = summary.state as { file?: unknown; fresh?: unknown; tracked?: unknown; clears?: unknown } | undefined;
   if (e.fresh !== undefined) expect(state?.fresh).toBe(e.fresh);
@@ -225,7 +232,9 @@ function expectRows(world: World, actual: ResultRow[], expected: IncrementalRow[
     if (w?.status === 'unchanged') {
       if (w.notFound) {
         const m = /^not found on (\S+?),/.exec(row.detail);
-        expect({ id: w.id, detail: row.detail, matches: m !== null && row.detail.includes('--recheck-not-found') }).toMatchObject({ matches: true });
+        expect({ id: w.id, detail: row.detail, matches: m !== null && row.detail.includes('--recheck-not-found') }).toMatchObject({
+          matches: true,
+        });
         expectWithinNight(world, m?.[1], w.since!, `${w.id} not found on`);
       } else {
         const m = /^unchanged since (\S+)$/.exec(row.detail);
@@ -255,7 +264,22 @@ const EMPTY_1 = ['K0007', 'K0031', 'K0077'];
 const NEW_2 = ids('K', 9, 501);
 const NEW_UNKNOWN_2 = ['X0900'];
 /** Night 2's edits of night 1. */
-const CHANGED_2 = ['K0002', 'K0010', 'K0011', 'K0020', 'K0033', 'K0040', 'K0041', 'K0050', 'K0060', 'K0070', 'K0080', 'K0090', 'K0031', 'X0002'];
+const CHANGED_2 = [
+  'K0002',
+  'K0010',
+  'K0011',
+  'K0020',
+  'K0033',
+  'K0040',
+  'K0041',
+  'K0050',
+  'K0060',
+  'K0070',
+  'K0080',
+  'K0090',
+  'K0031',
+  'X0002',
+];
 /** Gone on night 2: K0077 was empty (no clear), X0004 was not found (no clear): 4 clears. */
 const GONE_2 = ['K0003', 'K0015', 'K0044', 'K0066', 'K0077', 'X0004'];
 /** Night 2 has this customer (known, with segments on night 1) only as a broken row. */
@@ -321,7 +345,10 @@ describe('incremental nights (--mode mirror) against one endpoint, then another'
   it('2b. a dry run of night 2 (run --dry-run --mode mirror) sends nothing and leaves the state files as they were', async () => {
     const stateBefore = snapshotDir(world.dirs.state);
     const requestsBefore = endpoint.emulator.state().requests.total;
-    const dry = await runCli([...nightArgs(world, endpoint, world.dirs.reportNamed('dry'), input2, { mode: 'mirror' }).slice(0, -1), '--dry-run', input2.display], { timeoutMs: 60_000 });
+    const dry = await runCli(
+      [...nightArgs(world, endpoint, world.dirs.reportNamed('dry'), input2, { mode: 'mirror' }).slice(0, -1), '--dry-run', input2.display],
+      { timeoutMs: 60_000 },
+    );
     expect({ code: dry.code, stderr: dry.code === 0 ? '' : dry.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
     expect(endpoint.emulator.state().requests.total).toBe(requestsBefore);
     expect(snapshotDir(world.dirs.state)).toEqual(stateBefore);
@@ -358,7 +385,13 @@ describe('incremental nights (--mode mirror) against one endpoint, then another'
 
     const run = await runNight(world, endpoint, input2, { mode: 'mirror' });
 
-    expectNight(world, endpoint, run, plan, { status: 'succeeded', exitCode: 0, mode: 'mirror', fresh: false, tracked: trackedCount(endpoint) });
+    expectNight(world, endpoint, run, plan, {
+      status: 'succeeded',
+      exitCode: 0,
+      mode: 'mirror',
+      fresh: false,
+      tracked: trackedCount(endpoint),
+    });
     expect(run.requests).toHaveLength(0);
     expect(endpoint.emulator.state().requests.total).toBe(requestsBefore);
     expect(readSummary(run.reportDir).counts).toMatchObject({ unchanged: 103, updated: 0, notFound: 0, cleared: 0 });
@@ -377,8 +410,20 @@ describe('incremental nights (--mode mirror) against one endpoint, then another'
     expect(run.requests).toHaveLength(0);
     expect(endpoint.emulator.state()).toEqual(emulatorBefore);
     const summary = readSummary(run.reportDir);
-    expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({ status: 'rejected', exitCode: 3, mode: 'mirror' });
-    expect(summary.counts).toMatchObject({ rows: plan.counts.rows, invalid: 0, duplicates: 0, customers: plan.counts.customers, updated: 0, notFound: 0, cleared: 0 });
+    expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({
+      status: 'rejected',
+      exitCode: 3,
+      mode: 'mirror',
+    });
+    expect(summary.counts).toMatchObject({
+      rows: plan.counts.rows,
+      invalid: 0,
+      duplicates: 0,
+      customers: plan.counts.customers,
+      updated: 0,
+      notFound: 0,
+      cleared: 0,
+    });
     // Every row: nothing was sent, so no row may say updated, not_found or cleared. Customers to
     // send are `valid` (as in any refused run); unchanged ones may say so; the clears, if listed,
     // have no line and say they were not sent (valid or not_sent, the same for all).
@@ -387,7 +432,10 @@ describe('incremental nights (--mode mirror) against one endpoint, then another'
     expect(rows.slice(0, inputRows.length).map((r) => [r.line, r.document_id])).toEqual(inputRows.map((r) => [String(r.line), r.id]));
     rows.slice(0, inputRows.length).forEach((row, i) => {
       const allowed = plan.unchanged.has(inputRows[i]!.id) ? ['valid', 'unchanged'] : ['valid'];
-      expect({ id: row.document_id, status: allowed.includes(row.status) ? 'ok' : row.status }).toEqual({ id: row.document_id, status: 'ok' });
+      expect({ id: row.document_id, status: allowed.includes(row.status) ? 'ok' : row.status }).toEqual({
+        id: row.document_id,
+        status: 'ok',
+      });
     });
     const tail = rows.slice(inputRows.length);
     if (tail.length > 0) {
@@ -446,7 +494,7 @@ describe('--max-clear in an incremental night', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('drift and --full-resync', () => {
-  it('6. tampering behind the job\'s back: a diff night does not see it; --full-resync repairs it and rebuilds the state; the night after sends nothing', async () => {
+  it("6. tampering behind the job's back: a diff night does not see it; --full-resync repairs it and rebuilds the state; the night after sends nothing", async () => {
     const world = await openWorld();
     const all = [...ids('T', 60), 'TX01'];
     const endpoint = await openEndpoint(world, ids('T', 60));
@@ -486,7 +534,13 @@ describe('drift and --full-resync', () => {
     const plan4 = planNight(endpoint.memory, oracleOf(input3, endpoint), { mode: 'mirror', known: endpoint.known });
     expect(plan4.wire.size).toBe(0);
     const run4 = await runNight(world, endpoint, input3, { mode: 'mirror' });
-    expectNight(world, endpoint, run4, plan4, { status: 'succeeded', exitCode: 0, mode: 'mirror', fresh: false, tracked: trackedCount(endpoint) });
+    expectNight(world, endpoint, run4, plan4, {
+      status: 'succeeded',
+      exitCode: 0,
+      mode: 'mirror',
+      fresh: false,
+      tracked: trackedCount(endpoint),
+    });
   });
 });
 
@@ -515,11 +569,23 @@ describe('an interrupted --full-resync', () => {
     const ackedSinceResync = new Set([...resync.wire].filter((id) => !R.has(id)));
     expect(ackedSinceResync.size).toBeGreaterThan(0);
     remember(endpoint.memory, resync, ackedSinceResync, killedIndex, endpoint.known);
-    const planRerun = planNight(endpoint.memory, oracleOf(input, endpoint), { mode: 'diff', fullResync: true, acknowledgedSinceResync: ackedSinceResync, known: endpoint.known });
-    expect({ code: rerun.result.code, stderr: rerun.result.code === 0 ? '' : rerun.result.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+    const planRerun = planNight(endpoint.memory, oracleOf(input, endpoint), {
+      mode: 'diff',
+      fullResync: true,
+      acknowledgedSinceResync: ackedSinceResync,
+      known: endpoint.known,
+    });
+    expect({ code: rerun.result.code, stderr: rerun.result.code === 0 ? '' : rerun.result.stderr.slice(-2000) }).toEqual({
+      code: 0,
+      stderr: '',
+    });
     expectWireLoose(rerun.requests, planRerun, 10);
     const summary = readSummary(rerun.reportDir);
-    expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({ status: 'succeeded', exitCode: 0, mode: 'diff' });
+    expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({
+      status: 'succeeded',
+      exitCode: 0,
+      mode: 'diff',
+    });
     expect(summary.counts).toMatchObject(planRerun.counts);
     // The unchanged ones still say night 1: the resync re-sent the same segments.
     expectRows(world, readResults(rerun.reportDir), planRerun.rows);
@@ -556,7 +622,13 @@ describe('kill -9 mid-night', () => {
 
     const CONCURRENCY = 2;
     const KILL_BATCH = 10;
-    const { acknowledged: A, index: killedIndex } = await killMidNight(world, endpoint, input2, { mode: 'mirror', batchSize: KILL_BATCH, concurrency: CONCURRENCY }, 3);
+    const { acknowledged: A, index: killedIndex } = await killMidNight(
+      world,
+      endpoint,
+      input2,
+      { mode: 'mirror', batchSize: KILL_BATCH, concurrency: CONCURRENCY },
+      3,
+    );
     expect(A.size).toBeLessThan(plan2.wire.size); // the kill landed mid-send
 
     const rerun = await runNight(world, endpoint, input2, { mode: 'mirror', batchSize: KILL_BATCH, concurrency: CONCURRENCY });
@@ -569,12 +641,25 @@ describe('kill -9 mid-night', () => {
     expect([...R].filter((id) => A.has(id)).length).toBeLessThanOrEqual(CONCURRENCY * KILL_BATCH);
 
     // What the CLI must have remembered from the killed night: what it did not send again.
-    remember(endpoint.memory, plan2, [...S].filter((id) => !R.has(id)), killedIndex, endpoint.known);
+    remember(
+      endpoint.memory,
+      plan2,
+      [...S].filter((id) => !R.has(id)),
+      killedIndex,
+      endpoint.known,
+    );
     const planRerun = planNight(endpoint.memory, oracleOf(input2, endpoint), { mode: 'mirror', known: endpoint.known });
-    expect({ code: rerun.result.code, stderr: rerun.result.code === 0 ? '' : rerun.result.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+    expect({ code: rerun.result.code, stderr: rerun.result.code === 0 ? '' : rerun.result.stderr.slice(-2000) }).toEqual({
+      code: 0,
+      stderr: '',
+    });
     expectWireLoose(rerun.requests, planRerun, KILL_BATCH);
     const summary = readSummary(rerun.reportDir);
-    expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({ status: 'succeeded', exitCode: 0, mode: 'mirror' });
+    expect({ status: summary.status, exitCode: summary.exitCode, mode: summary.mode }).toEqual({
+      status: 'succeeded',
+      exitCode: 0,
+      mode: 'mirror',
+    });
     expect(summary.counts).toMatchObject(planRerun.counts);
     expectRows(world, readResults(rerun.reportDir), planRerun.rows);
     // The endpoint holds exactly what one clean night 2 leaves.
@@ -594,12 +679,20 @@ describe('kill -9 mid-night', () => {
  * answers have been written back to it; then lets the requests in flight reach the endpoint.
  * `acknowledged`: the customers of the answers delivered before the kill.
  */
-async function killMidNight(world: World, endpoint: Endpoint, input: OracleInput, a: NightArgs, afterDelivered: number): Promise<{ acknowledged: Set<string>; index: number }> {
+async function killMidNight(
+  world: World,
+  endpoint: Endpoint,
+  input: OracleInput,
+  a: NightArgs,
+  afterDelivered: number,
+): Promise<{ acknowledged: Set<string>; index: number }> {
   endpoint.emulator.setFaults({ latencyMs: 250 });
   endpoint.tap.mark();
   const index = ++world.nights;
   const from = Date.now();
-  const running = spawnCli(nightArgs(world, endpoint, world.dirs.reportNamed(`report-killed-${index}`), input, a), { cwd: world.dirs.root });
+  const running = spawnCli(nightArgs(world, endpoint, world.dirs.reportNamed(`report-killed-${index}`), input, a), {
+    cwd: world.dirs.root,
+  });
   let acknowledged: string[] | undefined;
   endpoint.tap.onDelivered = () => {
     const delivered = endpoint.tap.sinceMark().filter((r) => r.delivered);
@@ -611,7 +704,10 @@ async function killMidNight(world: World, endpoint: Endpoint, input: OracleInput
   const killed: CliResult = await running.done;
   world.windows.set(index, [from, Date.now()]);
   endpoint.tap.onDelivered = undefined;
-  expect({ signal: killed.signal, stderr: killed.signal === 'SIGKILL' ? '' : killed.stderr.slice(-2000) }).toEqual({ signal: 'SIGKILL', stderr: '' });
+  expect({ signal: killed.signal, stderr: killed.signal === 'SIGKILL' ? '' : killed.stderr.slice(-2000) }).toEqual({
+    signal: 'SIGKILL',
+    stderr: '',
+  });
   const killedRequests = endpoint.tap.sinceMark();
   await waitUntil(() => killedRequests.every((r) => r.status !== 0));
   endpoint.emulator.setFaults({ latencyMs: 0 });
@@ -669,7 +765,13 @@ describe('--mode diff', () => {
     expect(summary1.counts).toMatchObject({ ...plan1.counts, updated: plan1.counts.updated - 1, rejected: 1 });
     expect(readResults(run1.reportDir).find((r) => r.document_id === 'D0013')?.status).toBe('rejected');
     endpoint.emulator.setFaults({ rejectIds: [] });
-    remember(endpoint.memory, plan1, [...plan1.wire].filter((id) => id !== 'D0013'), run1.index, endpoint.known);
+    remember(
+      endpoint.memory,
+      plan1,
+      [...plan1.wire].filter((id) => id !== 'D0013'),
+      run1.index,
+      endpoint.known,
+    );
 
     // Night 2: 4 gone (2 known with segments, 1 unknown), Y0002 changed (sent again), D0005 changed.
     const n2 = nextNight(n1, { seed: 82, drop: ['D0001', 'D0002', 'Y0001'], change: ['Y0002', 'D0005'] });
@@ -752,7 +854,12 @@ describe('layouts', () => {
     expectNight(world, endpoint, run1, plan1, { status: 'succeeded', exitCode: 0, mode: 'mirror', fresh: true });
     rememberNight(endpoint, plan1, run1);
 
-    const input2 = await writeNight(world, 'l-2.csv', renderLong(n1, { shuffleSeed: 92, repeated: ['L0001', 'L0002'], padded: ['L0003'] }), 'long');
+    const input2 = await writeNight(
+      world,
+      'l-2.csv',
+      renderLong(n1, { shuffleSeed: 92, repeated: ['L0001', 'L0002'], padded: ['L0003'] }),
+      'long',
+    );
     const plan2 = planNight(endpoint.memory, oracleOf(input2, endpoint), { mode: 'mirror', known: endpoint.known });
     expect(plan2.wire.size).toBe(0);
     const run2 = await runNight(world, endpoint, input2, { mode: 'mirror' });

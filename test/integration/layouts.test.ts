@@ -43,7 +43,7 @@ describe('run: each fixture layout against the emulator', () => {
 });
 
 describe('run: several inputs as one stream', () => {
-  it('keeps the first occurrence across files and names each row\'s file, with stdin in the middle', async () => {
+  it("keeps the first occurrence across files and names each row's file, with stdin in the middle", async () => {
     const wide = fixtureInput('customers-wide.csv', 'wide');
     const semicolon = fixtureInput('customers-semicolon.csv', 'wide', ';');
     const gz = fixtureInput('customers.csv.gz', 'wide');

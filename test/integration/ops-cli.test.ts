@@ -33,24 +33,27 @@ function jsonLines(text: string): Record<string, unknown>[] {
 }
 
 describe('variables and config keys that do not apply', () => {
-  it.concurrent('validate runs with SEGMENT_SYNC_TOKEN and service links set, naming each at debug level only, never the token', async () => {
-    await withWorkspace(async (dirs) => {
-      const secret = 'tok_should_never_show_4242';
-      const env = { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: secret, SEGMENT_SYNC_ENV: 'production' };
-      const { code, stdout, stderr } = await runCli(['validate', '--report-dir', dirs.report, '--log-level', 'debug', INPUT], { env });
-      expect({ code, stderr }).toMatchObject({ code: 0 });
-      const lines = jsonLines(stdout);
-      for (const name of [...Object.keys(SERVICE_LINKS), 'SEGMENT_SYNC_TOKEN', 'SEGMENT_SYNC_ENV']) {
-        const line = lines.find((l) => String(l.message).includes(name));
-        expect(line).toMatchObject({ level: 'debug' });
-        expect(String(line!.message)).toContain('environment');
-      }
-      expect(stdout + stderr).not.toContain(secret);
-      const atInfo = await runCli(['validate', '--report-dir', dirs.reportNamed('info'), INPUT], { env });
-      expect(atInfo.code).toBe(0);
-      expect(atInfo.stdout).not.toContain('SEGMENT_SYNC_SERVICE_HOST');
-    });
-  });
+  it.concurrent(
+    'validate runs with SEGMENT_SYNC_TOKEN and service links set, naming each at debug level only, never the token',
+    async () => {
+      await withWorkspace(async (dirs) => {
+        const secret = 'tok_should_never_show_4242';
+        const env = { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: secret, SEGMENT_SYNC_ENV: 'production' };
+        const { code, stdout, stderr } = await runCli(['validate', '--report-dir', dirs.report, '--log-level', 'debug', INPUT], { env });
+        expect({ code, stderr }).toMatchObject({ code: 0 });
+        const lines = jsonLines(stdout);
+        for (const name of [...Object.keys(SERVICE_LINKS), 'SEGMENT_SYNC_TOKEN', 'SEGMENT_SYNC_ENV']) {
+          const line = lines.find((l) => String(l.message).includes(name));
+          expect(line).toMatchObject({ level: 'debug' });
+          expect(String(line!.message)).toContain('environment');
+        }
+        expect(stdout + stderr).not.toContain(secret);
+        const atInfo = await runCli(['validate', '--report-dir', dirs.reportNamed('info'), INPUT], { env });
+        expect(atInfo.code).toBe(0);
+        expect(atInfo.stdout).not.toContain('SEGMENT_SYNC_SERVICE_HOST');
+      });
+    },
+  );
 
   it.concurrent('run works with service links set, and still takes its own SEGMENT_SYNC_* options and token', async () => {
     await withScenario({}, async (emulator, dirs) => {
@@ -66,7 +69,10 @@ describe('variables and config keys that do not apply', () => {
   it.concurrent("validate takes a run's config file, ignoring the keys only run has; an unknown flag is still an error", async () => {
     await withWorkspace(async (dirs) => {
       const config = path.join(dirs.root, 'config.yaml');
-      await writeFile(config, 'token-file: /var/run/secrets/segment-sync/token\nstate-dir: /data/state\ngrace: 30\nlog-format: json\nid-column: document_id\n');
+      await writeFile(
+        config,
+        'token-file: /var/run/secrets/segment-sync/token\nstate-dir: /data/state\ngrace: 30\nlog-format: json\nid-column: document_id\n',
+      );
       const ok = await runCli(['validate', '--config', config, '--report-dir', dirs.report, '--log-level', 'debug', INPUT]);
       expect({ code: ok.code, stderr: ok.stderr }).toMatchObject({ code: 0 });
       const ignored = jsonLines(ok.stdout).filter((l) => l.level === 'debug' && String(l.message).includes(config));
@@ -98,7 +104,9 @@ describe('variables and config keys that do not apply', () => {
 
   it.concurrent('a boolean from the environment must be spelled as one', async () => {
     await withWorkspace(async (dirs) => {
-      const { code, stderr } = await runCli(['validate', '--report-dir', dirs.report, INPUT], { env: { SEGMENT_SYNC_SKIP_EMPTY: 'sometimes' } });
+      const { code, stderr } = await runCli(['validate', '--report-dir', dirs.report, INPUT], {
+        env: { SEGMENT_SYNC_SKIP_EMPTY: 'sometimes' },
+      });
       expect(code).toBe(2);
       expect(stderr).toContain('SEGMENT_SYNC_SKIP_EMPTY');
     });
@@ -107,7 +115,9 @@ describe('variables and config keys that do not apply', () => {
 
 describe('the emulator', () => {
   it('accepts only the tokens of its own options, never SEGMENT_SYNC_TOKEN', async () => {
-    const child = spawnCli(['emulator', '--port', '0'], { env: { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: 'job-token-not-for-the-emulator' } });
+    const child = spawnCli(['emulator', '--port', '0'], {
+      env: { ...SERVICE_LINKS, SEGMENT_SYNC_TOKEN: 'job-token-not-for-the-emulator' },
+    });
     try {
       let listening: RegExpExecArray | null = null;
       while (!(listening = /listening on (\S+)/.exec(child.output().stdout))) {
@@ -125,50 +135,66 @@ describe('the emulator', () => {
 });
 
 describe('--log-format json', () => {
-  it.concurrent('every line of stdout and stderr is one JSON object; the first names version, endpoint, environment and run id', async () => {
-    await withScenario({}, async (emulator, dirs) => {
-      const { code, stdout, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), '--log-format', 'json', INPUT]);
-      expect({ code, stderr }).toMatchObject({ code: 0 });
-      const out = jsonLines(stdout);
-      const err = jsonLines(stderr);
-      const runId = readSummary(dirs.report).runId;
-      expect(out[0]).toMatchObject({ level: 'info', version: expect.stringMatching(/^\d+\.\d+\.\d+/), endpoint: emulator.url, environment: 'custom', runId });
-      for (const line of [...out, ...err]) expect(line.runId).toBe(runId);
-      const summary = err.find((l) => l.message === 'summary');
-      expect(summary).toMatchObject({ level: 'info', status: 'succeeded', exitCode: 0, reportDir: dirs.report });
-      expect((summary!.lines as string[]).some((l) => l.startsWith('status'))).toBe(true);
-      expect(stdout + stderr).not.toContain(TEST_TOKEN);
-    });
-  });
+  it.concurrent(
+    'every line of stdout and stderr is one JSON object; the first names version, endpoint, environment and run id',
+    async () => {
+      await withScenario({}, async (emulator, dirs) => {
+        const { code, stdout, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), '--log-format', 'json', INPUT]);
+        expect({ code, stderr }).toMatchObject({ code: 0 });
+        const out = jsonLines(stdout);
+        const err = jsonLines(stderr);
+        const runId = readSummary(dirs.report).runId;
+        expect(out[0]).toMatchObject({
+          level: 'info',
+          version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+          endpoint: emulator.url,
+          environment: 'custom',
+          runId,
+        });
+        for (const line of [...out, ...err]) expect(line.runId).toBe(runId);
+        const summary = err.find((l) => l.message === 'summary');
+        expect(summary).toMatchObject({ level: 'info', status: 'succeeded', exitCode: 0, reportDir: dirs.report });
+        expect((summary!.lines as string[]).some((l) => l.startsWith('status'))).toBe(true);
+        expect(stdout + stderr).not.toContain(TEST_TOKEN);
+      });
+    },
+  );
 
-  it.concurrent('a usage error is a JSON line at level error, whether the format comes from the flag, the environment or the config file', async () => {
-    await withWorkspace(async (dirs) => {
-      const config = path.join(dirs.root, 'c.yaml');
-      await writeFile(config, 'log-format: json\n');
-      const ways: [string[], Record<string, string>][] = [
-        [['--log-format', 'json'], {}],
-        [[], { SEGMENT_SYNC_LOG_FORMAT: 'json' }],
-        [['--config', config], {}],
-      ];
-      for (const [flags, env] of ways) {
-        const { code, stdout, stderr } = await runCli(['run', '--report-dir', dirs.report, ...flags, '--bogus-flag=1', INPUT], { env });
-        expect(code).toBe(2);
-        expect(stdout).toBe('');
-        const [line, ...rest] = jsonLines(stderr);
-        expect(rest).toEqual([]);
-        expect(line).toMatchObject({ level: 'error', exitCode: 2, runId: expect.any(String) });
-        expect(String(line!.message)).toContain('bogus-flag');
-      }
-      const text = await runCli(['run', '--report-dir', dirs.report, '--log-format', 'text', '--bogus-flag=1', INPUT]);
-      expect(text.stderr).toMatch(/^segment-sync: Unknown arguments?: bogus-flag/);
-    });
-  });
+  it.concurrent(
+    'a usage error is a JSON line at level error, whether the format comes from the flag, the environment or the config file',
+    async () => {
+      await withWorkspace(async (dirs) => {
+        const config = path.join(dirs.root, 'c.yaml');
+        await writeFile(config, 'log-format: json\n');
+        const ways: [string[], Record<string, string>][] = [
+          [['--log-format', 'json'], {}],
+          [[], { SEGMENT_SYNC_LOG_FORMAT: 'json' }],
+          [['--config', config], {}],
+        ];
+        for (const [flags, env] of ways) {
+          const { code, stdout, stderr } = await runCli(['run', '--report-dir', dirs.report, ...flags, '--bogus-flag=1', INPUT], { env });
+          expect(code).toBe(2);
+          expect(stdout).toBe('');
+          const [line, ...rest] = jsonLines(stderr);
+          expect(rest).toEqual([]);
+          expect(line).toMatchObject({ level: 'error', exitCode: 2, runId: expect.any(String) });
+          expect(String(line!.message)).toContain('bogus-flag');
+        }
+        const text = await runCli(['run', '--report-dir', dirs.report, '--log-format', 'text', '--bogus-flag=1', INPUT]);
+        expect(text.stderr).toMatch(/^segment-sync: Unknown arguments?: bogus-flag/);
+      });
+    },
+  );
 
   it.concurrent('a missing token (after the options are read) is a JSON error line too', async () => {
     await withScenario({}, async (emulator, dirs) => {
-      const { code, stderr } = await runCli(runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, logFormat: 'json', input: INPUT }));
+      const { code, stderr } = await runCli(
+        runArgs({ endpoint: emulator.url, reportDir: dirs.report, stateDir: dirs.state, logFormat: 'json', input: INPUT }),
+      );
       expect(code).toBe(2);
-      expect(jsonLines(stderr)).toEqual([expect.objectContaining({ level: 'error', exitCode: 2, message: expect.stringContaining('--token-file') })]);
+      expect(jsonLines(stderr)).toEqual([
+        expect.objectContaining({ level: 'error', exitCode: 2, message: expect.stringContaining('--token-file') }),
+      ]);
     });
   });
 
@@ -249,7 +275,13 @@ describe('--help', () => {
     const section = (title: string): string => stdout.slice(stdout.indexOf(title)).split('\n\n')[0]!;
     for (const option of ['--encoding', '--segment-columns', '--ignore-columns']) expect(section('Input:')).toContain(option);
     for (const option of ['--max-clear', '--max-not-found', '--yes', '--max-invalid']) expect(section('Guardrails:')).toContain(option);
-    for (const example of ['--segment-columns "tier,region,Churn', '--ignore-columns email', '--encoding windows-1252', '--max-clear 2%', '--yes']) {
+    for (const example of [
+      '--segment-columns "tier,region,Churn',
+      '--ignore-columns email',
+      '--encoding windows-1252',
+      '--max-clear 2%',
+      '--yes',
+    ]) {
       expect(stdout.slice(stdout.indexOf('Examples:'))).toContain(example);
     }
   });

@@ -56,7 +56,9 @@ describe('token', () => {
   it.concurrent('from SEGMENT_SYNC_TOKEN, and it wins over --token', async () => {
     const secret = 'env-secret-4c1d';
     await withScenario({ tokens: [secret] }, async (emulator, dirs) => {
-      const result = await runCli([...argsWithoutToken(emulator, dirs), '--token', 'flag-secret-3'], { env: { SEGMENT_SYNC_TOKEN: secret } });
+      const result = await runCli([...argsWithoutToken(emulator, dirs), '--token', 'flag-secret-3'], {
+        env: { SEGMENT_SYNC_TOKEN: secret },
+      });
       expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
       expect(emulator.state().requests.byStatus).toEqual({ 200: 1 });
       expectSecretNowhere(secret, result, dirs);
@@ -75,16 +77,18 @@ describe('token', () => {
 
 describe('options from the environment and --config', () => {
   /** Every case has a config file (which also sets rate: 0, so the file's other keys count too). */
-  const BATCH_SIZE_SOURCES: { name: string; flag?: number; env?: number; file: { format: 'yaml' | 'json'; size: number }; wins: number }[] = [
-    { name: 'a YAML --config', file: { format: 'yaml', size: 10 }, wins: 10 },
-    { name: 'a JSON --config', file: { format: 'json', size: 4 }, wins: 4 },
-    { name: 'SEGMENT_SYNC_BATCH_SIZE, over the file', env: 5, file: { format: 'yaml', size: 10 }, wins: 5 },
-    { name: 'the flag, over env and file', flag: 3, env: 5, file: { format: 'json', size: 10 }, wins: 3 },
-  ];
+  const BATCH_SIZE_SOURCES: { name: string; flag?: number; env?: number; file: { format: 'yaml' | 'json'; size: number }; wins: number }[] =
+    [
+      { name: 'a YAML --config', file: { format: 'yaml', size: 10 }, wins: 10 },
+      { name: 'a JSON --config', file: { format: 'json', size: 4 }, wins: 4 },
+      { name: 'SEGMENT_SYNC_BATCH_SIZE, over the file', env: 5, file: { format: 'yaml', size: 10 }, wins: 5 },
+      { name: 'the flag, over env and file', flag: 3, env: 5, file: { format: 'json', size: 10 }, wins: 3 },
+    ];
 
   async function configFile(dir: string, file: { format: 'yaml' | 'json'; size: number }): Promise<string> {
     const target = path.join(dir, `options.${file.format}`);
-    const text = file.format === 'yaml' ? `# nightly\nbatch-size: ${file.size}\nrate: 0\n` : JSON.stringify({ 'batch-size': file.size, rate: 0 });
+    const text =
+      file.format === 'yaml' ? `# nightly\nbatch-size: ${file.size}\nrate: 0\n` : JSON.stringify({ 'batch-size': file.size, rate: 0 });
     await writeFile(target, text);
     return target;
   }
@@ -92,7 +96,14 @@ describe('options from the environment and --config', () => {
   it.concurrent.each(BATCH_SIZE_SOURCES.map((source) => [source.name, source] as const))('--batch-size from %s', async (_, source) => {
     await withScenario({}, async (emulator, dirs) => {
       const config = await configFile(dirs.root, source.file);
-      const args = runArgs({ endpoint: emulator.url, token: TEST_TOKEN, reportDir: dirs.report, stateDir: dirs.state, extra: ['--config', config], input: INPUT });
+      const args = runArgs({
+        endpoint: emulator.url,
+        token: TEST_TOKEN,
+        reportDir: dirs.report,
+        stateDir: dirs.state,
+        extra: ['--config', config],
+        input: INPUT,
+      });
       if (source.flag !== undefined) args.push('--batch-size', String(source.flag));
       const env: Record<string, string> = source.env === undefined ? {} : { SEGMENT_SYNC_BATCH_SIZE: String(source.env) };
 

@@ -38,7 +38,15 @@ describe('run --rate', () => {
     await withScenario({ faults: { rateLimit: 25 } }, async (emulator, dirs) => {
       const input = await writeInput(dirs.root, 'distinct.csv', distinctCustomersCsv(REQUESTS));
 
-      const { code } = await runCli(['run', ...sendArgs(emulator, dirs, { rate: RATE }), '--batch-size', '1', '--concurrency', '4', input.display]);
+      const { code } = await runCli([
+        'run',
+        ...sendArgs(emulator, dirs, { rate: RATE }),
+        '--batch-size',
+        '1',
+        '--concurrency',
+        '4',
+        input.display,
+      ]);
 
       expect(code).toBe(0);
       const { starts, requests } = emulator.state();
@@ -50,7 +58,10 @@ describe('run --rate', () => {
       // Spread evenly, not in bursts of up to 4 (the requests allowed in flight): the typical gap
       // between consecutive starts is one spacing. (A stall of this process bunches a few stamps, so
       // the median, not the smallest gap.)
-      const gaps = steady.slice(1).map((start, i) => start - steady[i]!).sort((a, b) => a - b);
+      const gaps = steady
+        .slice(1)
+        .map((start, i) => start - steady[i]!)
+        .sort((a, b) => a - b);
       expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(SPACING_MS * 0.8);
       const achievedRate = (steady.length - 1) / ((steady.at(-1)! - steady[0]!) / 1_000);
       expect(achievedRate).toBeGreaterThan(RATE * 0.8);

@@ -19,7 +19,15 @@ describe('an endpoint that rate-limits below --rate', () => {
     await withScenario({ faults: { rateLimit: 8, retryAfterSeconds: 1 } }, async (emulator, dirs) => {
       const input = await writeInput(dirs.root, 'distinct.csv', distinctCustomersCsv(24));
 
-      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs, { rate: 20 }), '--batch-size', '1', '--concurrency', '4', input.display]);
+      const { code, stderr } = await runCli([
+        'run',
+        ...sendArgs(emulator, dirs, { rate: 20 }),
+        '--batch-size',
+        '1',
+        '--concurrency',
+        '4',
+        input.display,
+      ]);
 
       expect({ code, stderr }).toMatchObject({ code: 0 });
       const expected = expectedOutcome([input], { known: 'all' });
@@ -36,7 +44,15 @@ describe('authentication rejected', () => {
   it.concurrent('401: exit 4, status failed, nothing more is sent, and the report and retry.csv cover every customer', async () => {
     const input = fixtureInput('customers-wide.csv', 'wide');
     await withScenario({ tokens: ['the-only-valid-token'] }, async (emulator, dirs) => {
-      const { code, stdout, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), '--batch-size', '2', '--concurrency', '1', input.display]);
+      const { code, stdout, stderr } = await runCli([
+        'run',
+        ...sendArgs(emulator, dirs),
+        '--batch-size',
+        '2',
+        '--concurrency',
+        '1',
+        input.display,
+      ]);
 
       expect(code).toBe(4);
       // One request answered 401; at most one more, already past the limiter as the answer came.
@@ -67,63 +83,91 @@ describe('customers the endpoint refuses', () => {
   /** Known customers the endpoint answers 400 for while the fault is on. */
   const refused = ['1037-2053', '1629-2001', '1888-2372'];
 
-  it.concurrent('are rejected alone (exit 7, rejects.csv holds exactly them with the reason, no retry.csv); `run --ignore-columns reason rejects.csv` later delivers them like a clean run', async () => {
-    const input = fixtureInput('customers-wide.csv', 'wide');
-    await withScenario({ known, faults: { rejectIds: refused } }, async (emulator, dirs) => {
-      const clean = expectedOutcome([input], { known });
-      expect(refused.every((id) => clean.customers.has(id) && known.has(id))).toBe(true);
+  it.concurrent(
+    'are rejected alone (exit 7, rejects.csv holds exactly them with the reason, no retry.csv); `run --ignore-columns reason rejects.csv` later delivers them like a clean run',
+    async () => {
+      const input = fixtureInput('customers-wide.csv', 'wide');
+      await withScenario({ known, faults: { rejectIds: refused } }, async (emulator, dirs) => {
+        const clean = expectedOutcome([input], { known });
+        expect(refused.every((id) => clean.customers.has(id) && known.has(id))).toBe(true);
 
-      const first = await runCli(['run', ...sendArgs(emulator, dirs), '--batch-size', '10', input.display]);
+        const first = await runCli(['run', ...sendArgs(emulator, dirs), '--batch-size', '10', input.display]);
 
-      expect(first.code).toBe(7);
-      const partial = withFailed(clean, refused, known, 'rejected');
-      expectReportMatches({ reportDir: dirs.report, expected: partial, status: 'partial', exitCode: 7 });
-      expectStateMatches(emulator.state(), partial.finalState());
-      expect(existsSync(path.join(dirs.report, 'retry.csv'))).toBe(false);
-      const rejectsFile = path.join(dirs.report, 'rejects.csv');
-      const rejectsText = readFileSync(rejectsFile, 'utf8');
-      const reasons = (parse(rejectsText, { columns: true }) as Record<string, string>[]).map((r) => r.reason);
-      expect(reasons).toEqual(refused.map((id) => `HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${id}' is rejected`));
-      const rejectsInput: OracleInput = { display: rejectsFile, text: withoutLastColumn(rejectsText), delimiter: ',', layout: 'wide' };
-      const retried = expectedOutcome([rejectsInput], { known });
-      expect([...retried.customers]).toEqual(refused.map((id) => [id, clean.customers.get(id)]));
+        expect(first.code).toBe(7);
+        const partial = withFailed(clean, refused, known, 'rejected');
+        expectReportMatches({ reportDir: dirs.report, expected: partial, status: 'partial', exitCode: 7 });
+        expectStateMatches(emulator.state(), partial.finalState());
+        expect(existsSync(path.join(dirs.report, 'retry.csv'))).toBe(false);
+        const rejectsFile = path.join(dirs.report, 'rejects.csv');
+        const rejectsText = readFileSync(rejectsFile, 'utf8');
+        const reasons = (parse(rejectsText, { columns: true }) as Record<string, string>[]).map((r) => r.reason);
+        expect(reasons).toEqual(
+          refused.map((id) => `HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id '${id}' is rejected`),
+        );
+        const rejectsInput: OracleInput = { display: rejectsFile, text: withoutLastColumn(rejectsText), delimiter: ',', layout: 'wide' };
+        const retried = expectedOutcome([rejectsInput], { known });
+        expect([...retried.customers]).toEqual(refused.map((id) => [id, clean.customers.get(id)]));
 
-      // Fixed at the source (here: the endpoint accepts them now), the file resends exactly them.
-      emulator.setFaults({ rejectIds: [] });
-      const second = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('retried') }), '--ignore-columns', 'reason', rejectsFile]);
+        // Fixed at the source (here: the endpoint accepts them now), the file resends exactly them.
+        emulator.setFaults({ rejectIds: [] });
+        const second = await runCli([
+          'run',
+          ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('retried') }),
+          '--ignore-columns',
+          'reason',
+          rejectsFile,
+        ]);
 
-      expect(second.code).toBe(0);
-      expectReportMatches({ reportDir: dirs.reportNamed('retried'), expected: retried, status: 'succeeded', exitCode: 0 });
-      expectStateMatches(emulator.state(), clean.finalState());
-    });
-  });
+        expect(second.code).toBe(0);
+        expectReportMatches({ reportDir: dirs.reportNamed('retried'), expected: retried, status: 'succeeded', exitCode: 0 });
+        expectStateMatches(emulator.state(), clean.finalState());
+      });
+    },
+  );
 
-  it.concurrent('with inputs of mixed layouts, rejects.csv is one json-layout file that, without its reason column, resends exactly them', async () => {
-    const wide = fixtureInput('customers-wide.csv', 'wide');
-    const jsonText = 'document_id,segments\nJ-1,"[{""type"":""note"",""value"":""only in json""}]"\nJ-2,null\nJ-3,[]\n';
-    await withScenario({ faults: { rejectIds: ['1148-2212', 'J-1', 'J-2'] } }, async (emulator, dirs) => {
-      const json = await writeInput(dirs.root, 'extra.csv', jsonText, ',', 'json');
-      const clean = expectedOutcome([wide, json], { known: 'all' });
-      const refusedHere = ['1148-2212', 'J-1', 'J-2'];
+  it.concurrent(
+    'with inputs of mixed layouts, rejects.csv is one json-layout file that, without its reason column, resends exactly them',
+    async () => {
+      const wide = fixtureInput('customers-wide.csv', 'wide');
+      const jsonText = 'document_id,segments\nJ-1,"[{""type"":""note"",""value"":""only in json""}]"\nJ-2,null\nJ-3,[]\n';
+      await withScenario({ faults: { rejectIds: ['1148-2212', 'J-1', 'J-2'] } }, async (emulator, dirs) => {
+        const json = await writeInput(dirs.root, 'extra.csv', jsonText, ',', 'json');
+        const clean = expectedOutcome([wide, json], { known: 'all' });
+        const refusedHere = ['1148-2212', 'J-1', 'J-2'];
 
-      const first = await runCli(['run', ...sendArgs(emulator, dirs), wide.display, json.display]);
+        const first = await runCli(['run', ...sendArgs(emulator, dirs), wide.display, json.display]);
 
-      expect(first.code).toBe(7);
-      expectReportMatches({ reportDir: dirs.report, expected: withFailed(clean, refusedHere, 'all', 'rejected'), status: 'partial', exitCode: 7, multiFile: true });
-      expect(existsSync(path.join(dirs.report, 'retry.csv'))).toBe(false);
-      const rejectsText = readFileSync(path.join(dirs.report, 'rejects.csv'), 'utf8');
-      expect(rejectsText.split('\n')[0]).toBe('document_id,segments,reason');
-      const retryFile = path.join(dirs.root, 'fixed.csv');
-      writeFileSync(retryFile, withoutLastColumn(rejectsText));
-      const retried = expectedOutcome([{ display: retryFile, text: readFileSync(retryFile, 'utf8'), delimiter: ',', layout: 'json' }], { known: 'all' });
-      expect([...retried.customers]).toEqual(refusedHere.map((id) => [id, clean.customers.get(id)]));
+        expect(first.code).toBe(7);
+        expectReportMatches({
+          reportDir: dirs.report,
+          expected: withFailed(clean, refusedHere, 'all', 'rejected'),
+          status: 'partial',
+          exitCode: 7,
+          multiFile: true,
+        });
+        expect(existsSync(path.join(dirs.report, 'retry.csv'))).toBe(false);
+        const rejectsText = readFileSync(path.join(dirs.report, 'rejects.csv'), 'utf8');
+        expect(rejectsText.split('\n')[0]).toBe('document_id,segments,reason');
+        const retryFile = path.join(dirs.root, 'fixed.csv');
+        writeFileSync(retryFile, withoutLastColumn(rejectsText));
+        const retried = expectedOutcome([{ display: retryFile, text: readFileSync(retryFile, 'utf8'), delimiter: ',', layout: 'json' }], {
+          known: 'all',
+        });
+        expect([...retried.customers]).toEqual(refusedHere.map((id) => [id, clean.customers.get(id)]));
 
-      emulator.setFaults({ rejectIds: [] });
-      // Two of the three customers resent clear their segments (null, []): allowed on purpose.
-      const second = await runCli(['run', ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('retried') }), '--max-clear', '100%', retryFile]);
+        emulator.setFaults({ rejectIds: [] });
+        // Two of the three customers resent clear their segments (null, []): allowed on purpose.
+        const second = await runCli([
+          'run',
+          ...sendArgs(emulator, dirs, { reportDir: dirs.reportNamed('retried') }),
+          '--max-clear',
+          '100%',
+          retryFile,
+        ]);
 
-      expect(second.code).toBe(0);
-      expectStateMatches(emulator.state(), clean.finalState());
-    });
-  });
+        expect(second.code).toBe(0);
+        expectStateMatches(emulator.state(), clean.finalState());
+      });
+    },
+  );
 });

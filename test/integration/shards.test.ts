@@ -19,7 +19,16 @@ const pool = idPool(400, 'S');
 const known = new Set([...pool.filter((_, i) => i % 7 !== 0), ...knownFixtureIds()]);
 
 async function inputs(dirs: Workspace): Promise<OracleInput[]> {
-  const file = generateWideCsv({ seed: 41, rows: 600, idPool: pool, delimiter: ',', crlf: false, bom: false, blankShare: 0.03, brokenShare: 0.005 });
+  const file = generateWideCsv({
+    seed: 41,
+    rows: 600,
+    idPool: pool,
+    delimiter: ',',
+    crlf: false,
+    bom: false,
+    blankShare: 0.03,
+    brokenShare: 0.005,
+  });
   return [await writeInput(dirs.root, 'nightly.csv', file.text), fixtureInput('customers-wide.csv', 'wide')];
 }
 
@@ -41,7 +50,13 @@ describe('sharded runs', () => {
         const runs = await Promise.all([
           runCli(['run', ...sendArgs(single, dirs), ...paths]),
           ...Array.from({ length: SHARDS }, (_, i) =>
-            runCli(['run', ...sendArgs(sharded, dirs, { reportDir: shardDir(i, 'report'), stateDir: shardDir(i, 'state') }), '--shard', `${i}/${SHARDS}`, ...paths]),
+            runCli([
+              'run',
+              ...sendArgs(sharded, dirs, { reportDir: shardDir(i, 'report'), stateDir: shardDir(i, 'state') }),
+              '--shard',
+              `${i}/${SHARDS}`,
+              ...paths,
+            ]),
           ),
         ]);
         expect(runs.map((r) => r.code)).toEqual(new Array(SHARDS + 1).fill(0));

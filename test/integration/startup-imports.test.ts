@@ -114,7 +114,14 @@ describe('a dry run loads what it uses and nothing for sending, state or metrics
     const config = path.join(dir, 'options.yaml');
     await writeFile(config, 'max-clear: 50%\n');
     const { result, urls } = await recorded([
-      'validate', '--config', config, '--encoding', 'latin1', '--report-dir', path.join(dir, 'report-latin1'), fixture('export-windows-1252.csv'),
+      'validate',
+      '--config',
+      config,
+      '--encoding',
+      'latin1',
+      '--report-dir',
+      path.join(dir, 'report-latin1'),
+      fixture('export-windows-1252.csv'),
     ]);
     expect(result.code).toBe(0);
     const packages = packagesIn(urls);

@@ -14,7 +14,11 @@ import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-finge
 import { segmentStatePath } from '../../src/state/state-files.js';
 
 const STAGING: StateIdentity = { endpoint: ENDPOINTS.staging, idColumn: 'document_id' };
-const LOCAL: StateIdentity = { endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments', idColumn: 'customer_id', shard: { index: 1, count: 4 } };
+const LOCAL: StateIdentity = {
+  endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments',
+  idColumn: 'customer_id',
+  shard: { index: 1, count: 4 },
+};
 const FP = fingerprintOf([{ type: 'tier', value: 'gold' }]);
 
 let dirs: Workspace;
@@ -65,7 +69,9 @@ describe('state show', () => {
     expect(stdout).toMatch(/resync +a full resync begun in run #1 is unfinished/);
     // The unfinished run's answers are still in acks: told, not merged (show changes nothing).
     expect(stdout).toContain('customers  0 tracked: 0 with segments, 0 with none, 0 not found');
-    expect(stdout).toMatch(/pending +4 acknowledgements of an interrupted run not yet merged \(not counted above\): the next run merges them/);
+    expect(stdout).toMatch(
+      /pending +4 acknowledgements of an interrupted run not yet merged \(not counted above\): the next run merges them/,
+    );
     // Read-only: not a file more or less.
     expect(readdirSync(dirs.state).sort()).toEqual(before);
 
@@ -80,7 +86,11 @@ describe('state show', () => {
       lastRun: { run: 1, runId: 'run-one', mode: 'mirror', fullResync: true, status: 'done', exitCode: 0 },
       pendingAcks: 0,
     });
-    expect(shown.states.find((s) => s.endpoint === LOCAL.endpoint)).toMatchObject({ customers: { tracked: 0 }, pendingAcks: 4, lastRun: { finishedAt: null } });
+    expect(shown.states.find((s) => s.endpoint === LOCAL.endpoint)).toMatchObject({
+      customers: { tracked: 0 },
+      pendingAcks: 4,
+      lastRun: { finishedAt: null },
+    });
   });
 
   it('says a state held by a running sync is in use, and exits 0', async () => {
@@ -108,7 +118,17 @@ describe('state reset', () => {
     const staging = makeState(STAGING);
     const local = makeState(LOCAL);
     const { code, stdout, stderr } = await runCli([
-      'state', 'reset', '--state-dir', dirs.state, '--endpoint', LOCAL.endpoint, '--id-column', 'customer_id', '--shard', '1/4', '--yes',
+      'state',
+      'reset',
+      '--state-dir',
+      dirs.state,
+      '--endpoint',
+      LOCAL.endpoint,
+      '--id-column',
+      'customer_id',
+      '--shard',
+      '1/4',
+      '--yes',
     ]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain(`Forgot the state of ${LOCAL.endpoint}, id column customer_id, shard 1/4: removed ${local}`);

@@ -169,7 +169,7 @@ function dockerIgnored(text: string): (file: string) => boolean {
 
 describe('segment-sync demo from the image', () => {
   /** The fixtures demo.ts reads: path.join(FIXTURES, '<name>'), FIXTURES being ../../fixtures/ from dist/commands/. */
-  const demo = read('src/commands/demo.ts');
+  const demo = read('src/cli/demo.ts');
   const demoFiles = [...demo.matchAll(/path\.join\(FIXTURES, '([^']+)'\)/g)].map((m) => `fixtures/${m[1]}`);
   let stages: Instruction[][];
   beforeAll(() => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULTS } from '../../src/config/defaults.js';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
 import { findNamed, findObject, hasKubectl, readManifest, render, validateObject, type K8sObject } from './kustomize.js';
 
 if (!hasKubectl) console.warn('kubectl not found: the rendered-overlay tests are SKIPPED; only k8s/base/cronjob.yaml is checked');
@@ -30,7 +30,7 @@ function exitCodesOf(jobSpec: K8sObject['spec'], action: string): number[] {
   return jobSpec.podFailurePolicy.rules.filter((r: { action: string }) => r.action === action).flatMap((r: { onExitCodes: { values: number[] } }) => r.onExitCodes.values);
 }
 
-/** The exit-code rules are derived from src/exit-codes.ts: any drift, or a new exit code without a decision, fails here. */
+/** The exit-code rules are derived from src/core/exit-codes.ts: any drift, or a new exit code without a decision, fails here. */
 function expectExitCodePolicy(jobSpec: K8sObject['spec']): void {
   const rules = jobSpec.podFailurePolicy.rules;
   expect(rules[0]).toEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });

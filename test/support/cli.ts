@@ -82,7 +82,9 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
         ? undefined
         : setTimeout(() => {
             child.kill('SIGKILL');
-            reject(new Error(`segment-sync ${args.join(' ')} did not finish within ${options.timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
+            reject(
+              new Error(`segment-sync ${args.join(' ')} did not finish within ${options.timeoutMs} ms; stderr: ${stderr.slice(-2000)}`),
+            );
           }, options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);

@@ -7,10 +7,7 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../
 export const TEST_TOKEN = 'dev-token';
 
 /** Runs `fn` against a fresh emulator on 127.0.0.1 (random port) and always closes it. */
-export async function withEmulator<T>(
-  options: EmulatorOptions,
-  fn: (emulator: EmulatorHandle) => Promise<T>,
-): Promise<T> {
+export async function withEmulator<T>(options: EmulatorOptions, fn: (emulator: EmulatorHandle) => Promise<T>): Promise<T> {
   const emulator = await startEmulator({ host: '127.0.0.1', port: 0, ...options });
   try {
     return await fn(emulator);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { SummaryFile } from '../../src/report/summary.js';
+import type { SummaryFile } from '../../src/pipeline/report/summary.js';
 
 /** summary.json as the CLI writes it (its requests one flat object: statuses, total, retries). */
 export type Summary = SummaryFile;

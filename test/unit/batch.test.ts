@@ -1,11 +1,16 @@
-import { batchCustomers, requestBody, type BatchLimits } from '../../src/batch.js';
-import type { Batch, CustomerRow, Segment } from '../../src/types.js';
+import { batchCustomers, requestBody, type BatchLimits } from '../../src/pipeline/batch/index.js';
+import type { Batch, CustomerRow, Segment } from '../../src/core/types.js';
 
 let nextOrdinal = 0;
 
 /** A customer as the spool yields it: its wire JSON serialised once, in pass 1. */
 function customer(id: string, segments: Segment[] | null = [{ type: 'tier', value: 'gold' }]): CustomerRow {
-  return { ordinal: nextOrdinal++, id, json: JSON.stringify({ document_id: id, segments }), clears: segments === null || segments.length === 0 };
+  return {
+    ordinal: nextOrdinal++,
+    id,
+    json: JSON.stringify({ document_id: id, segments }),
+    clears: segments === null || segments.length === 0,
+  };
 }
 
 /** The customers in chunks of three, as the spool yields them (the last one may be shorter). */
@@ -13,7 +18,11 @@ async function* stream<T>(items: readonly T[]): AsyncGenerator<T[]> {
   for (let i = 0; i < items.length; i += 3) yield items.slice(i, i + 3);
 }
 
-async function collect(customers: CustomerRow[], limits: BatchLimits, onOversized?: (customer: CustomerRow, bytes: number) => void): Promise<Batch[]> {
+async function collect(
+  customers: CustomerRow[],
+  limits: BatchLimits,
+  onOversized?: (customer: CustomerRow, bytes: number) => void,
+): Promise<Batch[]> {
   const batches: Batch[] = [];
   for await (const batch of batchCustomers(stream(customers), limits, onOversized)) batches.push(batch);
   return batches;
@@ -28,7 +37,7 @@ beforeEach(() => {
 });
 
 describe('requestBody', () => {
-  it('joins the customers\' JSON into exactly the wire shape of the contract, null segments included', () => {
+  it("joins the customers' JSON into exactly the wire shape of the contract, null segments included", () => {
     const customers = [customer('a-1', [{ type: 'tier', value: 'gold' }]), customer('b-2', null), customer('c-3', [])];
     expect(requestBody(customers)).toBe(`{"customers":[${customers.map((c) => c.json).join(',')}]}`);
     expect(JSON.parse(requestBody(customers))).toEqual({
@@ -70,7 +79,10 @@ describe('batchCustomers', () => {
   it('reports bytes equal to the UTF-8 length of the request body, for non-ASCII and escaped values', async () => {
     const rows = [
       customer('ñandú-1', [{ type: 'región', value: 'Bogotá' }]),
-      customer('客户-2', [{ type: '等级', value: '金' }, { type: 'emoji', value: '😀🎉' }]),
+      customer('客户-2', [
+        { type: '等级', value: '金' },
+        { type: 'emoji', value: '😀🎉' },
+      ]),
       customer('q"3', [{ type: 'path', value: 'C:\\temp\n"quoted"' }]),
       customer('lone-\uD800', null),
       customer('plain-5'),
@@ -114,7 +126,10 @@ describe('batchCustomers', () => {
   it('fills batches across chunk boundaries', async () => {
     const rows = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => customer(id));
     const batches = await collect(rows, roomy(5));
-    expect(batches.map(ids)).toEqual([['a', 'b', 'c', 'd', 'e'], ['f', 'g']]);
+    expect(batches.map(ids)).toEqual([
+      ['a', 'b', 'c', 'd', 'e'],
+      ['f', 'g'],
+    ]);
   });
 
   it('applies a lowered maxCustomers (as the sender does after a 413) to the batches built afterwards', async () => {
@@ -151,7 +166,9 @@ describe('batchCustomers', () => {
   it('never exceeds either cap except for a lone oversized customer, over a varied stream', async () => {
     const rows: CustomerRow[] = [];
     for (let i = 0; i < 300; i++) {
-      rows.push(customer(`c-${i}`, i % 17 === 0 ? null : Array.from({ length: i % 4 }, (_, k) => ({ type: `t${k}`, value: 'ü'.repeat(i % 13) }))));
+      rows.push(
+        customer(`c-${i}`, i % 17 === 0 ? null : Array.from({ length: i % 4 }, (_, k) => ({ type: `t${k}`, value: 'ü'.repeat(i % 13) }))),
+      );
     }
     const limits = { maxCustomers: 9, maxBytes: 600 };
     const batches = await collect(rows, limits);

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildBodies, postAll, streamBodies } from '../../tools/bench/axios-baseline.js';
 import { writeWideFile } from '../../tools/bench/generate.js';
-import { batchCustomers, requestBody } from '../../src/batch.js';
-import { Classifier, IdIndex } from '../../src/dedupe/index.js';
-import { readInputs } from '../../src/input/index.js';
-import { CustomerSpool } from '../../src/spool/index.js';
+import { batchCustomers, requestBody } from '../../src/pipeline/batch/index.js';
+import { Classifier, IdIndex } from '../../src/pipeline/dedupe/index.js';
+import { readInputs } from '../../src/pipeline/input/index.js';
+import { CustomerSpool } from '../../src/pipeline/spool/index.js';
 import { withEmulator } from '../support/emulator.js';
 
 let dir: string;
@@ -32,7 +32,8 @@ async function cliBodies(file: string, batchSize: number): Promise<string[]> {
     }
     spool.finish();
     const bodies: string[] = [];
-    for await (const batch of batchCustomers(spool.customers(), { maxCustomers: batchSize, maxBytes: 1 << 20 })) bodies.push(requestBody(batch.customers));
+    for await (const batch of batchCustomers(spool.customers(), { maxCustomers: batchSize, maxBytes: 1 << 20 }))
+      bodies.push(requestBody(batch.customers));
     return bodies;
   } finally {
     spool.finish();

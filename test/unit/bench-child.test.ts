@@ -4,7 +4,11 @@ import { sendingProgress } from '../../tools/bench/throughput.js';
 
 const finishedLine = (counts: Partial<RunFinished['counts']>, at = '2026-01-01T00:00:10.000Z'): string =>
   JSON.stringify({
-    message: 'run finished', timestamp: at, status: 'succeeded', peakRssMb: 99, durationMs: 10_000,
+    message: 'run finished',
+    timestamp: at,
+    status: 'succeeded',
+    peakRssMb: 99,
+    durationMs: 10_000,
     counts: { rows: 10, invalid: 0, duplicates: 2, customers: 8, updated: 8, notFound: 0, failed: 0, ...counts },
   });
 
@@ -25,12 +29,14 @@ describe('jsonLines and runFinished', () => {
 
 describe('sendingProgress', () => {
   it('takes the sending-phase progress lines and ends with every customer done at the last line', () => {
-    const log = jsonLines([
-      JSON.stringify({ message: 'progress', phase: 'validating', rowsRead: 5, timestamp: '2026-01-01T00:00:01.000Z' }),
-      JSON.stringify({ message: 'progress', phase: 'sending', sent: 2, timestamp: '2026-01-01T00:00:02.000Z' }),
-      JSON.stringify({ message: 'progress', phase: 'sending', sent: 5, timestamp: '2026-01-01T00:00:03.000Z' }),
-      finishedLine({ updated: 7, notFound: 1 }),
-    ].join('\n'));
+    const log = jsonLines(
+      [
+        JSON.stringify({ message: 'progress', phase: 'validating', rowsRead: 5, timestamp: '2026-01-01T00:00:01.000Z' }),
+        JSON.stringify({ message: 'progress', phase: 'sending', sent: 2, timestamp: '2026-01-01T00:00:02.000Z' }),
+        JSON.stringify({ message: 'progress', phase: 'sending', sent: 5, timestamp: '2026-01-01T00:00:03.000Z' }),
+        finishedLine({ updated: 7, notFound: 1 }),
+      ].join('\n'),
+    );
     expect(sendingProgress(log)).toEqual([
       { atMs: Date.parse('2026-01-01T00:00:02.000Z'), done: 2 },
       { atMs: Date.parse('2026-01-01T00:00:03.000Z'), done: 5 },
@@ -51,7 +57,9 @@ describe('checkCounts', () => {
   });
 
   it('rejects a run that lost a customer, naming the count', () => {
-    expect(() => checkCounts('run', runFinished(finishedLine({ customers: 7, duplicates: 3 })), facts, false)).toThrow('the CLI counted customers = 7, the generated file holds 8');
+    expect(() => checkCounts('run', runFinished(finishedLine({ customers: 7, duplicates: 3 })), facts, false)).toThrow(
+      'the CLI counted customers = 7, the generated file holds 8',
+    );
   });
 
   it('requires every customer updated only of a run that sent', () => {

@@ -2,7 +2,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { documentId, LONG_HEADER, NARROW_HEADER, narrowId, WIDE_HEADER, writeLongUnsortedFile, writeNarrowFile, writeUniqueIdFile, writeWideFile } from '../../tools/bench/generate.js';
+import {
+  documentId,
+  LONG_HEADER,
+  NARROW_HEADER,
+  narrowId,
+  WIDE_HEADER,
+  writeLongUnsortedFile,
+  writeNarrowFile,
+  writeUniqueIdFile,
+  writeWideFile,
+} from '../../tools/bench/generate.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -82,7 +82,9 @@ describe('figureRows', () => {
 
   it('judges the unsorted long file against 500 MB', () => {
     expect(rowFor(figures(), /unsorted long/)).toMatchObject({ result: '450 MB (120.00 s)', target: '≤ 500 MB', verdict: 'ok' });
-    expect(rowFor(figures({ unsorted: { customers: 10_000_000, rows: 30_000_000, wallMs: 1, peakRssMb: 501 } }), /unsorted long/).verdict).toBe('MISSED');
+    expect(
+      rowFor(figures({ unsorted: { customers: 10_000_000, rows: 30_000_000, wallMs: 1, peakRssMb: 501 } }), /unsorted long/).verdict,
+    ).toBe('MISSED');
   });
 
   it('judges the whole send run against the baseline process at 0.8× or more', () => {
@@ -91,7 +93,11 @@ describe('figureRows', () => {
   });
 
   it("sets the send run's peak RSS against the dry run's, 1.3× at most", () => {
-    expect(rowFor(figures(), /Send run peak RSS ÷/)).toMatchObject({ result: '1.25× (150 MB vs 120 MB; baseline process: 130 MB)', target: '≤ 1.3×', verdict: 'ok' });
+    expect(rowFor(figures(), /Send run peak RSS ÷/)).toMatchObject({
+      result: '1.25× (150 MB vs 120 MB; baseline process: 130 MB)',
+      target: '≤ 1.3×',
+      verdict: 'ok',
+    });
     expect(rowFor(figures({ throughput: throughput({ rssRatio: 1.4 }) }), /Send run peak RSS ÷/).verdict).toBe('MISSED');
   });
 
@@ -122,7 +128,11 @@ describe('figureRows', () => {
         { phase: 'send-10m', reason: 'skipped (--quick; npm run bench -- --only send-10m)' },
       ],
     });
-    expect(rowFor(quick, /10M distinct ids/)).toMatchObject({ result: 'skipped (--quick; npm run bench -- --only index)', target: '≤ 300 MB', verdict: '' });
+    expect(rowFor(quick, /10M distinct ids/)).toMatchObject({
+      result: 'skipped (--quick; npm run bench -- --only index)',
+      target: '≤ 300 MB',
+      verdict: '',
+    });
     expect(rowFor(quick, /unsorted long/)).toMatchObject({ target: '≤ 500 MB', verdict: '' });
     expect(rowFor(quick, /Send run peak RSS, 10M/)).toMatchObject({ target: '≤ 400 MB', verdict: '' });
   });
@@ -146,8 +156,15 @@ describe('figureRows: incremental sync', () => {
       result: '20,000 sent, 20,000 changed, emulator received 20,000; 1,980,000 unchanged',
       verdict: 'ok',
     });
-    expect(rows.find((r) => /wall time ÷ validate/.test(r.measure))).toMatchObject({ result: '1.50× (15.00 s vs 10.00 s)', target: '≤ 2×', verdict: 'ok' });
-    expect(rows.find((r) => /Incremental night: peak RSS/.test(r.measure))).toMatchObject({ result: '250 MB (validate: 150 MB)', verdict: 'ok' });
+    expect(rows.find((r) => /wall time ÷ validate/.test(r.measure))).toMatchObject({
+      result: '1.50× (15.00 s vs 10.00 s)',
+      target: '≤ 2×',
+      verdict: 'ok',
+    });
+    expect(rows.find((r) => /Incremental night: peak RSS/.test(r.measure))).toMatchObject({
+      result: '250 MB (validate: 150 MB)',
+      verdict: 'ok',
+    });
     expect(rows.find((r) => /night 1 seeding/.test(r.measure))).toMatchObject({ result: '90.00 s, peak RSS 300 MB', verdict: '' });
   });
 
@@ -167,10 +184,22 @@ describe('figureRows: incremental sync', () => {
   });
 
   it('judges the moonshot end to end against 90 s and says how its state was seeded', () => {
-    const moon = night({ customers: 10_000_000, changed: 100_000, night1Order: 'sorted', night2Order: 'sorted', night2: { concurrency: 8, batchSize: 500, rate: 10 }, diffMs: 95_000 });
+    const moon = night({
+      customers: 10_000_000,
+      changed: 100_000,
+      night1Order: 'sorted',
+      night2Order: 'sorted',
+      night2: { concurrency: 8, batchSize: 500, rate: 10 },
+      diffMs: 95_000,
+    });
     const rows = figureRows(figures({ moonshot: moon, skipped: [] }));
-    expect(rows.find((r) => /end to end/.test(r.measure))).toMatchObject({ result: '95.00 s (validate of the same file: 10.00 s, 1.50×)', verdict: 'MISSED' });
-    expect(rows.find((r) => /how the state was seeded/.test(r.measure))!.result).toMatch(/ids in sorted order.*unlimited emulator: 90\.00 s/);
+    expect(rows.find((r) => /end to end/.test(r.measure))).toMatchObject({
+      result: '95.00 s (validate of the same file: 10.00 s, 1.50×)',
+      verdict: 'MISSED',
+    });
+    expect(rows.find((r) => /how the state was seeded/.test(r.measure))!.result).toMatch(
+      /ids in sorted order.*unlimited emulator: 90\.00 s/,
+    );
   });
 });
 

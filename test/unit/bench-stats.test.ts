@@ -57,12 +57,23 @@ describe('maxInWindow', () => {
 
 describe('rateBetween', () => {
   it('divides the customers done between the first and last points by the time between them', () => {
-    expect(rateBetween([{ atMs: 1000, done: 100 }, { atMs: 1500, done: 300 }, { atMs: 3000, done: 1100 }])).toBeCloseTo(500, 10);
+    expect(
+      rateBetween([
+        { atMs: 1000, done: 100 },
+        { atMs: 1500, done: 300 },
+        { atMs: 3000, done: 1100 },
+      ]),
+    ).toBeCloseTo(500, 10);
   });
 
   it('has no answer with fewer than two points in time', () => {
     expect(rateBetween([])).toBeUndefined();
     expect(rateBetween([{ atMs: 5, done: 1 }])).toBeUndefined();
-    expect(rateBetween([{ atMs: 5, done: 1 }, { atMs: 5, done: 9 }])).toBeUndefined();
+    expect(
+      rateBetween([
+        { atMs: 5, done: 1 },
+        { atMs: 5, done: 9 },
+      ]),
+    ).toBeUndefined();
   });
 });

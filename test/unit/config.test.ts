@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { DEFAULTS, ENDPOINTS } from '../../src/config/defaults.js';
 import {
   checkEndpointUrl,
@@ -195,7 +195,9 @@ describe('resolveInputConfig', () => {
   });
 
   it("takes '-' (stdin) only once", () => {
-    expect(usageErrorOf(() => resolveInputConfig(inputArgs({ files: ['-', 'a.csv', '-'] }))).message).toBe("'-' (stdin) can be given only once");
+    expect(usageErrorOf(() => resolveInputConfig(inputArgs({ files: ['-', 'a.csv', '-'] }))).message).toBe(
+      "'-' (stdin) can be given only once",
+    );
   });
 
   it.each([

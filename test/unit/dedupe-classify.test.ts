@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Classifier, shardOfRow } from '../../src/dedupe/classify.js';
-import { IdIndex } from '../../src/dedupe/id-index.js';
-import { MAX_ID_LENGTH } from '../../src/input/options.js';
-import { Ledger } from '../../src/job/ledger.js';
+import { Classifier, shardOfRow } from '../../src/pipeline/dedupe/classify.js';
+import { IdIndex } from '../../src/pipeline/dedupe/id-index.js';
+import { MAX_ID_LENGTH } from '../../src/pipeline/input/options.js';
+import { Ledger } from '../../src/pipeline/ledger.js';
 import type { Shard } from '../../src/config/shard.js';
-import type { ClassifiedRow, InputRow, Segment } from '../../src/types.js';
+import type { ClassifiedRow, InputRow, Segment } from '../../src/core/types.js';
 
 let dir: string;
 let index: IdIndex;
@@ -137,7 +137,11 @@ describe('Classifier: long-layout records', () => {
   // The records of one customer usually come together (a sorted export): they share a chunk, and
   // the later ones must find the customer opened by the first even before the chunk is handled.
   it('makes consecutive records of an id within one chunk parts of one customer, as pass 1 chunks them', () => {
-    const rows = [long(0, 2, 'L', { type: 'tier', value: 'gold' }), long(0, 3, 'L', { type: 'region', value: 'north' }), long(0, 4, 'L', { type: 'x', value: 'y' })];
+    const rows = [
+      long(0, 2, 'L', { type: 'tier', value: 'gold' }),
+      long(0, 3, 'L', { type: 'region', value: 'north' }),
+      long(0, 4, 'L', { type: 'x', value: 'y' }),
+    ];
     expect(run(rows, { chunkSize: 3 }).map((r) => [r.kind, r.line, r.kind === 'part' ? r.ordinal : undefined])).toEqual([
       ['part', 2, 0],
       ['part', 3, 0],
@@ -166,7 +170,11 @@ describe('Classifier: long-layout records', () => {
   });
 
   it('keeps a broken record with a usable id in its customer, marked invalid (it spoils the customer)', () => {
-    const rows = [long(0, 2, 'L', undefined, 'blank value for segment type "tier"'), long(0, 3, 'L', { type: 'a', value: '1' }), long(0, 4, 'M', { type: 'a', value: '1' })];
+    const rows = [
+      long(0, 2, 'L', undefined, 'blank value for segment type "tier"'),
+      long(0, 3, 'L', { type: 'a', value: '1' }),
+      long(0, 4, 'M', { type: 'a', value: '1' }),
+    ];
     expect(run(rows, { chunkSize: 1 })).toEqual([
       { kind: 'part', file: 0, line: 2, id: 'L', ordinal: 0, opens: true, segments: [], invalid: 'blank value for segment type "tier"' },
       { kind: 'part', file: 0, line: 3, id: 'L', ordinal: 0, opens: false, segments: [{ type: 'a', value: '1' }] },
@@ -190,7 +198,12 @@ describe('Classifier: long-layout records', () => {
   });
 
   it('keeps the first occurrence between layouts: a long record after a wide row is its duplicate, and the other way round', () => {
-    const rows = [valid(0, 2, 'W'), long(1, 2, 'L', { type: 'a', value: '1' }), long(1, 3, 'W', { type: 'a', value: '1' }), valid(2, 2, 'L')];
+    const rows = [
+      valid(0, 2, 'W'),
+      long(1, 2, 'L', { type: 'a', value: '1' }),
+      long(1, 3, 'W', { type: 'a', value: '1' }),
+      valid(2, 2, 'L'),
+    ];
     expect(run(rows, { chunkSize: 1 })).toEqual([
       { kind: 'customer', file: 0, line: 2, id: 'W', segments: seg, clears: false, ordinal: 0 },
       { kind: 'part', file: 1, line: 2, id: 'L', ordinal: 1, opens: true, segments: [{ type: 'a', value: '1' }] },

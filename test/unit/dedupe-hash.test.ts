@@ -1,4 +1,4 @@
-import { hashId, hashInto, shardOf } from '../../src/dedupe/hash.js';
+import { hashId, hashInto, shardOf } from '../../src/pipeline/dedupe/hash.js';
 
 /** The documented algorithm, written independently with BigInt arithmetic mod 2^32. */
 function referenceHash(id: string): [number, number] {

@@ -3,15 +3,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import {
-  emulatorCommand,
-  emulatorOptionsFromArgs,
-  readIdLists,
-  serveUntilStopped,
-  type EmulatorArgs,
-} from '../../src/commands/emulator.js';
+import { emulatorCommand, emulatorOptionsFromArgs, readIdLists, serveUntilStopped, type EmulatorArgs } from '../../src/cli/emulator.js';
 import { formatProblems } from '../../src/emulator/index.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { customersBody, postBulk } from '../support/emulator.js';
 
 /** Parses flags exactly as the CLI does, without running the handler. */
@@ -53,9 +47,32 @@ describe('emulator command: flags to options', () => {
 
   it('maps each flag to its option, with repeated --token accepted as several tokens', () => {
     const args = parseFlags([
-      '--token', 'a', '--token', 'b', '--port', '0', '--rate-limit', '5', '--retry-after-format', 'http-date',
-      '--error-rate', '0.2', '--reset-rate', '0.05', '--slow-rate', '0.1', '--slow-ms', '3000', '--drip-rate', '0.1',
-      '--malformed-rate', '0.1', '--seed', '9', '--max-body-bytes', '1000',
+      '--token',
+      'a',
+      '--token',
+      'b',
+      '--port',
+      '0',
+      '--rate-limit',
+      '5',
+      '--retry-after-format',
+      'http-date',
+      '--error-rate',
+      '0.2',
+      '--reset-rate',
+      '0.05',
+      '--slow-rate',
+      '0.1',
+      '--slow-ms',
+      '3000',
+      '--drip-rate',
+      '0.1',
+      '--malformed-rate',
+      '0.1',
+      '--seed',
+      '9',
+      '--max-body-bytes',
+      '1000',
     ]);
     const result = emulatorOptionsFromArgs(args, { known: ['k1'], rejectIds: ['r1'] });
     expect(result).toEqual({

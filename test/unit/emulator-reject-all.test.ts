@@ -1,6 +1,6 @@
 /** The emulator's "400 for every request" fault: the flag, the control route and the answer. */
 import yargs, { type Argv } from 'yargs';
-import { emulatorCommand, emulatorOptionsFromArgs, type EmulatorArgs } from '../../src/commands/emulator.js';
+import { emulatorCommand, emulatorOptionsFromArgs, type EmulatorArgs } from '../../src/cli/emulator.js';
 import { adminAnswer } from '../../src/emulator/admin-routes.js';
 import { EmulatorCore, REJECT_ALL_CODE, REJECT_ALL_DETAILS } from '../../src/emulator/emulator-core.js';
 import { resolveEmulatorOptions } from '../../src/emulator/options.js';
@@ -16,7 +16,12 @@ function core(): EmulatorCore {
   return new EmulatorCore(resolved.value, () => 0);
 }
 
-const body = JSON.stringify({ customers: [{ document_id: 'a', segments: [] }, { document_id: 'b', segments: null }] });
+const body = JSON.stringify({
+  customers: [
+    { document_id: 'a', segments: [] },
+    { document_id: 'b', segments: null },
+  ],
+});
 
 describe('reject-all', () => {
   it('is off by default; --reject-all turns it on', () => {

@@ -1,5 +1,5 @@
-import { EXIT_CODE_MEANINGS, ExitCode, INTERNAL_ERROR_EXIT } from '../../src/exit-codes.js';
-import { EXIT_CODES_TEXT } from '../../src/commands/help-text.js';
+import { EXIT_CODE_MEANINGS, ExitCode, INTERNAL_ERROR_EXIT } from '../../src/core/exit-codes.js';
+import { EXIT_CODES_TEXT } from '../../src/cli/help-text.js';
 import { readFileSync } from 'node:fs';
 
 /** --help's exit-code lines as [code, meaning], continuation lines joined to their code's. */
@@ -16,7 +16,11 @@ function helpEntries(): string[][] {
 describe('exit codes', () => {
   it('every exit code has a meaning, and --help lists each of them', () => {
     const codes: (keyof typeof EXIT_CODE_MEANINGS)[] = [...Object.values(ExitCode), INTERNAL_ERROR_EXIT];
-    expect(Object.keys(EXIT_CODE_MEANINGS).map(Number).sort((a, b) => a - b)).toEqual([...codes].sort((a, b) => a - b));
+    expect(
+      Object.keys(EXIT_CODE_MEANINGS)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([...codes].sort((a, b) => a - b));
     const entries = helpEntries();
     for (const code of codes) expect(entries).toContainEqual([String(code), EXIT_CODE_MEANINGS[code]]);
     expect(entries).toHaveLength(codes.length);
@@ -36,6 +40,7 @@ describe('exit codes', () => {
   it('the README table names every exit code', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const table = readme.slice(readme.indexOf('## Exit codes'));
-    for (const code of [...Object.values(ExitCode), INTERNAL_ERROR_EXIT]) expect(table).toMatch(new RegExp(`\\| (\\d+ / )?${code}( / \\d+)? \\|`));
+    for (const code of [...Object.values(ExitCode), INTERNAL_ERROR_EXIT])
+      expect(table).toMatch(new RegExp(`\\| (\\d+ / )?${code}( / \\d+)? \\|`));
   });
 });

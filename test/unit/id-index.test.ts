@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { IdIndex, type IdIndexOptions, type IdLocation } from '../../src/dedupe/id-index.js';
+import { IdIndex, type IdIndexOptions, type IdLocation } from '../../src/pipeline/dedupe/id-index.js';
 
 let dir: string;
 const open: IdIndex[] = [];
@@ -83,7 +83,7 @@ describe.each([
     memoryLogBytes = undefined;
   });
 
-describe('IdIndex exactness when hashes collide', () => {
+  describe('IdIndex exactness when hashes collide', () => {
     it('never merges distinct ids that share slot and tag, and still finds their duplicates', () => {
       const index = newIndex({ hash: everythingCollides });
       const ids = Array.from({ length: 1500 }, (_, i) => `id-${i}`);
@@ -92,14 +92,14 @@ describe('IdIndex exactness when hashes collide', () => {
       ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 5))).toEqual(at(0, i + 2)));
       expect(index.lookup('id-1500')).toBeUndefined();
     });
-  
+
     it('tells apart ids that differ only in length, the padding unit or the last code unit', () => {
       const index = newIndex({ hash: everythingCollides });
       const ids = ['a', 'a\u0000', 'ab', 'ac', 'abc', 'abd', ''];
       ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
       ids.forEach((id, i) => expect(index.lookup(id)).toEqual(at(0, i)));
     });
-  
+
     it('keeps every colliding id across growth', () => {
       const index = newIndex({ hash: everythingCollides });
       // 1500 ids > 0.75 × the 1024 initial slots: at least one growth replays the log.
@@ -107,7 +107,7 @@ describe('IdIndex exactness when hashes collide', () => {
       for (let i = 0; i < 1500; i++) expect(index.lookup(`k${i}`)).toEqual(at(2, i));
     });
   });
-  
+
   describe('IdIndex with real ids', () => {
     it('compares code units exactly: accents, emoji, surrogate pairs and lone surrogates', () => {
       const index = newIndex();
@@ -116,7 +116,7 @@ describe('IdIndex exactness when hashes collide', () => {
       ids.forEach((id, i) => expect(index.firstSeen(id, at(1, 100))).toEqual(at(0, i)));
       expect(index.size).toBe(ids.length);
     });
-  
+
     it('keeps the empty id and ids of odd and even length through growth', () => {
       const index = newIndex();
       const ids = ['', 'a', 'ab', 'abc', '😀', '😀x'];
@@ -125,7 +125,7 @@ describe('IdIndex exactness when hashes collide', () => {
       ids.forEach((id, i) => expect(index.firstSeen(id, at(4, 4))).toEqual(at(3, i)));
       expect(index.size).toBe(5000 + ids.length);
     });
-  
+
     it('handles long ids, including one larger than the write buffer', () => {
       const index = newIndex();
       const long = 'x'.repeat(100_000);
@@ -139,7 +139,7 @@ describe('IdIndex exactness when hashes collide', () => {
       expect(index.lookup(huge)).toEqual(at(0, 3));
       expect(index.lookup(`${huge.slice(1)}z`)).toEqual(at(0, 5));
     });
-  
+
     it('keeps all of 300k ids through growth and log flushes, and finds each first location', () => {
       const index = newIndex();
       const n = 300_000;
@@ -251,5 +251,4 @@ describe('IdIndex lifecycle and options', () => {
   it('fails clearly when the directory does not exist', () => {
     expect(() => new IdIndex({ dir: path.join(dir, 'missing') })).toThrow(/ENOENT/);
   });
-
 });

@@ -8,17 +8,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { CustomerSpool } from '../../src/spool/index.js';
+import { CustomerSpool } from '../../src/pipeline/spool/index.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
-import { Ledger } from '../../src/job/ledger.js';
-import { CLEARED_DETAIL, resolver } from '../../src/job/result-rows.js';
-import { countOutcomes, emptyCounts } from '../../src/job/tally.js';
-import { checkGuards } from '../../src/job/guards.js';
+import { Ledger } from '../../src/pipeline/ledger.js';
+import { CLEARED_DETAIL, resolver } from '../../src/pipeline/result-rows.js';
+import { countOutcomes, emptyCounts } from '../../src/pipeline/tally.js';
+import { checkGuards } from '../../src/pipeline/guards.js';
 import { resolveRunConfig } from '../../src/config/run-options.js';
-import { UsageError } from '../../src/errors.js';
-import { mergeReports, ResultsWriter, writeSummary, type Summary } from '../../src/report/index.js';
+import { UsageError } from '../../src/core/errors.js';
+import { mergeReports, ResultsWriter, writeSummary, type Summary } from '../../src/pipeline/report/index.js';
 import { parseThreshold } from '../../src/config/threshold.js';
-import type { CustomerRow, Segment } from '../../src/types.js';
+import type { CustomerRow, Segment } from '../../src/core/types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -47,7 +47,17 @@ describe('segments fingerprint', () => {
     // Lengths make the stream parse back one way only: moving characters between type and value,
     // or between segments, is a change.
     expect(fingerprintOf([{ type: 'ab', value: 'c' }])).not.toBe(fingerprintOf([{ type: 'a', value: 'bc' }]));
-    expect(fingerprintOf([{ type: 'a', value: 'b' }, { type: 'c', value: 'd' }])).not.toBe(fingerprintOf([{ type: 'a', value: 'bc' }, { type: '', value: 'd' }]));
+    expect(
+      fingerprintOf([
+        { type: 'a', value: 'b' },
+        { type: 'c', value: 'd' },
+      ]),
+    ).not.toBe(
+      fingerprintOf([
+        { type: 'a', value: 'bc' },
+        { type: '', value: 'd' },
+      ]),
+    );
     // 20,000 customers with one value each: no two fingerprints alike.
     const seen = new Set(Array.from({ length: 20_000 }, (_, i) => fingerprintOf([gold, { type: 'n', value: String(i) }])));
     expect(seen.size).toBe(20_000);
@@ -114,7 +124,10 @@ describe('ledger, results.csv and counts of an incremental run', () => {
   test('unchanged says since when (and when not found); a clear the endpoint acknowledged is cleared, one that failed is failed', () => {
     const resolve = resolver(ledgerOf(), { kind: 'not_sent', detail: 'not sent: run interrupted' }, runTime);
     expect(resolve(0, 0, 2)).toEqual({ status: 'unchanged', detail: 'unchanged since 2026-11-27T02:00:00.000Z' });
-    expect(resolve(1, 0, 3)).toEqual({ status: 'unchanged', detail: 'not found on 2026-11-28T02:00:00.000Z, segments unchanged since; --recheck-not-found sends it again' });
+    expect(resolve(1, 0, 3)).toEqual({
+      status: 'unchanged',
+      detail: 'not found on 2026-11-28T02:00:00.000Z, segments unchanged since; --recheck-not-found sends it again',
+    });
     expect(resolve(2, 0, 4)).toEqual({ status: 'updated', detail: '' });
     expect(resolve(3, 0, 5)).toEqual({ status: 'not_sent', detail: 'not sent: run interrupted' });
     expect(resolve(4, -1, 0)).toEqual({ status: 'cleared', detail: CLEARED_DETAIL });
@@ -138,12 +151,15 @@ describe('ledger, results.csv and counts of an incremental run', () => {
 
 describe('--max-clear with mirror clears', () => {
   const config = { maxInvalid: parseThreshold('--max-invalid', '100,10%'), maxClear: parseThreshold('--max-clear', '10%') };
-  const intake = (customers: number, toClear: number) => ({ read: { rows: customers, invalid: 0 }, counts: { ...emptyCounts(), customers, toClear } });
+  const intake = (customers: number, toClear: number) => ({
+    read: { rows: customers, invalid: 0 },
+    counts: { ...emptyCounts(), customers, toClear },
+  });
 
   test('a night that lost 30% of its customers is refused, naming both causes', () => {
     // 700 customers in the file, 300 gone from it (counted in toClear), 5 blank rows.
     const reason = checkGuards(config, intake(700, 305), 300);
-    expect(reason).toContain("305 of 1000 (31%) customers would have all their segments cleared");
+    expect(reason).toContain('305 of 1000 (31%) customers would have all their segments cleared');
     expect(reason).toContain('300 gone from the input');
     expect(reason).toContain('--max-clear 10%');
   });
@@ -162,11 +178,39 @@ describe('--max-clear with mirror clears', () => {
 });
 
 describe('options', () => {
-  const base = { files: ['a.csv'], endpoint: 'http://127.0.0.1:1/api/v3/customers/segments', idColumn: 'document_id', maxInvalid: '100', maxClear: '10%', maxNotFound: '50%', maxRecordBytes: 1000, maxInputBytes: 1000, maxCompressionRatio: 0, logLevel: 'info', logFormat: 'json', progressInterval: 10, batchSize: 10, maxBatchBytes: 1000, rate: 1, concurrency: 1, maxAttempts: 1, maxRetryWait: 1, maxOutage: 1, timeout: 1, grace: 1, stateDir: 's', jobName: 'j' };
+  const base = {
+    files: ['a.csv'],
+    endpoint: 'http://127.0.0.1:1/api/v3/customers/segments',
+    idColumn: 'document_id',
+    maxInvalid: '100',
+    maxClear: '10%',
+    maxNotFound: '50%',
+    maxRecordBytes: 1000,
+    maxInputBytes: 1000,
+    maxCompressionRatio: 0,
+    logLevel: 'info',
+    logFormat: 'json',
+    progressInterval: 10,
+    batchSize: 10,
+    maxBatchBytes: 1000,
+    rate: 1,
+    concurrency: 1,
+    maxAttempts: 1,
+    maxRetryWait: 1,
+    maxOutage: 1,
+    timeout: 1,
+    grace: 1,
+    stateDir: 's',
+    jobName: 'j',
+  };
 
   test('--mode defaults to full and takes diff and mirror with their options', () => {
     expect(resolveRunConfig({ ...base, mode: 'full' }, {})).toMatchObject({ mode: 'full', fullResync: false, recheckNotFound: false });
-    expect(resolveRunConfig({ ...base, mode: 'mirror', fullResync: true, recheckNotFound: true }, {})).toMatchObject({ mode: 'mirror', fullResync: true, recheckNotFound: true });
+    expect(resolveRunConfig({ ...base, mode: 'mirror', fullResync: true, recheckNotFound: true }, {})).toMatchObject({
+      mode: 'mirror',
+      fullResync: true,
+      recheckNotFound: true,
+    });
   });
 
   test.each([
@@ -189,27 +233,68 @@ describe('report merge with mirror clears', () => {
       for (const id of gone) await results.writeUnplaced(id, 'cleared', CLEARED_DETAIL);
       await results.commit();
       const summary: Summary = {
-        status: 'succeeded', dryRun: false, counts: { ...emptyCounts(), rows: rows.length, cleared: gone.length }, requests: { byStatus: {}, total: 1, retries: 0 },
-        startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', durationMs: 1000,
-        inputs: [{ path: 'night.csv', sha256: '0'.repeat(64), rows: 4 }], options: {}, runId: `r${index}`, exitCode: 0, shard: { index, count: 2 }, mode: 'mirror',
+        status: 'succeeded',
+        dryRun: false,
+        counts: { ...emptyCounts(), rows: rows.length, cleared: gone.length },
+        requests: { byStatus: {}, total: 1, retries: 0 },
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:01.000Z',
+        durationMs: 1000,
+        inputs: [{ path: 'night.csv', sha256: '0'.repeat(64), rows: 4 }],
+        options: {},
+        runId: `r${index}`,
+        exitCode: 0,
+        shard: { index, count: 2 },
+        mode: 'mirror',
       };
       await writeSummary(out, summary);
       return out;
     };
-    const dirs = [await shard(0, [[2, 'a', 'updated'], [4, 'c', 'unchanged']], ['x', 'y']), await shard(1, [[3, 'b', 'updated'], [5, 'd', 'updated']], ['z'])];
+    const dirs = [
+      await shard(
+        0,
+        [
+          [2, 'a', 'updated'],
+          [4, 'c', 'unchanged'],
+        ],
+        ['x', 'y'],
+      ),
+      await shard(
+        1,
+        [
+          [3, 'b', 'updated'],
+          [5, 'd', 'updated'],
+        ],
+        ['z'],
+      ),
+    ];
     const merged = await mergeReports(dirs, path.join(dir, 'merged'));
     expect(merged).not.toBeInstanceOf(UsageError);
     expect((merged as Summary).counts.cleared).toBe(3);
     const records = parse(readFileSync(path.join(dir, 'merged', 'results.csv'), 'utf8')) as string[][];
-    expect(records.map((r) => `${r[0]} ${r[1]} ${r[2]}`)).toEqual(['line document_id status', '2 a updated', '3 b updated', '4 c unchanged', '5 d updated', ' x cleared', ' y cleared', ' z cleared']);
+    expect(records.map((r) => `${r[0]} ${r[1]} ${r[2]}`)).toEqual([
+      'line document_id status',
+      '2 a updated',
+      '3 b updated',
+      '4 c unchanged',
+      '5 d updated',
+      ' x cleared',
+      ' y cleared',
+      ' z cleared',
+    ]);
   });
 });
 
 describe('--max-not-found in diff and mirror', () => {
   test("the message says the unchanged customers were counted by the state's answers", async () => {
-    const { decideOutcome } = await import('../../src/job/outcome.js');
-    const outcome = decideOutcome({ ...emptyCounts(), customers: 100, notFound: 60 }, { notFoundGuard: { notFound: 60, answered: 100, unchanged: 40, threshold: '50%' } });
+    const { decideOutcome } = await import('../../src/pipeline/run-outcome.js');
+    const outcome = decideOutcome(
+      { ...emptyCounts(), customers: 100, notFound: 60 },
+      { notFoundGuard: { notFound: 60, answered: 100, unchanged: 40, threshold: '50%' } },
+    );
     expect(outcome.exitCode).toBe(5);
-    expect(outcome.message).toContain('60 of 100 customers answered (40 of them unchanged, by the state\'s earlier answers) were not found, more than --max-not-found 50%');
+    expect(outcome.message).toContain(
+      "60 of 100 customers answered (40 of them unchanged, by the state's earlier answers) were not found, more than --max-not-found 50%",
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * StateDiff (src/job/incremental.ts): the in-memory index a diff or mirror run loads from one
+ * StateDiff (src/pipeline/incremental.ts): the in-memory index a diff or mirror run loads from one
  * scan of the segment state before pass 1, and asks of every customer it meets. Seeded through
  * the state's own API (beginRun, record, finishRun) in a temp dir, as real nights leave it. What
  * the state stores after nights is test/unit/state-segment-state.test.ts; end to end,
@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StateDiff } from '../../src/job/incremental.js';
-import { checkHash } from '../../src/dedupe/hash.js';
+import { StateDiff } from '../../src/pipeline/incremental.js';
+import { checkHash } from '../../src/pipeline/dedupe/hash.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
 
@@ -44,7 +44,12 @@ function open(write = true): SegmentState {
 /** One night that gets these acknowledged and ends with `exitCode`; returns its run number. */
 function night(acks: Ack[], opts: { fullResync?: boolean; exitCode?: number } = {}): number {
   const state = open();
-  const run = state.beginRun({ runId: `run-${Math.random()}`, startedAt: new Date(), mode: 'mirror', fullResync: opts.fullResync ?? false });
+  const run = state.beginRun({
+    runId: `run-${Math.random()}`,
+    startedAt: new Date(),
+    mode: 'mirror',
+    fullResync: opts.fullResync ?? false,
+  });
   for (let i = 0; i < acks.length; i += 500) state.record(acks.slice(i, i + 500));
   state.finishRun({ status: 'done', exitCode: opts.exitCode ?? 0, counts: {} });
   state.close();
@@ -119,7 +124,12 @@ describe('StateDiff.unchanged()', () => {
     expect(diff.unchanged('a', FP_C)).toBeUndefined();
     // The same state without --full-resync: all four unchanged.
     ({ diff } = load());
-    expect(['a', 'b', 'n', 'm'].map((id) => diff.unchanged(id, id === 'a' ? FP_A : id === 'b' ? FP_B : FP_C) !== undefined)).toEqual([true, true, true, true]);
+    expect(['a', 'b', 'n', 'm'].map((id) => diff.unchanged(id, id === 'a' ? FP_A : id === 'b' ? FP_B : FP_C) !== undefined)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });
 
@@ -238,7 +248,8 @@ describe('ids are told apart', () => {
     const others = new Set<string>();
     while (others.size < 50_000) {
       // Half one code unit away from a stored id, half fresh ids of the same kinds.
-      const candidate = others.size % 2 === 0 ? nearMiss(storedIds[Math.floor(next() * storedIds.length)]!, next) : idOf(next, others.size % 3);
+      const candidate =
+        others.size % 2 === 0 ? nearMiss(storedIds[Math.floor(next() * storedIds.length)]!, next) : idOf(next, others.size % 3);
       if (!stored.has(candidate)) others.add(candidate);
     }
     night(storedIds.map((id) => updated(id, FP_A)));

@@ -1,4 +1,4 @@
-import { detectDelimiter, detectLayout, firstLine, readPrefix, sepLine } from '../../src/input/detect.js';
+import { detectDelimiter, detectLayout, firstLine, readPrefix, sepLine } from '../../src/pipeline/input/detect.js';
 
 describe('detectDelimiter', () => {
   test.each([
@@ -68,13 +68,20 @@ describe('readPrefix', () => {
 });
 
 describe('sepLine', () => {
-  test.each([['sep=;\n', ';'], ['sep=, \r\n', ','], ['Sep=|\r', '|']])('%j is a sep= line', (text, delimiter) => {
+  test.each([
+    ['sep=;\n', ';'],
+    ['sep=, \r\n', ','],
+    ['Sep=|\r', '|'],
+  ])('%j is a sep= line', (text, delimiter) => {
     expect(sepLine(text, false)).toMatchObject({ delimiter });
   });
 
-  test.each([['document_id,tier\n'], ['sep=;;\n'], ['sep=\n'], ['sep="\n'], ['sep= \n'], ['"sep=;"\n'], ['x\nsep=;\n']])('%j is not', (text) => {
-    expect(sepLine(text, false)).toBe(false);
-  });
+  test.each([['document_id,tier\n'], ['sep=;;\n'], ['sep=\n'], ['sep="\n'], ['sep= \n'], ['"sep=;"\n'], ['x\nsep=;\n']])(
+    '%j is not',
+    (text) => {
+      expect(sepLine(text, false)).toBe(false);
+    },
+  );
 });
 
 describe('detectLayout', () => {

@@ -1,6 +1,6 @@
-import { EncodingChecker, InputDecoder, firstInvalidUtf8, incompleteTail } from '../../src/input/encoding.js';
-import type { Encoding } from '../../src/input/options.js';
-import type { InputProblem } from '../../src/input/problem.js';
+import { EncodingChecker, InputDecoder, firstInvalidUtf8, incompleteTail } from '../../src/pipeline/input/encoding.js';
+import type { Encoding } from '../../src/pipeline/input/options.js';
+import type { InputProblem } from '../../src/pipeline/input/problem.js';
 
 function checkAll(chunks: Buffer[]): InputProblem | undefined {
   const checker = new EncodingChecker();
@@ -53,7 +53,10 @@ describe('EncodingChecker', () => {
   });
 
   test('recognises UTF-16 without a BOM by its NUL pattern, and its byte order', () => {
-    expect(checkAll([Buffer.from('document_id,tier\n1,gold\n', 'utf16le')])).toMatchObject({ code: 'UNSUPPORTED_ENCODING', message: expect.stringContaining('--encoding utf-16le') });
+    expect(checkAll([Buffer.from('document_id,tier\n1,gold\n', 'utf16le')])).toMatchObject({
+      code: 'UNSUPPORTED_ENCODING',
+      message: expect.stringContaining('--encoding utf-16le'),
+    });
     const be = Buffer.from('document_id,tier\n1,gold\n', 'utf16le').swap16();
     expect(checkAll([be])?.message).toContain('--encoding utf-16be');
   });

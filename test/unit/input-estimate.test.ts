@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { estimateRecords } from '../../src/input/estimate.js';
+import { estimateRecords } from '../../src/pipeline/input/estimate.js';
 
 let dir: string;
 beforeEach(async () => {

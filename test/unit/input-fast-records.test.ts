@@ -4,7 +4,7 @@
  * from the characters that matter (delimiters, quotes, CR, LF, multi-byte characters), fed in
  * random chunks that split CRLFs and characters, are read both ways and compared.
  */
-import { CsvRecords } from '../../src/input/csv-records.js';
+import { CsvRecords } from '../../src/pipeline/input/csv-records.js';
 import { mulberry32, type Random } from '../../src/emulator/prng.js';
 
 interface Reading {
@@ -37,7 +37,7 @@ function read(bytes: Buffer, chunks: number[], fastPath: boolean, delimiter = ',
 /** Splits `length` bytes into random chunk sizes (1 byte to a few hundred). */
 function chunking(random: Random, length: number): number[] {
   const sizes: number[] = [];
-  for (let total = 0; total < length; ) {
+  for (let total = 0; total < length;) {
     const size = 1 + Math.floor(random() * (random() < 0.5 ? 4 : 300));
     sizes.push(size);
     total += size;
@@ -45,7 +45,21 @@ function chunking(random: Random, length: number): number[] {
   return sizes;
 }
 
-const WELL_FORMED_FIELDS = ['', 'a', 'gold', 'C0001', ' x ', 'é', '😀', '"q"', '"a,b"', '"line\nbreak"', '"cr\r\nlf"', '"say ""hi"""', '""'];
+const WELL_FORMED_FIELDS = [
+  '',
+  'a',
+  'gold',
+  'C0001',
+  ' x ',
+  'é',
+  '😀',
+  '"q"',
+  '"a,b"',
+  '"line\nbreak"',
+  '"cr\r\nlf"',
+  '"say ""hi"""',
+  '""',
+];
 const ANYTHING = ['a', ',', '"', '\n', '\r', '\r\n', ';', 'é', '😀', ' ', 'b"c', '""'];
 
 /** A file of well-formed records (quoted fields among them), with any line breaks. */
@@ -53,7 +67,10 @@ function wellFormed(random: Random): string {
   const lines: string[] = [];
   const rows = Math.floor(random() * 40);
   for (let r = 0; r < rows; r++) {
-    const fields = Array.from({ length: 1 + Math.floor(random() * 4) }, () => WELL_FORMED_FIELDS[Math.floor(random() * WELL_FORMED_FIELDS.length)]);
+    const fields = Array.from(
+      { length: 1 + Math.floor(random() * 4) },
+      () => WELL_FORMED_FIELDS[Math.floor(random() * WELL_FORMED_FIELDS.length)],
+    );
     lines.push(fields.join(','));
   }
   const breaks = ['\n', '\r\n', '\r'];
@@ -83,7 +100,9 @@ describe('the fast path reads like csv-parse', () => {
       // Well-formed files never need csv-parse.
       if (make === wellFormed && !fastToTheEnd) throw new Error(`handed over ${JSON.stringify(bytes.toString())}`);
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-        throw new Error(`differs on ${JSON.stringify(bytes.toString())} in chunks ${JSON.stringify(chunks)}:\n fast ${JSON.stringify(actual)}\n csv-parse ${JSON.stringify(expected)}`);
+        throw new Error(
+          `differs on ${JSON.stringify(bytes.toString())} in chunks ${JSON.stringify(chunks)}:\n fast ${JSON.stringify(actual)}\n csv-parse ${JSON.stringify(expected)}`,
+        );
       }
       if (expected.problem !== undefined) handedOver++;
     }

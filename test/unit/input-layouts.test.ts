@@ -1,7 +1,15 @@
-import type { Columns } from '../../src/input/header.js';
-import { SKIPPED_EMPTY, createRowMapper, mapJsonRecord, mapLongRecord, mapWideRecord, parseSegmentsCell, type RowMapperOptions } from '../../src/input/layouts.js';
-import { TypeStats } from '../../src/input/type-stats.js';
-import type { InputRow } from '../../src/types.js';
+import type { Columns } from '../../src/pipeline/input/header.js';
+import {
+  SKIPPED_EMPTY,
+  createRowMapper,
+  mapJsonRecord,
+  mapLongRecord,
+  mapWideRecord,
+  parseSegmentsCell,
+  type RowMapperOptions,
+} from '../../src/pipeline/input/layouts.js';
+import { TypeStats } from '../../src/pipeline/input/type-stats.js';
+import type { InputRow } from '../../src/core/types.js';
 
 type Wide = Extract<Columns, { layout: 'wide' }>;
 type Json = Extract<Columns, { layout: 'json' }>;
@@ -45,12 +53,31 @@ describe('wide layout', () => {
   });
 
   test('with skipEmpty an all-blank row is skipped, not counted as a mistake', () => {
-    expect(mapWideRecord(wide, ['42-1', '', ''], 0, 2, { skipEmpty: true })).toEqual({ file: 0, line: 2, id: '42-1', invalid: SKIPPED_EMPTY, skipped: true });
+    expect(mapWideRecord(wide, ['42-1', '', ''], 0, 2, { skipEmpty: true })).toEqual({
+      file: 0,
+      line: 2,
+      id: '42-1',
+      invalid: SKIPPED_EMPTY,
+      skipped: true,
+    });
   });
 
   test('the id column may be anywhere', () => {
-    const columns: Wide = { ...wide, names: ['tier', 'document_id', 'region'], id: 1, segments: [{ index: 0, type: 'tier' }, { index: 2, type: 'region' }] };
-    expect(mapWideRecord(columns, ['gold', '42-1', ''], 0, 2, OPTS)).toEqual({ file: 0, line: 2, id: '42-1', segments: [{ type: 'tier', value: 'gold' }] });
+    const columns: Wide = {
+      ...wide,
+      names: ['tier', 'document_id', 'region'],
+      id: 1,
+      segments: [
+        { index: 0, type: 'tier' },
+        { index: 2, type: 'region' },
+      ],
+    };
+    expect(mapWideRecord(columns, ['gold', '42-1', ''], 0, 2, OPTS)).toEqual({
+      file: 0,
+      line: 2,
+      id: '42-1',
+      segments: [{ type: 'tier', value: 'gold' }],
+    });
   });
 
   test('only the selected columns are read, under their (renamed) types', () => {
@@ -147,7 +174,15 @@ describe('json layout', () => {
   });
 
   test('extra columns of the header are ignored, whatever their cells hold', () => {
-    const columns: Json = { ...json, names: ['source', 'document_id', 'segments'], width: 3, fullWidth: 3, id: 1, segments: 2, ignored: ['source'] };
+    const columns: Json = {
+      ...json,
+      names: ['source', 'document_id', 'segments'],
+      width: 3,
+      fullWidth: 3,
+      id: 1,
+      segments: 2,
+      ignored: ['source'],
+    };
     expect(mapJsonRecord(columns, ['crm', '42-1', '[]'], 0, 3)).toEqual({ file: 0, line: 3, id: '42-1', segments: [] });
   });
 
@@ -163,16 +198,18 @@ describe('long layout: one row per record', () => {
   const map = (record: string[], line = 2): InputRow => mapLongRecord(long, record, 4, line);
 
   test('a record is a row with one segment, marked long', () => {
-    expect(map([' a ', ' tier ', ' gold '])).toEqual({ file: 4, line: 2, id: 'a', long: true, segments: [{ type: 'tier', value: 'gold' }] });
+    expect(map([' a ', ' tier ', ' gold '])).toEqual({
+      file: 4,
+      line: 2,
+      id: 'a',
+      long: true,
+      segments: [{ type: 'tier', value: 'gold' }],
+    });
   });
 
   test('records of one id stay separate rows, at their own lines, sorted or not', () => {
     const mapper = createRowMapper(long, 4, OPTS);
-    const rows = [
-      mapper.map(['a', 'tier', 'gold'], 2),
-      mapper.map(['b', 'tier', 'silver'], 3),
-      mapper.map(['a', 'region', 'north'], 4),
-    ];
+    const rows = [mapper.map(['a', 'tier', 'gold'], 2), mapper.map(['b', 'tier', 'silver'], 3), mapper.map(['a', 'region', 'north'], 4)];
     expect(rows.map((r) => [r.id, r.line, r.segments])).toEqual([
       ['a', 2, [{ type: 'tier', value: 'gold' }]],
       ['b', 3, [{ type: 'tier', value: 'silver' }]],
@@ -202,7 +239,13 @@ describe('long layout: one row per record', () => {
 
   test('types are counted in order of first appearance', () => {
     const stats = new TypeStats();
-    for (const [type, value] of [['region', 'north'], ['tier', 'gold'], ['region', 'south'], ['', '']]) mapLongRecord(long, ['a', type as string, value as string], 0, 2, { stats });
+    for (const [type, value] of [
+      ['region', 'north'],
+      ['tier', 'gold'],
+      ['region', 'south'],
+      ['', ''],
+    ])
+      mapLongRecord(long, ['a', type as string, value as string], 0, 2, { stats });
     expect(stats.types()).toEqual(['region', 'tier']);
   });
 });
@@ -211,7 +254,9 @@ describe('check-only mapping (buildSegments false)', () => {
   /** A row as the full mapping gives it, without its segments (a wide row that has none says `blank`). */
   const withoutSegments = ({ segments: _segments, ...rest }: InputRow): InputRow => rest;
   const wideWithoutSegments = (row: InputRow): InputRow =>
-    row.segments !== undefined && row.segments !== null && row.segments.length === 0 ? { ...withoutSegments(row), blank: true } : withoutSegments(row);
+    row.segments !== undefined && row.segments !== null && row.segments.length === 0
+      ? { ...withoutSegments(row), blank: true }
+      : withoutSegments(row);
   const check = { skipEmpty: false, buildSegments: false };
 
   test.each([
@@ -239,15 +284,21 @@ describe('check-only mapping (buildSegments false)', () => {
     expect(mapLongRecord(long, ['a', 'tier', 'gold'], 0, 6, asked)).toHaveProperty('segments');
   });
 
-  test.each([['[{"type":"tier","value":"gold"}]'], ['null'], ['[{"type":"tier","value":" "}]'], ['{bad'], ['']])('json %j gives the full mapping without segments', (cell) => {
-    const checked = mapJsonRecord(json, ['42-1', cell], 0, 3, check);
-    expect(checked).toEqual(withoutSegments(mapJsonRecord(json, ['42-1', cell], 0, 3)));
-    expect(checked).not.toHaveProperty('segments');
-  });
+  test.each([['[{"type":"tier","value":"gold"}]'], ['null'], ['[{"type":"tier","value":" "}]'], ['{bad'], ['']])(
+    'json %j gives the full mapping without segments',
+    (cell) => {
+      const checked = mapJsonRecord(json, ['42-1', cell], 0, 3, check);
+      expect(checked).toEqual(withoutSegments(mapJsonRecord(json, ['42-1', cell], 0, 3)));
+      expect(checked).not.toHaveProperty('segments');
+    },
+  );
 
-  test.each([[['a', 'tier', 'gold']], [['a', '', '']], [['a', 'tier', '']], [['', 'tier', 'gold']]])('long %j gives the full mapping without segments', (record) => {
-    const checked = mapLongRecord(long, record, 0, 3, check);
-    expect(checked).toEqual(withoutSegments(mapLongRecord(long, record, 0, 3)));
-    expect(checked).not.toHaveProperty('segments');
-  });
+  test.each([[['a', 'tier', 'gold']], [['a', '', '']], [['a', 'tier', '']], [['', 'tier', 'gold']]])(
+    'long %j gives the full mapping without segments',
+    (record) => {
+      const checked = mapLongRecord(long, record, 0, 3, check);
+      expect(checked).toEqual(withoutSegments(mapLongRecord(long, record, 0, 3)));
+      expect(checked).not.toHaveProperty('segments');
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { LineBreakCounter, lineBreaksInRecord, lineBreaksInText } from '../../src/input/lines.js';
+import { LineBreakCounter, lineBreaksInRecord, lineBreaksInText } from '../../src/pipeline/input/lines.js';
 
 describe('line breaks', () => {
   test('CRLF, LF and a lone CR each count once', () => {

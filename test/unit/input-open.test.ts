@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../src/errors.js';
-import { openInputs, readInputs, spoolToFile, type InputOptions } from '../../src/input/index.js';
-import { readFailure } from '../../src/input/source.js';
-import type { InputRow } from '../../src/types.js';
+import { InputError } from '../../src/core/errors.js';
+import { openInputs, readInputs, spoolToFile, type InputOptions } from '../../src/pipeline/input/index.js';
+import { readFailure } from '../../src/pipeline/input/source.js';
+import type { InputRow } from '../../src/core/types.js';
 
 const WIDE = fileURLToPath(new URL('../../fixtures/customers-wide.csv', import.meta.url));
 const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000 };

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { FileReader, readInputs, type FileFacts, type InputFile, type InputOptions } from '../../src/input/index.js';
-import type { InputRow } from '../../src/types.js';
+import { FileReader, readInputs, type FileFacts, type InputFile, type InputOptions } from '../../src/pipeline/input/index.js';
+import type { InputRow } from '../../src/core/types.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000 };
@@ -55,7 +55,14 @@ describe('line numbers', () => {
     'f,gold,end'; // 15, no final line break
 
   test('name the physical line where each record starts', async () => {
-    const expected = [[2, 'a'], [4, 'b'], [7, 'c'], [10, 'd'], [12, 'e'], [15, 'f']];
+    const expected = [
+      [2, 'a'],
+      [4, 'b'],
+      [7, 'c'],
+      [10, 'd'],
+      [12, 'e'],
+      [15, 'f'],
+    ];
     expect(lineAndId(parseChunks([Buffer.from(text)]))).toEqual(expected);
   });
 
@@ -74,7 +81,10 @@ describe('line numbers', () => {
   test('are right when a multi-line record and a last record without a line break are completed together', async () => {
     // The parser holds back the end of a chunk, so both records are completed only by end().
     const rows = parseChunks([Buffer.from('document_id,note\na,"x\ny"\nb')]);
-    expect(lineAndId(rows)).toEqual([[2, 'a'], [4, 'b']]);
+    expect(lineAndId(rows)).toEqual([
+      [2, 'a'],
+      [4, 'b'],
+    ]);
   });
 
   test('are right for multi-line records cut by chunk boundaries anywhere', async () => {
@@ -134,9 +144,26 @@ describe('layouts through the reader', () => {
   test('wide fixture: every row, trimmed, with the all-blank row clearing segments', async () => {
     const rows = await collect(readInputs([fixture('customers-wide.csv')], OPTS));
     expect(rows).toHaveLength(31);
-    expect(rows[4]).toEqual({ file: 0, line: 6, id: '1148-2212', segments: [{ type: 'tier', value: 'gold' }, { type: 'region', value: 'North, coastal' }, { type: 'churn_risk', value: 'low' }] });
+    expect(rows[4]).toEqual({
+      file: 0,
+      line: 6,
+      id: '1148-2212',
+      segments: [
+        { type: 'tier', value: 'gold' },
+        { type: 'region', value: 'North, coastal' },
+        { type: 'churn_risk', value: 'low' },
+      ],
+    });
     expect(rows[12]).toEqual({ file: 0, line: 14, id: '1999-2531', segments: [] });
-    expect(rows[30]).toEqual({ file: 0, line: 32, id: '1555-2795', segments: [{ type: 'tier', value: 'gold' }, { type: 'region', value: 'east' }] });
+    expect(rows[30]).toEqual({
+      file: 0,
+      line: 32,
+      id: '1555-2795',
+      segments: [
+        { type: 'tier', value: 'gold' },
+        { type: 'region', value: 'east' },
+      ],
+    });
   });
 
   test('wide fixture with skipEmpty: the all-blank row is skipped', async () => {
@@ -148,7 +175,16 @@ describe('layouts through the reader', () => {
     const facts: FileFacts[] = [];
     const rows = await collect(readInputs([fixture('customers-semicolon.csv')], OPTS, facts));
     expect(facts[0]).toMatchObject({ delimiter: ';', layout: 'wide', header: ['document_id', 'tier', 'region', 'churn_risk'] });
-    expect(rows.at(-1)).toEqual({ file: 0, line: 12, id: '1370-2530', segments: [{ type: 'tier', value: 'gold' }, { type: 'region', value: 'Nord; côte' }, { type: 'churn_risk', value: 'low' }] });
+    expect(rows.at(-1)).toEqual({
+      file: 0,
+      line: 12,
+      id: '1370-2530',
+      segments: [
+        { type: 'tier', value: 'gold' },
+        { type: 'region', value: 'Nord; côte' },
+        { type: 'churn_risk', value: 'low' },
+      ],
+    });
   });
 
   test('json fixture: arrays, null and [] with quotes inside values', async () => {
@@ -156,7 +192,10 @@ describe('layouts through the reader', () => {
     const byLine = new Map(rows.map((r) => [r.line, r]));
     expect(byLine.get(14)).toEqual({ file: 0, line: 14, id: '1444-2636', segments: null });
     expect(byLine.get(15)?.segments).toEqual([]);
-    expect(byLine.get(16)?.segments).toEqual([{ type: 'tier', value: 'gold' }, { type: 'note', value: 'likes "premium", weekends' }]);
+    expect(byLine.get(16)?.segments).toEqual([
+      { type: 'tier', value: 'gold' },
+      { type: 'note', value: 'likes "premium", weekends' },
+    ]);
     expect(rows.every((r) => r.invalid === undefined)).toBe(true);
   });
 
@@ -203,7 +242,9 @@ describe('chunks of rows', () => {
     const files = ['customers-wide.csv', 'customers-json.csv', 'customers-long.csv'].map(fixture);
     const built = await collect(readInputs(files, { ...OPTS, skipEmpty: true }));
     const checked = await collect(readInputs(files, { ...OPTS, skipEmpty: true, buildSegments: false }));
-    expect(checked).toEqual(built.map(({ segments, ...rest }) => (segments?.length === 0 && rest.file === 0 ? { ...rest, blank: true } : rest)));
+    expect(checked).toEqual(
+      built.map(({ segments, ...rest }) => (segments?.length === 0 && rest.file === 0 ? { ...rest, blank: true } : rest)),
+    );
     expect(checked.some((r) => r.skipped)).toBe(true);
   });
 });
@@ -213,7 +254,15 @@ describe('gzip', () => {
     const facts: FileFacts[] = [];
     const rows = await collect(readInputs([fixture('customers.csv.gz')], OPTS, facts));
     expect(rows).toHaveLength(8);
-    expect(rows[0]).toEqual({ file: 0, line: 2, id: '1000-2000', segments: [{ type: 'tier', value: 'bronze' }, { type: 'region', value: 'north' }] });
+    expect(rows[0]).toEqual({
+      file: 0,
+      line: 2,
+      id: '1000-2000',
+      segments: [
+        { type: 'tier', value: 'bronze' },
+        { type: 'region', value: 'north' },
+      ],
+    });
     const raw = await fs.readFile(fixture('customers.csv.gz').path);
     expect(facts[0]?.sha256).toBe(createHash('sha256').update(raw).digest('hex'));
   });
@@ -223,7 +272,9 @@ describe('gzip', () => {
     try {
       const file = path.join(dir, 'export.csv');
       await fs.writeFile(file, gzipSync('document_id,tier\nx,gold\n'));
-      expect(await collect(readInputs([{ path: file, display: file }], OPTS))).toEqual([{ file: 0, line: 2, id: 'x', segments: [{ type: 'tier', value: 'gold' }] }]);
+      expect(await collect(readInputs([{ path: file, display: file }], OPTS))).toEqual([
+        { file: 0, line: 2, id: 'x', segments: [{ type: 'tier', value: 'gold' }] },
+      ]);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -231,7 +282,9 @@ describe('gzip', () => {
 });
 
 describe('repeatability and facts', () => {
-  const files = ['customers-wide.csv', 'customers-json.csv', 'customers-long.csv', 'customers-semicolon.csv', 'customers.csv.gz'].map(fixture);
+  const files = ['customers-wide.csv', 'customers-json.csv', 'customers-long.csv', 'customers-semicolon.csv', 'customers.csv.gz'].map(
+    fixture,
+  );
 
   test('reading twice gives equal rows and equal facts', async () => {
     const firstFacts: FileFacts[] = [];
@@ -258,7 +311,17 @@ describe('repeatability and facts', () => {
         idColumn: 'document_id',
         segmentTypes: ['tier', 'region', 'churn_risk'],
         typeStats: [
-          { type: 'tier', distinct: 4, distinctCapped: false, values: 30, top: [['gold', 8], ['bronze', 8], ['silver', 7]] },
+          {
+            type: 'tier',
+            distinct: 4,
+            distinctCapped: false,
+            values: 30,
+            top: [
+              ['gold', 8],
+              ['bronze', 8],
+              ['silver', 7],
+            ],
+          },
           { type: 'region', distinct: expect.any(Number), distinctCapped: false, values: expect.any(Number), top: expect.any(Array) },
           { type: 'churn_risk', distinct: expect.any(Number), distinctCapped: false, values: expect.any(Number), top: expect.any(Array) },
         ],
@@ -271,7 +334,17 @@ describe('repeatability and facts', () => {
 
   test('a given delimiter and layout are used instead of detection', async () => {
     const rows = parseChunks([Buffer.from('document_id;type;value\nx;tier;gold\n')], { delimiter: ';', layout: 'wide' });
-    expect(rows).toEqual([{ file: 0, line: 2, id: 'x', segments: [{ type: 'type', value: 'tier' }, { type: 'value', value: 'gold' }] }]);
+    expect(rows).toEqual([
+      {
+        file: 0,
+        line: 2,
+        id: 'x',
+        segments: [
+          { type: 'type', value: 'tier' },
+          { type: 'value', value: 'gold' },
+        ],
+      },
+    ]);
   });
 
   test('a forced long layout reads a header with extra columns', async () => {

@@ -3,10 +3,10 @@
  * header lines, `sep=`, Excel's trailing unnamed columns, encodings, column selection, the "not a
  * segment column" rule and the per-input facts.
  */
-import { InputError } from '../../src/errors.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { FileReader, type InputOptions, type ParsedFacts } from '../../src/input/index.js';
-import type { InputRow } from '../../src/types.js';
+import { InputError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { FileReader, type InputOptions, type ParsedFacts } from '../../src/pipeline/input/index.js';
+import type { InputRow } from '../../src/core/types.js';
 
 const OPTS: InputOptions = { idColumn: 'document_id', skipEmpty: false, maxRecordBytes: 1 << 20, maxFields: 1000 };
 
@@ -58,7 +58,11 @@ describe('a data line identical to the header (concatenated exports)', () => {
 
   test('is skipped, counted, and noted; it never becomes a row', () => {
     const { rows, facts } = read(parts);
-    expect(ids(rows)).toEqual([[2, 'a'], [4, 'b'], [6, 'c']]);
+    expect(ids(rows)).toEqual([
+      [2, 'a'],
+      [4, 'b'],
+      [6, 'c'],
+    ]);
     expect(facts).toMatchObject({ rows: 3, repeatedHeaders: 2 });
     expect(facts.notes).toEqual([expect.stringMatching(/^2 lines identical to the header skipped .*first at line 3$/)]);
   });
@@ -84,7 +88,15 @@ describe('a sep= first line (Excel)', () => {
   test('sets the delimiter and is skipped; the header is line 2', () => {
     const { rows, facts } = read(excel);
     expect(rows).toEqual([
-      { file: 0, line: 3, id: '1', segments: [{ type: 'tier', value: 'gold' }, { type: 'region', value: 'north; coast' }] },
+      {
+        file: 0,
+        line: 3,
+        id: '1',
+        segments: [
+          { type: 'tier', value: 'gold' },
+          { type: 'region', value: 'north; coast' },
+        ],
+      },
       { file: 0, line: 4, id: '2', segments: [{ type: 'tier', value: 'silver' }] },
     ]);
     expect(facts).toMatchObject({ delimiter: ';', rows: 2, header: ['document_id', 'tier', 'region'] });
@@ -109,7 +121,11 @@ describe('a sep= first line (Excel)', () => {
 
   test('the same line again later (concatenated Excel exports) is skipped too, with its header', () => {
     const { rows, facts } = read(`${excel}sep=;\r\ndocument_id;tier;region\r\n3;gold;\r\n`);
-    expect(ids(rows)).toEqual([[3, '1'], [4, '2'], [7, '3']]);
+    expect(ids(rows)).toEqual([
+      [3, '1'],
+      [4, '2'],
+      [7, '3'],
+    ]);
     expect(facts.repeatedHeaders).toBe(1);
     expect(facts.notes).toContainEqual(expect.stringContaining('1 more "sep=" line skipped'));
   });
@@ -141,14 +157,33 @@ describe("trailing header columns without a name (Excel's padding)", () => {
 describe('encodings', () => {
   const text = 'document_id,city,note\r\n1,Bogotá,“quoted”\r\n2,東京,🎉 party\r\n';
   const expected = [
-    { file: 0, line: 2, id: '1', segments: [{ type: 'city', value: 'Bogotá' }, { type: 'note', value: '“quoted”' }] },
-    { file: 0, line: 3, id: '2', segments: [{ type: 'city', value: '東京' }, { type: 'note', value: '🎉 party' }] },
+    {
+      file: 0,
+      line: 2,
+      id: '1',
+      segments: [
+        { type: 'city', value: 'Bogotá' },
+        { type: 'note', value: '“quoted”' },
+      ],
+    },
+    {
+      file: 0,
+      line: 3,
+      id: '2',
+      segments: [
+        { type: 'city', value: '東京' },
+        { type: 'note', value: '🎉 party' },
+      ],
+    },
   ];
 
   test('a UTF-16 BOM selects UTF-16 by itself, little- or big-endian, characters cut across chunks', () => {
     const le = Buffer.from(`\ufeff${text}`, 'utf16le');
     const be = Buffer.from(le).swap16();
-    for (const [bytes, encoding] of [[le, 'utf-16le'], [be, 'utf-16be']] as const) {
+    for (const [bytes, encoding] of [
+      [le, 'utf-16le'],
+      [be, 'utf-16be'],
+    ] as const) {
       const whole = read(bytes);
       expect(whole.rows).toEqual(expected);
       expect(whole.facts.encoding).toBe(encoding);
@@ -161,9 +196,18 @@ describe('encodings', () => {
   });
 
   test('--encoding windows-1252 reads an Excel export (€ and curly quotes), --encoding latin1 a Latin-1 one', () => {
-    const cp1252 = Buffer.concat([Buffer.from('document_id,city,price\n1,Bogot'), Buffer.from([0xe1]), Buffer.from(','), Buffer.from([0x80, 0x93, 0x35, 0x94]), Buffer.from('\n')]);
+    const cp1252 = Buffer.concat([
+      Buffer.from('document_id,city,price\n1,Bogot'),
+      Buffer.from([0xe1]),
+      Buffer.from(','),
+      Buffer.from([0x80, 0x93, 0x35, 0x94]),
+      Buffer.from('\n'),
+    ]);
     const { rows, facts } = read(cp1252, { encoding: 'windows-1252' });
-    expect(rows[0]?.segments).toEqual([{ type: 'city', value: 'Bogotá' }, { type: 'price', value: '€“5”' }]);
+    expect(rows[0]?.segments).toEqual([
+      { type: 'city', value: 'Bogotá' },
+      { type: 'price', value: '€“5”' },
+    ]);
     expect(facts.encoding).toBe('windows-1252');
     expect(read(cp1252.subarray(0, 30), { encoding: 'latin1' }).facts.encoding).toBe('latin1');
   });
@@ -181,7 +225,9 @@ describe('encodings', () => {
   });
 
   test('a byte Windows-1252 does not define is refused rather than replaced', () => {
-    expect(refusal(Buffer.concat([Buffer.from('document_id,tier\n1,'), Buffer.from([0x81]), Buffer.from('\n')]), { encoding: 'windows-1252' })).toMatchObject({
+    expect(
+      refusal(Buffer.concat([Buffer.from('document_id,tier\n1,'), Buffer.from([0x81]), Buffer.from('\n')]), { encoding: 'windows-1252' }),
+    ).toMatchObject({
       code: 'INVALID_ENCODING',
       line: 2,
     });
@@ -195,7 +241,9 @@ describe('encodings', () => {
 
 describe('layouts through the reader', () => {
   test('a long export with capitalised Type/Value and an extra column is long, the extra column ignored', () => {
-    const { rows, facts } = read('Document_ID,Type,Value,source\n3001,tier,gold,crm\n3001,region,north,crm\n3002,tier,silver,web\n3001,churn_risk,low,crm\n');
+    const { rows, facts } = read(
+      'Document_ID,Type,Value,source\n3001,tier,gold,crm\n3001,region,north,crm\n3002,tier,silver,web\n3001,churn_risk,low,crm\n',
+    );
     expect(rows).toEqual([
       { file: 0, line: 2, id: '3001', long: true, segments: [{ type: 'tier', value: 'gold' }] },
       { file: 0, line: 3, id: '3001', long: true, segments: [{ type: 'region', value: 'north' }] },
@@ -208,7 +256,14 @@ describe('layouts through the reader', () => {
       segmentTypes: ['tier', 'region', 'churn_risk'],
       ignoredColumns: ['source'],
       typeStats: [
-        { type: 'tier', distinct: 2, top: [['gold', 1], ['silver', 1]] },
+        {
+          type: 'tier',
+          distinct: 2,
+          top: [
+            ['gold', 1],
+            ['silver', 1],
+          ],
+        },
         { type: 'region', distinct: 1 },
         { type: 'churn_risk', distinct: 1 },
       ],
@@ -223,8 +278,14 @@ describe('layouts through the reader', () => {
   });
 
   test('json facts list the types in order of first appearance', () => {
-    const { facts } = read('document_id,segments\n1,"[{""type"":""region"",""value"":""north""}]"\n2,null\n3,"[{""type"":""tier"",""value"":""gold""},{""type"":""region"",""value"":""north""}]"\n');
-    expect(facts).toMatchObject({ layout: 'json', segmentTypes: ['region', 'tier'], typeStats: [{ type: 'region', distinct: 1, values: 2, top: [['north', 2]] }, { type: 'tier' }] });
+    const { facts } = read(
+      'document_id,segments\n1,"[{""type"":""region"",""value"":""north""}]"\n2,null\n3,"[{""type"":""tier"",""value"":""gold""},{""type"":""region"",""value"":""north""}]"\n',
+    );
+    expect(facts).toMatchObject({
+      layout: 'json',
+      segmentTypes: ['region', 'tier'],
+      typeStats: [{ type: 'region', distinct: 1, values: 2, top: [['north', 2]] }, { type: 'tier' }],
+    });
   });
 });
 
@@ -233,8 +294,17 @@ describe('--segment-columns and --ignore-columns', () => {
   const id = { idColumn: 'customer_id' };
 
   test('--segment-columns sends the listed columns under their types; the facts say what is sent and what is not', () => {
-    const { rows, facts } = read(file, { ...id, segmentColumns: [{ header: 'churn risk', type: 'churn_risk' }, { header: 'TIER', type: 'tier' }] });
-    expect(rows[0]?.segments).toEqual([{ type: 'tier', value: 'gold' }, { type: 'churn_risk', value: 'low' }]);
+    const { rows, facts } = read(file, {
+      ...id,
+      segmentColumns: [
+        { header: 'churn risk', type: 'churn_risk' },
+        { header: 'TIER', type: 'tier' },
+      ],
+    });
+    expect(rows[0]?.segments).toEqual([
+      { type: 'tier', value: 'gold' },
+      { type: 'churn_risk', value: 'low' },
+    ]);
     expect(facts).toMatchObject({ segmentTypes: ['tier', 'churn_risk'], ignoredColumns: ['email'] });
   });
 
@@ -260,7 +330,9 @@ describe('the "not a segment column" rule', () => {
   function crmExport(rows: number): string {
     const lines = ['customer_id,email,first_name,tier,region,exported_at'];
     for (let i = 0; i < rows; i++) {
-      lines.push(`c${i},user${i}@example.com,${names[i % names.length]},${tiers[i % 4]},${i % 3 === 0 ? 'north' : 'south'},2026-11-21T02:${String(i).padStart(6, '0')}`);
+      lines.push(
+        `c${i},user${i}@example.com,${names[i % names.length]},${tiers[i % 4]},${i % 3 === 0 ? 'north' : 'south'},2026-11-21T02:${String(i).padStart(6, '0')}`,
+      );
     }
     return `${lines.join('\n')}\n`;
   }
@@ -289,7 +361,11 @@ describe('the "not a segment column" rule', () => {
       ['tier', 4],
       ['region', 2],
     ]);
-    expect(facts.typeStats[1]?.top).toEqual([['gold', 500], ['silver', 500], ['bronze', 500]]);
+    expect(facts.typeStats[1]?.top).toEqual([
+      ['gold', 500],
+      ['silver', 500],
+      ['bronze', 500],
+    ]);
   });
 
   test('is not applied when the columns are chosen', () => {
@@ -302,6 +378,8 @@ describe('the "not a segment column" rule', () => {
 
   test('applies only to the wide layout', () => {
     const lines = ['document_id,type,value', ...Array.from({ length: 500 }, (_, i) => `c${i},email,user${i}@example.com`)];
-    expect(read(`${lines.join('\n')}\n`).facts.typeStats).toEqual([{ type: 'email', distinct: 500, distinctCapped: false, values: 500, top: expect.any(Array) }]);
+    expect(read(`${lines.join('\n')}\n`).facts.typeStats).toEqual([
+      { type: 'email', distinct: 500, distinctCapped: false, values: 500, top: expect.any(Array) },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { parseThreshold } from '../../src/config/threshold.js';
-import { checkGuards } from '../../src/job/guards.js';
-import { emptyCounts } from '../../src/job/tally.js';
+import { checkGuards } from '../../src/pipeline/guards.js';
+import { emptyCounts } from '../../src/pipeline/tally.js';
 
 /** The guards as a run without options has them. */
 const config = {
@@ -24,7 +24,9 @@ describe('checkGuards with the defaults', () => {
   });
 
   it('refuses more invalid rows than the count even when their share is small', () => {
-    expect(checkGuards(config, intake({ rows: 100_000, invalid: 101 }))).toContain('101 of 100000 (0.1%) rows are invalid, more than --max-invalid 100,10%');
+    expect(checkGuards(config, intake({ rows: 100_000, invalid: 101 }))).toContain(
+      '101 of 100000 (0.1%) rows are invalid, more than --max-invalid 100,10%',
+    );
     expect(checkGuards(config, intake({ rows: 100_000, invalid: 100 }))).toBeUndefined();
   });
 

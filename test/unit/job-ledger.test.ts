@@ -1,5 +1,5 @@
-import { Ledger } from '../../src/job/ledger.js';
-import type { CustomerOutcome } from '../../src/types.js';
+import { Ledger } from '../../src/pipeline/ledger.js';
+import type { CustomerOutcome } from '../../src/core/types.js';
 
 function ledgerOf(n: number, long = false): Ledger {
   const ledger = new Ledger();
@@ -73,7 +73,8 @@ describe('Ledger: outcomes', () => {
 
   it('keeps each customer its last error, interning repeated messages', () => {
     const ledger = ledgerOf(3000);
-    for (let i = 0; i < 3000; i++) ledger.setOutcome(i, 'failed', i % 2 === 0 ? 'HTTP 503 (after 6 attempts)' : `HTTP 400: customer ${i % 5}`);
+    for (let i = 0; i < 3000; i++)
+      ledger.setOutcome(i, 'failed', i % 2 === 0 ? 'HTTP 503 (after 6 attempts)' : `HTTP 400: customer ${i % 5}`);
     expect(ledger.error(0)).toBe('HTTP 503 (after 6 attempts)');
     expect(ledger.error(2999)).toBe('HTTP 400: customer 4');
     expect(ledger.error(1001)).toBe('HTTP 400: customer 1');

@@ -1,7 +1,7 @@
-import { Ledger } from '../../src/job/ledger.js';
-import { NOT_FOUND_DETAIL, resolver, type Unsent } from '../../src/job/result-rows.js';
-import { countOutcomes, emptyCounts, tallyRead } from '../../src/job/tally.js';
-import type { InputRow } from '../../src/types.js';
+import { Ledger } from '../../src/pipeline/ledger.js';
+import { NOT_FOUND_DETAIL, resolver, type Unsent } from '../../src/pipeline/result-rows.js';
+import { countOutcomes, emptyCounts, tallyRead } from '../../src/pipeline/tally.js';
+import type { InputRow } from '../../src/core/types.js';
 
 const SENT: Unsent = { kind: 'not_sent', detail: 'not sent: run interrupted' };
 const DRY: Unsent = { kind: 'valid', detail: 'dry run: not sent' };
@@ -27,7 +27,7 @@ describe('resolver', () => {
     expect(resolve(3, 0, 5)).toEqual({ status: 'failed', detail: 'failed' });
   });
 
-  it('reports a customer the sender gave up on as not_sent, with the sender\'s reason when it gave one', () => {
+  it("reports a customer the sender gave up on as not_sent, with the sender's reason when it gave one", () => {
     const ledger = ledgerOf(2);
     ledger.setOutcome(0, 'not_sent', 'not sent: authentication rejected');
     ledger.setOutcome(1, 'not_sent');
@@ -71,7 +71,10 @@ describe('resolver', () => {
     ledger.settleLong();
     const resolve = resolver(ledger, DRY);
     expect(resolve(0, 0, 5)).toEqual({ status: 'invalid', detail: 'blank value for segment type "tier"' });
-    expect(resolve(0, 0, 2)).toEqual({ status: 'invalid', detail: 'another row of this customer is invalid (line 5: blank value for segment type "tier")' });
+    expect(resolve(0, 0, 2)).toEqual({
+      status: 'invalid',
+      detail: 'another row of this customer is invalid (line 5: blank value for segment type "tier")',
+    });
     expect(resolve(0, 0, 7)).toEqual(resolve(0, 0, 2));
   });
 
@@ -83,13 +86,30 @@ describe('resolver', () => {
     expect(ledger.settleLong()).toEqual([0]);
     const resolve = resolver(ledger, SENT);
     expect(resolve(0, 0, 4)).toMatchObject({ status: 'invalid', detail: expect.stringContaining('line 4 has a blank type and value') });
-    expect(resolve(0, 0, 2)).toMatchObject({ status: 'invalid', detail: expect.stringMatching(/^another row of this customer is invalid \(line 4: line 4 has a blank/) });
+    expect(resolve(0, 0, 2)).toMatchObject({
+      status: 'invalid',
+      detail: expect.stringMatching(/^another row of this customer is invalid \(line 4: line 4 has a blank/),
+    });
   });
 });
 
 describe('tally', () => {
   it('starts every count at zero, the new ones included', () => {
-    expect(emptyCounts()).toEqual({ rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, unchanged: 0, cleared: 0, repeatedHeaders: 0 });
+    expect(emptyCounts()).toEqual({
+      rows: 0,
+      invalid: 0,
+      duplicates: 0,
+      customers: 0,
+      toClear: 0,
+      updated: 0,
+      notFound: 0,
+      failed: 0,
+      rejected: 0,
+      notSent: 0,
+      unchanged: 0,
+      cleared: 0,
+      repeatedHeaders: 0,
+    });
   });
 
   it('tallies rows as read, holding only invalid rows not skipped on purpose against --max-invalid', () => {

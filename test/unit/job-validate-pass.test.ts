@@ -4,15 +4,15 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import winston from 'winston';
 import { defaultsOf, inputOptions, resolveRunConfig, sendOptions } from '../../src/config/run-options.js';
-import { IdIndex } from '../../src/dedupe/index.js';
-import { openInputs } from '../../src/input/index.js';
-import { validatePass, type Intake, type ValidateResult } from '../../src/job/validate-pass.js';
-import { resolver } from '../../src/job/result-rows.js';
-import { emptyCounts } from '../../src/job/tally.js';
-import type { JobContext } from '../../src/job/context.js';
-import type { StopSignals } from '../../src/job/signals.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import type { CustomerRow } from '../../src/types.js';
+import { IdIndex } from '../../src/pipeline/dedupe/index.js';
+import { openInputs } from '../../src/pipeline/input/index.js';
+import { validatePass, type Intake, type ValidateResult } from '../../src/pipeline/validate-pass.js';
+import { resolver } from '../../src/pipeline/result-rows.js';
+import { emptyCounts } from '../../src/pipeline/tally.js';
+import type { JobContext } from '../../src/pipeline/context.js';
+import type { StopSignals } from '../../src/pipeline/signals.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import type { CustomerRow } from '../../src/core/types.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -25,13 +25,22 @@ afterEach(async () => {
 function signals(stopped: boolean): StopSignals {
   const stop = new AbortController();
   if (stopped) stop.abort();
-  return { stop: stop.signal, abort: new AbortController().signal, interruptedWith: () => (stopped ? ExitCode.Terminated : undefined), dispose: () => {} };
+  return {
+    stop: stop.signal,
+    abort: new AbortController().signal,
+    interruptedWith: () => (stopped ? ExitCode.Terminated : undefined),
+    dispose: () => {},
+  };
 }
 
 const WIDE = 'document_id,tier\na,gold\nb,silver\na,bronze\n';
 
 /** Runs pass 1 over `contents` (one file each); `check` sees the result while the temp files exist. */
-async function validate<T>(contents: Record<string, string>, check: (result: ValidateResult, reportDir: string) => Promise<T>, opts: { stopped?: boolean; layout?: string; dryRun?: boolean } = {}): Promise<T> {
+async function validate<T>(
+  contents: Record<string, string>,
+  check: (result: ValidateResult, reportDir: string) => Promise<T>,
+  opts: { stopped?: boolean; layout?: string; dryRun?: boolean } = {},
+): Promise<T> {
   const paths: string[] = [];
   for (const [name, text] of Object.entries(contents)) {
     const file = path.join(dir, name);
@@ -144,7 +153,12 @@ describe('validatePass', () => {
       const intake = intakeOf(result);
       expect(intake.counts).toMatchObject({ rows: 5, invalid: 0, duplicates: 0, customers: 3, toClear: 1 });
       expect(await spooled(intake)).toEqual([
-        { ordinal: 0, id: 'a', json: '{"document_id":"a","segments":[{"type":"tier","value":"gold"},{"type":"region","value":"north"},{"type":"x","value":"y"}]}', clears: false },
+        {
+          ordinal: 0,
+          id: 'a',
+          json: '{"document_id":"a","segments":[{"type":"tier","value":"gold"},{"type":"region","value":"north"},{"type":"x","value":"y"}]}',
+          clears: false,
+        },
         { ordinal: 1, id: 'b', json: '{"document_id":"b","segments":[]}', clears: true },
         { ordinal: 2, id: 'c', json: '{"document_id":"c","segments":[{"type":"tier","value":"gold"}]}', clears: false },
       ]);
@@ -208,10 +222,17 @@ describe('validatePass', () => {
 
 describe('summary options', () => {
   it('never records the Pushgateway credentials', async () => {
-    const { summaryBuilder } = await import('../../src/job/summary.js');
+    const { summaryBuilder } = await import('../../src/pipeline/summary.js');
     const reportDir = await fs.mkdtemp(path.join(dir, 'r-'));
     const config = resolveRunConfig(
-      { ...defaultsOf(inputOptions), ...defaultsOf(sendOptions), files: ['a.csv'], dryRun: true, reportDir, pushgateway: 'https://ops:s3cret-pw@gw.example/' },
+      {
+        ...defaultsOf(inputOptions),
+        ...defaultsOf(sendOptions),
+        files: ['a.csv'],
+        dryRun: true,
+        reportDir,
+        pushgateway: 'https://ops:s3cret-pw@gw.example/',
+      },
       {},
     );
     const ctx: JobContext = { config, log: winston.createLogger({ silent: true }), signals: signals(false) };

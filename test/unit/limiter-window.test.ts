@@ -1,4 +1,4 @@
-import { StartWindow } from '../../src/send/start-window.js';
+import { StartWindow } from '../../src/pipeline/send/start-window.js';
 
 describe('StartWindow', () => {
   it('lets starts through at once while the window has room', () => {

@@ -2,7 +2,7 @@
  * Pacing is checked with real timers and generous tolerances: spacing at least 90% of the
  * interval, and order of events, never exact durations.
  */
-import { createLimiter, NOT_STARTED, type Limiter } from '../../src/send/limiter.js';
+import { createLimiter, NOT_STARTED, type Limiter } from '../../src/pipeline/send/limiter.js';
 
 let limiter: Limiter | undefined;
 afterEach(() => limiter?.stop());

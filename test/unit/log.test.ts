@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, scrub, type LogOptions, type Logger } from '../../src/log.js';
+import { createLogger, scrub, type LogOptions, type Logger } from '../../src/core/log.js';
 
 const RUN_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 const TOKEN = 'tok_live_9f8e7d6c5b4a';
@@ -25,7 +25,10 @@ async function logLines(options: Partial<LogOptions>, write: (log: Logger) => vo
     log.on('finish', resolve);
     log.end();
   });
-  return stream.text().split('\n').filter((line) => line !== '');
+  return stream
+    .text()
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 describe('createLogger, JSON lines', () => {
@@ -68,7 +71,9 @@ describe('createLogger, JSON lines', () => {
 
 describe('createLogger, readable lines', () => {
   it('writes time, level, message and fields on one line in text format', async () => {
-    const [line] = await logLines({ format: 'text' }, (log) => log.info('progress', { sent: 200, phase: 'sending', counts: { failed: 0 } }));
+    const [line] = await logLines({ format: 'text' }, (log) =>
+      log.info('progress', { sent: 200, phase: 'sending', counts: { failed: 0 } }),
+    );
     expect(line).toMatch(/^\d\d:\d\d:\d\d info {2}progress {2}sent=200 phase=sending counts=\{"failed":0\}$/);
   });
 
@@ -84,7 +89,10 @@ describe('scrub', () => {
   });
 
   it('replaces secrets in nested objects and arrays, and leaves other values alone', () => {
-    const meta = { request: { headers: { authorization: `Bearer ${TOKEN}` }, attempts: 3, ok: false, none: null }, echoes: [TOKEN, 'fine'] };
+    const meta = {
+      request: { headers: { authorization: `Bearer ${TOKEN}` }, attempts: 3, ok: false, none: null },
+      echoes: [TOKEN, 'fine'],
+    };
     expect(scrub(meta, [TOKEN])).toEqual({
       request: { headers: { authorization: 'Bearer [REDACTED]' }, attempts: 3, ok: false, none: null },
       echoes: ['[REDACTED]', 'fine'],

@@ -11,7 +11,9 @@ interface Received {
 }
 
 /** A loopback stand-in for the Pushgateway: records each push and answers with `status`. */
-async function fakePushgateway(answer: (res: ServerResponse) => void = (res) => res.writeHead(200).end()): Promise<{ url: string; received: Received[]; server: Server }> {
+async function fakePushgateway(
+  answer: (res: ServerResponse) => void = (res) => res.writeHead(200).end(),
+): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     let body = '';
@@ -39,7 +41,18 @@ function summaryOf(overrides: Partial<RunMetricsSummary> = {}): RunMetricsSummar
   return {
     status: 'succeeded',
     dryRun: false,
-    counts: { rows: 20, invalid: 2, duplicates: 3, customers: 15, toClear: 1, updated: 11, notFound: 4, failed: 0, notSent: 0, repeatedHeaders: 0 },
+    counts: {
+      rows: 20,
+      invalid: 2,
+      duplicates: 3,
+      customers: 15,
+      toClear: 1,
+      updated: 11,
+      notFound: 4,
+      failed: 0,
+      notSent: 0,
+      repeatedHeaders: 0,
+    },
     requests: { byStatus: { '200': 3, '429': 1 }, total: 4, retries: 1 },
     finishedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 12_500,
@@ -120,7 +133,13 @@ describe('pushRunMetrics', () => {
   it('groups a sharded run by job and shard index, not by pod', async () => {
     const gateway = await fakePushgateway();
 
-    const result = await pushRunMetrics({ url: gateway.url, jobName: 'nightly', summary: summaryOf(), shard: { index: 2, count: 4 }, groupingLabels: { env: 'production' } });
+    const result = await pushRunMetrics({
+      url: gateway.url,
+      jobName: 'nightly',
+      summary: summaryOf(),
+      shard: { index: 2, count: 4 },
+      groupingLabels: { env: 'production' },
+    });
 
     expect(gateway.received[0]!.path).toBe('/metrics/job/nightly/env/production/shard/2');
     expect(result).toMatchObject({ ok: true, value: { url: `${gateway.url}/metrics/job/nightly/env/production/shard/2` } });
@@ -163,12 +182,18 @@ describe('pushRunMetrics', () => {
 
     const result = await pushRunMetrics({ url: gateway.url, jobName: 'segment-sync', summary: summaryOf(), timeoutMs: 200 });
 
-    expect(result).toEqual({ ok: false, error: `pushing metrics to ${gateway.url}/metrics/job/segment-sync failed: timed out after 200 ms` });
+    expect(result).toEqual({
+      ok: false,
+      error: `pushing metrics to ${gateway.url}/metrics/job/segment-sync failed: timed out after 200 ms`,
+    });
   });
 
   it.each([
     ['ftp://user:hunter2@gateway:2121', '--pushgateway must be an http(s) URL, got "ftp://[REDACTED]@gateway:2121/"'],
-    ['hunter2 is no url', '--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of 17 characters that is not a URL'],
+    [
+      'hunter2 is no url',
+      '--pushgateway must be an http(s) URL such as http://pushgateway:9091, got a value of 17 characters that is not a URL',
+    ],
     ['http://gateway:9091/?token=hunter2', '--pushgateway must not have a query or fragment, got "http://gateway:9091/?[REDACTED]"'],
   ])('rejects the Pushgateway URL %j with a message naming the option and no secret', async (url, message) => {
     const result = await pushRunMetrics({ url, jobName: 'segment-sync', summary: summaryOf() });
@@ -196,7 +221,10 @@ describe('pushRunMetrics', () => {
 
 describe('buildRunMetrics', () => {
   it('refuses a summary whose finishedAt is not a date rather than push a NaN timestamp', () => {
-    expect(buildRunMetrics(summaryOf({ finishedAt: 'yesterday' }))).toEqual({ ok: false, error: 'summary.finishedAt is not a date: "yesterday"' });
+    expect(buildRunMetrics(summaryOf({ finishedAt: 'yesterday' }))).toEqual({
+      ok: false,
+      error: 'summary.finishedAt is not a date: "yesterday"',
+    });
   });
 
   it('leaves the totals out of the requests-by-status metric', async () => {
@@ -204,6 +232,10 @@ describe('buildRunMetrics', () => {
 
     const text = built.ok ? await built.value.registry.metrics() : '';
     const requestSamples = [...samples(text).keys()].filter((key) => key.startsWith('segment_sync_requests'));
-    expect(requestSamples).toEqual(['segment_sync_requests{status="200"}', 'segment_sync_requests{status="503"}', 'segment_sync_requests{status="network"}']);
+    expect(requestSamples).toEqual([
+      'segment_sync_requests{status="200"}',
+      'segment_sync_requests{status="503"}',
+      'segment_sync_requests{status="network"}',
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import {
   needsConfirmation,
   NOT_CONFIRMED,
   terminalOf,
-} from '../../src/commands/confirm.js';
+} from '../../src/cli/confirm.js';
 
 /** A stream posing as a terminal (or not). */
 function fakeTty(isTTY = true): PassThrough & { isTTY: boolean } {
@@ -54,8 +54,12 @@ describe('needsConfirmation', () => {
 
 describe('confirmationQuestion', () => {
   it('shows the numbers of the plan and the target', () => {
-    expect(confirmationQuestion(PLAN)).toBe(`Send 12,345 customers (124 requests, ~25.0 s) to production (${ENDPOINTS.production})? [y/N] `);
-    expect(confirmationQuestion({ ...PLAN, customers: 1, requests: 1, estimatedMs: 0 })).toBe(`Send 1 customer (1 request) to production (${ENDPOINTS.production})? [y/N] `);
+    expect(confirmationQuestion(PLAN)).toBe(
+      `Send 12,345 customers (124 requests, ~25.0 s) to production (${ENDPOINTS.production})? [y/N] `,
+    );
+    expect(confirmationQuestion({ ...PLAN, customers: 1, requests: 1, estimatedMs: 0 })).toBe(
+      `Send 1 customer (1 request) to production (${ENDPOINTS.production})? [y/N] `,
+    );
   });
 });
 

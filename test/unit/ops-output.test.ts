@@ -1,8 +1,8 @@
 /** Output in JSON mode: error and summary lines, and the level of a run's outcome. */
 import { PassThrough } from 'node:stream';
-import { isJsonFormat, jsonLine, outcomeLevel } from '../../src/log.js';
-import { formatSummary, summaryLines } from '../../src/report/format-summary.js';
-import type { Summary } from '../../src/report/index.js';
+import { isJsonFormat, jsonLine, outcomeLevel } from '../../src/core/log.js';
+import { formatSummary, summaryLines } from '../../src/pipeline/report/format-summary.js';
+import type { Summary } from '../../src/pipeline/report/index.js';
 
 describe('isJsonFormat', () => {
   it('is json for json, text for text, and for auto json unless stdout is a terminal', () => {
@@ -21,7 +21,13 @@ describe('jsonLine', () => {
     expect(line.endsWith('\n')).toBe(true);
     expect(line.slice(0, -1)).not.toContain('\n');
     const record = JSON.parse(line) as Record<string, unknown>;
-    expect(record).toMatchObject({ level: 'error', message: 'two\nlines with [REDACTED]', exitCode: 2, detail: '[REDACTED]', runId: 'run-1' });
+    expect(record).toMatchObject({
+      level: 'error',
+      message: 'two\nlines with [REDACTED]',
+      exitCode: 2,
+      detail: '[REDACTED]',
+      runId: 'run-1',
+    });
     expect(new Date(String(record.timestamp)).toISOString()).toBe(record.timestamp);
     expect(line).not.toContain('tok_abc');
   });

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { openInputs, spoolToFile, SpoolInterrupted, STDIN_NOTICE } from '../../src/input/open.js';
+import { openInputs, spoolToFile, SpoolInterrupted, STDIN_NOTICE } from '../../src/pipeline/input/open.js';
 
 let tmpDir: string;
 beforeEach(async () => {

@@ -4,17 +4,27 @@
  */
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { parseThreshold } from '../../src/config/threshold.js';
-import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../../src/errors.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { checkGuards } from '../../src/job/guards.js';
-import { decideOutcome, nextStep, NOT_CONFIRMED_MESSAGE, type RunFacts, type RunOutcome, type ShardOutcome } from '../../src/job/outcome.js';
-import { emptyCounts } from '../../src/job/tally.js';
-import { outageTooLong } from '../../src/send/unavailable.js';
-import type { Counts } from '../../src/types.js';
+import { AuthError, EndpointError, LocalStorageError, RequestsRejectedError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { checkGuards } from '../../src/pipeline/guards.js';
+import {
+  decideOutcome,
+  nextStep,
+  NOT_CONFIRMED_MESSAGE,
+  type RunFacts,
+  type RunOutcome,
+  type ShardOutcome,
+} from '../../src/pipeline/run-outcome.js';
+import { emptyCounts } from '../../src/pipeline/tally.js';
+import { outageTooLong } from '../../src/pipeline/send/unavailable.js';
+import type { Counts } from '../../src/core/types.js';
 
 const counts = (over: Partial<Counts>): Counts => ({ ...emptyCounts(), ...over });
 
-const guards = { maxInvalid: parseThreshold('--max-invalid', DEFAULTS.maxInvalid), maxClear: parseThreshold('--max-clear', DEFAULTS.maxClear) };
+const guards = {
+  maxInvalid: parseThreshold('--max-invalid', DEFAULTS.maxInvalid),
+  maxClear: parseThreshold('--max-clear', DEFAULTS.maxClear),
+};
 /** What checkGuards refuses for these counts: the reason a guard trip hands to decideOutcome. */
 const guardTrip = (c: Counts): string => {
   const reason = checkGuards(guards, { read: { rows: c.rows, invalid: c.invalid }, counts: c });
@@ -26,8 +36,15 @@ const invalidRows = counts({ rows: 60, invalid: 60 });
 const blankRows = counts({ rows: 1000, customers: 1000, toClear: 300, notSent: 1000 });
 const authError = new AuthError('The endpoint rejected the access token (HTTP 401).', 401);
 const endpointError = new EndpointError('https://api.example/v3 answered HTTP 404.', 'https://api.example/v3', 'HTTP 404', 404);
-const requestsRejected = new RequestsRejectedError('The endpoint rejects the requests themselves (type=error, code=unsupportedPayload).', 'type=error, code=unsupportedPayload');
-const storageError = new LocalStorageError('cannot write results.csv in /data/reports/x: no space left on the device (ENOSPC).', '/data/reports/x', 'ENOSPC');
+const requestsRejected = new RequestsRejectedError(
+  'The endpoint rejects the requests themselves (type=error, code=unsupportedPayload).',
+  'type=error, code=unsupportedPayload',
+);
+const storageError = new LocalStorageError(
+  'cannot write results.csv in /data/reports/x: no space left on the device (ENOSPC).',
+  '/data/reports/x',
+  'ENOSPC',
+);
 const unavailable = outageTooLong(601_000, 600_000, 'HTTP 503: x');
 
 const DIR = 'reports/x';
@@ -128,7 +145,8 @@ const TABLE: Record<string, Row> = {
     outcome: {
       status: 'failed',
       exitCode: ExitCode.AuthRejected,
-      message: 'authentication rejected (401); stopped sending after 4 of 9 customers were answered. Check the token, then rerun the same command to resume.',
+      message:
+        'authentication rejected (401); stopped sending after 4 of 9 customers were answered. Check the token, then rerun the same command to resume.',
     },
     next: 'fix the token, then run the same command again: acknowledged customers are not sent again',
   },
@@ -165,13 +183,21 @@ const TABLE: Record<string, Row> = {
   'exit 8, failed: a report file could not be written': {
     counts: { customers: 4, updated: 1, notSent: 3 },
     facts: { localStorage: storageError, stoppedAfter: '1 of 4 customers were answered' },
-    outcome: { status: 'failed', exitCode: ExitCode.LocalStorage, message: `${storageError.message} Sending stopped after 1 of 4 customers were answered.` },
+    outcome: {
+      status: 'failed',
+      exitCode: ExitCode.LocalStorage,
+      message: `${storageError.message} Sending stopped after 1 of 4 customers were answered.`,
+    },
     next: 'free space or fix the permissions of the directory named in the message (or point --report-dir/--state-dir elsewhere), then run the same command again to resume',
   },
   'exit 129, interrupted: SIGHUP': {
     counts: { customers: 2, updated: 1, notSent: 1 },
     facts: { interruptedWith: ExitCode.HungUp, stoppedAfter: '1 of 2 customers were answered' },
-    outcome: { status: 'interrupted', exitCode: ExitCode.HungUp, message: 'interrupted after 1 of 2 customers were answered; rerun the same command to resume.' },
+    outcome: {
+      status: 'interrupted',
+      exitCode: ExitCode.HungUp,
+      message: 'interrupted after 1 of 2 customers were answered; rerun the same command to resume.',
+    },
     next: RESUME,
   },
   'exit 130, interrupted: SIGINT while validating': {
@@ -183,7 +209,11 @@ const TABLE: Record<string, Row> = {
   'exit 143, interrupted: SIGTERM': {
     counts: { customers: 2, updated: 1, notSent: 1 },
     facts: { interruptedWith: ExitCode.Terminated, stoppedAfter: '1 of 2 customers were answered' },
-    outcome: { status: 'interrupted', exitCode: ExitCode.Terminated, message: 'interrupted after 1 of 2 customers were answered; rerun the same command to resume.' },
+    outcome: {
+      status: 'interrupted',
+      exitCode: ExitCode.Terminated,
+      message: 'interrupted after 1 of 2 customers were answered; rerun the same command to resume.',
+    },
     next: RESUME,
   },
   'report merge, succeeded: every shard succeeded': {
@@ -200,7 +230,14 @@ const TABLE: Record<string, Row> = {
   },
   'report merge, interrupted: the worst status decides, whatever the summed counts': {
     counts: { customers: 6, updated: 6 },
-    facts: { shards: [shard(0, 'succeeded', 0), shard(1, 'interrupted', 143, 'interrupted; rerun'), shard(2, 'failed', 4, 'auth'), shard(1, 'interrupted', 143, 'interrupted; rerun')] },
+    facts: {
+      shards: [
+        shard(0, 'succeeded', 0),
+        shard(1, 'interrupted', 143, 'interrupted; rerun'),
+        shard(2, 'failed', 4, 'auth'),
+        shard(1, 'interrupted', 143, 'interrupted; rerun'),
+      ],
+    },
     outcome: { status: 'interrupted', exitCode: ExitCode.Terminated, message: 'shard 1/3: interrupted; rerun; shard 2/3: auth' },
     next: RESUME,
   },

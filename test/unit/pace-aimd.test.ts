@@ -1,9 +1,9 @@
 /** The adaptive pace (AIMD) and the circuit breaker, as pure cores: times are given, no timers. */
 import { jest } from '@jest/globals';
-import { CircuitBreaker } from '../../src/send/breaker.js';
-import { StartSchedule } from '../../src/send/limiter.js';
-import { AdaptivePace } from '../../src/send/pace.js';
-import { MAX_TIMER_MS, sleep } from '../../src/send/sleep.js';
+import { CircuitBreaker } from '../../src/pipeline/send/breaker.js';
+import { StartSchedule } from '../../src/pipeline/send/limiter.js';
+import { AdaptivePace } from '../../src/pipeline/send/pace.js';
+import { MAX_TIMER_MS, sleep } from '../../src/pipeline/send/sleep.js';
 
 /**
  * A simulated run against a token bucket (`limit`/s, burst 2, Retry-After 1 s): starts as the

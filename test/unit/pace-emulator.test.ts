@@ -1,5 +1,5 @@
 /** The emulator's models for pace and outage tests: a token bucket with a burst, an outage window. */
-import { emulatorOptionsFromArgs } from '../../src/commands/emulator.js';
+import { emulatorOptionsFromArgs } from '../../src/cli/emulator.js';
 import { FaultInjector } from '../../src/emulator/fault-injector.js';
 import { checkFaults, DEFAULT_FAULTS } from '../../src/emulator/options.js';
 import { startEmulator } from '../../src/emulator/index.js';
@@ -41,7 +41,12 @@ describe('FaultInjector', () => {
   it('checks the outage shape, naming the field', () => {
     expect(checkFaults({ outage: { afterSeconds: 0, forSeconds: 5 } }).ok).toBe(true);
     expect(checkFaults({ outage: null }).ok).toBe(true);
-    for (const bad of [{ forSeconds: 5 }, { afterSeconds: 0, forSeconds: -1 }, { afterSeconds: 0, forSeconds: 1, status: 404 }, { afterSeconds: 0, forSeconds: 1, x: 1 }]) {
+    for (const bad of [
+      { forSeconds: 5 },
+      { afterSeconds: 0, forSeconds: -1 },
+      { afterSeconds: 0, forSeconds: 1, status: 404 },
+      { afterSeconds: 0, forSeconds: 1, x: 1 },
+    ]) {
       const checked = checkFaults({ outage: bad });
       expect(checked.ok).toBe(false);
       if (!checked.ok) expect(checked.error[0]!.path).toBe('faults.outage');
@@ -74,7 +79,11 @@ describe('emulator', () => {
 describe('emulator flags', () => {
   it('--burst and --outage-* make the token bucket and the outage', () => {
     const parsed = emulatorOptionsFromArgs({ 'rate-limit': 30, burst: 2, 'outage-after': 20, 'outage-for': 20, 'outage-status': 503 });
-    expect(parsed.ok && parsed.value.faults).toMatchObject({ rateLimit: 30, burst: 2, outage: { afterSeconds: 20, forSeconds: 20, status: 503 } });
+    expect(parsed.ok && parsed.value.faults).toMatchObject({
+      rateLimit: 30,
+      burst: 2,
+      outage: { afterSeconds: 20, forSeconds: 20, status: 503 },
+    });
     const bad = emulatorOptionsFromArgs({ 'outage-for': -3 });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error[0]!.path).toBe('--outage-for');

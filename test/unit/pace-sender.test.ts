@@ -3,18 +3,23 @@
  * during an outage use no attempts; a Retry-After above maxRetryWaitMs, or an outage beyond
  * maxOutageMs, stops sending with the rest not_sent. A scripted fake client, real timers (short).
  */
-import { requestBody } from '../../src/batch.js';
-import { createLimiter, type Limiter } from '../../src/send/limiter.js';
-import type { HttpOutcome } from '../../src/send/outcome.js';
-import { Sender, type SendEvent } from '../../src/send/sender.js';
-import { UnavailableError } from '../../src/send/unavailable.js';
-import type { Batch, CustomerRow } from '../../src/types.js';
+import { requestBody } from '../../src/pipeline/batch/index.js';
+import { createLimiter, type Limiter } from '../../src/pipeline/send/limiter.js';
+import type { HttpOutcome } from '../../src/pipeline/send/post-outcome.js';
+import { Sender, type SendEvent } from '../../src/pipeline/send/sender.js';
+import { UnavailableError } from '../../src/pipeline/send/unavailable.js';
+import type { Batch, CustomerRow } from '../../src/core/types.js';
 
 let limiter: Limiter | undefined;
 afterEach(() => limiter?.stop());
 
 function batchOf(ids: string[], seq = 0): Batch {
-  const customers: CustomerRow[] = ids.map((id, ordinal) => ({ ordinal, id, json: JSON.stringify({ document_id: id, segments: [] }), clears: true }));
+  const customers: CustomerRow[] = ids.map((id, ordinal) => ({
+    ordinal,
+    id,
+    json: JSON.stringify({ document_id: id, segments: [] }),
+    clears: true,
+  }));
   return { seq, customers, bytes: Buffer.byteLength(requestBody(customers)) };
 }
 
@@ -30,10 +35,21 @@ function scripted(script: HttpOutcome[], rest: (body: string) => HttpOutcome) {
   };
 }
 
-const okFor = (body: string): HttpOutcome => ({ kind: 'ok', updated: (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id) });
-const http = (status: number, retryAfterMs?: number): HttpOutcome => ({ kind: 'http', status, message: 'x', ...(retryAfterMs !== undefined && { retryAfterMs }) });
+const okFor = (body: string): HttpOutcome => ({
+  kind: 'ok',
+  updated: (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id),
+});
+const http = (status: number, retryAfterMs?: number): HttpOutcome => ({
+  kind: 'http',
+  status,
+  message: 'x',
+  ...(retryAfterMs !== undefined && { retryAfterMs }),
+});
 
-function senderWith(client: ReturnType<typeof scripted>, opts: { maxAttempts?: number; maxRetryWaitMs?: number; maxOutageMs?: number } = {}) {
+function senderWith(
+  client: ReturnType<typeof scripted>,
+  opts: { maxAttempts?: number; maxRetryWaitMs?: number; maxOutageMs?: number } = {},
+) {
   limiter = createLimiter({ rate: 0, concurrency: 1, ...(opts.maxOutageMs !== undefined && { maxOutageMs: opts.maxOutageMs }) });
   const events: SendEvent[] = [];
   const sender = new Sender({
@@ -88,7 +104,10 @@ describe('--max-retry-wait', () => {
 
 describe('outages', () => {
   it('the breaker opens after 5 bad answers; the probes do not use attempts; the first success closes it', async () => {
-    const client = scripted(Array.from({ length: 7 }, () => http(502)), okFor);
+    const client = scripted(
+      Array.from({ length: 7 }, () => http(502)),
+      okFor,
+    );
     const { sender, events } = senderWith(client, { maxAttempts: 6 });
     const result = await sender.send(batchOf(['a']));
     expect(result.outcomes).toEqual(['updated']);

@@ -1,10 +1,16 @@
 import { jest } from '@jest/globals';
-import type { Logger } from '../../src/log.js';
-import { progressFields, startProgress, type ProgressState } from '../../src/job/progress.js';
-import { emptyCounts } from '../../src/job/tally.js';
+import type { Logger } from '../../src/core/log.js';
+import { progressFields, startProgress, type ProgressState } from '../../src/pipeline/progress.js';
+import { emptyCounts } from '../../src/pipeline/tally.js';
 
 function sendingState(customersDone: number, customersTotal: number): ProgressState {
-  return { phase: 'sending', rowsRead: 5_000, customersDone, customersTotal, counts: { ...emptyCounts(), updated: 40, notFound: 5, failed: 2 } };
+  return {
+    phase: 'sending',
+    rowsRead: 5_000,
+    customersDone,
+    customersTotal,
+    counts: { ...emptyCounts(), updated: 40, notFound: 5, failed: 2 },
+  };
 }
 
 describe('progressFields while validating', () => {

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { csvCell, neutraliseFormula } from '../../src/report/index.js';
-import { isFormula, safeCell } from '../../src/report/csv.js';
+import { csvCell, neutraliseFormula } from '../../src/pipeline/report/index.js';
+import { isFormula, safeCell } from '../../src/pipeline/report/csv.js';
 
 describe('neutraliseFormula', () => {
   test.each(['=', '+', '-', '@', '\t', '\r'])('prefixes a single quote to a cell starting with %j', (trigger) => {

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import yargs from 'yargs';
-import { reportMergeCommand } from '../../src/commands/report-merge.js';
-import { UsageError } from '../../src/errors.js';
-import { mergeReports, ResultsWriter, RetryWriter, writeSummary, type ResultRow, type Summary } from '../../src/report/index.js';
-import type { RunStatus } from '../../src/types.js';
+import { reportMergeCommand } from '../../src/cli/report-merge.js';
+import { UsageError } from '../../src/core/errors.js';
+import { mergeReports, ResultsWriter, RetryWriter, writeSummary, type ResultRow, type Summary } from '../../src/pipeline/report/index.js';
+import type { RunStatus } from '../../src/core/types.js';
 
 let root: string;
 beforeEach(() => {
@@ -26,7 +26,13 @@ function allRows(): ResultRow[] {
   INPUTS.forEach((input, file) => {
     for (let i = 0; i < input.rows; i++) {
       const status = (['updated', 'not_found', 'failed', 'duplicate', 'invalid'] as const)[(i * 7 + file) % 5]!;
-      rows.push({ file, line: i + 2, id: `${i % 3 === 0 ? '=' : ''}id-${file},${i}`, status, detail: status === 'failed' ? 'HTTP 503 "busy"' : '' });
+      rows.push({
+        file,
+        line: i + 2,
+        id: `${i % 3 === 0 ? '=' : ''}id-${file},${i}`,
+        status,
+        detail: status === 'failed' ? 'HTTP 503 "busy"' : '',
+      });
     }
   });
   return rows;
@@ -40,13 +46,24 @@ const shardOf = (row: ResultRow): number => (row.line + row.file) % SHARDS;
 function countsOf(rows: ResultRow[]): Summary['counts'] {
   const n = (status: ResultRow['status']) => rows.filter((r) => r.status === status).length;
   const [updated, notFound, failed] = [n('updated'), n('not_found'), n('failed')];
-  return { rows: rows.length, invalid: n('invalid'), duplicates: n('duplicate'), customers: updated + notFound + failed, updated, notFound, failed };
+  return {
+    rows: rows.length,
+    invalid: n('invalid'),
+    duplicates: n('duplicate'),
+    customers: updated + notFound + failed,
+    updated,
+    notFound,
+    failed,
+  };
 }
 
 async function writeShard(index: number, status: RunStatus, over: Partial<Summary> = {}): Promise<string> {
   const dir = path.join(root, `shard-${index}`);
   const rows = allRows().filter((row) => shardOf(row) === index);
-  const results = ResultsWriter.open(dir, INPUTS.map((i) => i.path));
+  const results = ResultsWriter.open(
+    dir,
+    INPUTS.map((i) => i.path),
+  );
   const retry = RetryWriter.open(dir, { layout: 'json', idColumn: 'document_id', segmentTypes: [] });
   for (const row of rows) {
     await results.write(row);
@@ -107,8 +124,15 @@ describe('mergeReports', () => {
     await mergeReports(dirs, path.join(root, 'merged'));
     const records = parse(readFileSync(path.join(root, 'merged', 'retry.csv'), 'utf8')) as string[][];
     expect(records[0]).toEqual(['document_id', 'segments']);
-    const failedIds = allRows().filter((r) => r.status === 'failed').map((r) => r.id);
-    expect(records.slice(1).map((r) => r[0]).sort()).toEqual(failedIds.sort());
+    const failedIds = allRows()
+      .filter((r) => r.status === 'failed')
+      .map((r) => r.id);
+    expect(
+      records
+        .slice(1)
+        .map((r) => r[0])
+        .sort(),
+    ).toEqual(failedIds.sort());
     expect(records.filter((r) => r[0] === 'document_id')).toHaveLength(1);
   });
 
@@ -161,10 +185,28 @@ describe('mergeReports', () => {
       const results = ResultsWriter.open(dir, [input.path]);
       for (const line of lines) await results.write({ file: 0, line, id: `id-${line}`, status: 'updated', detail: '' });
       await results.commit();
-      const counts = { rows: lines.length, invalid: 0, duplicates: 0, customers: lines.length, updated: lines.length, notFound: 0, failed: 0 };
+      const counts = {
+        rows: lines.length,
+        invalid: 0,
+        duplicates: 0,
+        customers: lines.length,
+        updated: lines.length,
+        notFound: 0,
+        failed: 0,
+      };
       await writeSummary(dir, {
-        status: 'succeeded', dryRun: false, counts, requests: { byStatus: {}, total: 1, retries: 0 }, startedAt: '2026-01-02T03:00:00Z',
-        finishedAt: '2026-01-02T03:00:01Z', durationMs: 1000, inputs: [input], options: {}, runId: 'r', exitCode: 0, shard: { index, count: 2 },
+        status: 'succeeded',
+        dryRun: false,
+        counts,
+        requests: { byStatus: {}, total: 1, retries: 0 },
+        startedAt: '2026-01-02T03:00:00Z',
+        finishedAt: '2026-01-02T03:00:01Z',
+        durationMs: 1000,
+        inputs: [input],
+        options: {},
+        runId: 'r',
+        exitCode: 0,
+        shard: { index, count: 2 },
       });
       return dir;
     };
@@ -198,7 +240,11 @@ describe('report merge command', () => {
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string) => printed.push(chunk) > 0) as typeof process.stdout.write;
     try {
-      await yargs(['report', 'merge', ...dirs, '--out', out]).command(reportMergeCommand(exit)).strict().exitProcess(false).parseAsync();
+      await yargs(['report', 'merge', ...dirs, '--out', out])
+        .command(reportMergeCommand(exit))
+        .strict()
+        .exitProcess(false)
+        .parseAsync();
     } finally {
       process.stdout.write = write;
     }

@@ -6,17 +6,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { RejectsWriter, type RetrySpec } from '../../src/report/index.js';
-import { retryEncoder } from '../../src/report/retry-encoding.js';
-import { reasonColumnFor } from '../../src/report/rejects-writer.js';
-import { mergeSummaries } from '../../src/report/merge-summary.js';
-import { summaryLines } from '../../src/report/format-summary.js';
-import type { Summary } from '../../src/report/summary.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { Ledger } from '../../src/job/ledger.js';
-import { resolver } from '../../src/job/result-rows.js';
-import { countOutcomes, emptyCounts } from '../../src/job/tally.js';
-import type { Customer } from '../../src/types.js';
+import { RejectsWriter, type RetrySpec } from '../../src/pipeline/report/index.js';
+import { retryEncoder } from '../../src/pipeline/report/retry-encoding.js';
+import { reasonColumnFor } from '../../src/pipeline/report/rejects-writer.js';
+import { mergeSummaries } from '../../src/pipeline/report/merge/merge-summary.js';
+import { summaryLines } from '../../src/pipeline/report/format-summary.js';
+import type { Summary } from '../../src/pipeline/report/summary.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { Ledger } from '../../src/pipeline/ledger.js';
+import { resolver } from '../../src/pipeline/result-rows.js';
+import { countOutcomes, emptyCounts } from '../../src/pipeline/tally.js';
+import type { Customer } from '../../src/core/types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -26,7 +26,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const REASON = 'HTTP 400: type=error, code=invalidRequest, details=customers[0].document_id is rejected';
 const rejected: [Customer, string][] = [
-  [{ document_id: '-12', segments: [{ type: 'tier', value: '=gold' }, { type: 'region', value: 'north "N"' }] }, REASON],
+  [
+    {
+      document_id: '-12',
+      segments: [
+        { type: 'tier', value: '=gold' },
+        { type: 'region', value: 'north "N"' },
+      ],
+    },
+    REASON,
+  ],
   [{ document_id: 'c,2', segments: [] }, '=HYPERLINK("x")'],
 ];
 
@@ -58,8 +67,13 @@ describe('RejectsWriter', () => {
   });
 
   test('json: id, segments, reason', async () => {
-    const records = await writeRejects({ layout: 'json', idColumn: 'document_id', segmentTypes: [] }, [[{ document_id: 'J-2', segments: null }, REASON]]);
-    expect(records).toEqual([['document_id', 'segments', 'reason'], ['J-2', 'null', REASON]]);
+    const records = await writeRejects({ layout: 'json', idColumn: 'document_id', segmentTypes: [] }, [
+      [{ document_id: 'J-2', segments: null }, REASON],
+    ]);
+    expect(records).toEqual([
+      ['document_id', 'segments', 'reason'],
+      ['J-2', 'null', REASON],
+    ]);
   });
 
   test('no rejected customer: no file, and one from an earlier run in the same dir is removed', async () => {
@@ -98,7 +112,20 @@ describe('report merge of shards with rejected customers', () => {
     ({
       status: 'partial',
       dryRun: false,
-      counts: { rows: 0, invalid: 0, duplicates: 0, customers: 0, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0, ...counts },
+      counts: {
+        rows: 0,
+        invalid: 0,
+        duplicates: 0,
+        customers: 0,
+        toClear: 0,
+        updated: 0,
+        notFound: 0,
+        failed: 0,
+        rejected: 0,
+        notSent: 0,
+        repeatedHeaders: 0,
+        ...counts,
+      },
       requests: { byStatus: {}, total: 0, retries: 0 },
       startedAt: '2026-01-01T00:00:00.000Z',
       finishedAt: '2026-01-01T00:00:01.000Z',
@@ -110,10 +137,15 @@ describe('report merge of shards with rejected customers', () => {
     }) as Summary;
 
   test('counts.rejected adds up; exit 1 (a retry can deliver the failed) wins over exit 7', () => {
-    const merged = mergeSummaries([shard(ExitCode.CustomersRejected, { rejected: 2 }), shard(ExitCode.PartialFailure, { failed: 1, rejected: 1 })]);
+    const merged = mergeSummaries([
+      shard(ExitCode.CustomersRejected, { rejected: 2 }),
+      shard(ExitCode.PartialFailure, { failed: 1, rejected: 1 }),
+    ]);
     expect(merged.counts.rejected).toBe(3);
     expect(merged.exitCode).toBe(ExitCode.PartialFailure);
-    expect(mergeSummaries([shard(ExitCode.CustomersRejected, { rejected: 2 }), shard(ExitCode.CustomersRejected, { rejected: 1 })]).exitCode).toBe(ExitCode.CustomersRejected);
+    expect(
+      mergeSummaries([shard(ExitCode.CustomersRejected, { rejected: 2 }), shard(ExitCode.CustomersRejected, { rejected: 1 })]).exitCode,
+    ).toBe(ExitCode.CustomersRejected);
   });
 });
 
@@ -122,7 +154,20 @@ describe('the end-of-run summary', () => {
     ({
       status: 'partial',
       dryRun: false,
-      counts: { rows: 5, invalid: 0, duplicates: 0, customers: 5, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, repeatedHeaders: 0, ...counts },
+      counts: {
+        rows: 5,
+        invalid: 0,
+        duplicates: 0,
+        customers: 5,
+        toClear: 0,
+        updated: 0,
+        notFound: 0,
+        failed: 0,
+        rejected: 0,
+        notSent: 0,
+        repeatedHeaders: 0,
+        ...counts,
+      },
       requests: { byStatus: { 200: 2, 400: 1 }, total: 3, retries: 0 },
       startedAt: '2026-01-01T00:00:00.000Z',
       finishedAt: '2026-01-01T00:00:01.000Z',

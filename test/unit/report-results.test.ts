@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { ResultsWriter, type ResultRow } from '../../src/report/index.js';
+import { ResultsWriter, type ResultRow } from '../../src/pipeline/report/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -10,7 +10,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const row = (line: number, id: string, status: ResultRow['status'], detail = '', file = 0): ResultRow => ({ file, line, id, status, detail });
+const row = (line: number, id: string, status: ResultRow['status'], detail = '', file = 0): ResultRow => ({
+  file,
+  line,
+  id,
+  status,
+  detail,
+});
 
 async function writeAll(inputs: string[], rows: ResultRow[]): Promise<string[][]> {
   const writer = ResultsWriter.open(dir, inputs);
@@ -21,12 +27,15 @@ async function writeAll(inputs: string[], rows: ResultRow[]): Promise<string[][]
 
 describe('ResultsWriter', () => {
   test('writes the exact header and one row per input row, in the order given', async () => {
-    const records = await writeAll(['a.csv'], [
-      row(2, 'c-1', 'updated'),
-      row(3, 'c-2', 'not_found', 'not in updatedCustomers (customer not found or not updated)'),
-      row(4, 'c-1', 'duplicate', 'duplicate of line 2'),
-      row(5, '', 'invalid', 'empty document_id'),
-    ]);
+    const records = await writeAll(
+      ['a.csv'],
+      [
+        row(2, 'c-1', 'updated'),
+        row(3, 'c-2', 'not_found', 'not in updatedCustomers (customer not found or not updated)'),
+        row(4, 'c-1', 'duplicate', 'duplicate of line 2'),
+        row(5, '', 'invalid', 'empty document_id'),
+      ],
+    );
     expect(records).toEqual([
       ['line', 'document_id', 'status', 'detail'],
       ['2', 'c-1', 'updated', ''],
@@ -46,13 +55,16 @@ describe('ResultsWriter', () => {
   });
 
   test('neutralises formula triggers in ids, details and file names, then quotes them', async () => {
-    const records = await writeAll(['=evil.csv', 'ok.csv'], [
-      row(2, '-12', 'invalid', '=HYPERLINK("http://x")'),
-      row(3, '@id,with comma', 'failed', '+1 "quoted"\nsecond line'),
-      row(4, '\tTAB', 'failed', '\rCR', 1),
-    ]);
+    const records = await writeAll(
+      ['=evil.csv', 'ok.csv'],
+      [
+        row(2, '-12', 'invalid', '=HYPERLINK("http://x")'),
+        row(3, '@id,with comma', 'failed', '+1 "quoted"\nsecond line'),
+        row(4, '\tTAB', 'failed', '\rCR', 1),
+      ],
+    );
     expect(records.slice(1)).toEqual([
-      ['2', "-12", 'invalid', `'=HYPERLINK("http://x")`, "'=evil.csv"],
+      ['2', '-12', 'invalid', `'=HYPERLINK("http://x")`, "'=evil.csv"],
       ['3', "'@id,with comma", 'failed', `'+1 "quoted"\nsecond line`, "'=evil.csv"],
       ['4', "'\tTAB", 'failed', "'\rCR", 'ok.csv'],
     ]);

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { RetryWriter, type RetrySpec } from '../../src/report/index.js';
-import { CustomerSpool } from '../../src/spool/index.js';
-import type { Customer, Segment } from '../../src/types.js';
+import { RetryWriter, type RetrySpec } from '../../src/pipeline/report/index.js';
+import { CustomerSpool } from '../../src/pipeline/spool/index.js';
+import type { Customer, Segment } from '../../src/core/types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -13,7 +13,13 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const failed: Customer[] = [
-  { document_id: '-12', segments: [{ type: 'tier', value: '=gold' }, { type: 'region, zone', value: 'north "N"' }] },
+  {
+    document_id: '-12',
+    segments: [
+      { type: 'tier', value: '=gold' },
+      { type: 'region, zone', value: 'north "N"' },
+    ],
+  },
   { document_id: 'c,2', segments: [{ type: 'tier', value: 'multi\nline' }] },
   { document_id: 'c-3', segments: [] },
 ];
@@ -67,7 +73,9 @@ describe('RetryWriter', () => {
 
   test('json: only the wire fields of a segment are written', async () => {
     const extra = { type: 't', value: 'v', note: 'internal' } as Segment;
-    const records = await writeRetry({ layout: 'json', idColumn: 'document_id', segmentTypes: [] }, [{ document_id: 'x', segments: [extra] }]);
+    const records = await writeRetry({ layout: 'json', idColumn: 'document_id', segmentTypes: [] }, [
+      { document_id: 'x', segments: [extra] },
+    ]);
     expect(records[1]).toEqual(['x', '[{"type":"t","value":"v"}]']);
   });
 

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { RowLog, type Resolution } from '../../src/report/row-log.js';
-import { ResultsWriter } from '../../src/report/results-writer.js';
-import type { ResultRow } from '../../src/report/result-row.js';
+import { RowLog, type Resolution } from '../../src/pipeline/report/row-log.js';
+import { ResultsWriter } from '../../src/pipeline/report/results-writer.js';
+import type { ResultRow } from '../../src/pipeline/report/result-row.js';
 
 let dir: string;
 let reportDir: string;
@@ -21,7 +21,10 @@ const resultsCsv = (): string => readFileSync(path.join(reportDir, 'results.csv'
 const records = (): string[][] => parse(resultsCsv(), { relax_column_count: true }) as string[][];
 
 /** Customer `ordinal` → what became of it. */
-const outcomes = (byOrdinal: Record<number, Resolution>) => (ordinal: number): Resolution => byOrdinal[ordinal] ?? { status: 'valid', detail: '' };
+const outcomes =
+  (byOrdinal: Record<number, Resolution>) =>
+  (ordinal: number): Resolution =>
+    byOrdinal[ordinal] ?? { status: 'valid', detail: '' };
 
 /** The ids and details that must come back unchanged. */
 const HOSTILE = [
@@ -45,7 +48,15 @@ describe('RowLog', () => {
     log.known(0, 5, 'a', 'duplicate', 'duplicate of line 2');
     log.customer(0, 0, 6, 'a');
     log.customer(2, 0, 7, 'c');
-    await log.writeResults(reportDir, ['in.csv'], outcomes({ 0: { status: 'updated', detail: '' }, 1: { status: 'not_found', detail: 'not in updatedCustomers' }, 2: { status: 'failed', detail: 'HTTP 500' } }));
+    await log.writeResults(
+      reportDir,
+      ['in.csv'],
+      outcomes({
+        0: { status: 'updated', detail: '' },
+        1: { status: 'not_found', detail: 'not in updatedCustomers' },
+        2: { status: 'failed', detail: 'HTTP 500' },
+      }),
+    );
     expect(resultsCsv()).toBe(
       [
         'line,document_id,status,detail',
@@ -123,8 +134,12 @@ describe('RowLog', () => {
     await writer.commit();
     expect(viaLog).toBe(readFileSync(path.join(directDir, 'results.csv'), 'utf8'));
     // And the cells a spreadsheet would run are prefixed.
-    const byId = new Map(records().slice(1).map((r) => [r[3], r[1]]));
-    expect(byId.get("'=HYPERLINK(\"http://x\")")).toBe("'=HYPERLINK(\"http://x\")");
+    const byId = new Map(
+      records()
+        .slice(1)
+        .map((r) => [r[3], r[1]]),
+    );
+    expect(byId.get('\'=HYPERLINK("http://x")')).toBe('\'=HYPERLINK("http://x")');
     expect(records()[1]![4]).toBe("'=evil.csv");
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatSummary, writeSummary, type Summary } from '../../src/report/index.js';
+import { formatSummary, writeSummary, type Summary } from '../../src/pipeline/report/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -34,7 +34,18 @@ describe('writeSummary', () => {
     expect(text.startsWith('{\n  "status": "partial",\n  "dryRun": false,\n  "counts": {')).toBe(true);
     const written = JSON.parse(text) as Summary;
     expect(Object.keys(written)).toEqual([
-      'status', 'dryRun', 'counts', 'requests', 'startedAt', 'finishedAt', 'durationMs', 'inputs', 'options', 'runId', 'exitCode', 'shard',
+      'status',
+      'dryRun',
+      'counts',
+      'requests',
+      'startedAt',
+      'finishedAt',
+      'durationMs',
+      'inputs',
+      'options',
+      'runId',
+      'exitCode',
+      'shard',
     ]);
     expect(written.counts.failed).toBe(2);
     expect(written.shard).toEqual({ index: 1, count: 4 });
@@ -44,7 +55,12 @@ describe('writeSummary', () => {
 
   test('drops token-like option keys at any depth, even when the caller forgot to', async () => {
     const secret = 's3cr3t-token-value';
-    const options = { token: secret, tokenFile: '/run/secrets/token', nested: { 'token-file-content': secret, Authorization: `Bearer ${secret}` }, tokenValue: secret };
+    const options = {
+      token: secret,
+      tokenFile: '/run/secrets/token',
+      nested: { 'token-file-content': secret, Authorization: `Bearer ${secret}` },
+      tokenValue: secret,
+    };
     await writeSummary(dir, summary({ options }));
     const text = readFileSync(path.join(dir, 'summary.json'), 'utf8');
     expect(text).not.toContain(secret);
@@ -64,12 +80,17 @@ describe('formatSummary', () => {
   });
 
   test('aligns the values in one column', () => {
-    const starts = formatSummary(summary(), 'r').trimEnd().split('\n').map((line) => line.search(/(?<=^\S+\s+)\S/));
+    const starts = formatSummary(summary(), 'r')
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.search(/(?<=^\S+\s+)\S/));
     expect(new Set(starts).size).toBe(1);
   });
 
   test('tells how to resend the failures from retry.csv', () => {
-    expect(formatSummary(summary(), 'reports/x')).toMatch(/^next +run the same command again, or resend only the undelivered customers: segment-sync run reports\/x\/retry\.csv with the same options$/m);
+    expect(formatSummary(summary(), 'reports/x')).toMatch(
+      /^next +run the same command again, or resend only the undelivered customers: segment-sync run reports\/x\/retry\.csv with the same options$/m,
+    );
   });
 
   test('reminds that retry.csv is comma-separated when the run used another delimiter', () => {
@@ -77,7 +98,13 @@ describe('formatSummary', () => {
   });
 
   test('a dry run shows valid customers and how to send them', () => {
-    const dry = summary({ status: 'succeeded', dryRun: true, exitCode: 0, requests: { byStatus: {}, total: 0, retries: 0 }, counts: { rows: 10, invalid: 1, duplicates: 1, customers: 8, updated: 0, notFound: 0, failed: 0 } });
+    const dry = summary({
+      status: 'succeeded',
+      dryRun: true,
+      exitCode: 0,
+      requests: { byStatus: {}, total: 0, retries: 0 },
+      counts: { rows: 10, invalid: 1, duplicates: 1, customers: 8, updated: 0, notFound: 0, failed: 0 },
+    });
     const text = formatSummary(dry, 'r');
     expect(text).toMatch(/^customers +8 valid$/m);
     expect(text).toMatch(/^requests +none \(dry run\)$/m);

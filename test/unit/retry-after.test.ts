@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../../src/send/retry-after.js';
+import { parseRetryAfter } from '../../src/pipeline/send/retry-after.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 

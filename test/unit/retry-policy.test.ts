@@ -1,11 +1,11 @@
-import type { HttpOutcome } from '../../src/send/outcome.js';
+import type { HttpOutcome } from '../../src/pipeline/send/post-outcome.js';
 import {
   DEFAULT_RETRY_POLICY,
   isRetryable,
   retryDelay,
   validateRetryPolicy,
   type RetryPolicy,
-} from '../../src/send/retry-policy.js';
+} from '../../src/pipeline/send/retry-policy.js';
 
 const policy: RetryPolicy = { maxAttempts: 6, baseMs: 500, capMs: 30_000 };
 const serverError: HttpOutcome = { kind: 'http', status: 503, message: 'busy' };
@@ -49,7 +49,12 @@ describe('retryDelay', () => {
 describe('isRetryable', () => {
   it('retries 408, 429, 5xx, network failures, deadlines and malformed answers', () => {
     const retryable: HttpOutcome[] = [
-      http(408), http(429), http(500), http(502), http(503), http(504),
+      http(408),
+      http(429),
+      http(500),
+      http(502),
+      http(503),
+      http(504),
       { kind: 'network', code: 'ECONNRESET' },
       { kind: 'timeout' },
       { kind: 'malformed', status: 200, reason: 'body is not JSON' },

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { InputError } from '../../src/errors.js';
-import { openByteSource, type ByteLimits } from '../../src/input/source.js';
+import { InputError } from '../../src/core/errors.js';
+import { openByteSource, type ByteLimits } from '../../src/pipeline/input/source.js';
 
 let dir: string;
 beforeEach(() => {
@@ -50,7 +50,9 @@ describe('decompression bombs', () => {
     const error = await caught(drain(file, { maxInputBytes: 16 * 1024 ** 3, maxCompressionRatio: 200, ratioAfterBytes: 4 * 1024 ** 2 }));
     expect(error.code).toBe('LIKELY_DECOMPRESSION_BOMB');
     expect(error.exitCode).toBe(3);
-    expect(error.message).toMatch(/^bomb\.csv\.gz: refused as a likely decompression bomb: \d+ KiB of gzip expanded to more than [\d.]+ MiB \(over 200× its size, --max-compression-ratio\); nothing was sent\./);
+    expect(error.message).toMatch(
+      /^bomb\.csv\.gz: refused as a likely decompression bomb: \d+ KiB of gzip expanded to more than [\d.]+ MiB \(over 200× its size, --max-compression-ratio\); nothing was sent\./,
+    );
     // Stopped long before the end (64 MiB): the compressed side reads ahead, so it trips at ~200× the bytes read so far.
     expect(Number(/more than ([\d.]+) MiB/.exec(error.message)![1])).toBeLessThan(40);
     expect(error.message).toMatch(/decompress it yourself \(gunzip -k\) and pass the uncompressed file/);
@@ -61,7 +63,9 @@ describe('decompression bombs', () => {
     const text = `document_id,tier,region\n${rows}`;
     const file = path.join(dir, 'ok.csv.gz');
     writeFileSync(file, gzipSync(text, { level: 9 }));
-    expect(await drain(file, { maxInputBytes: 1 << 30, maxCompressionRatio: 200, ratioAfterBytes: 64 * 1024 })).toBe(Buffer.byteLength(text));
+    expect(await drain(file, { maxInputBytes: 1 << 30, maxCompressionRatio: 200, ratioAfterBytes: 64 * 1024 })).toBe(
+      Buffer.byteLength(text),
+    );
 
     const bombFile = path.join(dir, 'bomb.csv.gz');
     await bomb(bombFile, 8 * 1024 ** 2);

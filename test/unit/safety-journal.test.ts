@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalStorageError } from '../../src/errors.js';
+import { LocalStorageError } from '../../src/core/errors.js';
 import { openJournal, type Journal } from '../../src/state/journal.js';
 
 const FINGERPRINT = 'ef'.repeat(32);
@@ -21,39 +21,42 @@ const open = (): Promise<Journal> => openJournal({ stateDir, fingerprint: FINGER
 
 const onLinux = existsSync('/dev/full') ? test : test.skip;
 
-onLinux('a refused append throws LocalStorageError (exit 8), records nothing, and the rerun resumes from the records before it', async () => {
-  const journal = await open();
-  journal.record([0, 1], ['updated', 'not_found']);
-  const file = (await fs.readdir(stateDir)).find((name) => name.startsWith('journal-'))!;
-  const before = await fs.readFile(path.join(stateDir, file));
+onLinux(
+  'a refused append throws LocalStorageError (exit 8), records nothing, and the rerun resumes from the records before it',
+  async () => {
+    const journal = await open();
+    journal.record([0, 1], ['updated', 'not_found']);
+    const file = (await fs.readdir(stateDir)).find((name) => name.startsWith('journal-'))!;
+    const before = await fs.readFile(path.join(stateDir, file));
 
-  // The disk is full from now on: every write fails with ENOSPC.
-  const inner = journal as unknown as { fd: number };
-  const realFd = inner.fd;
-  inner.fd = openSync('/dev/full', 'w');
-  let error: unknown;
-  try {
-    journal.record([2, 3], ['updated', 'updated']);
-  } catch (e) {
-    error = e;
-  }
-  closeSync(inner.fd);
-  inner.fd = realFd;
+    // The disk is full from now on: every write fails with ENOSPC.
+    const inner = journal as unknown as { fd: number };
+    const realFd = inner.fd;
+    inner.fd = openSync('/dev/full', 'w');
+    let error: unknown;
+    try {
+      journal.record([2, 3], ['updated', 'updated']);
+    } catch (e) {
+      error = e;
+    }
+    closeSync(inner.fd);
+    inner.fd = realFd;
 
-  expect(error).toBeInstanceOf(LocalStorageError);
-  expect(error).toMatchObject({ exitCode: 8, errno: 'ENOSPC', dir: stateDir });
-  expect((error as Error).message).toMatch(/^cannot write the resume journal in .*state: no space left on the device \(ENOSPC\)/);
-  // Memory follows disk: the refused record is not applied.
-  expect([0, 1, 2, 3].map((o) => journal.status(o))).toEqual(['updated', 'not_found', undefined, undefined]);
-  await journal.close();
-  expect(await fs.readFile(path.join(stateDir, file))).toEqual(before);
+    expect(error).toBeInstanceOf(LocalStorageError);
+    expect(error).toMatchObject({ exitCode: 8, errno: 'ENOSPC', dir: stateDir });
+    expect((error as Error).message).toMatch(/^cannot write the resume journal in .*state: no space left on the device \(ENOSPC\)/);
+    // Memory follows disk: the refused record is not applied.
+    expect([0, 1, 2, 3].map((o) => journal.status(o))).toEqual(['updated', 'not_found', undefined, undefined]);
+    await journal.close();
+    expect(await fs.readFile(path.join(stateDir, file))).toEqual(before);
 
-  const rerun = await open();
-  expect(rerun.resumed).toBe(true);
-  expect([0, 1, 2, 3].map((o) => rerun.status(o))).toEqual(['updated', 'not_found', undefined, undefined]);
-  rerun.record([2, 3], ['updated', 'updated']);
-  await rerun.close();
-  const third = await open();
-  expect([0, 1, 2, 3].map((o) => third.status(o))).toEqual(['updated', 'not_found', 'updated', 'updated']);
-  await third.close();
-});
+    const rerun = await open();
+    expect(rerun.resumed).toBe(true);
+    expect([0, 1, 2, 3].map((o) => rerun.status(o))).toEqual(['updated', 'not_found', undefined, undefined]);
+    rerun.record([2, 3], ['updated', 'updated']);
+    await rerun.close();
+    const third = await open();
+    expect([0, 1, 2, 3].map((o) => third.status(o))).toEqual(['updated', 'not_found', 'updated', 'updated']);
+    await third.close();
+  },
+);

@@ -7,18 +7,18 @@
 import { promises as fs, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { requestBody } from '../../src/batch.js';
-import { LocalStorageError } from '../../src/errors.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { writeFileAtomic } from '../../src/fs/atomic.js';
-import { asStorageError } from '../../src/fs/storage-error.js';
-import { ChunkedOutput } from '../../src/report/chunked-output.js';
-import { createLimiter } from '../../src/send/limiter.js';
-import { NOT_SENT_STORAGE, Sender } from '../../src/send/sender.js';
+import { requestBody } from '../../src/pipeline/batch/index.js';
+import { LocalStorageError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { writeFileAtomic } from '../../src/core/atomic.js';
+import { asStorageError } from '../../src/core/storage-error.js';
+import { ChunkedOutput } from '../../src/pipeline/report/chunked-output.js';
+import { createLimiter } from '../../src/pipeline/send/limiter.js';
+import { NOT_SENT_STORAGE, Sender } from '../../src/pipeline/send/sender.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { openJournal } from '../../src/state/journal.js';
-import { ScratchWriter } from '../../src/spool/scratch-file.js';
-import type { Batch, CustomerRow } from '../../src/types.js';
+import { ScratchWriter } from '../../src/pipeline/spool/scratch-file.js';
+import type { Batch, CustomerRow } from '../../src/core/types.js';
 
 let dir: string;
 let file: string;
@@ -99,7 +99,12 @@ describe('writers map storage failures', () => {
 });
 
 describe('the sender, when the journal cannot be written', () => {
-  const row = (id: string, ordinal: number): CustomerRow => ({ ordinal, id, json: JSON.stringify({ document_id: id, segments: [] }), clears: true });
+  const row = (id: string, ordinal: number): CustomerRow => ({
+    ordinal,
+    id,
+    json: JSON.stringify({ document_id: id, segments: [] }),
+    clears: true,
+  });
   const batchOf = (ids: string[], seq: number): Batch => {
     const customers = ids.map(row);
     return { seq, customers, bytes: Buffer.byteLength(requestBody(customers)) };
@@ -107,13 +112,20 @@ describe('the sender, when the journal cannot be written', () => {
 
   it('stops sending: the acknowledged customers stay updated, the rest are not sent; stoppedBy() is the storage error', async () => {
     const limiter = createLimiter({ rate: 0, concurrency: 1 });
-    const full = new LocalStorageError('cannot write the resume journal in /data/state: no space left on the device (ENOSPC).', '/data/state', 'ENOSPC');
+    const full = new LocalStorageError(
+      'cannot write the resume journal in /data/state: no space left on the device (ENOSPC).',
+      '/data/state',
+      'ENOSPC',
+    );
     let posts = 0;
     const sender = new Sender({
       client: {
         post: async (body) => {
           posts++;
-          return { kind: 'ok', updated: (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id) };
+          return {
+            kind: 'ok',
+            updated: (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id),
+          };
         },
       },
       limiter,

@@ -2,13 +2,13 @@
  * Hostile answers and the auth race, against a fake client (no sockets): a 200 listing hundreds of
  * thousands of ids that were never sent, and a 401 whose token re-read is slow while requests wait.
  */
-import { requestBody } from '../../src/batch.js';
-import { AuthError } from '../../src/errors.js';
-import { createLimiter } from '../../src/send/limiter.js';
-import type { HttpOutcome } from '../../src/send/outcome.js';
-import { reconcile, UNEXPECTED_SAMPLE_SIZE } from '../../src/send/reconcile.js';
-import { NOT_SENT_AUTH, Sender, type SendEvent, type SenderOptions } from '../../src/send/sender.js';
-import type { Batch, CustomerRow } from '../../src/types.js';
+import { requestBody } from '../../src/pipeline/batch/index.js';
+import { AuthError } from '../../src/core/errors.js';
+import { createLimiter } from '../../src/pipeline/send/limiter.js';
+import type { HttpOutcome } from '../../src/pipeline/send/post-outcome.js';
+import { reconcile, UNEXPECTED_SAMPLE_SIZE } from '../../src/pipeline/send/reconcile.js';
+import { NOT_SENT_AUTH, Sender, type SendEvent, type SenderOptions } from '../../src/pipeline/send/sender.js';
+import type { Batch, CustomerRow } from '../../src/core/types.js';
 
 function customerRow(id: string, ordinal: number): CustomerRow {
   return { ordinal, id, json: JSON.stringify({ document_id: id, segments: [] }), clears: true };
@@ -19,7 +19,8 @@ function batchOf(ids: string[], seq = 0): Batch {
   return { seq, customers, bytes: Buffer.byteLength(requestBody(customers)) };
 }
 
-const idsOf = (body: string): string[] => (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id);
+const idsOf = (body: string): string[] =>
+  (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id);
 
 function senderWith(post: (body: string, token: string) => Promise<HttpOutcome>, overrides: Partial<SenderOptions> = {}) {
   const limiter = createLimiter({ rate: 0, concurrency: 1 });
@@ -50,9 +51,12 @@ describe('unexpected ids in a 200', () => {
 
   it('a 200 listing 200,000 ids that were not sent never crashes the sender', async () => {
     const acknowledged: string[][] = [];
-    const { sender, events, limiter } = senderWith(async (body) => ({ kind: 'ok', updated: [...ghosts, ...idsOf(body).filter((id) => id !== 'b')] }), {
-      onAcknowledged: (customers, outcomes) => acknowledged.push(customers.map((c, i) => `${c.id}:${outcomes[i]}`)),
-    });
+    const { sender, events, limiter } = senderWith(
+      async (body) => ({ kind: 'ok', updated: [...ghosts, ...idsOf(body).filter((id) => id !== 'b')] }),
+      {
+        onAcknowledged: (customers, outcomes) => acknowledged.push(customers.map((c, i) => `${c.id}:${outcomes[i]}`)),
+      },
+    );
     try {
       // Two answers for one batch (chunks of 2): the counts add up, the sample stays capped.
       const result = await sender.send({ ...batchOf(['a', 'b', 'c', 'd'], 3) });

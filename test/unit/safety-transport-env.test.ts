@@ -3,21 +3,28 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveRunConfig, sendOptions, inputOptions, defaultsOf } from '../../src/config/run-options.js';
 import { checkTransportEnv, isLoopbackHost, proxyVariableFor } from '../../src/config/transport-env.js';
-import { UsageError } from '../../src/errors.js';
-import { createHttpClient } from '../../src/send/http.js';
+import { UsageError } from '../../src/core/errors.js';
+import { createHttpClient } from '../../src/pipeline/send/http.js';
 
 const REMOTE_HTTP = 'http://192.0.2.10/api/v3/customers/segments';
 const REMOTE_HTTPS = 'https://api.example.com/api/v3/customers/segments';
 const LOOPBACK = 'http://127.0.0.1:8787/api/v3/customers/segments';
 
-const args = (extra: Record<string, unknown>) => ({ ...defaultsOf({ ...sendOptions, ...inputOptions }), files: ['in.csv'], token: 't', ...extra });
+const args = (extra: Record<string, unknown>) => ({
+  ...defaultsOf({ ...sendOptions, ...inputOptions }),
+  files: ['in.csv'],
+  token: 't',
+  ...extra,
+});
 const resolve = (extra: Record<string, unknown>, env: NodeJS.ProcessEnv) => resolveRunConfig(args(extra), env);
 
 describe('NODE_TLS_REJECT_UNAUTHORIZED=0', () => {
   it('is refused for a run that sends, saying why and what to do instead', () => {
     const env = { NODE_TLS_REJECT_UNAUTHORIZED: '0' };
     expect(() => resolve({ endpoint: REMOTE_HTTPS }, env)).toThrow(UsageError);
-    expect(() => resolve({ endpoint: REMOTE_HTTPS }, env)).toThrow(/certificate checks are off for every connection.*Unset it.*NODE_EXTRA_CA_CERTS/s);
+    expect(() => resolve({ endpoint: REMOTE_HTTPS }, env)).toThrow(
+      /certificate checks are off for every connection.*Unset it.*NODE_EXTRA_CA_CERTS/s,
+    );
     expect(() => resolve({ endpoint: LOOPBACK }, env)).toThrow(/NODE_TLS_REJECT_UNAUTHORIZED=0/);
   });
 
@@ -27,27 +34,36 @@ describe('NODE_TLS_REJECT_UNAUTHORIZED=0', () => {
   });
 
   it('is refused for a dry run that pushes metrics', () => {
-    expect(() => resolve({ dryRun: true, pushgateway: 'https://push.example.com' }, { NODE_TLS_REJECT_UNAUTHORIZED: '0' })).toThrow(/NODE_TLS_REJECT_UNAUTHORIZED/);
+    expect(() => resolve({ dryRun: true, pushgateway: 'https://push.example.com' }, { NODE_TLS_REJECT_UNAUTHORIZED: '0' })).toThrow(
+      /NODE_TLS_REJECT_UNAUTHORIZED/,
+    );
   });
 });
 
 describe('a proxy and a plain-http endpoint', () => {
-  it.each(['HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'])('refuses a remote http endpoint when %s is set, even with --allow-insecure-http', (name) => {
-    const env = { [name]: 'http://proxy.corp:3128' };
-    let error: unknown;
-    try {
-      resolve({ endpoint: REMOTE_HTTP, allowInsecureHttp: true }, env);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).exitCode).toBe(2);
-    expect((error as UsageError).message).toMatch(new RegExp(`http://192\\.0\\.2\\.10 is plain http and ${name} is set.*in clear.*https.*NO_PROXY=192\\.0\\.2\\.10`, 's'));
-  });
+  it.each(['HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'])(
+    'refuses a remote http endpoint when %s is set, even with --allow-insecure-http',
+    (name) => {
+      const env = { [name]: 'http://proxy.corp:3128' };
+      let error: unknown;
+      try {
+        resolve({ endpoint: REMOTE_HTTP, allowInsecureHttp: true }, env);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as UsageError).message).toMatch(
+        new RegExp(`http://192\\.0\\.2\\.10 is plain http and ${name} is set.*in clear.*https.*NO_PROXY=192\\.0\\.2\\.10`, 's'),
+      );
+    },
+  );
 
   it('lets an https endpoint through the proxy, and ignores HTTPS_PROXY for an http one', () => {
     expect(resolve({ endpoint: REMOTE_HTTPS }, { HTTPS_PROXY: 'http://proxy.corp:3128' }).endpoint).toBe(REMOTE_HTTPS);
-    expect(resolve({ endpoint: REMOTE_HTTP, allowInsecureHttp: true }, { HTTPS_PROXY: 'http://proxy.corp:3128' }).endpoint).toBe(REMOTE_HTTP);
+    expect(resolve({ endpoint: REMOTE_HTTP, allowInsecureHttp: true }, { HTTPS_PROXY: 'http://proxy.corp:3128' }).endpoint).toBe(
+      REMOTE_HTTP,
+    );
   });
 
   it('honours NO_PROXY: *, the host, a .suffix, a host:port', () => {
@@ -67,7 +83,9 @@ describe('a proxy and a plain-http endpoint', () => {
   it('never counts loopback as proxied (the client bypasses the proxy for it)', () => {
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]']) expect(isLoopbackHost(host)).toBe(true);
     for (const host of ['localhost.evil.com', '128.0.0.1', '10.0.0.1']) expect(isLoopbackHost(host)).toBe(false);
-    expect(resolve({ endpoint: LOOPBACK }, { HTTP_PROXY: 'http://proxy.corp:3128', ALL_PROXY: 'http://proxy.corp:3128' }).endpoint).toBe(LOOPBACK);
+    expect(resolve({ endpoint: LOOPBACK }, { HTTP_PROXY: 'http://proxy.corp:3128', ALL_PROXY: 'http://proxy.corp:3128' }).endpoint).toBe(
+      LOOPBACK,
+    );
   });
 });
 
@@ -106,12 +124,20 @@ describe('the HTTP client', () => {
 });
 
 async function postToEach(api: http.Server): Promise<void> {
-    for (const host of ['127.0.0.1', 'localhost']) {
-      const client = createHttpClient({ endpoint: `http://${host}:${(api.address() as AddressInfo).port}/api/v3/customers/segments`, timeoutMs: 2000, maxResponseBytes: 1 << 16, userAgent: 'test' });
-      try {
-        expect(await client.post('{"customers":[{"document_id":"a","segments":[]}]}', 'secret-token', new AbortController().signal)).toEqual({ kind: 'ok', updated: ['a'] });
-      } finally {
-        client.close();
-      }
+  for (const host of ['127.0.0.1', 'localhost']) {
+    const client = createHttpClient({
+      endpoint: `http://${host}:${(api.address() as AddressInfo).port}/api/v3/customers/segments`,
+      timeoutMs: 2000,
+      maxResponseBytes: 1 << 16,
+      userAgent: 'test',
+    });
+    try {
+      expect(await client.post('{"customers":[{"document_id":"a","segments":[]}]}', 'secret-token', new AbortController().signal)).toEqual({
+        kind: 'ok',
+        updated: ['a'],
+      });
+    } finally {
+      client.close();
     }
+  }
 }

@@ -1,11 +1,11 @@
-/** src/secrets.ts: the registry of secret values and every way one is hidden. */
+/** src/core/secrets.ts: the registry of secret values and every way one is hidden. */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkEndpointUrl } from '../../src/config/run-options.js';
 import { resolveToken } from '../../src/config/token.js';
 import { resolvePushTarget } from '../../src/metrics/push-target.js';
-import { processSecrets, publicOptions, REDACTED, redactText, redactUrl, SecretRegistry } from '../../src/secrets.js';
+import { processSecrets, publicOptions, REDACTED, redactText, redactUrl, SecretRegistry } from '../../src/core/secrets.js';
 
 const registryWith = (...secrets: string[]): SecretRegistry => {
   const registry = new SecretRegistry();
@@ -57,7 +57,9 @@ describe('SecretRegistry', () => {
   it('hides a token in a URL query, percent-encoded or not', () => {
     const token = 'ab+c/d=';
     const registry = registryWith(token);
-    expect(registry.redactText(`https://sso.example/?access_token=${encodeURIComponent(token)}&x=1`)).toBe(`https://sso.example/?access_token=${REDACTED}&x=1`);
+    expect(registry.redactText(`https://sso.example/?access_token=${encodeURIComponent(token)}&x=1`)).toBe(
+      `https://sso.example/?access_token=${REDACTED}&x=1`,
+    );
     expect(registry.redactText(`https://sso.example/?token=${token}`)).toBe(`https://sso.example/?token=${REDACTED}`);
   });
 
@@ -71,7 +73,10 @@ describe('SecretRegistry', () => {
 
   it('redacts values deeply, keys included, and leaves a value with nothing to hide as it was', () => {
     const registry = registryWith('tok');
-    expect(registry.redactValue({ a: ['tok', 1, null], tok: { b: 'Bearer tok' } })).toEqual({ a: [REDACTED, 1, null], [REDACTED]: { b: `Bearer ${REDACTED}` } });
+    expect(registry.redactValue({ a: ['tok', 1, null], tok: { b: 'Bearer tok' } })).toEqual({
+      a: [REDACTED, 1, null],
+      [REDACTED]: { b: `Bearer ${REDACTED}` },
+    });
     const error = new Error('x');
     expect(registry.redactValue({ error }, [])).toEqual({ error });
     expect((registry.redactValue({ error }) as { error: unknown }).error).toBe(error);
@@ -94,13 +99,13 @@ describe('rotated tokens', () => {
 });
 
 describe('URL passwords', () => {
-  it("are registered when the Pushgateway URL is read, and kept out of its display", () => {
+  it('are registered when the Pushgateway URL is read, and kept out of its display', () => {
     const resolved = resolvePushTarget({ url: 'http://metrics:gw-pass-1@gateway:9091', jobName: 'segment-sync' });
     expect(resolved).toMatchObject({ ok: true, value: { display: `http://${REDACTED}@gateway:9091/metrics/job/segment-sync` } });
     expect(redactText('echo gw-pass-1')).toBe(`echo ${REDACTED}`);
   });
 
-  it("are registered when an endpoint URL carrying one is refused", () => {
+  it('are registered when an endpoint URL carrying one is refused', () => {
     expect(() => checkEndpointUrl('https://user:ep-pass-2@api.example/v3', false)).toThrow(/must not contain credentials/);
     expect(redactText('echo ep-pass-2')).toBe(`echo ${REDACTED}`);
   });
@@ -131,12 +136,20 @@ describe('redactUrl', () => {
 describe('publicOptions', () => {
   it('drops secret keys at any depth and keeps the path of a token file', () => {
     const secret = 's3cr3t-token-value';
-    const options = { token: { value: secret }, tokenFile: '/run/secrets/token', nested: { 'token-file-content': secret, Authorization: `Bearer ${secret}` }, tokenValue: secret, batchSize: 7 };
+    const options = {
+      token: { value: secret },
+      tokenFile: '/run/secrets/token',
+      nested: { 'token-file-content': secret, Authorization: `Bearer ${secret}` },
+      tokenValue: secret,
+      batchSize: 7,
+    };
     expect(publicOptions(options)).toEqual({ tokenFile: '/run/secrets/token', nested: {}, batchSize: 7 });
   });
 
   it('shows the Pushgateway and any URL with credentials through redactUrl', () => {
-    expect(publicOptions({ pushgateway: 'https://ops:pw@gw.example', other: ['http://u:p@h/'], endpoint: 'https://api.example/v3' })).toEqual({
+    expect(
+      publicOptions({ pushgateway: 'https://ops:pw@gw.example', other: ['http://u:p@h/'], endpoint: 'https://api.example/v3' }),
+    ).toEqual({
       pushgateway: `https://${REDACTED}@gw.example/`,
       other: [`http://${REDACTED}@h/`],
       endpoint: 'https://api.example/v3',

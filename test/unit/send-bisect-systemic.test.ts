@@ -2,15 +2,15 @@
  * 400s about the requests themselves (systemic) versus 400s about customers: the Sender against a
  * scripted client (no sockets), so the number of requests is exact.
  */
-import { requestBody } from '../../src/batch.js';
-import { RequestsRejectedError } from '../../src/errors.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { createLimiter } from '../../src/send/limiter.js';
-import type { HttpOutcome } from '../../src/send/outcome.js';
-import { gapsBetween, PROBE_SINGLES, RejectionWatch, spreadPicks, STREAK_TO_SUSPECT } from '../../src/send/rejection-watch.js';
-import { sendInOrder } from '../../src/send/ordered.js';
-import { NOT_SENT_REJECTED, Sender, type SendEvent } from '../../src/send/sender.js';
-import type { Batch, BatchResult, CustomerRow } from '../../src/types.js';
+import { requestBody } from '../../src/pipeline/batch/index.js';
+import { RequestsRejectedError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { createLimiter } from '../../src/pipeline/send/limiter.js';
+import type { HttpOutcome } from '../../src/pipeline/send/post-outcome.js';
+import { gapsBetween, PROBE_SINGLES, RejectionWatch, spreadPicks, STREAK_TO_SUSPECT } from '../../src/pipeline/send/rejection-watch.js';
+import { sendInOrder } from '../../src/pipeline/send/ordered.js';
+import { NOT_SENT_REJECTED, Sender, type SendEvent } from '../../src/pipeline/send/sender.js';
+import type { Batch, BatchResult, CustomerRow } from '../../src/core/types.js';
 
 const REFUSAL = 'type=error, code=unsupportedPayload, details=the request body does not match the current version of this API';
 const refusal = (message = REFUSAL): HttpOutcome => ({ kind: 'http', status: 400, message });
@@ -100,16 +100,19 @@ describe('a 400 for every request (systemic)', () => {
     expect(events.map((e) => e.type)).toEqual(['probe400', 'requestsRejected']);
   });
 
-  it.each([1, 3, 6])('250 customers in batches of 10 at concurrency %i: stops within ~10 requests, nobody rejected', async (concurrency) => {
-    const api = scripted(() => refusal());
-    const { sender } = senderFor(api.client, concurrency);
-    const results = await sendAll(sender, batches(250, 10), concurrency * 2 + 2);
-    // The requests in flight when the first 400 came, then the probe: nothing queued slips in.
-    expect(api.requests.length).toBeLessThanOrEqual(concurrency + PROBE_SINGLES);
-    expect(new Set(outcomes(results).values())).toEqual(new Set(['not_sent']));
-    expect(outcomes(results).size).toBe(250);
-    expect(sender.stoppedBy()).toBeInstanceOf(RequestsRejectedError);
-  });
+  it.each([1, 3, 6])(
+    '250 customers in batches of 10 at concurrency %i: stops within ~10 requests, nobody rejected',
+    async (concurrency) => {
+      const api = scripted(() => refusal());
+      const { sender } = senderFor(api.client, concurrency);
+      const results = await sendAll(sender, batches(250, 10), concurrency * 2 + 2);
+      // The requests in flight when the first 400 came, then the probe: nothing queued slips in.
+      expect(api.requests.length).toBeLessThanOrEqual(concurrency + PROBE_SINGLES);
+      expect(new Set(outcomes(results).values())).toEqual(new Set(['not_sent']));
+      expect(outcomes(results).size).toBe(250);
+      expect(sender.stoppedBy()).toBeInstanceOf(RequestsRejectedError);
+    },
+  );
 
   it('an endpoint that starts refusing everything mid-run is caught within a few requests', async () => {
     const api = scripted((ids, index) => (index < 5 ? ok(ids) : refusal()));
@@ -125,9 +128,11 @@ describe('a 400 for every request (systemic)', () => {
 });
 
 describe('400s about customers', () => {
-  it('the same message for every bad customer, but the probe\'s customers are accepted: bisected, exactly the bad ones rejected', async () => {
+  it("the same message for every bad customer, but the probe's customers are accepted: bisected, exactly the bad ones rejected", async () => {
     const bad = new Set(['C-3', 'C-14', 'C-15', 'C-47']);
-    const api = scripted((ids) => (ids.some((id) => bad.has(id)) ? refusal('type=error, code=invalidRequest, details=invalid customer') : ok(ids)));
+    const api = scripted((ids) =>
+      ids.some((id) => bad.has(id)) ? refusal('type=error, code=invalidRequest, details=invalid customer') : ok(ids),
+    );
     const { sender, events } = senderFor(api.client);
     const results = await sendAll(sender, batches(60, 10));
     const map = outcomes(results);
@@ -140,7 +145,7 @@ describe('400s about customers', () => {
     expect(events.some((e) => e.type === 'bisect400')).toBe(true);
   });
 
-  it('the probe\'s customers all refused, each for its own reason: they are rejected, the rest is delivered', async () => {
+  it("the probe's customers all refused, each for its own reason: they are rejected, the rest is delivered", async () => {
     const bad = new Set(['C-0', 'C-5', 'C-9']);
     const api = scripted((ids) => {
       const first = ids.find((id) => bad.has(id));
@@ -168,7 +173,10 @@ describe('RejectionWatch', () => {
     expect(spreadPicks(0, 10, 3)).toEqual([0, 5, 9]);
     expect(spreadPicks(4, 6, 3)).toEqual([4, 5]);
     expect(spreadPicks(0, 3, 3)).toEqual([0, 1, 2]);
-    expect(gapsBetween(0, 10, [0, 5, 9])).toEqual([[1, 5], [6, 9]]);
+    expect(gapsBetween(0, 10, [0, 5, 9])).toEqual([
+      [1, 5],
+      [6, 9],
+    ]);
     expect(gapsBetween(0, 2, [0, 1])).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
-import { BodyBuffers, RequestBody } from '../../src/send/body.js';
-import { simpleUpdatedIds } from '../../src/send/response.js';
-import { reconcile } from '../../src/send/reconcile.js';
-import type { CustomerRow } from '../../src/types.js';
+import { BodyBuffers, RequestBody } from '../../src/pipeline/send/body.js';
+import { simpleUpdatedIds } from '../../src/pipeline/send/response.js';
+import { reconcile } from '../../src/pipeline/send/reconcile.js';
+import type { CustomerRow } from '../../src/core/types.js';
 
 const row = (ordinal: number, id: string, value: string): CustomerRow => ({
   ordinal,
@@ -14,9 +14,17 @@ const customers = [row(0, 'a', 'gold'), row(1, 'é', 'naïve 😀'), row(2, 'c',
 describe('RequestBody', () => {
   it('encodes exactly the body toString() spells, for the slice of customers it names', () => {
     const buffers = new BodyBuffers(2);
-    for (const [start, end] of [[0, 4], [1, 3], [2, 3], [0, 0]] as const) {
+    for (const [start, end] of [
+      [0, 4],
+      [1, 3],
+      [2, 3],
+      [0, 0],
+    ] as const) {
       const body = new RequestBody(customers, start, end);
-      const text = `{"customers":[${customers.slice(start, end).map((c) => c.json).join(',')}]}`;
+      const text = `{"customers":[${customers
+        .slice(start, end)
+        .map((c) => c.json)
+        .join(',')}]}`;
       expect(body.toString()).toBe(text);
       const encoded = body.encode(buffers);
       expect(encoded.bytes.toString('utf8')).toBe(text);
@@ -40,13 +48,26 @@ describe('RequestBody', () => {
 
 describe('simpleUpdatedIds', () => {
   it('reads the usual answer, with any JSON whitespace, as JSON.parse does', () => {
-    for (const text of ['{"updatedCustomers":[]}', ' {\n"updatedCustomers" :\t[ "a" , "é😀" ]\r}\n', '{"updatedCustomers":["0000000001"]}']) {
+    for (const text of [
+      '{"updatedCustomers":[]}',
+      ' {\n"updatedCustomers" :\t[ "a" , "é😀" ]\r}\n',
+      '{"updatedCustomers":["0000000001"]}',
+    ]) {
       expect(simpleUpdatedIds(text)).toEqual((JSON.parse(text) as { updatedCustomers: string[] }).updatedCustomers);
     }
   });
 
   it('leaves every other text to JSON.parse', () => {
-    for (const text of ['{"updatedCustomers":["a\\"b"]}', '{"updatedCustomers":["a"],"x":1}', '{"updatedCustomers":["a",]}', '{"updatedCustomers":[1]}', '{"updatedCustomers":["a"]}x', '{"updatedCustomers":["\u0001"]}', '{"x":1,"updatedCustomers":[]}', '']) {
+    for (const text of [
+      '{"updatedCustomers":["a\\"b"]}',
+      '{"updatedCustomers":["a"],"x":1}',
+      '{"updatedCustomers":["a",]}',
+      '{"updatedCustomers":[1]}',
+      '{"updatedCustomers":["a"]}x',
+      '{"updatedCustomers":["\u0001"]}',
+      '{"x":1,"updatedCustomers":[]}',
+      '',
+    ]) {
       expect(simpleUpdatedIds(text)).toBeUndefined();
     }
   });

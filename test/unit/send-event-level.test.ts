@@ -1,6 +1,6 @@
 /** The log level of each send event: stops are errors, everything the run rides out is a warning. */
-import { eventLevel } from '../../src/send/event-level.js';
-import type { SendEvent } from '../../src/send/sender.js';
+import { eventLevel } from '../../src/pipeline/send/event-level.js';
+import type { SendEvent } from '../../src/pipeline/send/sender.js';
 
 const EVENTS: [SendEvent, string][] = [
   [{ type: 'authRejected', seq: 0, status: 401 }, 'error'],

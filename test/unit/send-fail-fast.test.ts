@@ -6,14 +6,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { requestBody } from '../../src/batch.js';
-import { EndpointError } from '../../src/errors.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { createHttpClient } from '../../src/send/http.js';
-import { createLimiter } from '../../src/send/limiter.js';
-import type { HttpOutcome } from '../../src/send/outcome.js';
-import { NOT_SENT_AUTH, Sender, type SendEvent, type SenderOptions } from '../../src/send/sender.js';
-import type { Batch, BatchResult, CustomerRow } from '../../src/types.js';
+import { requestBody } from '../../src/pipeline/batch/index.js';
+import { EndpointError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import { createHttpClient } from '../../src/pipeline/send/http.js';
+import { createLimiter } from '../../src/pipeline/send/limiter.js';
+import type { HttpOutcome } from '../../src/pipeline/send/post-outcome.js';
+import { NOT_SENT_AUTH, Sender, type SendEvent, type SenderOptions } from '../../src/pipeline/send/sender.js';
+import type { Batch, BatchResult, CustomerRow } from '../../src/core/types.js';
 import { selfSignedCert } from '../support/self-signed.js';
 
 const TOKEN = 'sk-live-5ecret-T0KEN';
@@ -124,11 +124,19 @@ function batchOf(ids: string[], seq = 0): Batch {
 
 /** id → outcome, or the error of a failed customer. */
 function byId(results: BatchResult[]): Record<string, string> {
-  return Object.fromEntries(results.flatMap((r) => r.batch.customers.map((c, i) => [c.id, r.errors[i] ? `failed: ${r.errors[i]}` : r.outcomes[i]!])));
+  return Object.fromEntries(
+    results.flatMap((r) => r.batch.customers.map((c, i) => [c.id, r.errors[i] ? `failed: ${r.errors[i]}` : r.outcomes[i]!])),
+  );
 }
 
 /** Four batches of four customers, sent at once (as the job does, up to its window). */
-const manyBatches = () => [0, 1, 2, 3].map((seq) => batchOf([0, 1, 2, 3].map((i) => `c${seq}-${i}`), seq));
+const manyBatches = () =>
+  [0, 1, 2, 3].map((seq) =>
+    batchOf(
+      [0, 1, 2, 3].map((i) => `c${seq}-${i}`),
+      seq,
+    ),
+  );
 const sendAll = (sender: Sender, batches = manyBatches()) => Promise.all(batches.map((b) => sender.send(b)));
 const allFailedWith = (results: BatchResult[], detail: string) =>
   Object.fromEntries(Object.keys(byId(results)).map((id) => [id, `failed: ${detail}`]));
@@ -137,29 +145,38 @@ describe('Sender on a misconfigured endpoint', () => {
   it.each([
     [404, {}, 'HTTP 404'],
     [405, {}, 'HTTP 405'],
-    [301, { Location: 'https://www.example.com/api/v3/customers/segments' }, 'redirect 301 to https://www.example.com/api/v3/customers/segments'],
+    [
+      301,
+      { Location: 'https://www.example.com/api/v3/customers/segments' },
+      'redirect 301 to https://www.example.com/api/v3/customers/segments',
+    ],
     [302, {}, 'redirect 302 without a Location'],
     [307, { Location: '/login' }, 'redirect 307 to /login'],
-  ])('stops on HTTP %i within the requests in flight: nothing else sent, every customer "not sent", exit 2', async (status, headers, answer) => {
-    const api = await endpoint((_request, res) => json(res, status, {}, headers as Record<string, string>));
-    const { sender, events } = senderFor(api.url);
-    const results = await sendAll(sender);
+  ])(
+    'stops on HTTP %i within the requests in flight: nothing else sent, every customer "not sent", exit 2',
+    async (status, headers, answer) => {
+      const api = await endpoint((_request, res) => json(res, status, {}, headers as Record<string, string>));
+      const { sender, events } = senderFor(api.url);
+      const results = await sendAll(sender);
 
-    const sent = api.requests.length;
-    expect(sent).toBeGreaterThanOrEqual(1);
-    expect(sent).toBeLessThanOrEqual(CONCURRENCY);
-    expect(byId(results)).toEqual(allFailedWith(results, `not sent: endpoint misconfigured (${answer})`));
-    const fatal = sender.stoppedBy();
-    expect(fatal).toBeInstanceOf(EndpointError);
-    expect(fatal).toMatchObject({ exitCode: ExitCode.Usage, endpoint: api.url, answer, status });
-    expect(fatal!.message).toContain(`The endpoint ${api.url} answered ${answer}`);
-    expect(events.filter((e) => e.type === 'endpointMisconfigured')).toEqual([{ type: 'endpointMisconfigured', seq: 0, endpoint: api.url, answer }]);
-    expect(sender.stats()).toMatchObject({ requests: { [String(status)]: sent }, retries: 0, splits: 0, bisections: 0 });
+      const sent = api.requests.length;
+      expect(sent).toBeGreaterThanOrEqual(1);
+      expect(sent).toBeLessThanOrEqual(CONCURRENCY);
+      expect(byId(results)).toEqual(allFailedWith(results, `not sent: endpoint misconfigured (${answer})`));
+      const fatal = sender.stoppedBy();
+      expect(fatal).toBeInstanceOf(EndpointError);
+      expect(fatal).toMatchObject({ exitCode: ExitCode.Usage, endpoint: api.url, answer, status });
+      expect(fatal!.message).toContain(`The endpoint ${api.url} answered ${answer}`);
+      expect(events.filter((e) => e.type === 'endpointMisconfigured')).toEqual([
+        { type: 'endpointMisconfigured', seq: 0, endpoint: api.url, answer },
+      ]);
+      expect(sender.stats()).toMatchObject({ requests: { [String(status)]: sent }, retries: 0, splits: 0, bisections: 0 });
 
-    // Later batches are not sent either.
-    expect(byId([await sender.send(batchOf(['late'], 9))])).toEqual({ late: `failed: not sent: endpoint misconfigured (${answer})` });
-    expect(api.requests).toHaveLength(sent);
-  });
+      // Later batches are not sent either.
+      expect(byId([await sender.send(batchOf(['late'], 9))])).toEqual({ late: `failed: not sent: endpoint misconfigured (${answer})` });
+      expect(api.requests).toHaveLength(sent);
+    },
+  );
 
   it('stops on a self-signed certificate, without retrying it', async () => {
     const api = await selfSignedEndpoint();
@@ -169,7 +186,9 @@ describe('Sender on a misconfigured endpoint', () => {
     const answer = 'TLS: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)';
     expect(byId(results)).toEqual(allFailedWith(results, `not sent: endpoint misconfigured (${answer})`));
     expect(sender.stoppedBy()).toMatchObject({ exitCode: ExitCode.Usage, answer, status: undefined });
-    expect(sender.stoppedBy()!.message).toMatch(/^Could not connect to the endpoint https:\/\/127\.0\.0\.1:\d+\/api\/v3\/customers\/segments: TLS: self-signed/);
+    expect(sender.stoppedBy()!.message).toMatch(
+      /^Could not connect to the endpoint https:\/\/127\.0\.0\.1:\d+\/api\/v3\/customers\/segments: TLS: self-signed/,
+    );
     expect(sender.stats().retries).toBe(0);
     expect(sender.stats().requests.tls).toBeLessThanOrEqual(CONCURRENCY);
     expect(api.seen.connections).toBeLessThanOrEqual(CONCURRENCY);
@@ -180,7 +199,10 @@ describe('Sender on a misconfigured endpoint', () => {
     const api = await endpoint(updateAll);
     const { sender } = senderFor(api.url.replace('http://', 'https://'));
     await sendAll(sender);
-    expect(sender.stoppedBy()).toMatchObject({ exitCode: ExitCode.Usage, answer: expect.stringMatching(/^TLS: .*\((EPROTO|ERR_SSL_WRONG_VERSION_NUMBER)\)$/) });
+    expect(sender.stoppedBy()).toMatchObject({
+      exitCode: ExitCode.Usage,
+      answer: expect.stringMatching(/^TLS: .*\((EPROTO|ERR_SSL_WRONG_VERSION_NUMBER)\)$/),
+    });
   });
 
   it('stops on a host name that does not resolve (ENOTFOUND), without retrying it', async () => {
@@ -194,7 +216,9 @@ describe('Sender on a misconfigured endpoint', () => {
   });
 
   it('retries EAI_AGAIN (the resolver failing, not the name) like any network error', async () => {
-    const client = scripted(`https://api.example${PATH}`, (i) => (i < 2 ? { kind: 'network', code: 'EAI_AGAIN' } : { kind: 'ok', updated: ['a'] }));
+    const client = scripted(`https://api.example${PATH}`, (i) =>
+      i < 2 ? { kind: 'network', code: 'EAI_AGAIN' } : { kind: 'ok', updated: ['a'] },
+    );
     const { sender } = senderWith(client);
     expect(byId([await sender.send(batchOf(['a']))])).toEqual({ a: 'updated' });
     expect(sender.stoppedBy()).toBeUndefined();
@@ -221,7 +245,8 @@ describe('Sender on a misconfigured endpoint', () => {
 
   it('after the first success, a TLS failure is retried like a network error', async () => {
     const client = scripted(`https://api.example${PATH}`, (i) =>
-      i === 1 ? { kind: 'tls', code: 'CERT_HAS_EXPIRED' } : { kind: 'ok', updated: i === 0 ? ['a'] : ['b'] });
+      i === 1 ? { kind: 'tls', code: 'CERT_HAS_EXPIRED' } : { kind: 'ok', updated: i === 0 ? ['a'] : ['b'] },
+    );
     const { sender } = senderWith(client);
     expect(byId([await sender.send(batchOf(['a']))])).toEqual({ a: 'updated' });
     expect(byId([await sender.send(batchOf(['b'], 1))])).toEqual({ b: 'updated' });
@@ -241,7 +266,9 @@ describe('Sender on a misconfigured endpoint', () => {
   });
 
   it('cuts a backoff short once the endpoint is known to be misconfigured', async () => {
-    const client = scripted(`https://api.example${PATH}`, (i) => (i === 0 ? { kind: 'http', status: 503, message: 'busy' } : { kind: 'http', status: 404, message: 'no' }));
+    const client = scripted(`https://api.example${PATH}`, (i) =>
+      i === 0 ? { kind: 'http', status: 503, message: 'busy' } : { kind: 'http', status: 404, message: 'no' },
+    );
     const started = Date.now();
     // A backoff of 10 s: the 404 of another request must end it at once.
     const { sender } = senderWith(client, { retry: { maxAttempts: 3, baseMs: 10_000, capMs: 10_000 }, random: () => 1 });
@@ -269,7 +296,12 @@ describe('Sender on a misconfigured endpoint', () => {
     const api = await endpoint((_request, res) => json(res, 302, {}, { Location: `https://sso.example/?access_token=${TOKEN}` }));
     const { sender, events } = senderFor(api.url);
     const results = await sendAll(sender);
-    const everything = JSON.stringify({ results, events, message: sender.stoppedBy()?.message, answer: (sender.stoppedBy() as EndpointError).answer });
+    const everything = JSON.stringify({
+      results,
+      events,
+      message: sender.stoppedBy()?.message,
+      answer: (sender.stoppedBy() as EndpointError).answer,
+    });
     expect(everything).toContain('access_token=[REDACTED]');
     expect(everything).not.toContain(TOKEN);
   });

@@ -1,8 +1,8 @@
 /** The HTTP edge against real loopback servers, one behaviour each. */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpClient, type HttpClient } from '../../src/send/http.js';
-import { describeOutcome } from '../../src/send/outcome.js';
+import { createHttpClient, type HttpClient } from '../../src/pipeline/send/http.js';
+import { describeOutcome } from '../../src/pipeline/send/post-outcome.js';
 
 const TOKEN = 'sk-live-5ecret-T0KEN';
 
@@ -144,7 +144,7 @@ describe('createHttpClient', () => {
     expect(describeOutcome(outcome)).not.toContain(TOKEN);
   });
 
-  it('rejects bad options up front as a bug (the config checked the user\'s), naming the option and the value', () => {
+  it("rejects bad options up front as a bug (the config checked the user's), naming the option and the value", () => {
     const valid = { endpoint: 'https://example.test/x', timeoutMs: 1000, maxResponseBytes: 1024, userAgent: 'ua' };
     expect(() => createHttpClient({ ...valid, endpoint: 'ftp://example.test' })).toThrow(RangeError);
     expect(() => createHttpClient({ ...valid, endpoint: 'not a url' })).toThrow(/endpoint.*not a url/);

@@ -1,13 +1,24 @@
 /** Which answers, before any success, mean the endpoint URL is wrong; and what the run then says. Pure. */
-import { EndpointError, SyncError } from '../../src/errors.js';
-import { ExitCode } from '../../src/exit-codes.js';
-import { endpointError, endpointTarget, misconfiguration, NOT_SENT_ENDPOINT, notSentDetail } from '../../src/send/misconfiguration.js';
-import { describeOutcome, isTlsCode, statsKey, type HttpOutcome } from '../../src/send/outcome.js';
-import { interpretResponse } from '../../src/send/response.js';
-import { isRetryable } from '../../src/send/retry-policy.js';
+import { EndpointError, SyncError } from '../../src/core/errors.js';
+import { ExitCode } from '../../src/core/exit-codes.js';
+import {
+  endpointError,
+  endpointTarget,
+  misconfiguration,
+  NOT_SENT_ENDPOINT,
+  notSentDetail,
+} from '../../src/pipeline/send/misconfiguration.js';
+import { describeOutcome, isTlsCode, statsKey, type HttpOutcome } from '../../src/pipeline/send/post-outcome.js';
+import { interpretResponse } from '../../src/pipeline/send/response.js';
+import { isRetryable } from '../../src/pipeline/send/retry-policy.js';
 
 const TOKEN = 'sk-live-5ecret-T0KEN';
-const http = (status: number, extra: Partial<Extract<HttpOutcome, { kind: 'http' }>> = {}): HttpOutcome => ({ kind: 'http', status, message: 'x', ...extra });
+const http = (status: number, extra: Partial<Extract<HttpOutcome, { kind: 'http' }>> = {}): HttpOutcome => ({
+  kind: 'http',
+  status,
+  message: 'x',
+  ...extra,
+});
 const answerOf = (outcome: HttpOutcome): string | undefined => misconfiguration(outcome)?.answer;
 
 describe('misconfiguration', () => {
@@ -28,7 +39,10 @@ describe('misconfiguration', () => {
   it.each([
     ['DEPTH_ZERO_SELF_SIGNED_CERT', 'TLS: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)'],
     ['SELF_SIGNED_CERT_IN_CHAIN', 'TLS: self-signed certificate in the chain (SELF_SIGNED_CERT_IN_CHAIN)'],
-    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'TLS: certificate not signed by a known authority (unknown CA or incomplete chain) (UNABLE_TO_VERIFY_LEAF_SIGNATURE)'],
+    [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'TLS: certificate not signed by a known authority (unknown CA or incomplete chain) (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+    ],
     ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'TLS: certificate issuer unknown (unknown CA) (UNABLE_TO_GET_ISSUER_CERT_LOCALLY)'],
     ['ERR_TLS_CERT_ALTNAME_INVALID', 'TLS: certificate does not match the host name (ERR_TLS_CERT_ALTNAME_INVALID)'],
     ['CERT_HAS_EXPIRED', 'TLS: certificate expired (CERT_HAS_EXPIRED)'],
@@ -39,7 +53,10 @@ describe('misconfiguration', () => {
   });
 
   it('takes a host name that does not exist (ENOTFOUND) for a wrong endpoint', () => {
-    expect(misconfiguration({ kind: 'network', code: 'ENOTFOUND' })).toMatchObject({ answer: 'DNS: host not found (ENOTFOUND)', reached: false });
+    expect(misconfiguration({ kind: 'network', code: 'ENOTFOUND' })).toMatchObject({
+      answer: 'DNS: host not found (ENOTFOUND)',
+      reached: false,
+    });
   });
 
   it.each(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ERR_UNKNOWN'])(
@@ -61,7 +78,13 @@ describe('misconfiguration', () => {
   });
 
   it('gives a hint without retry advice', () => {
-    for (const outcome of [http(404), http(405), http(301, { location: 'https://x/' }), { kind: 'tls', code: 'CERT_HAS_EXPIRED' }, { kind: 'network', code: 'ENOTFOUND' }] as HttpOutcome[]) {
+    for (const outcome of [
+      http(404),
+      http(405),
+      http(301, { location: 'https://x/' }),
+      { kind: 'tls', code: 'CERT_HAS_EXPIRED' },
+      { kind: 'network', code: 'ENOTFOUND' },
+    ] as HttpOutcome[]) {
       const hint = misconfiguration(outcome)!.hint;
       expect(hint).toContain('--endpoint');
       expect(hint).not.toMatch(/retry|resend|again/i);
@@ -71,10 +94,19 @@ describe('misconfiguration', () => {
 
 describe('TLS outcomes', () => {
   it('knows the certificate and handshake codes, not a handshake timeout', () => {
-    for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
+    for (const code of [
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'CERT_HAS_EXPIRED',
+      'EPROTO',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+    ]) {
       expect(isTlsCode(code)).toBe(true);
     }
-    for (const code of ['ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'toString', 'constructor']) expect(isTlsCode(code)).toBe(false);
+    for (const code of ['ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'toString', 'constructor'])
+      expect(isTlsCode(code)).toBe(false);
   });
 
   it('are described, counted apart from other network errors, and retried once the endpoint has proved right', () => {
@@ -101,7 +133,9 @@ describe('a redirect outcome', () => {
 
 describe('endpointTarget', () => {
   it('shows origin and path only: no query, credentials or fragment', () => {
-    expect(endpointTarget('https://user:pa55@api.example:8443/api/v3/customers/segments?key=abc#frag')).toBe('https://api.example:8443/api/v3/customers/segments');
+    expect(endpointTarget('https://user:pa55@api.example:8443/api/v3/customers/segments?key=abc#frag')).toBe(
+      'https://api.example:8443/api/v3/customers/segments',
+    );
     expect(endpointTarget('http://127.0.0.1:8787/api/v3/customers/segments')).toBe('http://127.0.0.1:8787/api/v3/customers/segments');
     expect(endpointTarget('not a url')).toBe('(not a URL)');
   });
@@ -114,7 +148,13 @@ describe('endpointError', () => {
     const error = endpointError(target, misconfiguration(http(404))!);
     expect(error).toBeInstanceOf(EndpointError);
     expect(error).toBeInstanceOf(SyncError);
-    expect(error).toMatchObject({ exitCode: ExitCode.Usage, code: 'ENDPOINT_MISCONFIGURED', endpoint: target, answer: 'HTTP 404', status: 404 });
+    expect(error).toMatchObject({
+      exitCode: ExitCode.Usage,
+      code: 'ENDPOINT_MISCONFIGURED',
+      endpoint: target,
+      answer: 'HTTP 404',
+      status: 404,
+    });
     expect(error.message).toBe(
       `The endpoint ${target} answered HTTP 404 before any request succeeded: no such path on that server; check --endpoint (or --env). Stopped sending.`,
     );
@@ -122,7 +162,11 @@ describe('endpointError', () => {
 
   it('says the endpoint could not be reached on a TLS or DNS failure', () => {
     const tls = endpointError(target, misconfiguration({ kind: 'tls', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })!);
-    expect(tls.message).toMatch(new RegExp(`^Could not connect to the endpoint ${target}: TLS: self-signed certificate \\(DEPTH_ZERO_SELF_SIGNED_CERT\\) before any request succeeded`));
+    expect(tls.message).toMatch(
+      new RegExp(
+        `^Could not connect to the endpoint ${target}: TLS: self-signed certificate \\(DEPTH_ZERO_SELF_SIGNED_CERT\\) before any request succeeded`,
+      ),
+    );
     expect(tls.status).toBeUndefined();
     const dns = endpointError(target, misconfiguration({ kind: 'network', code: 'ENOTFOUND' })!);
     expect(dns.message).toContain('DNS: host not found (ENOTFOUND)');

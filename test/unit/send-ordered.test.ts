@@ -1,5 +1,5 @@
-import { sendInOrder } from '../../src/send/ordered.js';
-import type { Batch, BatchResult } from '../../src/types.js';
+import { sendInOrder } from '../../src/pipeline/send/ordered.js';
+import type { Batch, BatchResult } from '../../src/core/types.js';
 
 const batch = (seq: number): Batch => ({ seq, customers: [], parts: [], bytes: 16, rows: [] });
 const resultOf = (b: Batch): BatchResult => ({ batch: b, outcomes: [], errors: [], unexpectedIds: [], unexpectedCount: 0 });
@@ -91,9 +91,11 @@ describe('sendInOrder', () => {
       throw new Error('input broke');
     }
     const results = sendInOrder(broken(), async (b) => resultOf(b), { window: 2 });
-    await expect((async () => {
-      for await (const _ of results);
-    })()).rejects.toThrow('input broke');
+    await expect(
+      (async () => {
+        for await (const _ of results);
+      })(),
+    ).rejects.toThrow('input broke');
   });
 
   it('rejects a window that is not a whole number ≥ 1', async () => {

@@ -1,4 +1,4 @@
-import { reconcile } from '../../src/send/reconcile.js';
+import { reconcile } from '../../src/pipeline/send/reconcile.js';
 
 describe('reconcile', () => {
   it('marks listed ids updated and sent ids left out not_found, aligned with the request', () => {

@@ -1,5 +1,5 @@
-import { describeOutcome } from '../../src/send/outcome.js';
-import { interpretResponse, type RawResponse } from '../../src/send/response.js';
+import { describeOutcome } from '../../src/pipeline/send/post-outcome.js';
+import { interpretResponse, type RawResponse } from '../../src/pipeline/send/response.js';
 
 const TOKEN = 'sk-live-5ecret-T0KEN';
 const context = { secrets: [TOKEN], nowMs: Date.parse('2025-03-01T12:00:00Z'), maxResponseBytes: 1024 };
@@ -40,11 +40,7 @@ describe('interpretResponse', () => {
   });
 
   it('never passes on a token the server echoes back', () => {
-    const echoes = [
-      `{"details":"bad token ${TOKEN}"}`,
-      `Authorization: Bearer ${TOKEN}`,
-      `Authorization: Bearer some-other-credential`,
-    ];
+    const echoes = [`{"details":"bad token ${TOKEN}"}`, `Authorization: Bearer ${TOKEN}`, `Authorization: Bearer some-other-credential`];
     for (const body of echoes) {
       const text = describeOutcome(interpret({ status: 401, body }));
       expect(text).not.toContain(TOKEN);

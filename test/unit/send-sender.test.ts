@@ -1,12 +1,12 @@
 /** The Sender against real loopback servers, one endpoint behaviour per test. */
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requestBody } from '../../src/batch.js';
-import { AuthError } from '../../src/errors.js';
-import { createHttpClient } from '../../src/send/http.js';
-import { createLimiter, type Limiter } from '../../src/send/limiter.js';
-import { NOT_SENT_AUTH, NOT_SENT_INTERRUPTED, Sender, type SendEvent, type SenderOptions } from '../../src/send/sender.js';
-import type { Batch, BatchResult, CustomerRow } from '../../src/types.js';
+import { requestBody } from '../../src/pipeline/batch/index.js';
+import { AuthError } from '../../src/core/errors.js';
+import { createHttpClient } from '../../src/pipeline/send/http.js';
+import { createLimiter, type Limiter } from '../../src/pipeline/send/limiter.js';
+import { NOT_SENT_AUTH, NOT_SENT_INTERRUPTED, Sender, type SendEvent, type SenderOptions } from '../../src/pipeline/send/sender.js';
+import type { Batch, BatchResult, CustomerRow } from '../../src/core/types.js';
 
 const TOKEN = 'sk-live-5ecret-T0KEN';
 
@@ -105,7 +105,14 @@ describe('Sender', () => {
     const result = await sender.send(batchOf(['a', 'unknown-b', 'c']));
     expect(byId(result)).toEqual({ a: 'updated', 'unknown-b': 'not_found', c: 'updated' });
     expect(api.requests).toEqual([{ ids: ['a', 'unknown-b', 'c'], authorization: `Bearer ${TOKEN}`, at: expect.any(Number) }]);
-    expect(sender.stats()).toMatchObject({ requests: { '200': 1 }, retries: 0, splits: 0, bisections: 0, pace: { requested: 0, decreases: 0 }, outage: { opened: 0 } });
+    expect(sender.stats()).toMatchObject({
+      requests: { '200': 1 },
+      retries: 0,
+      splits: 0,
+      bisections: 0,
+      pace: { requested: 0, decreases: 0 },
+      outage: { opened: 0 },
+    });
   });
 
   it('sends nothing for a batch without customers', async () => {
@@ -125,7 +132,9 @@ describe('Sender', () => {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         bodies.push(body);
-        json(res, 200, { updatedCustomers: (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id) });
+        json(res, 200, {
+          updatedCustomers: (JSON.parse(body) as { customers: { document_id: string }[] }).customers.map((c) => c.document_id),
+        });
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -162,11 +171,19 @@ describe('Sender', () => {
       onAcknowledged: (customers, outcomes) => acknowledged.push([customers.map((c) => c.id), [...outcomes]]),
     });
     await sender.send(batchOf(['a', 'unknown-b', 'c']));
-    expect(acknowledged.sort()).toEqual([[['a', 'unknown-b'], ['updated', 'not_found']], [['c'], ['updated']]]);
+    expect(acknowledged.sort()).toEqual([
+      [
+        ['a', 'unknown-b'],
+        ['updated', 'not_found'],
+      ],
+      [['c'], ['updated']],
+    ]);
   });
 
   it('retries a 500 and then delivers', async () => {
-    const api = await endpoint((request, res, i) => (i === 0 ? json(res, 500, { type: 'error', code: 'internal' }) : updateKnown(request, res)));
+    const api = await endpoint((request, res, i) =>
+      i === 0 ? json(res, 500, { type: 'error', code: 'internal' }) : updateKnown(request, res),
+    );
     const { sender, events } = senderFor(api.url);
     const result = await sender.send(batchOf(['a', 'b']));
     expect(byId(result)).toEqual({ a: 'updated', b: 'updated' });
@@ -235,7 +252,12 @@ describe('Sender', () => {
       { type: 'split413', seq: 0, from: 5, to: 3 },
       { type: 'split413', seq: 0, from: 3, to: 2 },
     ]);
-    expect(api.requests.filter((r) => r.ids.length <= 2).flatMap((r) => r.ids).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(
+      api.requests
+        .filter((r) => r.ids.length <= 2)
+        .flatMap((r) => r.ids)
+        .sort(),
+    ).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('sends a batch above the current size limit in chunks of that size', async () => {
@@ -264,7 +286,12 @@ describe('Sender', () => {
     const ids = ['a', 'b', 'bad-1', 'c', 'd', 'e', 'bad-2', 'f'];
     const result = await sender.send(batchOf(ids));
     expect(byId(result)).toEqual({
-      a: 'updated', b: 'updated', c: 'updated', d: 'updated', e: 'updated', f: 'updated',
+      a: 'updated',
+      b: 'updated',
+      c: 'updated',
+      d: 'updated',
+      e: 'updated',
+      f: 'updated',
       'bad-1': 'rejected: HTTP 400: type=error, code=invalidRequest, details=customer bad-1 is not valid',
       'bad-2': 'rejected: HTTP 400: type=error, code=invalidRequest, details=customer bad-2 is not valid',
     });
@@ -274,7 +301,8 @@ describe('Sender', () => {
 
   it('re-reads a rotated token after a 401 and delivers with the new one', async () => {
     const api = await endpoint((request, res) =>
-      request.authorization === 'Bearer new-token' ? updateKnown(request, res) : json(res, 401, { code: 'unAuthorized' }));
+      request.authorization === 'Bearer new-token' ? updateKnown(request, res) : json(res, 401, { code: 'unAuthorized' }),
+    );
     const { sender, events } = senderFor(api.url, { token: tokens('old-token', 'new-token') });
     expect(byId(await sender.send(batchOf(['a'])))).toEqual({ a: 'updated' });
     expect(api.requests.map((r) => r.authorization)).toEqual(['Bearer old-token', 'Bearer new-token']);
@@ -284,7 +312,8 @@ describe('Sender', () => {
 
   it('shares one token re-read among requests rejected at the same time', async () => {
     const api = await endpoint((request, res) =>
-      request.authorization === 'Bearer new-token' ? updateKnown(request, res) : json(res, 401, {}));
+      request.authorization === 'Bearer new-token' ? updateKnown(request, res) : json(res, 401, {}),
+    );
     let reloads = 0;
     const source = tokens('old-token', 'new-token');
     const token = { current: source.current, reload: () => (reloads++, source.reload()) };
@@ -321,7 +350,10 @@ describe('Sender', () => {
     const stop = new AbortController();
     stop.abort();
     const { sender } = senderFor(api.url, { stop: stop.signal });
-    expect(byId(await sender.send(batchOf(['a', 'b'])))).toEqual({ a: `not_sent: ${NOT_SENT_INTERRUPTED}`, b: `not_sent: ${NOT_SENT_INTERRUPTED}` });
+    expect(byId(await sender.send(batchOf(['a', 'b'])))).toEqual({
+      a: `not_sent: ${NOT_SENT_INTERRUPTED}`,
+      b: `not_sent: ${NOT_SENT_INTERRUPTED}`,
+    });
     expect(api.requests).toHaveLength(0);
   });
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CustomerSpool } from '../../src/spool/index.js';
-import type { CustomerRow, Segment } from '../../src/types.js';
+import { CustomerSpool } from '../../src/pipeline/spool/index.js';
+import type { CustomerRow, Segment } from '../../src/core/types.js';
 
 let dir: string;
 const spools: CustomerSpool[] = [];
@@ -75,7 +75,12 @@ describe('CustomerSpool', () => {
     for (let ordinal = 0; ordinal < 5000; ordinal++) {
       if (ordinal % 3 === 0) {
         longOrdinals.push(ordinal);
-        expected.push({ ordinal, id: `L${ordinal}`, json: wire(`L${ordinal}`, [gold, { type: 'n', value: String(ordinal) }]), clears: false });
+        expected.push({
+          ordinal,
+          id: `L${ordinal}`,
+          json: wire(`L${ordinal}`, [gold, { type: 'n', value: String(ordinal) }]),
+          clears: false,
+        });
       } else {
         spool.addCustomer(ordinal, `W${ordinal}`, [{ type: 'n', value: String(ordinal) }]);
         expected.push({ ordinal, id: `W${ordinal}`, json: wire(`W${ordinal}`, [{ type: 'n', value: String(ordinal) }]), clears: false });

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mulberry32 } from '../../src/emulator/prng.js';
-import { LongSorter } from '../../src/spool/index.js';
-import { runChunkBytes } from '../../src/spool/long-sort.js';
-import type { CustomerRow, Segment } from '../../src/types.js';
+import { LongSorter } from '../../src/pipeline/spool/index.js';
+import { runChunkBytes } from '../../src/pipeline/spool/long-sort.js';
+import type { CustomerRow, Segment } from '../../src/core/types.js';
 
 let dir: string;
 beforeEach(() => {
@@ -45,9 +45,13 @@ function oracle(records: readonly LongRecord[], skip: (ordinal: number) => boole
   return [...byOrdinal]
     .sort(([a], [b]) => a - b)
     .filter(([ordinal]) => !skip(ordinal))
-    .map(([ordinal, { id, segments }]) => ({ ordinal, id, json: JSON.stringify({ document_id: id, segments }), clears: segments.length === 0 }));
+    .map(([ordinal, { id, segments }]) => ({
+      ordinal,
+      id,
+      json: JSON.stringify({ document_id: id, segments }),
+      clears: segments.length === 0,
+    }));
 }
-
 
 /** `n` records of `customers` customers in random order, with repeats and blank records. */
 function randomRecords(seed: number, n: number, customers: number): LongRecord[] {
@@ -89,9 +93,19 @@ describe('LongSorter', () => {
       [0, 'a', north],
     ];
     expect(await read(sorterOf(records))).toEqual([
-      { ordinal: 0, id: 'a', json: '{"document_id":"a","segments":[{"type":"tier","value":"gold"},{"type":"region","value":"north"}]}', clears: false },
+      {
+        ordinal: 0,
+        id: 'a',
+        json: '{"document_id":"a","segments":[{"type":"tier","value":"gold"},{"type":"region","value":"north"}]}',
+        clears: false,
+      },
       { ordinal: 1, id: 'b', json: '{"document_id":"b","segments":[{"type":"region","value":"north"}]}', clears: false },
-      { ordinal: 2, id: 'c', json: '{"document_id":"c","segments":[{"type":"tier","value":"gold"},{"type":"region","value":"north"}]}', clears: false },
+      {
+        ordinal: 2,
+        id: 'c',
+        json: '{"document_id":"c","segments":[{"type":"tier","value":"gold"},{"type":"region","value":"north"}]}',
+        clears: false,
+      },
     ]);
   });
 
@@ -123,7 +137,9 @@ describe('LongSorter', () => {
   });
 
   it('gives a customer whose only record is blank no segments: it clears them', async () => {
-    expect(await read(sorterOf([[0, 'blank', undefined]]))).toEqual([{ ordinal: 0, id: 'blank', json: '{"document_id":"blank","segments":[]}', clears: true }]);
+    expect(await read(sorterOf([[0, 'blank', undefined]]))).toEqual([
+      { ordinal: 0, id: 'blank', json: '{"document_id":"blank","segments":[]}', clears: true },
+    ]);
   });
 
   it('sends only the wire fields of a segment, in wire order', async () => {
@@ -134,7 +150,12 @@ describe('LongSorter', () => {
 
   it('round-trips ids with quotes, backslashes, tabs, newlines, unicode and lone surrogates', async () => {
     const ids = ['q"1', 'back\\slash', 'tab\there', 'new\nline', '日本-😀', 'lone-\uD800', '\u2028sep'];
-    const customers = await read(sorterOf(ids.map((id, i): LongRecord => [i, id, gold]), 2));
+    const customers = await read(
+      sorterOf(
+        ids.map((id, i): LongRecord => [i, id, gold]),
+        2,
+      ),
+    );
     expect(customers.map((c) => c.id)).toEqual(ids);
     expect(customers.map((c) => JSON.parse(c.json).document_id)).toEqual(ids);
   });
@@ -204,4 +225,3 @@ describe('runChunkBytes', () => {
     expect(runChunkBytes(10_000)).toBe(16 << 10);
   });
 });
-

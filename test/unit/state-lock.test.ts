@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { acquireLock, type AcquireLockOptions, type StateLock } from '../../src/state/lock.js';
 
 let root: string;
@@ -23,7 +23,10 @@ afterEach(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function acquire(runId: string, extra: Partial<Pick<AcquireLockOptions, 'staleAfterMs' | 'waitForRemoteMs' | 'now' | 'sleep'>> = {}): Promise<StateLock> {
+async function acquire(
+  runId: string,
+  extra: Partial<Pick<AcquireLockOptions, 'staleAfterMs' | 'waitForRemoteMs' | 'now' | 'sleep'>> = {},
+): Promise<StateLock> {
   const lock = await acquireLock({ stateDir, runId, onWarning: (m) => warnings.push(m), ...extra });
   held.push(lock);
   return lock;
@@ -112,7 +115,10 @@ describe('acquireLock', () => {
     await acquire('run-2', {
       staleAfterMs: 1_000,
       now: () => clock,
-      sleep: async (ms: number) => { sleeps.push(ms); clock += ms; },
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
     });
     expect(sleeps.length).toBeGreaterThan(0);
     expect(warnings.some((w) => w.includes('waiting'))).toBe(true);
@@ -129,7 +135,10 @@ describe('acquireLock', () => {
         waitForRemoteMs: 1_000,
         now: () => clock,
         // The holder keeps beating: its heartbeat stays as fresh as the clock.
-        sleep: async (ms: number) => { clock += ms; await fs.utimes(lockFile, new Date(clock), new Date(clock)); },
+        sleep: async (ms: number) => {
+          clock += ms;
+          await fs.utimes(lockFile, new Date(clock), new Date(clock));
+        },
       }),
     ).rejects.toThrow('pid 1 on host other-node');
     expect(clock).toBeGreaterThan(lockTouched);
@@ -175,7 +184,7 @@ describe('acquireLock', () => {
     expect((await fs.stat(lockFile)).mtimeMs).toBeLessThan(old.getTime() + 1000);
   });
 
-  it('rejects bad options up front as a bug (the config checked the user\'s), naming the option and value', async () => {
+  it("rejects bad options up front as a bug (the config checked the user's), naming the option and value", async () => {
     await expect(acquireLock({ stateDir, runId: '' })).rejects.toThrow(RangeError);
     await expect(acquireLock({ stateDir, runId: '' })).rejects.toThrow(/runId .*""/);
     await expect(acquireLock({ stateDir, runId: 'r', staleAfterMs: -5 })).rejects.toThrow(/staleAfterMs .*-5/);

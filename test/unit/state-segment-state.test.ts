@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalStorageError } from '../../src/errors.js';
+import { LocalStorageError } from '../../src/core/errors.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
 import { networkFilesystemName, segmentStatePath } from '../../src/state/state-files.js';
@@ -32,7 +32,12 @@ afterEach(() => {
 });
 
 function open(opts: { write?: boolean; identity?: StateIdentity } = {}): SegmentState {
-  const state = SegmentState.open({ stateDir, identity: opts.identity ?? IDENTITY, write: opts.write ?? true, onWarning: (m) => warnings.push(m) });
+  const state = SegmentState.open({
+    stateDir,
+    identity: opts.identity ?? IDENTITY,
+    write: opts.write ?? true,
+    onWarning: (m) => warnings.push(m),
+  });
   opened.push(state);
   return state;
 }
@@ -46,7 +51,12 @@ type Ack = { id: string; fingerprint: number; status: 'updated' | 'not_found' };
 /** One night: a run that records these acknowledgements and ends with `exitCode`. Returns its run number. */
 function night(acks: Ack[], opts: { fullResync?: boolean; exitCode?: number } = {}): number {
   const state = open();
-  const run = state.beginRun({ runId: `run-${Math.random()}`, startedAt: new Date(), mode: 'mirror', fullResync: opts.fullResync ?? false });
+  const run = state.beginRun({
+    runId: `run-${Math.random()}`,
+    startedAt: new Date(),
+    mode: 'mirror',
+    fullResync: opts.fullResync ?? false,
+  });
   state.record(acks);
   state.finishRun({ status: 'done', exitCode: opts.exitCode ?? 0, counts: { updated: acks.length } });
   closeAll();
@@ -73,7 +83,13 @@ function stateBytes(): Record<string, string> {
 function storedCustomers(): Record<string, Stored> {
   const db = new Database(segmentStatePath(stateDir, IDENTITY), { readonly: true });
   try {
-    const rows = db.prepare('SELECT id, fp, status, since, acked FROM customers ORDER BY id').all() as { id: string; fp: number; status: number; since: number; acked: number }[];
+    const rows = db.prepare('SELECT id, fp, status, since, acked FROM customers ORDER BY id').all() as {
+      id: string;
+      fp: number;
+      status: number;
+      since: number;
+      acked: number;
+    }[];
     return Object.fromEntries(rows.map(({ id, ...rest }) => [id, rest]));
   } finally {
     db.close();
@@ -168,7 +184,15 @@ describe('SegmentState.open', () => {
       INSERT INTO runs VALUES (1, 'old', 'diff', 0, '2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', 'done', 0, '{}');
       INSERT INTO customers VALUES ('a', ${FP_A}, 1, 1, 1);`);
     const meta = v1.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
-    for (const [key, value] of Object.entries({ schema_version: '1', fingerprint_scheme: '1', endpoint: IDENTITY.endpoint, id_column: IDENTITY.idColumn, shard: '', created_at: '2026-01-01T00:00:00.000Z' })) meta.run(key, value);
+    for (const [key, value] of Object.entries({
+      schema_version: '1',
+      fingerprint_scheme: '1',
+      endpoint: IDENTITY.endpoint,
+      id_column: IDENTITY.idColumn,
+      shard: '',
+      created_at: '2026-01-01T00:00:00.000Z',
+    }))
+      meta.run(key, value);
     v1.close();
 
     // A dry run says so and leaves it as it is.
@@ -197,7 +221,9 @@ describe('SegmentState.open', () => {
     writeFileSync(`${file}-wal`, 'garbage log');
     const state = open();
     expect(state).toMatchObject({ fresh: true, tracked: 0 });
-    expect(warnings).toEqual([expect.stringMatching(/unreadable .*set aside as segments-[0-9a-f]{16}\.sqlite\.corrupt-\d{8}T\d{6}\.\d{3}Z/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/unreadable .*set aside as segments-[0-9a-f]{16}\.sqlite\.corrupt-\d{8}T\d{6}\.\d{3}Z/),
+    ]);
     const names = stateFiles();
     expect(names.filter((n) => n.includes('.corrupt-'))).toHaveLength(2);
     expect(names).toContain(path.basename(file));
@@ -341,7 +367,10 @@ describe('scan() and resyncFrom(): what the job loads its diff from', () => {
     const state = open();
     const run = state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'mirror', fullResync: false });
     for (const [id] of state.scan()) if (id === 'x') break;
-    state.record([{ id: 'x', fingerprint: EMPTY_FINGERPRINT, status: 'updated' }, { id: 'w', fingerprint: FP_B, status: 'not_found' }]);
+    state.record([
+      { id: 'x', fingerprint: EMPTY_FINGERPRINT, status: 'updated' },
+      { id: 'w', fingerprint: FP_B, status: 'not_found' },
+    ]);
     expect(scanned(state)).toEqual({
       w: { fp: FP_B, status: 2, since: run, acked: run },
       x: { fp: EMPTY_FINGERPRINT, status: 1, since: run, acked: run },
@@ -359,7 +388,10 @@ describe('scan() and resyncFrom(): what the job loads its diff from', () => {
 
 describe('misuse is a TypeError', () => {
   it('record before beginRun or after finishRun, a bad status or fingerprint, anything else while a scan is open', () => {
-    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }, { id: 'b', fingerprint: FP_A, status: 'updated' }]);
+    night([
+      { id: 'a', fingerprint: FP_A, status: 'updated' },
+      { id: 'b', fingerprint: FP_A, status: 'updated' },
+    ]);
     const state = open();
     expect(() => state.record([{ id: 'a', fingerprint: FP_A, status: 'updated' }])).toThrow(TypeError);
     state.beginRun({ runId: 'r', startedAt: new Date(), mode: 'diff', fullResync: false });
@@ -393,12 +425,18 @@ describe('read-only (dry run)', () => {
   });
 
   it('reads an existing state without changing any file, and refuses to record', () => {
-    night([{ id: 'a', fingerprint: FP_A, status: 'updated' }, { id: 'gone', fingerprint: FP_B, status: 'updated' }]);
+    night([
+      { id: 'a', fingerprint: FP_A, status: 'updated' },
+      { id: 'gone', fingerprint: FP_B, status: 'updated' },
+    ]);
     const resync = night([{ id: 'a', fingerprint: FP_A, status: 'updated' }], { fullResync: true, exitCode: 1 });
     const before = stateFiles();
     const state = open({ write: false });
     expect(state).toMatchObject({ fresh: false, tracked: 2 });
-    expect(scanned(state)).toEqual({ a: { fp: FP_A, status: 1, since: 1, acked: resync }, gone: { fp: FP_B, status: 1, since: 1, acked: 1 } });
+    expect(scanned(state)).toEqual({
+      a: { fp: FP_A, status: 1, since: 1, acked: resync },
+      gone: { fp: FP_B, status: 1, since: 1, acked: 1 },
+    });
     // Twice: mirror scans again for the clears' ids.
     expect([...state.scan()].map(([id]) => id)).toEqual(['a', 'gone']);
     expect(state.resyncFrom()).toBe(resync);
@@ -445,7 +483,10 @@ describe('acknowledgements (appended, merged at the end of the run)', () => {
     warnings = [];
     const dry = open({ write: false });
     expect(dry).toMatchObject({ fresh: false, tracked: 3 });
-    expect(warnings).toEqual([expect.stringContaining('stopped without closing it'), expect.stringContaining('holds 3 acknowledgements of an interrupted run, not yet merged')]);
+    expect(warnings).toEqual([
+      expect.stringContaining('stopped without closing it'),
+      expect.stringContaining('holds 3 acknowledgements of an interrupted run, not yet merged'),
+    ]);
     const merged = {
       a: { fp: FP_A, status: 1, since: first, acked: killed },
       b: { fp: FP_C, status: 1, since: killed, acked: killed },
@@ -501,7 +542,9 @@ describe('acknowledgements (appended, merged at the end of the run)', () => {
     warnings = [];
     const dry = open({ write: false });
     expect(dry).toMatchObject({ fresh: false, tracked: 3 });
-    expect(warnings).toEqual([expect.stringMatching(/holds 3 acknowledgements of an interrupted run, not yet merged: this dry run merges them in a private copy/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/holds 3 acknowledgements of an interrupted run, not yet merged: this dry run merges them in a private copy/),
+    ]);
     const merged = {
       a: { fp: FP_C, status: 1, since: second, acked: second },
       // gone was cleared by the stopped run: its segments are empty now, nothing left to clear.

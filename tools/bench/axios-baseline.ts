@@ -17,7 +17,11 @@ import { parse } from 'csv-parse';
  * next one, the way a user's script would read, dedupe and post in one go. `tally.customers`
  * counts the customers put in bodies so far.
  */
-export async function* streamBodies(file: string, batchSize: number, tally: { customers: number } = { customers: 0 }): AsyncGenerator<string> {
+export async function* streamBodies(
+  file: string,
+  batchSize: number,
+  tally: { customers: number } = { customers: 0 },
+): AsyncGenerator<string> {
   const seen = new Set<string>();
   let header: string[] | undefined;
   let batch: string[] = [];
@@ -78,13 +82,19 @@ export interface PostFigures {
  * may be a stream (streamBodies): the workers share one iterator, whose next() calls an async
  * generator queues, so each body is posted exactly once.
  */
-export async function postAll(url: string, token: string, bodies: Iterable<string> | AsyncIterable<string>, concurrency: number): Promise<PostFigures> {
+export async function postAll(
+  url: string,
+  token: string,
+  bodies: Iterable<string> | AsyncIterable<string>,
+  concurrency: number,
+): Promise<PostFigures> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const client = axios.create({
     httpAgent: agent,
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
   });
-  const source: Iterator<string> | AsyncIterator<string> = Symbol.asyncIterator in bodies ? bodies[Symbol.asyncIterator]() : bodies[Symbol.iterator]();
+  const source: Iterator<string> | AsyncIterator<string> =
+    Symbol.asyncIterator in bodies ? bodies[Symbol.asyncIterator]() : bodies[Symbol.iterator]();
   let updated = 0;
   const worker = async (): Promise<void> => {
     for (let next = await source.next(); next.done !== true; next = await source.next()) {

@@ -19,4 +19,6 @@ if (file === undefined || url === undefined || tokenFile === undefined || batchT
 const tally = { customers: 0 };
 const token = readFileSync(tokenFile, 'utf8').trim();
 const { updated } = await postAll(url, token, streamBodies(file, Number(batchText), tally), Number(concurrencyText));
-process.stdout.write(`${JSON.stringify({ customers: tally.customers, updated, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ customers: tally.customers, updated, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+);

@@ -43,8 +43,12 @@ async function main(argv: string[]): Promise<number> {
     const figures = await measureAll(env, parsed.options);
     const rows = figureRows(figures);
     process.stdout.write(`\n${textTable(rows)}\n\nFor the README:\n\n${markdownSnippet(rows, machine())}\n`);
-    for (const [what, night] of [['incremental night', figures.night], ['moonshot', figures.moonshot]] as const) {
-      if (night?.profile !== undefined) process.stdout.write(`\nCPU profile of the ${what}'s night 2 (a second, untimed run):\n${night.profile}\n`);
+    for (const [what, night] of [
+      ['incremental night', figures.night],
+      ['moonshot', figures.moonshot],
+    ] as const) {
+      if (night?.profile !== undefined)
+        process.stdout.write(`\nCPU profile of the ${what}'s night 2 (a second, untimed run):\n${night.profile}\n`);
     }
     return 0;
   } finally {
@@ -88,7 +92,11 @@ async function measureAll(env: BenchEnv, options: BenchOptions): Promise<BenchFi
       figures.largeSend = await measureLargeSend(env, unique.file, unique.facts, sending);
     },
     rate: async () => {
-      figures.rate = await measureRate(env, options.rateRequests, { concurrency: BENCH_DEFAULTS.rateConcurrency, batchSize: BENCH_DEFAULTS.rateBatchSize, rate: BENCH_DEFAULTS.rate });
+      figures.rate = await measureRate(env, options.rateRequests, {
+        concurrency: BENCH_DEFAULTS.rateConcurrency,
+        batchSize: BENCH_DEFAULTS.rateBatchSize,
+        rate: BENCH_DEFAULTS.rate,
+      });
     },
     'over-asked': async () => {
       figures.overAsked = await measureOverAsked(env, options.overAskedRequests, BENCH_DEFAULTS.overAskedApiRate, {

@@ -34,7 +34,12 @@ export function runNode(script: string, args: readonly string[], nodeArgs: reado
 }
 
 /** Like runNode, but a non-zero exit is an error carrying the end of the child's stderr. */
-export async function runNodeOk(script: string, args: readonly string[], what: string, nodeArgs: readonly string[] = []): Promise<ChildRun> {
+export async function runNodeOk(
+  script: string,
+  args: readonly string[],
+  what: string,
+  nodeArgs: readonly string[] = [],
+): Promise<ChildRun> {
   const run = await runNode(script, args, nodeArgs);
   if (run.exitCode !== 0) {
     throw new Error(`${what} exited with ${String(run.exitCode)}: ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`);
@@ -65,7 +70,7 @@ export function runFinished(stdout: string): RunFinished {
   return line as unknown as RunFinished;
 }
 
-/** The fields of 'run finished' the benchmark reads (see src/commands/execute.ts). */
+/** The fields of 'run finished' the benchmark reads (see src/cli/execute.ts). */
 export interface RunFinished {
   timestamp: string;
   status: string;

@@ -33,7 +33,11 @@ export interface CliRun {
 }
 
 /** Runs `use` against a fresh emulator process, stopped afterwards whatever happens. */
-export async function withEmulator<T>(env: BenchEnv, use: (emulator: EmulatorProcess) => Promise<T>, faultArgs: readonly string[] = []): Promise<T> {
+export async function withEmulator<T>(
+  env: BenchEnv,
+  use: (emulator: EmulatorProcess) => Promise<T>,
+  faultArgs: readonly string[] = [],
+): Promise<T> {
   const emulator = await startEmulatorProcess(env.cli, faultArgs);
   try {
     return await use(emulator);
@@ -48,16 +52,27 @@ export async function cliRun(env: BenchEnv, url: string, file: string, settings:
   const reportDir = await scratch(env, 'run-report');
   await writeFile(tokenFile, BENCH_DEFAULTS.token, { mode: 0o600 });
   const args = [
-    'run', file,
-    '--endpoint', url,
-    '--token-file', tokenFile,
-    '--rate', String(settings.rate),
-    '--concurrency', String(settings.concurrency),
-    '--batch-size', String(settings.batchSize),
-    '--report-dir', reportDir,
-    ...(place === undefined ? ['--state-dir', await scratch(env, 'run-state'), '--fresh'] : ['--state-dir', place.stateDir, '--mode', place.mode]),
-    '--log-format', 'json',
-    '--progress-interval', String(BENCH_DEFAULTS.progressIntervalSeconds),
+    'run',
+    file,
+    '--endpoint',
+    url,
+    '--token-file',
+    tokenFile,
+    '--rate',
+    String(settings.rate),
+    '--concurrency',
+    String(settings.concurrency),
+    '--batch-size',
+    String(settings.batchSize),
+    '--report-dir',
+    reportDir,
+    ...(place === undefined
+      ? ['--state-dir', await scratch(env, 'run-state'), '--fresh']
+      : ['--state-dir', place.stateDir, '--mode', place.mode]),
+    '--log-format',
+    'json',
+    '--progress-interval',
+    String(BENCH_DEFAULTS.progressIntervalSeconds),
   ];
   const run = await runNodeOk(env.cli, args, 'segment-sync run', place?.nodeArgs);
   return { reportDir, wallMs: run.wallMs, finished: runFinished(run.stdout), log: jsonLines(run.stdout) };

@@ -68,7 +68,11 @@ function segmentCells(random: Random): string {
  * dominate. Every cell is set and none needs quoting.
  */
 export const NARROW_HEADER = 'document_id,tier,region,risk';
-const NARROW_VALUES = [['gold', 'silver', 'bronze'], ['north', 'south', 'east', 'west'], ['low', 'mid', 'high']] as const;
+const NARROW_VALUES = [
+  ['gold', 'silver', 'bronze'],
+  ['north', 'south', 'east', 'west'],
+  ['low', 'mid', 'high'],
+] as const;
 
 /**
  * A short id (C + 8 digits) for the n-th customer: n → n·7919 mod 10^8 is a bijection (7919 is

@@ -84,14 +84,27 @@ export async function measureTwoNights(env: BenchEnv, spec: TwoNightsSpec): Prom
   const place = { mode: 'diff' as const, stateDir };
   const count = spec.customers.toLocaleString('en-US');
   try {
-    env.say(`${spec.label}: generating night 1 (${count} customers, ${spec.night1Order} order) and night 2 (1% changed, ${spec.night2Order} order)`);
-    const facts1 = await writeNightFile(night1File, { customers: spec.customers, order: spec.night1Order, night: 1, seed: BENCH_DEFAULTS.seed });
-    const facts2 = await writeNightFile(night2File, { customers: spec.customers, order: spec.night2Order, night: 2, seed: BENCH_DEFAULTS.seed });
+    env.say(
+      `${spec.label}: generating night 1 (${count} customers, ${spec.night1Order} order) and night 2 (1% changed, ${spec.night2Order} order)`,
+    );
+    const facts1 = await writeNightFile(night1File, {
+      customers: spec.customers,
+      order: spec.night1Order,
+      night: 1,
+      seed: BENCH_DEFAULTS.seed,
+    });
+    const facts2 = await writeNightFile(night2File, {
+      customers: spec.customers,
+      order: spec.night2Order,
+      night: 2,
+      seed: BENCH_DEFAULTS.seed,
+    });
     return await withEmulator(env, async (emulator) => {
       env.say(`${spec.label}: night 1 seeds the state (run --mode diff, ${settingsText(spec.seed)})`);
       const seedRun = await cliRun(env, emulator.url, night1File, spec.seed, place);
       const seeded = await summaryOf(seedRun);
-      if (seeded.counts.updated !== facts1.customers) throw new Error(`${spec.label} night 1: ${seeded.counts.updated} customers updated, ${facts1.customers} sent`);
+      if (seeded.counts.updated !== facts1.customers)
+        throw new Error(`${spec.label} night 1: ${seeded.counts.updated} customers updated, ${facts1.customers} sent`);
       env.say(`${spec.label}: night 1 took ${(seedRun.wallMs / 1000).toFixed(1)} s (peak RSS ${seedRun.finished.peakRssMb} MB)`);
       await rm(night1File, { force: true });
       await emulator.reset();
@@ -103,7 +116,9 @@ export async function measureTwoNights(env: BenchEnv, spec: TwoNightsSpec): Prom
       env.say(`${spec.label}: night 2 (run --mode diff, ${settingsText(spec.night2)})`);
       const night2Run = await cliRun(env, emulator.url, night2File, spec.night2, place);
       const figures = await nightFigures(spec, facts2, seedRun, validate, night2Run, emulator);
-      env.say(`${spec.label}: night 2 took ${(night2Run.wallMs / 1000).toFixed(1)} s, sent ${figures.sent}, received ${figures.received}, ${figures.changed} changed`);
+      env.say(
+        `${spec.label}: night 2 took ${(night2Run.wallMs / 1000).toFixed(1)} s, sent ${figures.sent}, received ${figures.received}, ${figures.changed} changed`,
+      );
 
       if (profileState === undefined || spec.profileDir === undefined) return figures;
       const profile = await profiledNight2(env, spec, spec.profileDir, emulator, night2File, profileState);
@@ -130,7 +145,13 @@ async function nightFigures(
   const unchanged = summary.counts.unchanged ?? 0;
   const received = requests.customersReceived;
   const clean = summary.counts.notFound === 0 && summary.counts.failed === 0 && summary.counts.notSent === 0;
-  const exact = clean && sent === facts.changed && received === facts.changed && unchanged === facts.customers - facts.changed && summary.mode === 'diff' && summary.state?.fresh === false;
+  const exact =
+    clean &&
+    sent === facts.changed &&
+    received === facts.changed &&
+    unchanged === facts.customers - facts.changed &&
+    summary.mode === 'diff' &&
+    summary.state?.fresh === false;
   return {
     customers: facts.customers,
     changed: facts.changed,
@@ -161,7 +182,14 @@ async function copyState(env: BenchEnv, label: string, stateDir: string): Promis
   return copy;
 }
 
-async function profiledNight2(env: BenchEnv, spec: TwoNightsSpec, profileDir: string, emulator: EmulatorProcess, night2File: string, stateDir: string): Promise<string> {
+async function profiledNight2(
+  env: BenchEnv,
+  spec: TwoNightsSpec,
+  profileDir: string,
+  emulator: EmulatorProcess,
+  night2File: string,
+  stateDir: string,
+): Promise<string> {
   try {
     await emulator.reset();
     const name = `${spec.label}-night2.cpuprofile`;

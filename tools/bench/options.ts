@@ -179,11 +179,14 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   const rows = values.rows === undefined ? (quick ? BENCH_DEFAULTS.quickRows : BENCH_DEFAULTS.rows) : wholeNumber(values.rows);
   if (rows === undefined || rows < 1) return { ok: false, problem: `--rows must be a whole number of at least 1 (got '${values.rows}')` };
   const largeCustomers = values.large === undefined ? BENCH_DEFAULTS.largeCustomers : wholeNumber(values.large);
-  if (largeCustomers === undefined || largeCustomers < 1000) return { ok: false, problem: `--large must be a whole number of at least 1000 (got '${values.large}')` };
+  if (largeCustomers === undefined || largeCustomers < 1000)
+    return { ok: false, problem: `--large must be a whole number of at least 1000 (got '${values.large}')` };
   const nightText = values['night-customers'];
-  const nightCustomers = nightText === undefined ? (quick ? BENCH_DEFAULTS.quickNightCustomers : BENCH_DEFAULTS.nightCustomers) : wholeNumber(nightText);
+  const nightCustomers =
+    nightText === undefined ? (quick ? BENCH_DEFAULTS.quickNightCustomers : BENCH_DEFAULTS.nightCustomers) : wholeNumber(nightText);
   // At least one customer in a hundred must change on night 2.
-  if (nightCustomers === undefined || nightCustomers < 100) return { ok: false, problem: `--night-customers must be a whole number of at least 100 (got '${nightText}')` };
+  if (nightCustomers === undefined || nightCustomers < 100)
+    return { ok: false, problem: `--night-customers must be a whole number of at least 100 (got '${nightText}')` };
   const moonText = values['moonshot-customers'];
   const moonshotCustomers = moonText === undefined ? BENCH_DEFAULTS.moonshotCustomers : wholeNumber(moonText);
   if (moonshotCustomers === undefined || moonshotCustomers < 100) {
@@ -212,10 +215,18 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
 }
 
 /** The phases --only (repeatable, comma-separated) names, or undefined for all of them. */
-function parseOnly(lists: string[] | undefined, onlyIncremental: boolean, moonshotAsked: boolean): { ok: true; phases: Phase[] | undefined } | { ok: false; problem: string } {
-  const names = (lists ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+function parseOnly(
+  lists: string[] | undefined,
+  onlyIncremental: boolean,
+  moonshotAsked: boolean,
+): { ok: true; phases: Phase[] | undefined } | { ok: false; problem: string } {
+  const names = (lists ?? [])
+    .flatMap((list) => list.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   if (onlyIncremental) names.push('night', ...(moonshotAsked ? ['moonshot'] : []));
-  if (lists !== undefined && names.length === 0) return { ok: false, problem: `--only needs at least one phase (any of: ${PHASES.join(', ')})` };
+  if (lists !== undefined && names.length === 0)
+    return { ok: false, problem: `--only needs at least one phase (any of: ${PHASES.join(', ')})` };
   const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
   if (unknown.length > 0) return { ok: false, problem: `--only: no phase named '${unknown.join("', '")}' (any of: ${PHASES.join(', ')})` };
   return { ok: true, phases: names.length === 0 ? undefined : (names as Phase[]) };
@@ -226,7 +237,11 @@ function parseOnly(lists: string[] | undefined, onlyIncremental: boolean, moonsh
  * with --quick, all but the 10M phases. Phases left out for those two reasons are listed as
  * skipped, with how to run them; phases --only left out are not mentioned.
  */
-export function choosePhases(named: readonly Phase[] | undefined, quick: boolean, moonshotAsked: boolean): { phases: Phase[]; skipped: Skipped[] } {
+export function choosePhases(
+  named: readonly Phase[] | undefined,
+  quick: boolean,
+  moonshotAsked: boolean,
+): { phases: Phase[]; skipped: Skipped[] } {
   if (named !== undefined) return { phases: PHASES.filter((phase) => named.includes(phase)), skipped: [] };
   const phases: Phase[] = [];
   const skipped: Skipped[] = [];

@@ -65,7 +65,8 @@ export function summariseProfile(profile: CpuProfile): ProfileSummary {
 
 /** The summary as text: the `top` files and functions by self time, with their share of the total. */
 export function formatProfile(summary: ProfileSummary, top: number): string {
-  const line = (t: SelfTime): string => `  ${(t.share * 100).toFixed(1).padStart(5)}%  ${(t.selfMs / 1000).toFixed(2).padStart(7)} s  ${t.name}`;
+  const line = (t: SelfTime): string =>
+    `  ${(t.share * 100).toFixed(1).padStart(5)}%  ${(t.selfMs / 1000).toFixed(2).padStart(7)} s  ${t.name}`;
   return [
     `Sampled ${(summary.totalMs / 1000).toFixed(2)} s. Self time by file:`,
     ...summary.byFile.slice(0, top).map(line),

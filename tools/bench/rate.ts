@@ -55,7 +55,12 @@ export interface OverAskedCheck {
  * `apiPerSecond` (token bucket, burst 2, 429 + Retry-After: 1). One customer a request, so the
  * file makes exactly `requests` successful requests.
  */
-export async function measureOverAsked(env: BenchEnv, requests: number, apiPerSecond: number, settings: SendSettings): Promise<OverAskedCheck> {
+export async function measureOverAsked(
+  env: BenchEnv,
+  requests: number,
+  apiPerSecond: number,
+  settings: SendSettings,
+): Promise<OverAskedCheck> {
   const file = await scratch(env, 'over-asked.csv');
   try {
     const facts = await writeWideFile(file, { rows: requests * settings.batchSize, duplicateShare: 0, seed: BENCH_DEFAULTS.seed });

@@ -50,14 +50,25 @@ const PHASE_ROWS: Record<Phase, { rows: (f: BenchFigures) => FigureRow[] | undef
     rows: (f) => f.startup && startupRows(f.startup),
     skipped: (reason) => [skippedRow('Start-up: --help and a 10-row validate', reason, `≤ ${TARGETS.startupSeconds} s`)],
   },
-  dry: { rows: (f) => f.dry && dryRunRows(f.dry), skipped: (reason) => [skippedRow('Dry run ÷ raw csv-parse pass', reason, `≤ ${TARGETS.dryRunRatio}×`)] },
+  dry: {
+    rows: (f) => f.dry && dryRunRows(f.dry),
+    skipped: (reason) => [skippedRow('Dry run ÷ raw csv-parse pass', reason, `≤ ${TARGETS.dryRunRatio}×`)],
+  },
   index: {
     rows: (f) => f.idIndex && idIndexRows(f.idIndex),
-    skipped: (reason) => [skippedRow(`Dry run peak RSS, ${count(BENCH_DEFAULTS.largeCustomers)} distinct ids`, reason, `≤ ${TARGETS.indexPeakRssMb} MB`)],
+    skipped: (reason) => [
+      skippedRow(`Dry run peak RSS, ${count(BENCH_DEFAULTS.largeCustomers)} distinct ids`, reason, `≤ ${TARGETS.indexPeakRssMb} MB`),
+    ],
   },
   unsorted: {
     rows: (f) => f.unsorted && unsortedRows(f.unsorted),
-    skipped: (reason) => [skippedRow(`Dry run peak RSS, unsorted long file (${count(BENCH_DEFAULTS.largeCustomers)} customers × 3 rows)`, reason, `≤ ${TARGETS.unsortedPeakRssMb} MB`)],
+    skipped: (reason) => [
+      skippedRow(
+        `Dry run peak RSS, unsorted long file (${count(BENCH_DEFAULTS.largeCustomers)} customers × 3 rows)`,
+        reason,
+        `≤ ${TARGETS.unsortedPeakRssMb} MB`,
+      ),
+    ],
   },
   send: {
     rows: (f) => f.throughput && throughputRows(f.throughput),
@@ -65,17 +76,35 @@ const PHASE_ROWS: Record<Phase, { rows: (f: BenchFigures) => FigureRow[] | undef
   },
   'send-10m': {
     rows: (f) => f.largeSend && largeSendRows(f.largeSend),
-    skipped: (reason) => [skippedRow(`Send run peak RSS, ${count(BENCH_DEFAULTS.largeCustomers)} distinct customers`, reason, `≤ ${TARGETS.largeSendPeakRssMb} MB`)],
+    skipped: (reason) => [
+      skippedRow(
+        `Send run peak RSS, ${count(BENCH_DEFAULTS.largeCustomers)} distinct customers`,
+        reason,
+        `≤ ${TARGETS.largeSendPeakRssMb} MB`,
+      ),
+    ],
   },
-  rate: { rows: (f) => f.rate && rateRows(f.rate), skipped: (reason) => [skippedRow('Achieved rate ÷ --rate', reason, `within ${TARGETS.rateTolerance * 100}%`)] },
+  rate: {
+    rows: (f) => f.rate && rateRows(f.rate),
+    skipped: (reason) => [skippedRow('Achieved rate ÷ --rate', reason, `within ${TARGETS.rateTolerance * 100}%`)],
+  },
   'over-asked': {
     rows: (f) => f.overAsked && overAskedRows(f.overAsked),
     skipped: (reason) => [skippedRow('Achieved pace against an over-asked rate', reason, `≥ ${TARGETS.overAskedRatio}×`)],
   },
-  night: { rows: (f) => f.night && nightRows(f.night), skipped: (reason) => [skippedRow('Incremental night', reason, `≤ ${TARGETS.nightRatio}×`)] },
+  night: {
+    rows: (f) => f.night && nightRows(f.night),
+    skipped: (reason) => [skippedRow('Incremental night', reason, `≤ ${TARGETS.nightRatio}×`)],
+  },
   moonshot: {
     rows: (f) => f.moonshot && moonshotRows(f.moonshot),
-    skipped: (reason) => [skippedRow(`Moonshot (${count(BENCH_DEFAULTS.moonshotCustomers)} customers, 1% changed, API ${BENCH_DEFAULTS.moonshotApiRate} requests/s)`, reason, `≤ ${TARGETS.moonshotSeconds} s`)],
+    skipped: (reason) => [
+      skippedRow(
+        `Moonshot (${count(BENCH_DEFAULTS.moonshotCustomers)} customers, 1% changed, API ${BENCH_DEFAULTS.moonshotApiRate} requests/s)`,
+        reason,
+        `≤ ${TARGETS.moonshotSeconds} s`,
+      ),
+    ],
   },
 };
 
@@ -149,7 +178,12 @@ function moonshotRows(m: TwoNightsFigures): FigureRow[] {
       target: `≤ ${TARGETS.moonshotSeconds} s`,
       verdict: verdict(m.diffMs <= TARGETS.moonshotSeconds * 1000),
     },
-    { measure: 'Moonshot: customers sent', result: `${sentText(m)}; ${m.requests} requests, ${m.answers429} answered 429`, target: 'exactly the changed ones', verdict: verdict(m.exact) },
+    {
+      measure: 'Moonshot: customers sent',
+      result: `${sentText(m)}; ${m.requests} requests, ${m.answers429} answered 429`,
+      target: 'exactly the changed ones',
+      verdict: verdict(m.exact),
+    },
     { measure: 'Moonshot: peak RSS', result: `${m.diffPeakRssMb} MB (validate: ${m.validatePeakRssMb} MB)`, target: '', verdict: '' },
     {
       measure: 'Moonshot: how the state was seeded (untimed)',
@@ -172,7 +206,12 @@ function dryRunRows({ rows, repeats, narrow, wide }: DryFigures): FigureRow[] {
       target: `≤ ${TARGETS.dryRunRatio}×`,
       verdict: verdict(d.ratio <= TARGETS.dryRunRatio),
     },
-    { measure: `Dry run peak RSS, ${name} file`, result: `${d.peakRssMb} MB (raw csv-parse: ${d.rawPeakRssMb} MB)`, target: '', verdict: '' },
+    {
+      measure: `Dry run peak RSS, ${name} file`,
+      result: `${d.peakRssMb} MB (raw csv-parse: ${d.rawPeakRssMb} MB)`,
+      target: '',
+      verdict: '',
+    },
   ];
   return [...file('narrow', '4 short columns', narrow), ...file('wide', '6 columns', wide)];
 }
@@ -282,12 +321,23 @@ function overAskedRows(o: OverAskedCheck): FigureRow[] {
 export function textTable(rows: readonly FigureRow[]): string {
   const cells = [['Measure', 'Result', 'Target', ''], ...rows.map((r) => [r.measure, r.result, r.target, r.verdict])];
   const widths = [0, 1, 2].map((c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
-  return cells.map((row) => row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c] ?? 0) : cell)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((row) =>
+      row
+        .map((cell, c) => (c < 3 ? cell.padEnd(widths[c] ?? 0) : cell))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The README snippet: the same rows as a markdown table, with where and how they were measured. */
 export function markdownSnippet(rows: readonly FigureRow[], machine: string): string {
-  const lines = ['| Measure | Result | Target |', '| --- | --- | --- |', ...rows.map((r) => `| ${r.measure} | ${r.result} | ${r.target || '—'} |`)];
+  const lines = [
+    '| Measure | Result | Target |',
+    '| --- | --- | --- |',
+    ...rows.map((r) => `| ${r.measure} | ${r.result} | ${r.target || '—'} |`),
+  ];
   return `${lines.join('\n')}\n\nMeasured with \`npm run bench\` on ${machine}; one run, ratios against a yardstick measured in the same run.`;
 }
 

@@ -58,7 +58,9 @@ export async function measureThroughput(
   let cliPeakRssMb = 0;
   let baselinePeakRssMb = 0;
   for (let i = 1; i <= repeats; i++) {
-    env.say(`send run vs baseline process: ${facts.customers.toLocaleString('en-US')} customers, no rate limit, concurrency ${settings.concurrency}, round ${i} of ${repeats}`);
+    env.say(
+      `send run vs baseline process: ${facts.customers.toLocaleString('en-US')} customers, no rate limit, concurrency ${settings.concurrency}, round ${i} of ${repeats}`,
+    );
     const baseline = await withEmulator(env, (emulator) => baselineRun(env, emulator.url, file, facts, settings));
     baselineMs.push(baseline.wallMs);
     baselinePeakRssMb = Math.max(baselinePeakRssMb, baseline.peakRssMb);
@@ -69,7 +71,7 @@ export async function measureThroughput(
     const rate = rateBetween(sendingProgress(cli.log));
     if (rate !== undefined) sending.push(rate);
   }
-  env.say('plain axios posting prebuilt bodies (the sending phase\'s yardstick)');
+  env.say("plain axios posting prebuilt bodies (the sending phase's yardstick)");
   const postingPerSecond = await postingRate(env, file, facts, settings);
   const cliWholePerSecond = perSecond(facts.customers, median(cliMs));
   const baselinePerSecond = perSecond(facts.customers, median(baselineMs));
@@ -101,7 +103,11 @@ interface BaselineRun {
 async function baselineRun(env: BenchEnv, url: string, file: string, facts: GeneratedFacts, settings: SendSettings): Promise<BaselineRun> {
   const tokenFile = await scratch(env, 'baseline-token');
   await writeFile(tokenFile, BENCH_DEFAULTS.token, { mode: 0o600 });
-  const run = await runNodeOk(env.baselineSend, [file, url, tokenFile, String(settings.batchSize), String(settings.concurrency)], 'baseline process');
+  const run = await runNodeOk(
+    env.baselineSend,
+    [file, url, tokenFile, String(settings.batchSize), String(settings.concurrency)],
+    'baseline process',
+  );
   const { customers, updated, peakRssMb } = JSON.parse(run.stdout) as { customers: number; updated: number; peakRssMb: number };
   if (customers !== facts.customers || updated !== facts.customers) {
     throw new Error(`baseline process: ${customers} customers posted, ${updated} updated; the file holds ${facts.customers}`);
@@ -149,7 +155,12 @@ export interface LargeSendFigures {
 }
 
 /** One send run of a file of only distinct ids (the id index's worst case): its peak RSS is the figure. */
-export async function measureLargeSend(env: BenchEnv, file: string, facts: GeneratedFacts, settings: SendSettings): Promise<LargeSendFigures> {
+export async function measureLargeSend(
+  env: BenchEnv,
+  file: string,
+  facts: GeneratedFacts,
+  settings: SendSettings,
+): Promise<LargeSendFigures> {
   env.say(`send run of ${facts.customers.toLocaleString('en-US')} distinct customers, no rate limit`);
   const run = await withEmulator(env, (emulator) => cliRun(env, emulator.url, file, settings));
   checkCounts('large send run', run.finished, facts, true);

@@ -3,7 +3,7 @@
  * the endpoint's state and results.csv's status of every line. Deterministic: no randomness.
  */
 import { fileURLToPath } from 'node:url';
-import type { Segment } from '../../../src/types.js';
+import type { Segment } from '../../../src/core/types.js';
 
 /** Hand-made hostile inputs (fixtures/hostile/). */
 export const HOSTILE_DIR = fileURLToPath(new URL('../../../fixtures/hostile/', import.meta.url));
@@ -73,7 +73,9 @@ export function generateDataset({ customers: count }: { customers: number }): Da
 
 /** The expected rows with `failedIds` turned `failed` (or `as`: `rejected`, `not_sent`). */
 export function expectedWithFailures(data: Dataset, failedIds: ReadonlySet<string>, as = 'failed'): Map<number, [string, string]> {
-  return new Map([...data.expectedRows].map(([line, [id, status]]) => [line, [id, status !== 'duplicate' && failedIds.has(id) ? as : status]]));
+  return new Map(
+    [...data.expectedRows].map(([line, [id, status]]) => [line, [id, status !== 'duplicate' && failedIds.has(id) ? as : status]]),
+  );
 }
 
 /** The final state with some customers left out (those the endpoint never applied). */
@@ -90,7 +92,10 @@ export function retrySegments(record: Record<string, string>): Segment[] {
 
 function segmentsOf(n: number): Segment[] {
   if (n % CLEARED_EVERY === 7) return [];
-  return SEGMENT_TYPES.filter((_, t) => (n + t) % 5 !== 0).map((type, t) => ({ type, value: VALUES[type][(n * (t + 1)) % VALUES[type].length]! }));
+  return SEGMENT_TYPES.filter((_, t) => (n + t) % 5 !== 0).map((type, t) => ({
+    type,
+    value: VALUES[type][(n * (t + 1)) % VALUES[type].length]!,
+  }));
 }
 
 function csvCell(value: string): string {

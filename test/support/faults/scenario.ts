@@ -86,8 +86,14 @@ export async function openScenario(data: Dataset, options: ScenarioOptions = {})
   const env: Record<string, string> = { TMPDIR: ws.tmpDir, ...(options.tokenFile ? {} : { SEGMENT_SYNC_TOKEN: token }) };
   const runs: CliResult[] = [];
   const spawnRun = (args: ScenarioRunArgs = {}): RunningCli => {
-    const running = spawnCli(syncArgs(ws, { ...args, endpoint: emulator.url, extra: [...tokenArgs, ...(args.extra ?? [])] }), { cwd: ws.root, env });
-    void running.done.then((result) => runs.push(result), () => {});
+    const running = spawnCli(syncArgs(ws, { ...args, endpoint: emulator.url, extra: [...tokenArgs, ...(args.extra ?? [])] }), {
+      cwd: ws.root,
+      env,
+    });
+    void running.done.then(
+      (result) => runs.push(result),
+      () => {},
+    );
     return running;
   };
   const scenario: Scenario = {

@@ -50,11 +50,18 @@ export interface RunExpectation {
 /** summary.json's status, exit code and counts, and every row of results.csv. */
 export function expectReportMatches({ reportDir, expected, status, exitCode, multiFile = false }: RunExpectation): void {
   const summary = readSummary(reportDir);
-  expect({ status: summary.status, exitCode: summary.exitCode, counts: summary.counts }).toEqual({ status, exitCode, counts: expected.counts });
+  expect({ status: summary.status, exitCode: summary.exitCode, counts: summary.counts }).toEqual({
+    status,
+    exitCode,
+    counts: expected.counts,
+  });
   expectResultsMatch(reportDir, expected, multiFile);
 }
 
 /** The endpoint holds exactly the expected segments, customer by customer. */
-export function expectStateMatches(state: { customers: Record<string, Segment[] | null> }, expected: Record<string, Segment[] | null>): void {
+export function expectStateMatches(
+  state: { customers: Record<string, Segment[] | null> },
+  expected: Record<string, Segment[] | null>,
+): void {
   expect(state.customers).toEqual(expected);
 }

@@ -49,7 +49,9 @@ const VALUES = [
 /** `count` ids, some of them starting with a character a spreadsheet would evaluate. */
 export function idPool(count: number, prefix = 'C'): string[] {
   const formulaStarts = ['=', '-', '+', '@'];
-  return Array.from({ length: count }, (_, i) => (i % 97 === 5 ? `${formulaStarts[i % 4]}${prefix}${i}` : `${prefix}${String(i).padStart(6, '0')}`));
+  return Array.from({ length: count }, (_, i) =>
+    i % 97 === 5 ? `${formulaStarts[i % 4]}${prefix}${i}` : `${prefix}${String(i).padStart(6, '0')}`,
+  );
 }
 
 /** A wide file of `count` distinct customers, all with the same segment. */

@@ -44,7 +44,9 @@ export function setKey(segments: readonly Segment[] | null): string {
 /** Segments sorted, for comparing what the endpoint holds regardless of order. */
 export function sortedSegments(segments: readonly Segment[] | null): Segment[] | null {
   if (segments === null) return null;
-  return [...segments].sort((a, b) => (a.type === b.type ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : a.type < b.type ? -1 : 1));
+  return [...segments].sort((a, b) =>
+    a.type === b.type ? (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) : a.type < b.type ? -1 : 1,
+  );
 }
 
 export function normalizedState(state: Record<string, Segment[] | null>): Record<string, Segment[] | null> {
@@ -122,7 +124,9 @@ export function planNight(memory: EndpointMemory, night: Expectation, options: N
     else send.set(id, segments);
   }
   // A row of an id is invalid and no valid row claims it: its id is protected from clears.
-  const protectedIds = new Set(night.rows.filter((r) => r.status === 'invalid' && r.id !== '' && !night.customers.has(r.id)).map((r) => r.id));
+  const protectedIds = new Set(
+    night.rows.filter((r) => r.status === 'invalid' && r.id !== '' && !night.customers.has(r.id)).map((r) => r.id),
+  );
   const clears =
     mode === 'mirror'
       ? [...memory]
@@ -132,7 +136,12 @@ export function planNight(memory: EndpointMemory, night: Expectation, options: N
       : [];
 
   const rows: IncrementalRow[] = night.rows.map((row) => {
-    const base: IncrementalRow = { line: row.line, id: row.id, status: row.status, ...(row.keptLine !== undefined && { keptLine: row.keptLine }) };
+    const base: IncrementalRow = {
+      line: row.line,
+      id: row.id,
+      status: row.status,
+      ...(row.keptLine !== undefined && { keptLine: row.keptLine }),
+    };
     const tracked = (row.status === 'updated' || row.status === 'not_found') && unchanged.get(row.id);
     if (!tracked) return base;
     return { ...base, status: 'unchanged', since: tracked.since, notFound: tracked.status === 'not_found' };
@@ -175,7 +184,13 @@ export function planNight(memory: EndpointMemory, night: Expectation, options: N
  * What the CLI must remember once these ids of the plan were acknowledged on night `nightIndex`
  * (all of them for a clean run; a subset for a killed one).
  */
-export function remember(memory: EndpointMemory, plan: NightPlan, acknowledged: Iterable<string>, nightIndex: number, known: ReadonlySet<string> | 'all'): void {
+export function remember(
+  memory: EndpointMemory,
+  plan: NightPlan,
+  acknowledged: Iterable<string>,
+  nightIndex: number,
+  known: ReadonlySet<string> | 'all',
+): void {
   for (const id of acknowledged) {
     const key = plan.send.has(id) ? setKey(plan.send.get(id)!) : EMPTY_KEY;
     const status = isKnown(known, id) ? 'updated' : 'not_found';

@@ -51,7 +51,14 @@ export function changedSegments(rnd: Random, old: readonly Segment[]): Segment[]
   const current = present.get(type);
   if (current === undefined) present.set(type, pick(rnd, VALUES[type]));
   else if (rnd() < 0.3 && present.size > 1) present.delete(type);
-  else present.set(type, pick(rnd, VALUES[type].filter((v) => v !== current)));
+  else
+    present.set(
+      type,
+      pick(
+        rnd,
+        VALUES[type].filter((v) => v !== current),
+      ),
+    );
   return TYPES.filter((t) => present.has(t)).map((t) => ({ type: t, value: present.get(t)! }));
 }
 

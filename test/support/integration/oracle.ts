@@ -86,7 +86,10 @@ export interface LocatedRecord {
 
 /** A file's header and data records (blank lines dropped), each with its physical start line. */
 export function parseWithLines(text: string, delimiter: string): { header: LocatedRecord; records: LocatedRecord[] } {
-  const parsed = parse(text, { bom: true, delimiter, raw: true, relax_column_count: true, skip_empty_lines: false }) as unknown as { record: string[]; raw: string }[];
+  const parsed = parse(text, { bom: true, delimiter, raw: true, relax_column_count: true, skip_empty_lines: false }) as unknown as {
+    record: string[];
+    raw: string;
+  }[];
   const located: LocatedRecord[] = [];
   let line = 1;
   for (const { record, raw } of parsed) {
@@ -185,7 +188,21 @@ function customerStatus(id: string, options: OracleOptions): ExpectedStatus {
 }
 
 function countsOf(rows: ExpectedRow[], customers: Map<string, Segment[] | null>, options: OracleOptions): ExpectedCounts {
-  const counts: ExpectedCounts = { rows: rows.length, invalid: 0, duplicates: 0, customers: customers.size, toClear: 0, updated: 0, notFound: 0, failed: 0, rejected: 0, notSent: 0, unchanged: 0, cleared: 0, repeatedHeaders: 0 };
+  const counts: ExpectedCounts = {
+    rows: rows.length,
+    invalid: 0,
+    duplicates: 0,
+    customers: customers.size,
+    toClear: 0,
+    updated: 0,
+    notFound: 0,
+    failed: 0,
+    rejected: 0,
+    notSent: 0,
+    unchanged: 0,
+    cleared: 0,
+    repeatedHeaders: 0,
+  };
   for (const row of rows) {
     if (row.status === 'invalid') counts.invalid++;
     if (row.status === 'duplicate') counts.duplicates++;

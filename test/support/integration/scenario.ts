@@ -56,4 +56,3 @@ export async function withScenario<T>(options: EmulatorOptions, fn: (emulator: E
     await dirs.remove();
   }
 }
-

@@ -59,7 +59,9 @@ export async function startWiretap(upstreamUrl: string): Promise<Wiretap> {
     const body = await readAll(req);
     const path = req.url ?? '/';
     const isBulk = req.method === 'POST' && path.split('?')[0] === upstream.pathname;
-    const record: TappedRequest | undefined = isBulk ? { seq: requests.length + 1, customers: customersOf(body), status: 0, delivered: false } : undefined;
+    const record: TappedRequest | undefined = isBulk
+      ? { seq: requests.length + 1, customers: customersOf(body), status: 0, delivered: false }
+      : undefined;
     if (record) requests.push(record);
     const headers: Record<string, string> = {};
     for (const name of ['authorization', 'content-type', 'accept']) {

@@ -1,0 +1,304 @@
+/**
+ * The id log: an append-only log holding every distinct id once, with where it was first seen.
+ * The id index keeps only 8 bytes per id in its table and comes here to compare ids exactly.
+ *
+ * Its first `memoryBytes` (ID_INDEX_DEFAULTS.memoryLogBytes: a million or so short ids) stay in
+ * memory, the rest goes to a temp file. Every duplicate row is confirmed by reading its id back,
+ * and a read syscall costs ~12 µs on this project's machines: from the file, the 5% duplicates of a
+ * 1M-row file cost more than the CSV parse. Files with more ids than that pay the syscalls only for
+ * duplicates of the later ids.
+ *
+ * Record layout, in 32-bit words (so a record is addressed by its word offset):
+ *
+ *   [file][line][ordinal][length in UTF-16 code units][hash hi][hash lo][code units, two per word, zero-padded]
+
+ * `ordinal` is the customer number the job gave the id (rows of a long-layout customer found
+ * anywhere later in the run join that customer by it).
+ *
+ * The hash is stored so that growing the index replays only these words: no id is decoded or
+ * hashed again (that made growing to 10M ids take ~3× as long as the inserts themselves), for 8 bytes
+ * of disk per id.
+ *
+ * A record is referred to by `ref = 1 + word offset` (0 means "no record" in the index table). A
+ * u32 ref therefore addresses 2^32 words: the log holds at most 16 GiB, about 180M ids of 36
+ * characters. Beyond that, `append` throws an InputError (exit 3, before anything is sent).
+ *
+ * The file is process-local scratch, so words are stored in the machine's byte order.
+ */
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { asStorageError, isStorageFailure } from '../../core/storage-error.js';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { InputError } from '../../core/errors.js';
+
+export interface IdLocation {
+  file: number;
+  line: number;
+  /** The customer ordinal recorded with the id. */
+  ordinal: number;
+}
+
+export interface IdLogOptions {
+  dir: string;
+  writeBufferBytes: number;
+  /** Records up to this many bytes are kept in memory (in write-buffer-sized chunks), not written. */
+  memoryBytes: number;
+}
+
+const HEADER_WORDS = 6;
+const MAX_REF = 0xffffffff;
+
+function recordWords(length: number): number {
+  return HEADER_WORDS + ((length + 1) >>> 1);
+}
+
+/** Word-aligned scratch memory with the three views a record needs. */
+class Words {
+  readonly u32: Uint32Array;
+  readonly u16: Uint16Array;
+  readonly u8: Uint8Array;
+  constructor(readonly length: number) {
+    this.u32 = new Uint32Array(length);
+    this.u16 = new Uint16Array(this.u32.buffer);
+    this.u8 = new Uint8Array(this.u32.buffer);
+  }
+}
+
+/** Reads until `bytes` bytes or end of file; returns how many were read. */
+function readFully(fd: number, into: Uint8Array, bytes: number, position: number): number {
+  let done = 0;
+  while (done < bytes) {
+    const got = readSync(fd, into, done, bytes - done, position + done);
+    if (got === 0) break;
+    done += got;
+  }
+  return done;
+}
+
+/**
+ * Visits the hashes of the whole records among the first `words` words of `chunk`, whose first
+ * word is log word `start`; returns how many words they take.
+ */
+function visitHashes(chunk: Words, words: number, start: number, visit: (hi: number, lo: number, ref: number) => void): number {
+  let at = 0;
+  const { u32 } = chunk;
+  while (at + HEADER_WORDS <= words) {
+    // `as number`: at + HEADER_WORDS <= words <= u32.length, so the whole header is in range (a
+    // check per record would only slow the rebuild).
+    const length = u32[at + 3] as number;
+    const size = recordWords(length);
+    if (at + size > words) break;
+    visit(u32[at + 4] as number, u32[at + 5] as number, start + at + 1);
+    at += size;
+  }
+  return at;
+}
+
+function logFull(): InputError {
+  return new InputError(
+    'ID_INDEX_FULL',
+    'too many distinct document_id values for one run: the id index log is limited to 16 GiB ' +
+      '(about 180 million ids of 36 characters); split the input or run it in shards (--shard)',
+  );
+}
+
+export class IdLog {
+  private readonly fd: number;
+  /** Set while the file still has a name to remove (only where it could not be unlinked while open). */
+  private pathToRemove: string | undefined;
+  private closed = false;
+
+  private pending: Words;
+  private pendingWords = 0;
+  /** Words of records before `pending`: in `kept`, then in the file. */
+  private flushedWords = 0;
+  /** The log's first records, in memory: a chunk holds words [start, start + words). */
+  private readonly kept: { data: Words; words: number; start: number }[] = [];
+  /** kept[i].start, in a plain array for keptChunkOf's binary search. */
+  private readonly keptStarts: number[] = [];
+  /** Words in `kept`; the file holds the words from here on, at byte (offset - keptWords) * 4. */
+  private keptWords = 0;
+  private keptBytes = 0;
+
+  /** Holds the one record `find` reads back from the file (grown for a longer id). */
+  private record: Words;
+
+  constructor(private readonly opts: IdLogOptions) {
+    const file = path.join(opts.dir, `segment-sync-ids-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    this.fd = openSync(file, 'wx+', 0o600);
+    this.pathToRemove = file;
+    try {
+      // Unlinked while open, the file vanishes with the process even after kill -9 (POSIX); where
+      // that is refused (Windows), close() removes it.
+      unlinkSync(file);
+      this.pathToRemove = undefined;
+    } catch {
+      // kept for close()
+    }
+    this.pending = new Words(opts.writeBufferBytes >>> 2);
+    this.record = new Words(recordWords(64));
+  }
+
+  /** Appends a record for `id` with its hash ([hi, lo]) and returns its ref. */
+  append(id: string, at: IdLocation, hash: Uint32Array): number {
+    this.assertOpen();
+    const { file, line, ordinal } = at;
+    if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
+      throw new RangeError(`file, line and ordinal must be unsigned 32-bit integers, got ${file}:${line}#${ordinal}`);
+    }
+    const words = recordWords(id.length);
+    if (this.pendingWords + words > this.pending.length) this.makeRoom(words);
+    const offset = this.flushedWords + this.pendingWords;
+    if (offset + 1 > MAX_REF) throw logFull();
+    const { u32, u16 } = this.pending;
+    const w = this.pendingWords;
+    u32[w] = file;
+    u32[w + 1] = line;
+    u32[w + 2] = ordinal;
+    u32[w + 3] = id.length;
+    // `as number`: `hash` is the caller's [hi, lo] buffer (two words, as the signature says); this
+    // runs once per new id, so it is not checked here.
+    u32[w + 4] = hash[0] as number;
+    u32[w + 5] = hash[1] as number;
+    if (id.length & 1) u32[w + words - 1] = 0; // the pad unit: the file's bytes never depend on old buffer contents
+    const unitsAt = (w + HEADER_WORDS) * 2;
+    for (let i = 0; i < id.length; i++) u16[unitsAt + i] = id.charCodeAt(i);
+    this.pendingWords += words;
+    return offset + 1;
+  }
+
+  /** Where the record `ref` was first seen, if its id is exactly `id`; undefined otherwise. */
+  find(ref: number, id: string): IdLocation | undefined {
+    this.assertOpen();
+    const offset = ref - 1;
+    const words = recordWords(id.length);
+    let view: Words;
+    let at: number;
+    if (offset >= this.flushedWords) {
+      view = this.pending;
+      at = offset - this.flushedWords;
+    } else if (offset < this.keptWords) {
+      const chunk = this.kept[this.keptChunkOf(offset)];
+      if (chunk === undefined) throw new RangeError(`id log ref ${ref} is below keptWords but in no kept chunk`);
+      view = chunk.data;
+      at = offset - chunk.start;
+    } else {
+      view = this.readRecord(offset, words);
+      at = 0;
+    }
+    if (view.u32[at + 3] !== id.length) return undefined;
+    const unitsAt = (at + HEADER_WORDS) * 2;
+    const { u16 } = view;
+    for (let i = 0; i < id.length; i++) {
+      if (u16[unitsAt + i] !== id.charCodeAt(i)) return undefined;
+    }
+    // `as number`: the header word at + 3 was read above, so the three before it are in range too.
+    return { file: view.u32[at] as number, line: view.u32[at + 1] as number, ordinal: view.u32[at + 2] as number };
+  }
+
+  /** Calls `visit` with every record's hash and ref, in append order (used to rebuild the index). */
+  forEachHash(visit: (hi: number, lo: number, ref: number) => void): void {
+    this.assertOpen();
+    this.flush();
+    for (const chunk of this.kept) visitHashes(chunk.data, chunk.words, chunk.start, visit);
+    // The write buffer is empty now and large enough for any record ever appended: read through it.
+    const chunk = this.pending;
+    let offset = this.keptWords;
+    while (offset < this.flushedWords) {
+      const wanted = Math.min(chunk.length, this.flushedWords - offset);
+      const got = readFully(this.fd, chunk.u8, wanted * 4, (offset - this.keptWords) * 4) >>> 2;
+      const at = visitHashes(chunk, got, offset, visit);
+      if (at === 0) throw new Error(`id index log is truncated or corrupt at word ${offset}`);
+      offset += at;
+    }
+  }
+
+  /** Memory outside the index table: the write buffer, the records kept, the record read back. */
+  memoryBytes(): number {
+    return this.pending.u8.byteLength + this.keptBytes + this.record.u8.byteLength;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+    if (this.pathToRemove !== undefined) unlinkSync(this.pathToRemove);
+  }
+
+  /** Flushes pending records; grows the buffer only for a record bigger than it (a huge id). */
+  private makeRoom(words: number): void {
+    this.flush();
+    if (words > this.pending.length) this.pending = new Words(words);
+  }
+
+  private flush(): void {
+    if (this.pendingWords === 0) return;
+    const bytes = this.pendingWords * 4;
+    if (this.flushedWords === this.keptWords && this.keptBytes + this.pending.u8.byteLength <= this.opts.memoryBytes) {
+      this.keep();
+      return;
+    }
+    let written = 0;
+    try {
+      while (written < bytes) {
+        written += writeSync(this.fd, this.pending.u8, written, bytes - written, (this.flushedWords - this.keptWords) * 4 + written);
+      }
+    } catch (error) {
+      // A full or unwritable TMPDIR is a LocalStorageError (exit 8) naming it.
+      if (isStorageFailure(error))
+        throw asStorageError(
+          error,
+          path.join(this.opts.dir, 'ids.tmp'),
+          'the id index log (TMPDIR; about 20 bytes plus 2 per id character)',
+        );
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      throw new Error(`cannot write the id index log in ${this.opts.dir} (${code}); it needs about 20 bytes plus 2 per id character`, {
+        cause: error,
+      });
+    }
+    this.flushedWords += this.pendingWords;
+    this.pendingWords = 0;
+  }
+
+  /** Moves the write buffer to the records kept in memory, and starts a new one. */
+  private keep(): void {
+    this.kept.push({ data: this.pending, words: this.pendingWords, start: this.flushedWords });
+    this.keptStarts.push(this.flushedWords);
+    this.keptBytes += this.pending.u8.byteLength;
+    this.flushedWords += this.pendingWords;
+    this.keptWords = this.flushedWords;
+    this.pendingWords = 0;
+    this.pending = new Words(this.pending.length);
+  }
+
+  /** The chunk of `kept` holding word `offset` (< keptWords). */
+  private keptChunkOf(offset: number): number {
+    const starts = this.keptStarts;
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      // `as number`: 0 <= low < mid <= high < starts.length.
+      if ((starts[mid] as number) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  /**
+   * Reads the `words` words at `offset` (a record whose id has the length looked for). Only those:
+   * lookups in the file come from duplicates, at random places, and a bigger read (a window of
+   * 8 KiB) cost a page-cache copy that made this the run's hottest function.
+   */
+  private readRecord(offset: number, words: number): Words {
+    if (words > this.record.length) this.record = new Words(words);
+    const got = readFully(this.fd, this.record.u8, words * 4, (offset - this.keptWords) * 4) >>> 2;
+    // A record of another length ends sooner, perhaps at the end of the file: its length word tells.
+    if (got < HEADER_WORDS) throw new Error(`id index log is truncated at word ${offset}`);
+    return this.record;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the id index is closed');
+  }
+}
