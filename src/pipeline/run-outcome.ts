@@ -2,16 +2,16 @@
  * How a run ends, decided in this one module, pure: its status, exit code and message
  * (decideOutcome) and the advice printed after it (nextStep). Its callers only gather facts:
  *
- *   - the run (job/summary.ts, from what run-job.ts saw: a signal, a storage failure, a fatal
+ *   - the run (summary.ts, from what run-job.ts saw: a signal, a storage failure, a fatal
  *     error of the sender, a confirmation declined);
- *   - the guards: what checkGuards (job/guards.ts) refuses before sending is `rejected`, what
- *     --max-not-found stops while sending (job/send-pass.ts) is `notFoundGuard`;
+ *   - the guards: what checkGuards (guards.ts) refuses before sending is `rejected`, what
+ *     --max-not-found stops while sending (send-pass.ts) is `notFoundGuard`;
  *   - `report merge` (report/merge-summary.ts): the shards' own outcomes are `shards`.
  */
 import path from 'node:path';
 import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { AuthError, LocalStorageError, type SyncError } from '../core/errors.js';
-import { REPORT_FILES } from './report/index.js';
+import { REPORT_FILES } from '../core/report-files.js';
 import type { Counts, RunStatus } from '../core/types.js';
 
 /** What happened to the run as a whole, besides the counts. */

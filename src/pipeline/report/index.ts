@@ -1,6 +1,6 @@
 /** The report of a run: results.csv, retry.csv, rejects.csv, summary.json, the end-of-run text, and `report merge`. */
 export { neutraliseFormula, csvCell } from './csv.js';
-export { REPORT_FILES } from './files.js';
+export { REPORT_FILES } from '../../core/report-files.js';
 export type { ResultRow, ResultStatus } from './result-row.js';
 export { ResultsWriter } from './results-writer.js';
 export { RetryWriter } from './retry-writer.js';

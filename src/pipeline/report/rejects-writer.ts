@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Customer } from '../../core/types.js';
 import { LazyReportFile } from './lazy-file.js';
 import { csvCell, csvRecord, neutraliseFormula } from './csv.js';
-import { REPORT_FILES } from './files.js';
+import { REPORT_FILES } from '../../core/report-files.js';
 import { retryCells, type RetryCells, type RetrySpec } from './retry-encoding.js';
 
 /** The preferred name of the reason column. */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ChunkedOutput } from './chunked-output.js';
 import { safeCell } from './csv.js';
-import { REPORT_FILES } from './files.js';
+import { REPORT_FILES } from '../../core/report-files.js';
 import type { ResultRow, ResultStatus } from './result-row.js';
 
 const HEADER = 'line,document_id,status,detail';

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Customer } from '../../core/types.js';
-import { REPORT_FILES } from './files.js';
+import { REPORT_FILES } from '../../core/report-files.js';
 import { LazyReportFile } from './lazy-file.js';
 import { retryEncoder, type RetryEncoder, type RetrySpec } from './retry-encoding.js';
 

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../core/atomic.js';
 import { ensureDir } from '../../core/storage-error.js';
 import { publicOptions } from '../../core/secrets.js';
 import type { Counts, RunStatus } from '../../core/types.js';
-import { REPORT_FILES } from './files.js';
+import { REPORT_FILES } from '../../core/report-files.js';
 
 export interface InputSummary {
   /** How the input is named: its path as given, or 'stdin' for stdin (given as the argument '-'). */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ChunkedOutput } from '../chunked-output.js';
-import { REPORT_FILES } from '../files.js';
+import { REPORT_FILES } from '../../../core/report-files.js';
 import { concatRejects, concatRetries } from './merge-retry.js';
 import { mergeResults } from './merge-results.js';
 import { mergeSummaries } from './merge-summary.js';

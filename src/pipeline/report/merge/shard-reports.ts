@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../../core/errors.js';
-import { REPORT_FILES } from '../files.js';
+import { REPORT_FILES } from '../../../core/report-files.js';
 import { parseSummary } from '../summary-parse.js';
 import type { Summary } from '../summary.js';
 
