@@ -14,13 +14,13 @@ import {
   DEFAULT_FAULTS,
   EMULATOR_DEFAULTS,
   formatProblems,
-  parseIdList,
   resolveEmulatorOptions,
   type Checked,
   type EmulatorOptions,
   type Faults,
   type OptionProblem,
-} from '../emulator/index.js';
+} from '../emulator/options.js';
+import { parseIdList } from '../emulator/id-list.js';
 
 /** Parsed flags. Numeric flags are not typed for yargs: it would turn "abc" into NaN before our checks see it. */
 export interface EmulatorArgs {

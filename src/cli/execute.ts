@@ -14,7 +14,7 @@ import { confirmProductionSend } from './confirm.js';
 import { runJob, type JobResult, type JobTarget } from '../pipeline/run-job.js';
 import { watchSignals } from '../pipeline/signals.js';
 import { formatSummary, summaryLines } from '../pipeline/report/index.js';
-import { redactUrl } from '../metrics/index.js';
+import { redactUrl } from '../core/secrets.js';
 
 export interface ExecuteOptions {
   /** Default: a new one. The report dir's default name should carry the same (resolveRunConfig). */

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import type { Layout } from '../core/types.js';
-import { ENCODINGS, type Encoding } from '../pipeline/input/index.js';
+import { ENCODINGS, type Encoding } from '../pipeline/input/options.js';
 import { DEFAULTS, ENDPOINTS, MODES, type EnvName, type Mode } from './defaults.js';
 import { parseThreshold, type Threshold } from './threshold.js';
 import { parseShard, type Shard } from './shard.js';
-import { resolvePushTarget } from '../metrics/index.js';
+import { resolvePushTarget } from './push-target.js';
 import { registerUrlPassword } from '../core/secrets.js';
 import { checkTransportEnv, isLoopbackHost } from './transport-env.js';
 

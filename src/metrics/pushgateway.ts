@@ -14,7 +14,7 @@ import { Pushgateway } from 'prom-client';
 import type { Shard } from '../config/shard.js';
 import { redactText } from '../core/secrets.js';
 import { err, ok, type Result } from '../core/result.js';
-import { resolvePushTarget, type PushTarget } from './push-target.js';
+import { resolvePushTarget, type PushTarget } from '../config/push-target.js';
 import { buildRunMetrics, type RunMetricsSummary } from './run-metrics.js';
 
 /** Total deadline of the push; a Pushgateway that hangs must not hold a finished job open. */

@@ -18,17 +18,19 @@ const HEAVY_PACKAGES = ['winston', 'better-sqlite3', 'axios', 'prom-client', 'ya
 
 /** Modules of the build that only running a command needs (parsing, the job, state, sending, reports, servers). */
 const RUN_ONLY_MODULES = [
-  'job/',
+  'pipeline/run-job.js',
+  'pipeline/validate-pass.js',
+  'pipeline/send-pass.js',
+  'pipeline/send/',
+  'pipeline/report/',
+  'pipeline/dedupe/',
+  'pipeline/spool/',
+  'pipeline/input/index.js',
   'state/',
-  'send/',
-  'report/',
-  'dedupe/',
-  'spool/',
-  'input/index.js',
   'metrics/index.js',
   'emulator/server.js',
-  'commands/execute.js',
-  'commands/state-actions.js',
+  'cli/execute.js',
+  'cli/state-actions.js',
 ] as const;
 
 let dir: string;
@@ -91,7 +93,7 @@ describe('help and usage errors load only the option tables and yargs', () => {
     const { result, urls } = await recorded(args);
     expect(result.code).toBe(exitCode);
     // The recorder saw the start-up itself: the entry, main and yargs.
-    expect(distModulesIn(urls)).toEqual(expect.arrayContaining(['cli.js', 'main.js']));
+    expect(distModulesIn(urls)).toEqual(expect.arrayContaining(['cli.js', 'cli/main.js']));
     expect(packagesIn(urls).has('yargs')).toBe(true);
     expect(HEAVY_PACKAGES.filter((name) => packagesIn(urls).has(name))).toEqual([]);
     expect(runOnly(distModulesIn(urls))).toEqual([]);
@@ -107,7 +109,7 @@ describe('a dry run loads what it uses and nothing for sending, state or metrics
     expect(packages.has('winston')).toBe(true);
     expect(packages.has('csv-parse')).toBe(true);
     expect(['better-sqlite3', 'axios', 'prom-client', 'yaml', 'iconv-lite'].filter((name) => packages.has(name))).toEqual([]);
-    expect(distModulesIn(urls).filter((m) => m.startsWith('send/') || m === 'emulator/server.js')).toEqual([]);
+    expect(distModulesIn(urls).filter((m) => m.startsWith('pipeline/send/') || m === 'emulator/server.js')).toEqual([]);
   });
 
   it('a config file loads the YAML parser, and a Latin-1 file iconv-lite, only when given', async () => {

@@ -51,6 +51,9 @@ function edgesOf(file: string): Edge[] {
   return edges;
 }
 
+/** Modules of a stage that declare values, not behaviour (see the index.ts rule below). */
+const LIGHT_MODULES = new Set(['options.ts', 'id-list.ts']);
+
 const files = sourceFiles(SRC);
 const edges = files.flatMap(edgesOf);
 const relative = (file: string): string => path.relative(SRC, file);
@@ -102,6 +105,9 @@ describe('the source layout', () => {
     const around = edges.filter((edge) => {
       const folder = path.dirname(edge.to);
       if (path.basename(edge.to) === 'index.ts' || !existsSync(path.join(folder, 'index.ts'))) return false;
+      // A stage's vocabulary (its option values, the id-list format) is imported by the command line
+      // and the config on their own: through the index they would load the whole stage at start-up.
+      if (LIGHT_MODULES.has(path.basename(edge.to)) && /^(cli|config)\//.test(relative(edge.from))) return false;
       return !`${path.dirname(edge.from)}/`.startsWith(`${folder}/`);
     });
     expect(around.map((edge) => `${relative(edge.from)} → ${relative(edge.to)}`)).toEqual([]);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkEndpointUrl } from '../../src/config/run-options.js';
 import { resolveToken } from '../../src/config/token.js';
-import { resolvePushTarget } from '../../src/metrics/push-target.js';
+import { resolvePushTarget } from '../../src/config/push-target.js';
 import { processSecrets, publicOptions, REDACTED, redactText, redactUrl, SecretRegistry } from '../../src/core/secrets.js';
 
 const registryWith = (...secrets: string[]): SecretRegistry => {

@@ -3,12 +3,11 @@
  * the job name, plus the shard index for sharded runs, never the pod: a retried pod must replace
  * its predecessor's metrics, not add a new series for every pod name.
  */
-import type { Shard } from '../config/shard.js';
+import type { Shard } from './shard.js';
 import { redactUrl, registerUrlPassword } from '../core/secrets.js';
 import { err, ok, type Result } from '../core/result.js';
 
 /** Also imported from here by src/cli/run.ts (to be swapped to src/core/secrets.ts there). */
-export { redactUrl };
 
 export interface PushTargetOptions {
   /** --pushgateway; may carry basic-auth credentials (user:password@host), which are never shown. */
