@@ -5,7 +5,7 @@
  *
  * The registry holds the access token (and every token a rotation brought: the old one may still
  * be echoed by a request in flight) and the passwords of URLs (a Pushgateway's basic auth). Each
- * is registered where it is learnt (src/config/token.ts, src/metrics/push-target.ts), so a line
+ * is registered where it is learnt (src/config/token.ts, src/config/push-target.ts), so a line
  * written before any logger exists, or by a module that never saw the token, is covered too.
  *
  * Hiding is a last line of defence: modules must not put secrets in messages anyway.
