@@ -57,17 +57,25 @@ export class AtomicFileStream {
     this.stream = createWriteStream(this.temp, { mode: 0o640, highWaterMark: 1 << 20 });
   }
 
-  /** Writes a chunk, waiting for the stream to drain when its buffer is full. */
-  async write(chunk: string): Promise<void> {
+  /**
+   * Writes a chunk, waiting for the stream to drain when its buffer is full. `written` is called
+   * once the chunk is in the file: a Buffer chunk is not copied, so it may be reused only then.
+   */
+  async write(chunk: string | Uint8Array, written?: () => void): Promise<void> {
     try {
-      await this.writeChunk(chunk);
+      await this.writeChunk(chunk, written);
     } catch (err) {
       throw asStorageError(err, this.target, path.basename(this.target));
     }
   }
 
-  private async writeChunk(chunk: string): Promise<void> {
-    if (!this.stream.write(chunk)) {
+  private async writeChunk(chunk: string | Uint8Array, written?: () => void): Promise<void> {
+    // A failed write also fails the stream ('error'), which the caller hears of: the callback only
+    // releases the chunk.
+    const accepted = this.stream.write(chunk, (error) => {
+      if (!error) written?.();
+    });
+    if (!accepted) {
       await new Promise<void>((resolve, reject) => {
         const onDrain = (): void => {
           this.stream.off('error', onError);

@@ -23,6 +23,8 @@ export class ResultsWriter {
   private lastDetail = '';
   private lastFile = -1;
   private lastTail = '';
+  /** lastTail's UTF-8 bytes, made when first wanted (the id-bytes path). */
+  private lastTailBytes: Buffer | undefined;
 
   private constructor(
     private readonly output: ChunkedOutput,
@@ -49,6 +51,30 @@ export class ResultsWriter {
     return this.output.append(`${line},${safeCell(id)}${this.tail(status, detail, file)}`);
   }
 
+  /**
+   * `writeLine` for an id given as its UTF-8 bytes `id[start, end)` (the row log's): an id that
+   * needs neither quotes nor a formula guard, as most do, is copied as it is, and no string is made
+   * for the line.
+   */
+  writeIdBytes(
+    file: number,
+    line: number,
+    id: Buffer,
+    start: number,
+    end: number,
+    status: ResultStatus,
+    detail: string,
+  ): Promise<void> | void {
+    if (!isPlainCell(id, start, end)) return this.writeLine(file, line, id.toString('utf8', start, end), status, detail);
+    const tail = this.tail(status, detail, file);
+    const tailBytes = (this.lastTailBytes ??= Buffer.from(tail, 'utf8'));
+    const { output } = this;
+    const a = output.appendDecimal(line);
+    const b = output.appendBytes(COMMA, 0, 1);
+    const c = output.appendBytes(id, start, end);
+    return output.appendBytes(tailBytes, 0, tailBytes.length) ?? c ?? b ?? a;
+  }
+
   /** A row of no input line (mirror: a customer gone from the input): empty `line` and `file` cells. */
   writeUnplaced(id: string, status: ResultStatus, detail: string): Promise<void> | void {
     this.lastStatus = undefined;
@@ -70,6 +96,7 @@ export class ResultsWriter {
       this.lastDetail = detail;
       this.lastFile = file;
       this.lastTail = `,${status},${safeCell(detail)}${this.lineEnd(file)}`;
+      this.lastTailBytes = undefined;
     }
     return this.lastTail;
   }
@@ -80,4 +107,22 @@ export class ResultsWriter {
     if (end === undefined) throw new RangeError(`result row names input #${file}, but the run has ${this.lineEnds.length}`);
     return end;
   }
+}
+
+const COMMA = Buffer.from(',');
+
+/**
+ * Whether the UTF-8 bytes of a cell are what safeCell would write: nothing to quote (no `"`, `,`,
+ * CR or LF) and no formula start (`=`, `+`, `-`, `@`, tab, CR; a signed number is left to safeCell).
+ * Bytes ≥ 0x80 are parts of other characters, never one of these.
+ */
+function isPlainCell(bytes: Buffer, start: number, end: number): boolean {
+  if (start === end) return true;
+  const first = bytes[start];
+  if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) return false;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b === 0x22 || b === 0x2c || b === 0x0d || b === 0x0a) return false;
+  }
+  return true;
 }
