@@ -157,6 +157,41 @@ describe('RowLog', () => {
     expect(rows[4]).toEqual(['6', `id-4-${'y'.repeat(20)}`, 'updated', '4']);
   });
 
+  it('writes the same bytes as ResultsWriter for runs of consecutive customers broken by known rows, jumps, long and non-ASCII ids', async () => {
+    // Consecutive customers are logged without their numbers; this mixes them with everything that
+    // breaks a run: known rows, a skipped line (a quoted line break), a repeated ordinal (long
+    // layout), another file, and ids from ASCII to emoji to one larger than the log's buffers.
+    const ids = ['a', 'é-accent', '日本', '😀', 'x'.repeat(200), '+573001234567', 'quote"d', ''];
+    const big = 'big-'.repeat(40_000);
+    const log = new RowLog(dir);
+    const rows: ResultRow[] = [];
+    let ordinal = 0;
+    let line = 2;
+    for (let i = 0; i < 20_000; i++) {
+      const id = i === 100 || i === 103 ? big : `${ids[i % ids.length]!}-${i}`;
+      const file = i < 15_000 ? 0 : 1;
+      if (i % 7 === 3) {
+        log.known(file, line, id, 'duplicate', `duplicate of line ${line - 1}`);
+        rows.push({ file, line, id, status: 'duplicate', detail: `duplicate of line ${line - 1}` });
+      } else {
+        const repeated = i % 11 === 5 && ordinal > 0;
+        const customer = repeated ? ordinal - 1 : ordinal++;
+        log.customer(customer, file, line, id);
+        rows.push({ file, line, id, status: 'failed', detail: `customer ${customer}` });
+      }
+      line += i % 13 === 0 ? 3 : 1;
+      if (i === 14_999) line = 2;
+    }
+    const inputs = ['a.csv', 'b.csv'];
+    await log.writeResults(reportDir, inputs, (customer) => ({ status: 'failed', detail: `customer ${customer}` }));
+    const directDir = path.join(dir, 'direct');
+    mkdirSync(directDir);
+    const writer = ResultsWriter.open(directDir, inputs);
+    for (const row of rows) await writer.write(row);
+    await writer.commit();
+    expect(resultsCsv()).toBe(readFileSync(path.join(directDir, 'results.csv'), 'utf8'));
+  });
+
   it('leaves no results.csv when resolving fails part way (written atomically)', async () => {
     const log = new RowLog(dir);
     log.customer(0, 0, 2, 'a');
