@@ -24,6 +24,13 @@ const ZERO = 0x30;
 
 const ignore = (): void => undefined;
 
+/** Decimal digits of a whole number below 2^32. */
+function decimalDigits(value: number): number {
+  let digits = 1;
+  for (let bound = 10; digits < 10 && value >= bound; bound *= 10) digits++;
+  return digits;
+}
+
 export class ChunkedOutput {
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
@@ -90,18 +97,19 @@ export class ChunkedOutput {
     return flushed;
   }
 
-  /** Buffers a whole number ≥ 0 in decimal (a line number) without making its string. */
+  /** Buffers a whole number below 2^32 in decimal (a line number) without making its string. */
   appendDecimal(value: number): Promise<void> | void {
-    if (!(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`appendDecimal takes a whole number ≥ 0, got ${value}`);
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    if (value >>> 0 !== value) throw new RangeError(`appendDecimal takes a whole number from 0 to 2^32 - 1, got ${value}`);
+    const digits = decimalDigits(value);
     const flushed = this.used + digits > CHUNK_BYTES ? this.flush() : undefined;
     const { chunk } = this;
+    let at = this.used + digits;
     let rest = value;
-    for (let at = this.used + digits - 1; at >= this.used; at--) {
-      chunk[at] = ZERO + (rest % 10);
-      rest = Math.floor(rest / 10);
-    }
+    do {
+      chunk[--at] = ZERO + (rest % 10);
+      // Integer division: `>>> 0` keeps the loop in unsigned 32-bit arithmetic (Math.floor on doubles was a tenth of the report's cost).
+      rest = (rest / 10) >>> 0;
+    } while (rest !== 0);
     this.used += digits;
     return flushed;
   }
