@@ -12,6 +12,14 @@ import type { InputFile } from './open.js';
 import type { InputOptions } from './options.js';
 import { openByteSource } from './source.js';
 
+/**
+ * Bytes of a chunk turned into rows at a time. The rows of a batch stay alive until the batch is
+ * consumed, and those alive at a young-generation collection are copied: the rows of a whole 64 KiB
+ * read (a few thousand) made the young generation grow to its largest size, ~17 MB more memory
+ * touched than with quarter-chunk batches. An await per batch is nothing beside its rows.
+ */
+const SLICE_BYTES = 1 << 14;
+
 /** Facts about one file, known once the reader has finished it. */
 export interface FileFacts extends ParsedFacts {
   /** How the input is named: its path as given, or 'stdin' for stdin (given as the argument '-'). */
@@ -30,9 +38,11 @@ export async function* readInputs(files: readonly InputFile[], opts: InputOption
     const reader = new FileReader(file.display, index, opts);
     let rows: InputRow[];
     for await (const chunk of source.chunks) {
-      reader.write(chunk);
-      // Until []: a problem held back for the rows before it is thrown by the next call.
-      while ((rows = reader.takeRows()).length > 0) yield rows;
+      for (let at = 0; at < chunk.length; at += SLICE_BYTES) {
+        reader.write(at === 0 && chunk.length <= SLICE_BYTES ? chunk : chunk.subarray(at, at + SLICE_BYTES));
+        // Until []: a problem held back for the rows before it is thrown by the next call.
+        while ((rows = reader.takeRows()).length > 0) yield rows;
+      }
     }
     reader.end();
     while ((rows = reader.takeRows()).length > 0) yield rows;
