@@ -26,6 +26,23 @@ async function writeAll(inputs: string[], rows: ResultRow[]): Promise<string[][]
 }
 
 describe('ResultsWriter', () => {
+  test('writes an id given as bytes exactly as writeLine writes its string, line numbers counted up or jumping', async () => {
+    const lines = [1, 2, 9, 10, 11, 99, 100, 101, 7, 8, 999_999, 1_000_000, 1_000_001, 4_294_967_294, 4_294_967_295, 3];
+    const ids = ['plain', '', '+573001234567', '=cmd', 'a,b', 'é😀', '-x', '@', 'quote"d'];
+    const viaBytes = ResultsWriter.open(dir, ['a.csv', 'b.csv']);
+    const direct = ResultsWriter.open(path.join(dir, 'direct'), ['a.csv', 'b.csv']);
+    for (const [i, line] of lines.entries()) {
+      const id = `${ids[i % ids.length]!}`;
+      const bytes = Buffer.from(`pre${id}post`, 'utf8');
+      await viaBytes.writeIdBytes(i % 2, line, bytes, 3, bytes.length - 4, 'valid', i % 3 === 0 ? '' : '=detail, quoted');
+      await direct.writeLine(i % 2, line, id, 'valid', i % 3 === 0 ? '' : '=detail, quoted');
+    }
+    await Promise.all([viaBytes.commit(), direct.commit()]);
+    const written = readFileSync(path.join(dir, 'results.csv'), 'utf8');
+    expect(written).toBe(readFileSync(path.join(dir, 'direct', 'results.csv'), 'utf8'));
+    expect(parse(written).map((r: string[]) => r[0])).toEqual(['line', ...lines.map(String)]);
+  });
+
   test('writes the exact header and one row per input row, in the order given', async () => {
     const records = await writeAll(
       ['a.csv'],

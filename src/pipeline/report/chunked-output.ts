@@ -1,6 +1,6 @@
 /**
- * A report file written in chunks through an AtomicFileStream: callers append small strings or
- * bytes (one CSV line, or a line's pieces), encoded straight into a 64 KiB buffer, and the file sees
+ * A report file written in chunks through an AtomicFileStream: callers append small strings (one
+ * CSV line each), or reserve room and put a line's pieces as bytes, straight into a 64 KiB buffer; the file sees
  * a write per full buffer. Nothing is visible at the target path until commit(); abort() leaves
  * nothing behind.
  */
@@ -17,19 +17,7 @@ import { asStorageError, ensureDirSync } from '../../core/storage-error.js';
  */
 const CHUNK_BYTES = 1 << 16;
 
-/** Copies shorter than this are a plain loop: cheaper than a subarray view and a native set(). */
-const LOOP_COPY_BYTES = 32;
-
-const ZERO = 0x30;
-
 const ignore = (): void => undefined;
-
-/** Decimal digits of a whole number below 2^32. */
-function decimalDigits(value: number): number {
-  let digits = 1;
-  for (let bound = 10; digits < 10 && value >= bound; bound *= 10) digits++;
-  return digits;
-}
 
 export class ChunkedOutput {
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -61,8 +49,8 @@ export class ChunkedOutput {
 
   /**
    * Buffers `text` (UTF-8). Returns a promise only when a chunk was handed to the file: awaiting it
-   * applies back-pressure; not awaiting it is safe too (commit waits for every chunk). So do the
-   * other append methods.
+   * applies back-pressure; not awaiting it is safe too (commit waits for every chunk). So does
+   * `reserve`.
    */
   append(text: string): Promise<void> | void {
     // At most 3 bytes per UTF-16 code unit: room for that many means no write is ever cut short.
@@ -77,41 +65,26 @@ export class ChunkedOutput {
     return flushed;
   }
 
-  /** Buffers the bytes `src[start, end)`, which must be whole UTF-8 characters. */
-  appendBytes(src: Uint8Array, start: number, end: number): Promise<void> | void {
-    const length = end - start;
-    let flushed: Promise<void> | undefined;
-    if (this.used + length > CHUNK_BYTES) {
-      flushed = this.flush();
-      if (length > CHUNK_BYTES) return this.enqueue(Buffer.from(src.subarray(start, end)));
-    }
-    const { chunk } = this;
-    if (length < LOOP_COPY_BYTES) {
-      let at = this.used;
-      // `as number`: start <= i < end <= src.length.
-      for (let i = start; i < end; i++) chunk[at++] = src[i] as number;
-    } else {
-      chunk.set(src.subarray(start, end), this.used);
-    }
-    this.used += length;
-    return flushed;
+  /** The most bytes `reserve` can make room for. */
+  readonly reservable = CHUNK_BYTES;
+
+  /**
+   * Makes room for `bytes` (≤ reservable) bytes, to be written with `put`: one check for the
+   * pieces of a line instead of one per piece.
+   */
+  reserve(bytes: number): Promise<void> | void {
+    if (bytes > CHUNK_BYTES) throw new RangeError(`reserve takes at most ${CHUNK_BYTES} bytes, got ${bytes}`);
+    if (this.used + bytes > CHUNK_BYTES) return this.flush();
   }
 
-  /** Buffers a whole number below 2^32 in decimal (a line number) without making its string. */
-  appendDecimal(value: number): Promise<void> | void {
-    if (value >>> 0 !== value) throw new RangeError(`appendDecimal takes a whole number from 0 to 2^32 - 1, got ${value}`);
-    const digits = decimalDigits(value);
-    const flushed = this.used + digits > CHUNK_BYTES ? this.flush() : undefined;
+  /** Copies `src[start, end)` into the room made by `reserve`. */
+  put(src: Uint8Array, start: number, end: number): void {
+    if (this.used + end - start > CHUNK_BYTES) throw new RangeError('put() beyond the room reserve() made');
     const { chunk } = this;
-    let at = this.used + digits;
-    let rest = value;
-    do {
-      chunk[--at] = ZERO + (rest % 10);
-      // Integer division: `>>> 0` keeps the loop in unsigned 32-bit arithmetic (Math.floor on doubles was a tenth of the report's cost).
-      rest = (rest / 10) >>> 0;
-    } while (rest !== 0);
-    this.used += digits;
-    return flushed;
+    let at = this.used;
+    // `as number`: start <= i < end <= src.length.
+    for (let i = start; i < end; i++) chunk[at++] = src[i] as number;
+    this.used = at;
   }
 
   async commit(): Promise<void> {
