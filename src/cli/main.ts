@@ -105,13 +105,28 @@ function buildParser(argv: string[], exit: ExitHolder, launch: Launch, presets: 
       .strict()
       .recommendCommands()
       .epilogue(`${EXIT_CODES_TEXT}\n\n${OPTIONS_EPILOGUE}`)
-      .wrap(Math.min(110, process.stdout.columns || 100))
+      .wrap(mayShowHelp(argv) ? Math.min(110, process.stdout.columns || 100) : null)
       .exitProcess(false)
       .fail((message, error) => {
         if (error) throw error;
         throw new UsageError(`${message}\nRun segment-sync --help for usage.`);
       })
   );
+}
+
+/**
+ * Whether yargs may print help for this command line: a `--help` flag, or `help` as a word (yargs
+ * shows help for a last positional `help`, as in `segment-sync state help`). Generous on purpose: a
+ * false yes costs only time, a false no would print the help unwrapped.
+ *
+ * Why it matters: right after starting a command's handler, yargs renders that command's whole help
+ * text and keeps it, for a help-on-failure that our fail() never prints (command.js calls
+ * usage.cacheHelpMessage()). Laying the text out to a width measures every word of it (cliui,
+ * string-width): tens of milliseconds of a short command's start-up, spent on text nobody sees.
+ * Without a wrap width the same render is about half the work.
+ */
+function mayShowHelp(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === 'help' || arg.startsWith('--help'));
 }
 
 /** Prints the error (a JSON line when `jsonRunId` is given) and returns its exit code. */

@@ -224,3 +224,32 @@ describe('a dry run loads what it uses and nothing for sending, state or metrics
     expect(packages.has('better-sqlite3')).toBe(false);
   });
 });
+
+/**
+ * main sets yargs' wrap width only when the command line may ask for help (a render for nothing
+ * otherwise, see mayShowHelp in src/cli/main.ts): every way yargs takes to show help must still get
+ * the help laid out to 100 columns (on a pipe: stdout has no width), not one line per paragraph.
+ */
+describe('help asked for in any way yargs takes is wrapped to 100 columns on a pipe', () => {
+  const cases: string[][] = [
+    ['--help'],
+    ['help'],
+    ['validate', '--help'],
+    ['validate', 'export.csv', '--help'],
+    ['run', '--help=true'],
+    ['run', '--help', 'true'],
+    ['state', 'help'],
+    ['state', 'reset', '--help'],
+    ['report', 'merge', 'help'],
+    ['emulator', '--help'],
+  ];
+
+  it.concurrent.each(cases.map((args) => [args.join(' '), args] as const))('%s', async (_name, args) => {
+    const { code, stdout } = await runCli(args, { cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toContain('Options:');
+    const widest = Math.max(...stdout.split('\n').map((line) => line.length));
+    expect(widest).toBeLessThanOrEqual(100);
+    expect(widest).toBeGreaterThan(80);
+  });
+});
