@@ -5,9 +5,10 @@
  *
  * Every dynamic import() of src/ (a command's job, the sender, metrics, the emulator, the report
  * merge, the state actions) becomes its own chunk, loaded only when it runs: --help still loads none
- * of the job. Packages that src/ loads with createRequire (winston, csv-parse, iconv-lite, yaml,
- * better-sqlite3) are not seen by esbuild and stay in node_modules, loaded when first needed;
- * better-sqlite3 is also external by name, since its native addon cannot be bundled.
+ * of the job; the packages they import come with them (winston in the job's chunk, axios in the
+ * sender's, prom-client in the metrics'). Packages that src/ loads with createRequire (csv-parse,
+ * iconv-lite, yaml, better-sqlite3) are not seen by esbuild and stay in node_modules, loaded when
+ * first needed; better-sqlite3 is also external by name, since its native addon cannot be bundled.
  *
  * dist/ is emptied first and holds only what runs (cli.js, its chunks and their source maps). What
  * went into each chunk is written to build/dist-meta.json (esbuild's metafile, not shipped): the

@@ -196,7 +196,7 @@ describe('a dry run loads what it uses and nothing for sending, state or metrics
       fixture('customers-wide.csv'),
     ]);
     expect(result.code).toBe(0);
-    // Loaded lazily (winston by require() on the first createLogger): proof the recorder sees those too.
+    // Loaded behind the command's import(): winston bundled in the job's chunk, csv-parse in one it imports.
     expect(packages.has('winston')).toBe(true);
     expect(packages.has('csv-parse')).toBe(true);
     expect(['better-sqlite3', 'axios', 'prom-client', 'yaml', 'iconv-lite'].filter((name) => packages.has(name))).toEqual([]);
