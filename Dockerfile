@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # segment-sync image: build with dev dependencies (and the compilers better-sqlite3 needs), ship
-# only the production dependencies, compiled, dist/ and the demo's example files.
+# only the production dependencies, compiled, dist/ (the bundled CLI) and the demo's example files.
 #   docker build -t segment-sync:0.1.0 .
 # Runs as uid 10001 under tini, with a read-only root filesystem: it writes only to the mounted
 # /data (state, reports) and /tmp (TMPDIR).
@@ -21,11 +21,15 @@ COPY package.json package-lock.json ./
 # `npm install` is the fallback for a lockfile that lags package.json (npm ci refuses those).
 # Either one runs better-sqlite3's install script, which builds build/Release/better_sqlite3.node.
 RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+# `npm run build` type-checks src/ and bundles it into dist/ with tools/build.mjs (esbuild: its
+# linux-x64 or linux-arm64 binary comes with the install, an optional dependency of the lockfile).
+# The build script is the only file of tools/ in the image's build context.
 COPY tsconfig.json ./
+COPY tools/build.mjs ./tools/
 COPY src ./src
 # Dropping the dev dependencies keeps better-sqlite3 and its compiled addon: it is a production one.
 RUN npm run build && npm prune --omit=dev
-# `segment-sync demo` syncs these from ../../fixtures relative to dist/commands/demo.js: /app/fixtures.
+# `segment-sync demo` syncs these from fixtures/ beside package.json: /app/fixtures.
 COPY fixtures/customers-wide.csv fixtures/known-ids.txt ./fixtures/
 
 FROM node:20-bookworm-slim AS runtime

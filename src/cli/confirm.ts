@@ -18,6 +18,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { ENDPOINTS } from '../config/defaults.js';
 import type { RunConfig } from '../config/run-options.js';
 import { ExitCode } from '../core/exit-codes.js';
+import { formatCount } from '../core/text.js';
 import { humanDuration } from '../pipeline/report/index.js';
 
 /** Which of the streams are terminals. */
@@ -48,7 +49,7 @@ export interface SendPlan {
 }
 
 export function confirmationQuestion(plan: SendPlan): string {
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = formatCount;
   const customers = `${n(plan.customers)} customer${plan.customers === 1 ? '' : 's'}`;
   const requests = `${n(plan.requests)} request${plan.requests === 1 ? '' : 's'}`;
   const eta = plan.estimatedMs > 0 ? `, ~${humanDuration(plan.estimatedMs)}` : '';

@@ -4,12 +4,13 @@
  */
 import type { CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { defaultsOf, inputOptions, resolveRunConfig, sendOptions } from '../config/run-options.js';
+import { packageRoot } from '../config/version.js';
 import type { ExitHolder, Launch } from './main.js';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+/** An example file: in fixtures/ beside package.json (the repository, or /app/fixtures in the image). */
+const fixture = (name: string): string => path.join(packageRoot(), 'fixtures', name);
 const DEMO_TOKEN = 'demo-token';
 
 export function demoCommand(exit: ExitHolder, launch: Launch): CommandModule<object, { file: string; reportDir?: string }> {
@@ -17,16 +18,14 @@ export function demoCommand(exit: ExitHolder, launch: Launch): CommandModule<obj
     command: 'demo',
     describe: 'Sync an example file to the bundled emulator and show the result (nothing leaves this machine)',
     builder: (y) =>
-      y
-        .option('file', { type: 'string', default: path.join(FIXTURES, 'customers-wide.csv'), describe: 'File to sync' })
-        .option('report-dir', {
-          type: 'string',
-          describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>)',
-        }) as never,
+      y.option('file', { type: 'string', default: fixture('customers-wide.csv'), describe: 'File to sync' }).option('report-dir', {
+        type: 'string',
+        describe: 'Where the report goes (default: ./reports/<UTC time>-<run id prefix>)',
+      }) as never,
     handler: async (args) => {
       // Loaded when the demo runs, not when main registers the command (see run.ts).
       const [{ startEmulator, parseIdList }, { execute }] = await Promise.all([import('../emulator/index.js'), import('./execute.js')]);
-      const known = parseIdList(readFileSync(path.join(FIXTURES, 'known-ids.txt'), 'utf8'));
+      const known = parseIdList(readFileSync(fixture('known-ids.txt'), 'utf8'));
       const emulator = await startEmulator({ tokens: [DEMO_TOKEN], known });
       try {
         process.stderr.write(`Emulator listening at ${emulator.url} (it knows ${known.length} customers)\n`);

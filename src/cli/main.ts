@@ -87,31 +87,64 @@ function earlyLogFormat(argv: readonly string[], env: NodeJS.ProcessEnv, presets
 }
 
 function buildParser(argv: string[], exit: ExitHolder, launch: Launch, presets: Record<string, unknown>): Argv {
-  return (
-    yargs(argv)
-      .scriptName('segment-sync')
-      .usage(
-        '$0 <command> [options]\n\nKeeps customer segments on the platform in step with CSV exports: validates the files, dedupes by document_id (first occurrence wins), sends them in rate-limited bulk requests and writes a report of what became of every row.',
-      )
-      // Already filtered to the options of the command being run; below flags, above defaults.
-      .config(presets)
-      .command(runCommand(exit, launch))
-      .command(validateCommand(exit, launch))
-      .command(emulatorCommand)
-      .command(reportMergeCommand(exit))
-      .command(stateCommand(exit, launch))
-      .command(demoCommand(exit, launch))
-      .demandCommand(1, 'Say which command to run: see the list above.')
-      .strict()
-      .recommendCommands()
-      .epilogue(`${EXIT_CODES_TEXT}\n\n${OPTIONS_EPILOGUE}`)
-      .wrap(Math.min(110, process.stdout.columns || 100))
-      .exitProcess(false)
-      .fail((message, error) => {
-        if (error) throw error;
-        throw new UsageError(`${message}\nRun segment-sync --help for usage.`);
-      })
-  );
+  const helpAsked = mayShowHelp(argv);
+  const parser = yargs(argv)
+    .scriptName('segment-sync')
+    .usage(
+      '$0 <command> [options]\n\nKeeps customer segments on the platform in step with CSV exports: validates the files, dedupes by document_id (first occurrence wins), sends them in rate-limited bulk requests and writes a report of what became of every row.',
+    )
+    // Already filtered to the options of the command being run; below flags, above defaults.
+    .config(presets)
+    .command(runCommand(exit, launch))
+    .command(validateCommand(exit, launch))
+    .command(emulatorCommand)
+    .command(reportMergeCommand(exit))
+    .command(stateCommand(exit, launch))
+    .command(demoCommand(exit, launch))
+    .demandCommand(1, 'Say which command to run: see the list above.')
+    .strict()
+    .recommendCommands()
+    .epilogue(`${EXIT_CODES_TEXT}\n\n${OPTIONS_EPILOGUE}`)
+    .wrap(helpAsked ? Math.min(110, process.stdout.columns || 100) : null)
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UsageError(`${message}\nRun segment-sync --help for usage.`);
+    });
+  if (!helpAsked) skipHelpCache(parser);
+  return parser;
+}
+
+/**
+ * Whether yargs may print help for this command line: a `--help` flag, or `help` as a word (yargs
+ * shows help for a last positional `help`, as in `segment-sync state help`). Generous on purpose: a
+ * false yes costs only time, a false no would print the help unwrapped.
+ *
+ * Why it matters: right after starting a command's handler, yargs renders that command's whole help
+ * text and keeps it (command.js calls usage.cacheHelpMessage()), for a later showHelp() or
+ * getHelp(), which we never call; our fail() prints no help either. Laying the text out measures
+ * every word of it (cliui, string-width): 50-100 ms of a short command's start-up, spent on text
+ * nobody sees. When help cannot be asked for, skipHelpCache drops that render, and without a wrap
+ * width the render is half the work should skipHelpCache find nothing to skip.
+ */
+function mayShowHelp(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === 'help' || arg.startsWith('--help'));
+}
+
+/** yargs' usage object, as far as skipHelpCache touches it; none of this is in yargs' types. */
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * Makes the help cache of this parser a no-op (see mayShowHelp); called only when no help can be
+ * asked for, and a --help runs no handler anyway, so no help text ever comes from the cache. It is
+ * reached through getInternalMethods(), which yargs' own modules use to reach each other: a yargs
+ * without it keeps its cache (correct, only slower).
+ */
+function skipHelpCache(parser: Argv): void {
+  const usage = (parser as unknown as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /** Prints the error (a JSON line when `jsonRunId` is given) and returns its exit code. */

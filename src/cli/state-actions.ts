@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { storageGuardSync } from '../core/storage-error.js';
+import { formatCount } from '../core/text.js';
 import type { Launch } from './main.js';
 import type { StateResetConfig, StateShowConfig } from '../config/state-options.js';
 import {
@@ -52,7 +53,7 @@ export async function reset(config: StateResetConfig, launch: Launch): Promise<n
   const report = inspectStateFile(file);
   if (report.condition === 'in-use') throw inUse(file);
   if (!config.yes && terminalOf().stdin && terminalOf().stderr) {
-    const tracked = report.customers ? ` (${report.customers.tracked.toLocaleString('en-US')} customers tracked)` : '';
+    const tracked = report.customers ? ` (${formatCount(report.customers.tracked)} customers tracked)` : '';
     const question = `Forget the state of ${whose}${tracked}? The next diff or mirror run sends every customer and clears none. [y/N] `;
     if (!(await confirmSend(question, { stdin: process.stdin, stderr: process.stderr }))) {
       process.stdout.write('Nothing removed.\n');
@@ -102,7 +103,7 @@ function formatState(r: StateFileReport): string {
   if (r.condition === 'in-use') return `${head}\n  in use by a running sync: run state show again when it has finished\n`;
   if (r.condition === 'unreadable')
     return `${head}\n  unreadable (${r.reason}): the next run sets it aside and sends every customer, clearing none\n`;
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = formatCount;
   const lines: [string, string][] = [
     ['endpoint', r.endpoint ?? '?'],
     ['id column', r.idColumn ?? '?'],

@@ -2,23 +2,13 @@
  * Logging: JSON lines on stdout when it is not a terminal (or --log-format json), readable lines on a
  * terminal. Every line carries the run id. A redaction format hides every known secret (src/core/secrets.ts)
  * in the message and in fields, as a last line of defence: modules must not log secrets anyway.
+ *
+ * This module is what the command line needs before any logger exists (the log format, the lines of
+ * errors and summaries, the level of an outcome); the logger itself, and winston, are in ./logger.ts.
  */
 import type winston from 'winston';
-import { createRequire } from 'node:module';
 import { ExitCode, INTERNAL_ERROR_EXIT } from './exit-codes.js';
-import { redactText, redactValue } from './secrets.js';
-
-/**
- * winston is loaded on the first createLogger, not when this module is: main imports it for
- * jsonLine and isJsonFormat, and --help, usage errors and the emulator never log (winston is
- * ~50 modules, a noticeable share of start-up). It is CommonJS, so require() loads it
- * synchronously and createLogger stays synchronous.
- */
-let winstonModule: typeof winston | undefined;
-function loadWinston(): typeof winston {
-  winstonModule ??= createRequire(import.meta.url)('winston') as typeof winston;
-  return winstonModule;
-}
+import { redactValue } from './secrets.js';
 
 export type Logger = winston.Logger;
 
@@ -37,18 +27,6 @@ export type LogFormat = LogOptions['format'];
 /** json, or auto on a stdout that is not a terminal (a pipe, a file, a container's log). */
 export function isJsonFormat(format: LogFormat, stdout: NodeJS.WritableStream = process.stdout): boolean {
   return format === 'json' || (format === 'auto' && (stdout as { isTTY?: boolean }).isTTY !== true);
-}
-
-export function createLogger(options: LogOptions): Logger {
-  const stream = options.stream ?? process.stdout;
-  const json = isJsonFormat(options.format, stream);
-  const winston = loadWinston();
-  return winston.createLogger({
-    level: options.level,
-    defaultMeta: { runId: options.runId },
-    format: winston.format.combine(redact(options.secrets)(), winston.format.timestamp(), json ? winston.format.json() : readable()),
-    transports: [new winston.transports.Stream({ stream })],
-  });
 }
 
 export type Level = 'error' | 'warn' | 'info' | 'debug';
@@ -93,28 +71,3 @@ export function outcomeLevel(outcome: { status?: string; exitCode: number }): Le
 
 /** The old name of redactValue, still imported by src/cli/execute.ts (to be swapped there). */
 export { redactValue as scrub } from './secrets.js';
-
-const redact = (secrets: () => readonly string[]) =>
-  loadWinston().format((info) => {
-    const extra = secrets();
-    // Meta fields are merged into `info`, so its own keys are redacted like any nested key.
-    for (const key of Object.keys(info)) {
-      const value = redactValue(info[key], extra);
-      const cleanKey = redactText(key, extra);
-      if (cleanKey !== key) delete info[key];
-      info[cleanKey] = value;
-    }
-    return info;
-  });
-
-function readable(): winston.Logform.Format {
-  return loadWinston().format.printf((info) => {
-    const { level, message, timestamp, runId: _runId, ...rest } = info as Record<string, unknown>;
-    const time = String(timestamp).slice(11, 19);
-    const fields = Object.entries(rest)
-      .filter(([key]) => typeof key === 'string')
-      .map(([key, v]) => `${key}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(' ');
-    return `${time} ${String(level).padEnd(5)} ${String(message)}${fields ? `  ${fields}` : ''}`;
-  });
-}

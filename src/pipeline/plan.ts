@@ -5,6 +5,7 @@
  */
 import type { FileFacts, TypeStat } from './input/index.js';
 import { version } from '../config/version.js';
+import { formatCount as count } from '../core/text.js';
 import { targetOf } from '../config/run-options.js';
 import { humanDuration } from './report/index.js';
 import type { JobContext } from './context.js';
@@ -138,10 +139,6 @@ function describeType(s: TypeStat): string {
 
 function plural(n: number, noun: string): string {
   return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /** Logs the plan: one structured record in JSON logs, a readable block on a terminal. */

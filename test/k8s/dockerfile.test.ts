@@ -2,8 +2,9 @@
  * No Docker engine runs here, so the Dockerfile is linted instead of built: its structure, and its
  * agreement with the pod spec (uid, working dir) and package.json (entry point), and that the
  * compilers better-sqlite3 needs stay in the build stage while its compiled addon reaches the runtime,
- * that `segment-sync demo` finds its example files in the image, and that the benchmark (tooling,
- * tools/bench) reaches neither dist/ nor the image.
+ * that `segment-sync demo` finds its example files in the image, that the build stage has the build
+ * script `npm run build` runs, and that the benchmark (tooling, tools/bench) reaches neither dist/
+ * nor the image.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -141,7 +142,9 @@ describe('.dockerignore', () => {
     for (const file of ['tools/bench/bench.ts', 'tools/bench/tsconfig.json', 'build/tools/bench/bench.js', 'fixtures/export-crm-wide.csv', 'test/unit/batch.test.ts']) {
       expect([file, ignored(file)]).toEqual([file, true]);
     }
-    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/cli.ts']) expect([file, ignored(file)]).toEqual([file, false]);
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tools/build.mjs', 'src/cli.ts']) {
+      expect([file, ignored(file)]).toEqual([file, false]);
+    }
   });
 });
 
@@ -168,16 +171,16 @@ function dockerIgnored(text: string): (file: string) => boolean {
 }
 
 describe('segment-sync demo from the image', () => {
-  /** The fixtures demo.ts reads: path.join(FIXTURES, '<name>'), FIXTURES being ../../fixtures/ from dist/commands/. */
+  /** The fixtures demo.ts reads: fixture('<name>'), in fixtures/ beside package.json. */
   const demo = read('src/cli/demo.ts');
-  const demoFiles = [...demo.matchAll(/path\.join\(FIXTURES, '([^']+)'\)/g)].map((m) => `fixtures/${m[1]}`);
+  const demoFiles = [...demo.matchAll(/\bfixture\('([^']+)'\)/g)].map((m) => `fixtures/${m[1]}`);
   let stages: Instruction[][];
   beforeAll(() => {
     stages = parseStages(read('Dockerfile'));
   });
 
-  it('reads its example files from the fixtures folder beside dist/ (/app/fixtures in the image)', () => {
-    expect(demo).toContain("new URL('../../fixtures/', import.meta.url)");
+  it('reads its example files from the fixtures folder beside package.json (/app/fixtures in the image)', () => {
+    expect(demo).toContain("path.join(packageRoot(), 'fixtures', name)");
     expect(demoFiles.sort()).toEqual(['fixtures/customers-wide.csv', 'fixtures/known-ids.txt']);
   });
 
@@ -205,10 +208,29 @@ describe('the benchmark is tooling, not product', () => {
     expect(read('tools/bench/tsconfig.json')).toMatch(/"outDir":\s*"\.\.\/\.\.\/build"/);
   });
 
-  it('reaches the image neither as source nor compiled: the build stage copies only src/ of the code', () => {
+  it('reaches the image neither as source nor compiled: the build stage copies src/ and, of tools/, only the build script', () => {
     const [build] = parseStages(read('Dockerfile')) as [Instruction[]];
     const sources = argsOf(build, 'COPY').flatMap((args) => args.split(/\s+/).slice(0, -1));
-    expect(sources.filter((source) => /^(\.\/)?(tools|build)\b/.test(source))).toEqual([]);
+    expect(sources.filter((source) => /^(\.\/)?(tools|build)\b/.test(source))).toEqual(['tools/build.mjs']);
     expect(sources).toContain('src');
+  });
+});
+
+describe('npm run build in the build stage', () => {
+  it('has what the build script uses, copied before it runs: tsconfig.json and src/ for the type check, tools/build.mjs to bundle', () => {
+    const manifest = JSON.parse(read('package.json')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
+    const script = manifest.scripts.build ?? '';
+    expect(script).toMatch(/\btsc -p tsconfig\.json --noEmit\b/);
+    expect(/\bnode (\S+\.mjs)\b/.exec(script)?.[1]).toBe('tools/build.mjs');
+    expect(read('tools/build.mjs')).toContain("from 'esbuild'");
+    // A pinned dev dependency: npm ci installs it with its platform's binary, the prune drops it after the build.
+    expect(manifest.devDependencies.esbuild).toMatch(/^\d+\.\d+\.\d+$/);
+    const [build] = parseStages(read('Dockerfile')) as [Instruction[]];
+    const buildRun = build.findIndex((i) => i.keyword === 'RUN' && i.args.includes('npm run build'));
+    expect(buildRun).toBeGreaterThan(0);
+    for (const needed of ['tsconfig.json', 'tools/build.mjs', 'src']) {
+      const copy = build.findIndex((i) => i.keyword === 'COPY' && i.args.split(/\s+/).slice(0, -1).includes(needed));
+      expect([needed, copy >= 0 && copy < buildRun]).toEqual([needed, true]);
+    }
   });
 });

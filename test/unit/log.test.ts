@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createLogger, scrub, type LogOptions, type Logger } from '../../src/core/log.js';
+import { scrub, type LogOptions, type Logger } from '../../src/core/log.js';
+import { createLogger } from '../../src/core/logger.js';
 
 const RUN_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 const TOKEN = 'tok_live_9f8e7d6c5b4a';

@@ -1,4 +1,5 @@
 /** The few lines printed at the end of a run: what happened, where the report is, what to do next. Pure. */
+import { formatCount as count } from '../../core/text.js';
 import { nextStep } from '../run-outcome.js';
 import type { RequestCounts, Summary } from './summary.js';
 
@@ -67,8 +68,4 @@ export function humanDuration(ms: number): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }

@@ -1,0 +1,51 @@
+/**
+ * `npm run build` after the type check: bundles src/cli.ts into dist/ with esbuild. Node then reads
+ * the entry and a few chunks instead of resolving, reading and compiling ~150 modules of ours and
+ * ~100 of yargs and its helpers one by one, which was most of the start-up of a short command.
+ *
+ * Every dynamic import() of src/ (a command's job, the sender, metrics, the emulator, the report
+ * merge, the state actions) becomes its own chunk, loaded only when it runs: --help still loads none
+ * of the job; the packages they import come with them (winston in the job's chunk, axios in the
+ * sender's, prom-client in the metrics'). Packages that src/ loads with createRequire (csv-parse,
+ * iconv-lite, yaml, better-sqlite3) are not seen by esbuild and stay in node_modules, loaded when
+ * first needed; better-sqlite3 is also external by name, since its native addon cannot be bundled.
+ *
+ * dist/ is emptied first and holds only what runs (cli.js, its chunks and their source maps). What
+ * went into each chunk is written to build/dist-meta.json (esbuild's metafile, not shipped): the
+ * start-up test (test/integration/startup-imports.test.ts) maps the chunks a command loaded back to
+ * the modules of src/ with it.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, URL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = path.join(root, 'dist');
+const meta = path.join(root, 'build', 'dist-meta.json');
+
+rmSync(dist, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli.ts'],
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['better-sqlite3'],
+  // The CommonJS packages bundled into a chunk (axios' and prom-client's dependencies) call
+  // require() for Node's built-in modules, which an ES module does not have: give each chunk one.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+  // Error classes name themselves after their class (new.target.name, src/core/errors.ts): keep
+  // the names esbuild would otherwise change when two modules declare the same one.
+  keepNames: true,
+  // Like tsc's maps: positions only, pointing at src/ (the image ships no sources either way).
+  sourcemap: 'linked',
+  sourcesContent: false,
+  metafile: true,
+  logLevel: 'warning',
+});
+mkdirSync(path.dirname(meta), { recursive: true });
+writeFileSync(meta, `${JSON.stringify(result.metafile, null, 1)}\n`);
