@@ -16,6 +16,7 @@ export {
   type ScanRow,
   type StateIdentity,
 } from './segment-state.js';
+export type { StateTable } from './state-table.js';
 export { isSegmentStateFileName, segmentStatePath } from './state-files.js';
 export { EMPTY_FINGERPRINT, fingerprintOf } from './segments-fingerprint.js';
 export { companionFiles } from './state-files.js';

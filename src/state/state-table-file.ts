@@ -1,0 +1,144 @@
+/**
+ * The state's table file (`<state>.sqlite-table`): the in-memory table (state-table.ts) as it was
+ * after the last run that changed the state, byte for byte, so that the next run reads it in one
+ * sequential read instead of scanning the database and hashing every id again (at 2M customers the
+ * scan cost more than the rest of the night's diff together).
+ *
+ * The database stays the only truth. Every transaction that changes customers writes a new random
+ * token into meta (state-schema.ts, mergeAcks); the file is written after that commit and names
+ * the token it was made for. A file whose token is not the database's (a run killed before it
+ * wrote it, a merge of an interrupted run's acknowledgements, a rebuilt state), whose hashes are
+ * not this build's, or whose contents fail their checksums is ignored: the run scans the
+ * database, as it would without a file. Written to a temporary name and renamed: a reader sees
+ * a whole file or none.
+ */
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { checkHash, hashInto } from '../pipeline/dedupe/index.js';
+import { RECORD_WORDS, StateTable } from './state-table.js';
+
+const MAGIC = 0x42545353; // 'SSTB'
+/** Bump when the header or the record layout changes. */
+const VERSION = 1;
+const HEADER_WORDS = 16;
+const HEADER_BYTES = HEADER_WORDS * 4;
+/** The hashes of this id are in the header: a file made by a build that hashed ids otherwise is not used. */
+const PROBE_ID = 'segment-sync table file';
+/** A token is 16 bytes, as 32 hex digits in meta. */
+const TOKEN = /^[0-9a-f]{32}$/;
+
+interface Header {
+  size: number;
+  slots: number;
+  slotsCrc: number;
+  recordsCrc: number;
+}
+
+function probes(): [hi: number, lo: number, check: number] {
+  const hashed = new Uint32Array(2);
+  hashInto(PROBE_ID, hashed);
+  return [hashed[0] as number, hashed[1] as number, checkHash(PROBE_ID)];
+}
+
+function tokenWords(token: string): number[] {
+  if (!TOKEN.test(token)) throw new TypeError(`a table token is 32 hex digits, got ${JSON.stringify(token)}`);
+  return [0, 1, 2, 3].map((i) => parseInt(token.slice(i * 8, i * 8 + 8), 16));
+}
+
+/** Writes `table` for the database state named by `token` (temp name, then renamed over the old file). */
+export function writeTableFile(file: string, token: string, table: StateTable): void {
+  const slots = table.slots;
+  const records = table.usedWords();
+  const header = new Uint32Array(HEADER_WORDS);
+  header.set([MAGIC, VERSION, ...tokenWords(token), table.size, slots.length, ...probes(), crc32(slots), crc32(records), RECORD_WORDS]);
+  const temp = `${file}.tmp`;
+  const fd = openSync(temp, 'w');
+  try {
+    for (const part of [header, slots, records]) writeAll(fd, part);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(temp, file);
+}
+
+/** The table the file holds for the database state named by `token`; undefined when there is none that can be used. */
+export function readTableFile(file: string, token: string | undefined): StateTable | undefined {
+  if (token === undefined || !TOKEN.test(token)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const header = readHeader(fd, token);
+    if (header === undefined) return undefined;
+    return readBody(fd, header);
+  } catch {
+    // Unreadable (an I/O error): the database is read instead.
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readBody(fd: number, header: Header): StateTable | undefined {
+  const slots = new Uint32Array(header.slots);
+  // Room for a night's new customers without copying every record (a few percent).
+  const words = new Uint32Array((header.size + Math.ceil(header.size / 32) + 16) * RECORD_WORDS);
+  const records = words.subarray(0, header.size * RECORD_WORDS);
+  if (!readAll(fd, slots, HEADER_BYTES) || !readAll(fd, records, HEADER_BYTES + slots.byteLength)) return undefined;
+  if (crc32(slots) !== header.slotsCrc || crc32(records) !== header.recordsCrc) return undefined;
+  return new StateTable(0, { slots, words, size: header.size });
+}
+
+/** How many customers the file holds for the state named by `token`, from its header alone; undefined when it cannot be used. */
+export function tableFileSize(file: string, token: string | undefined): number | undefined {
+  if (token === undefined || !TOKEN.test(token)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return readHeader(fd, token)?.size;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readHeader(fd: number, token: string): Header | undefined {
+  const header = new Uint32Array(HEADER_WORDS);
+  if (!readAll(fd, header, 0)) return undefined;
+  const [magic, version, t0, t1, t2, t3, size, slots, hi, lo, check, slotsCrc, recordsCrc, recordWords] = header as unknown as number[];
+  const expected = [MAGIC, VERSION, ...tokenWords(token)];
+  if ([magic, version, t0, t1, t2, t3].some((word, i) => word !== expected[i])) return undefined;
+  if (recordWords !== RECORD_WORDS || [hi, lo, check].some((word, i) => word !== probes()[i])) return undefined;
+  if (size === undefined || slots === undefined || slotsCrc === undefined || recordsCrc === undefined) return undefined;
+  // A power of two with room for every row at a load factor of at most one half, and the length the file has.
+  if (slots < 2 || (slots & (slots - 1)) !== 0 || 2 * size > slots) return undefined;
+  if (fstatSync(fd).size !== HEADER_BYTES + (slots + size * RECORD_WORDS) * 4) return undefined;
+  return { size, slots, slotsCrc, recordsCrc };
+}
+
+function writeAll(fd: number, data: Uint32Array): void {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** Fills `data` from `position`; false when the file ends first. */
+function readAll(fd: number, data: Uint32Array, position: number): boolean {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  for (let done = 0; done < bytes.length;) {
+    const read = readSync(fd, bytes, done, bytes.length - done, position + done);
+    if (read === 0) return false;
+    done += read;
+  }
+  return true;
+}
