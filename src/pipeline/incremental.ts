@@ -93,7 +93,7 @@ export class StateDiff {
   *absent(state: SegmentState): Generator<string> {
     const { table } = this;
     let gone = 0;
-    for (let row = 0; row < table.size; row++) if (this.clears(row)) gone++;
+    for (let row = 0; row < table.slots; row++) if (table.isRow(row) && this.clears(row)) gone++;
     if (gone === 0) return;
     for (const [id] of state.scan()) {
       const row = table.rowOf(id);

@@ -15,11 +15,11 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { checkHash, hashInto } from '../pipeline/dedupe/index.js';
-import { RECORD_WORDS, StateTable } from './state-table.js';
+import { fits, RECORD_WORDS, StateTable } from './state-table.js';
 
 const MAGIC = 0x42545353; // 'SSTB'
-/** Bump when the header or the record layout changes. */
-const VERSION = 1;
+/** Bump when the header or the record layout changes. 2: the records are the slots (no table of row numbers). */
+const VERSION = 2;
 const HEADER_WORDS = 16;
 const HEADER_BYTES = HEADER_WORDS * 4;
 /** The hashes of this id are in the header: a file made by a build that hashed ids otherwise is not used. */
@@ -30,8 +30,7 @@ const TOKEN = /^[0-9a-f]{32}$/;
 interface Header {
   size: number;
   slots: number;
-  slotsCrc: number;
-  recordsCrc: number;
+  crc: number;
 }
 
 function probes(): [hi: number, lo: number, check: number] {
@@ -47,14 +46,13 @@ function tokenWords(token: string): number[] {
 
 /** Writes `table` for the database state named by `token` (temp name, then renamed over the old file). */
 export function writeTableFile(file: string, token: string, table: StateTable): void {
-  const slots = table.slots;
-  const records = table.usedWords();
+  const records = table.words;
   const header = new Uint32Array(HEADER_WORDS);
-  header.set([MAGIC, VERSION, ...tokenWords(token), table.size, slots.length, ...probes(), crc32(slots), crc32(records), RECORD_WORDS]);
+  header.set([MAGIC, VERSION, ...tokenWords(token), table.size, table.slots, ...probes(), crc32(records), RECORD_WORDS]);
   const temp = `${file}.tmp`;
   const fd = openSync(temp, 'w');
   try {
-    for (const part of [header, slots, records]) writeAll(fd, part);
+    for (const part of [header, records]) writeAll(fd, part);
   } catch (err) {
     closeSync(fd);
     rmSync(temp, { force: true });
@@ -86,13 +84,9 @@ export function readTableFile(file: string, token: string | undefined): StateTab
 }
 
 function readBody(fd: number, header: Header): StateTable | undefined {
-  const slots = new Uint32Array(header.slots);
-  // Room for a night's new customers without copying every record (a few percent).
-  const words = new Uint32Array((header.size + Math.ceil(header.size / 32) + 16) * RECORD_WORDS);
-  const records = words.subarray(0, header.size * RECORD_WORDS);
-  if (!readAll(fd, slots, HEADER_BYTES) || !readAll(fd, records, HEADER_BYTES + slots.byteLength)) return undefined;
-  if (crc32(slots) !== header.slotsCrc || crc32(records) !== header.recordsCrc) return undefined;
-  return new StateTable(0, { slots, words, size: header.size });
+  const words = new Uint32Array(header.slots * RECORD_WORDS);
+  if (!readAll(fd, words, HEADER_BYTES) || crc32(words) !== header.crc) return undefined;
+  return new StateTable(0, { words, size: header.size });
 }
 
 /** How many customers the file holds for the state named by `token`, from its header alone; undefined when it cannot be used. */
@@ -116,15 +110,14 @@ export function tableFileSize(file: string, token: string | undefined): number |
 function readHeader(fd: number, token: string): Header | undefined {
   const header = new Uint32Array(HEADER_WORDS);
   if (!readAll(fd, header, 0)) return undefined;
-  const [magic, version, t0, t1, t2, t3, size, slots, hi, lo, check, slotsCrc, recordsCrc, recordWords] = header as unknown as number[];
+  const [magic, version, t0, t1, t2, t3, size, slots, hi, lo, check, crc, recordWords] = header as unknown as number[];
   const expected = [MAGIC, VERSION, ...tokenWords(token)];
   if ([magic, version, t0, t1, t2, t3].some((word, i) => word !== expected[i])) return undefined;
   if (recordWords !== RECORD_WORDS || [hi, lo, check].some((word, i) => word !== probes()[i])) return undefined;
-  if (size === undefined || slots === undefined || slotsCrc === undefined || recordsCrc === undefined) return undefined;
-  // A power of two with room for every row at a load factor of at most one half, and the length the file has.
-  if (slots < 2 || (slots & (slots - 1)) !== 0 || 2 * size > slots) return undefined;
-  if (fstatSync(fd).size !== HEADER_BYTES + (slots + size * RECORD_WORDS) * 4) return undefined;
-  return { size, slots, slotsCrc, recordsCrc };
+  if (size === undefined || slots === undefined || crc === undefined) return undefined;
+  // Room for every customer, and the length the file has.
+  if (!fits(size, slots) || fstatSync(fd).size !== HEADER_BYTES + slots * RECORD_WORDS * 4) return undefined;
+  return { size, slots, crc };
 }
 
 function writeAll(fd: number, data: Uint32Array): void {
