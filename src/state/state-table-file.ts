@@ -9,10 +9,17 @@
  * the token it was made for. A file whose token is not the database's (a run killed before it
  * wrote it, a merge of an interrupted run's acknowledgements, a rebuilt state), whose hashes are
  * not this build's, or whose contents fail their checksums is ignored: the run scans the
- * database, as it would without a file. Written to a temporary name and renamed: a reader sees
- * a whole file or none.
+ * database, as it would without a file.
+ *
+ * A file of the same size (the same slots: most nights) is overwritten in place, its header last,
+ * rather than written anew and renamed: its pages are in the page cache already (the run read
+ * it), and on these machines every newly touched page costs ~15 µs (91 MB: 0.35 s). Until the
+ * header is written the file still names the token before this run's merge, which the database
+ * no longer holds: a run killed halfway leaves a file that is ignored. Another process never reads
+ * it meanwhile: the file is read and written only by a connection that holds the database, which
+ * a writer holds exclusively (EXCLUSIVE locking).
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { checkHash, hashInto } from '../pipeline/dedupe/index.js';
 import { fits, RECORD_WORDS, StateTable } from './state-table.js';
@@ -49,10 +56,21 @@ export function writeTableFile(file: string, token: string, table: StateTable): 
   const records = table.words;
   const header = new Uint32Array(HEADER_WORDS);
   header.set([MAGIC, VERSION, ...tokenWords(token), table.size, table.slots, ...probes(), crc32(records), RECORD_WORDS]);
+  if (sizeOf(file) === HEADER_BYTES + records.byteLength) {
+    const fd = openSync(file, 'r+');
+    try {
+      writeAll(fd, records, HEADER_BYTES);
+      writeAll(fd, header, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const temp = `${file}.tmp`;
   const fd = openSync(temp, 'w');
   try {
-    for (const part of [header, records]) writeAll(fd, part);
+    writeAll(fd, header, 0);
+    writeAll(fd, records, HEADER_BYTES);
   } catch (err) {
     closeSync(fd);
     rmSync(temp, { force: true });
@@ -120,9 +138,17 @@ function readHeader(fd: number, token: string): Header | undefined {
   return { size, slots, crc };
 }
 
-function writeAll(fd: number, data: Uint32Array): void {
+function writeAll(fd: number, data: Uint32Array, position: number): void {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+}
+
+function sizeOf(file: string): number | undefined {
+  try {
+    return statSync(file).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Fills `data` from `position`; false when the file ends first. */
