@@ -1,16 +1,19 @@
 /**
  * The incremental state: per customer, the fingerprint of the segments the endpoint last
  * acknowledged, in one SQLite database per identity (endpoint, id column, shard). The state does
- * not compute the diff: a diff or mirror run scans it once, in id order, into the job's in-memory
- * index before pass 1 (src/pipeline/incremental.ts, StateDiff: scan() and resyncFrom()), and the job
- * decides there which customers are unchanged and which are to be cleared. What the state does is
- * record what the endpoint acknowledges and keep the runs' history.
+ * not compute the diff: a diff or mirror run loads it into the job's in-memory table before pass 1
+ * (loadTable: from the table file the last finished run wrote, state-table-file.ts, when its token
+ * is the database's; else one scan), and the job decides there (src/pipeline/incremental.ts,
+ * StateDiff) which customers are unchanged and which are to be cleared. What the state does is
+ * record what the endpoint acknowledges, keep the in-memory table and its file up to date with it,
+ * and keep the runs' history.
  *
  * Durability: record() commits one transaction per acknowledged request, in WAL mode with
  * synchronous=NORMAL, so an acknowledgement survives kill -9 once record() returns and a rerun
  * finds those customers unchanged. It appends to the acks table (sequential rowids: a few pages per
  * request, where upserting ~500 customers in random id order dirtied a page each); finishRun()
- * merges them into customers in id order, in the transaction that ends the run. Acknowledgements
+ * merges them into customers in id order, in the transaction that ends the run, and then writes the
+ * table file. Acknowledgements
  * of a run that did not finish (killed, or closed without finishRun) stay in acks: the next writing
  * open merges them before anything else, and a read-only open merges them in a private copy. A
  * scan() merges what this session recorded first, so it sees it too.

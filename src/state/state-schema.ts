@@ -124,7 +124,7 @@ export function mergeAcks(db: Db, merged?: (row: CustomerRecord) => void): void 
  * even on a network filesystem. synchronous=NORMAL: a committed transaction survives kill -9; a
  * power cut may lose the last few, which a rerun sends again (the endpoint replaces segments).
  * The temp store and its cache: no table of the night lives there any more (the job diffs in
- * memory, from one scan of customers); kept a file so that whatever SQLite materialises while
+ * memory, from its table file or one scan of customers); kept a file so that whatever SQLite materialises while
  * merging a run's acknowledgements (grouped and ordered by id: every customer in a full resync)
  * stays off the heap.
  * wal_autocheckpoint: every 10000 pages (a log of at most ~40 MB between checkpoints) rather than
