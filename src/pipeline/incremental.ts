@@ -1,8 +1,10 @@
 /**
  * --mode diff and mirror: what the incremental state says of tonight's customers.
  *
- *   1. before pass 1, the state is loaded into an in-memory index (StateDiff): one sequential scan
- *      of the database into typed arrays, ~33 bytes per customer tracked whatever the ids' length
+ *   1. before pass 1, the state is loaded into an in-memory table (StateDiff over the state's
+ *      StateTable): from the state's table file when it matches the database, else one sequential
+ *      scan of the database; ~46 bytes per customer tracked whatever the ids' length (32-byte
+ *      records at a load factor of 0.7)
  *   2. pass 1 asks it of every wide or json customer as it is met: an unchanged one (the endpoint
  *      acknowledged these very segments) is set aside in the ledger and never spooled, so the spool
  *      holds only what will be sent; invalid rows mark their ids present (never cleared)
@@ -15,8 +17,7 @@
  * customer's JSON as much again, to send 1% of them. The state is written only as the endpoint
  * acknowledges requests (see send-pass.ts, stateAcks): this step reads.
  */
-import { checkHash, hashInto } from './dedupe/index.js';
-import { EMPTY_FINGERPRINT, type SegmentState } from '../state/index.js';
+import { EMPTY_FINGERPRINT, type SegmentState, type StateTable } from '../state/index.js';
 import type { RunConfig } from '../config/run-options.js';
 import type { CustomerRow } from '../core/types.js';
 import type { Intake } from './validate-pass.js';
@@ -37,8 +38,6 @@ export interface StateFacts {
 /** The state's status codes (SegmentState.scan()). */
 const UPDATED = 1;
 const NOT_FOUND = 2;
-/** Set in a customer's status byte once tonight's input names it. */
-const PRESENT = 0x80;
 
 /** An unchanged customer: the run whose answer recorded its segments, and whether it was not found. */
 export interface Unchanged {
@@ -47,116 +46,66 @@ export interface Unchanged {
 }
 
 /**
- * The state, loaded for one run's questions (see the file header): an open-addressing table of row
- * numbers, placed by the high half of the id hash and told apart by its low half and a third,
- * independent 32-bit hash (checkHash). The ids themselves stay in the database: reading each back
- * to compare it (as the dedupe index does) cost a random read per customer, 10 µs each, twice
- * the whole dry run at 2M. Two ids alike in all 96 bits, the only way to mistake one customer for
- * another, are a chance of 1 in 2^64 per lookup: far below the 2^-53 of the fingerprints.
+ * The state, loaded for one run's questions (see the file header): the state's in-memory table
+ * (src/state/state-table.ts), whose rows this run marks as tonight's input names them.
  */
 export class StateDiff {
-  private readonly table: Uint32Array;
-  private readonly mask: number;
-  private readonly tags: Uint32Array;
-  private readonly checks: Uint32Array;
-  private readonly fingerprints: Float64Array;
-  private readonly statuses: Uint8Array;
-  private readonly since: Uint32Array;
-  private readonly acked: Uint32Array;
-  /**
-   * [hi, lo] of the id being looked up. Reads of it, and of the per-row arrays at a row rowOf
-   * returned (table entries are row + 1 for rows < size, the arrays' length), are `as number`:
-   * they run per customer and are in range by construction.
-   */
-  private readonly hashed = new Uint32Array(2);
   /** full resync: only customers acknowledged since the resync began count as unchanged (none without one). */
   private readonly oldestAck: number;
 
   private constructor(
-    size: number,
+    private readonly table: StateTable,
     private readonly options: Pick<RunConfig, 'recheckNotFound' | 'fullResync'>,
     resyncFrom: number | undefined,
   ) {
-    let slots = 1024;
-    while (slots < 2 * size) slots *= 2;
-    this.table = new Uint32Array(slots);
-    this.mask = slots - 1;
-    this.tags = new Uint32Array(size);
-    this.checks = new Uint32Array(size);
-    this.fingerprints = new Float64Array(size);
-    this.statuses = new Uint8Array(size);
-    this.since = new Uint32Array(size);
-    this.acked = new Uint32Array(size);
     this.oldestAck = !options.fullResync ? 0 : (resyncFrom ?? Number.POSITIVE_INFINITY);
   }
 
-  /** Loads a state that is not fresh: one scan of the database. */
+  /** Loads a state that is not fresh (SegmentState.loadTable). */
   static load(state: SegmentState, options: Pick<RunConfig, 'recheckNotFound' | 'fullResync'>): StateDiff {
-    const diff = new StateDiff(state.tracked, options, state.resyncFrom());
-    let row = 0;
-    for (const [id, fingerprint, status, since, acked] of state.scan()) {
-      if (row >= state.tracked) throw new TypeError(`the state scanned more than the ${state.tracked} customers it tracks`);
-      diff.insert(id, row);
-      diff.fingerprints[row] = fingerprint;
-      diff.statuses[row] = status;
-      diff.since[row] = since;
-      diff.acked[row] = acked;
-      row++;
-    }
-    return diff;
+    return new StateDiff(state.loadTable(), options, state.resyncFrom());
   }
 
   /** A valid customer of tonight: unchanged (not to be sent), or undefined. Marks it present. */
   unchanged(id: string, fingerprint: number): Unchanged | undefined {
-    const row = this.rowOf(id);
-    if (row === undefined) return undefined;
-    const status = (this.statuses[row] as number) & ~PRESENT;
-    this.statuses[row] = status | PRESENT;
-    if (this.fingerprints[row] !== fingerprint || (this.acked[row] as number) < this.oldestAck) return undefined;
-    if (status === UPDATED) return { since: this.since[row] as number, notFound: false };
-    if (status === NOT_FOUND && !this.options.recheckNotFound) return { since: this.since[row] as number, notFound: true };
+    const { table } = this;
+    const row = table.rowOf(id);
+    if (row < 0) return undefined;
+    table.mark(row);
+    if (table.fingerprint(row) !== fingerprint || table.acked(row) < this.oldestAck) return undefined;
+    const status = table.status(row);
+    if (status === UPDATED) return { since: table.since(row), notFound: false };
+    if (status === NOT_FOUND && !this.options.recheckNotFound) return { since: table.since(row), notFound: true };
     return undefined;
   }
 
   /** An id of tonight's input that is not sent (an invalid row, a customer a broken record spoiled): never cleared. */
   present(id: string): void {
-    const row = this.rowOf(id);
-    if (row !== undefined) this.statuses[row] = (this.statuses[row] as number) | PRESENT;
+    const row = this.table.rowOf(id);
+    if (row >= 0) this.table.mark(row);
   }
 
   /**
    * mirror: the customers to clear, in id order: updated with segments, and not named by
-   * tonight's input. A second scan of the state gives their ids (the table keeps none).
+   * tonight's input. The table keeps no ids and its rows are not in id order (a night's new
+   * customers are added at the end): a scan of the state gives the ids, each looked up. No scan
+   * when nobody is to be cleared.
    */
   *absent(state: SegmentState): Generator<string> {
-    let row = 0;
+    const { table } = this;
+    let gone = 0;
+    for (let row = 0; row < table.slots; row++) if (table.isRow(row) && this.clears(row)) gone++;
+    if (gone === 0) return;
     for (const [id] of state.scan()) {
-      if (this.statuses[row] === UPDATED && this.fingerprints[row] !== EMPTY_FINGERPRINT) yield id;
-      row++;
+      const row = table.rowOf(id);
+      if (row >= 0 && this.clears(row)) yield id;
     }
   }
 
-  private insert(id: string, row: number): void {
-    hashInto(id, this.hashed);
-    let slot = (this.hashed[0] as number) & this.mask;
-    while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.table[slot] = row + 1;
-    this.tags[row] = this.hashed[1] as number;
-    this.checks[row] = checkHash(id);
-  }
-
-  private rowOf(id: string): number | undefined {
-    hashInto(id, this.hashed);
-    const tag = this.hashed[1] as number;
-    let check: number | undefined;
-    for (let slot = (this.hashed[0] as number) & this.mask; ; slot = (slot + 1) & this.mask) {
-      // `as number`: slot <= mask, and the table has mask + 1 slots.
-      const ref = this.table[slot] as number;
-      if (ref === 0) return undefined;
-      if (this.tags[ref - 1] !== tag) continue;
-      check ??= checkHash(id);
-      if (this.checks[ref - 1] === check) return ref - 1;
-    }
+  /** Updated with segments, and not named tonight. */
+  private clears(row: number): boolean {
+    const { table } = this;
+    return !table.isMarked(row) && table.status(row) === UPDATED && table.fingerprint(row) !== EMPTY_FINGERPRINT;
   }
 }
 

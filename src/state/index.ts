@@ -1,8 +1,9 @@
 /**
  * Run state for crash, stop and resume (the state dir lock, the journal and the run fingerprint),
  * and the incremental segment state: what the endpoint acknowledged per customer, which a diff or
- * mirror run scans once into the job's in-memory index (the job decides; the state records
- * acknowledgements and merges them in id order at finishRun).
+ * mirror run loads into the job's in-memory table, from its table file or one scan (the job
+ * decides; the state records acknowledgements, merges them in id order at finishRun and writes the
+ * table file).
  */
 export { runFingerprint, type FingerprintInput } from './fingerprint.js';
 export { openJournal, type Journal, type OpenJournalOptions } from './journal.js';
@@ -16,6 +17,7 @@ export {
   type ScanRow,
   type StateIdentity,
 } from './segment-state.js';
+export type { StateTable } from './state-table.js';
 export { isSegmentStateFileName, segmentStatePath } from './state-files.js';
 export { EMPTY_FINGERPRINT, fingerprintOf } from './segments-fingerprint.js';
 export { companionFiles } from './state-files.js';

@@ -1,16 +1,19 @@
 /**
  * The incremental state: per customer, the fingerprint of the segments the endpoint last
  * acknowledged, in one SQLite database per identity (endpoint, id column, shard). The state does
- * not compute the diff: a diff or mirror run scans it once, in id order, into the job's in-memory
- * index before pass 1 (src/pipeline/incremental.ts, StateDiff: scan() and resyncFrom()), and the job
- * decides there which customers are unchanged and which are to be cleared. What the state does is
- * record what the endpoint acknowledges and keep the runs' history.
+ * not compute the diff: a diff or mirror run loads it into the job's in-memory table before pass 1
+ * (loadTable: from the table file the last finished run wrote, state-table-file.ts, when its token
+ * is the database's; else one scan), and the job decides there (src/pipeline/incremental.ts,
+ * StateDiff) which customers are unchanged and which are to be cleared. What the state does is
+ * record what the endpoint acknowledges, keep the in-memory table and its file up to date with it,
+ * and keep the runs' history.
  *
  * Durability: record() commits one transaction per acknowledged request, in WAL mode with
  * synchronous=NORMAL, so an acknowledgement survives kill -9 once record() returns and a rerun
  * finds those customers unchanged. It appends to the acks table (sequential rowids: a few pages per
  * request, where upserting ~500 customers in random id order dirtied a page each); finishRun()
- * merges them into customers in id order, in the transaction that ends the run. Acknowledgements
+ * merges them into customers in id order, in the transaction that ends the run, and then writes the
+ * table file. Acknowledgements
  * of a run that did not finish (killed, or closed without finishRun) stay in acks: the next writing
  * open merges them before anything else, and a read-only open merges them in a private copy. A
  * scan() merges what this session recorded first, so it sees it too.
@@ -25,12 +28,14 @@
  * be called (better-sqlite3 refuses it); runStartedAt() is served from memory.
  */
 import type Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDirSync, storageGuardSync } from '../core/storage-error.js';
 import { requireNonEmpty } from './option-checks.js';
-import { networkFilesystemOf, segmentStatePath, setAside, type StateIdentity } from './state-files.js';
+import { networkFilesystemOf, segmentStatePath, setAside, tableFileOf, type StateIdentity } from './state-files.js';
 import { openCopy, openReadOnly, type ReadConnection } from './state-read.js';
+import { StateTable } from './state-table.js';
+import { readTableFile, tableFileSize, writeTableFile } from './state-table-file.js';
 import {
   APPEND_ACK,
   applyPragmas,
@@ -46,6 +51,8 @@ import {
   pendingAckCount,
   readMeta,
   rebuildSchema,
+  renewTableToken,
+  tableToken,
   shardText,
   UnusableStateError,
   STATUS_NOT_FOUND,
@@ -69,6 +76,9 @@ export interface OpenSegmentStateOptions {
   write: boolean;
   onWarning: (message: string) => void;
 }
+
+/** Acknowledgements a merge applies to the in-memory table one by one, at least (see merge()). */
+const MERGED_IN_PLACE = 10_000;
 
 /** How storage errors name what could not be written. */
 const WHAT = 'the segment state';
@@ -101,7 +111,7 @@ export class SegmentState {
     const file = segmentStatePath(stateDir, opts.identity);
     const opened = opts.write ? openWriter(file, opts.identity, opts.onWarning) : openReader(file, opts.identity, opts.onWarning);
     try {
-      return new SegmentState(file, opts.write, opened);
+      return new SegmentState(file, opts.write, opened, opts.onWarning);
     } catch (err) {
       closeQuietly(opened);
       throw asStateError(err, file, !opts.write);
@@ -109,7 +119,8 @@ export class SegmentState {
   }
 
   readonly fresh: boolean;
-  readonly tracked: number;
+  /** Customers the state tracks (when it was opened). */
+  tracked: number;
   private readonly db: Db;
   private readonly opened: Opened;
   private readonly startedAt = new Map<number, string>();
@@ -118,16 +129,25 @@ export class SegmentState {
   private unmerged = false;
   private run: CurrentRun | undefined;
   private closed = false;
+  /** The in-memory table loadTable() gave the job, kept up to date with every merge (undefined: none, or dropped). */
+  private table: StateTable | undefined;
+  /** The table file holds the table as the database now is: nothing to write at finishRun. */
+  private tableFileCurrent = false;
 
   private constructor(
     readonly file: string,
     private readonly writable: boolean,
     opened: Opened,
+    private readonly warn: (message: string) => void,
   ) {
     this.opened = opened;
     this.db = opened.db;
     this.fresh = opened.fresh;
-    this.tracked = opened.fresh ? 0 : (this.db.prepare('SELECT count(*) FROM customers').pluck().get() as number);
+    // The table file's header says how many, when it matches the database: counting walks the whole table.
+    this.tracked = opened.fresh
+      ? 0
+      : (tableFileSize(tableFileOf(file), tableToken(this.db)) ??
+        (this.db.prepare('SELECT count(*) FROM customers').pluck().get() as number));
     if (!opened.empty) {
       for (const [run, at] of this.db.prepare('SELECT run, started_at FROM runs').raw().all() as [number, string][])
         this.startedAt.set(run, at);
@@ -174,6 +194,26 @@ export class SegmentState {
     return this.rows<ScanRow>(statement, []);
   }
 
+  /**
+   * Every customer the state tracks, in memory (state-table.ts), for the job's diff: read from the
+   * table file when it matches the database (state-table-file.ts), else one scan. Nothing when
+   * fresh. The state keeps it up to date as it merges this run's acknowledgements, and a writing
+   * run writes it to the table file when it finishes.
+   */
+  loadTable(): StateTable {
+    if (this.fresh) return new StateTable(0);
+    this.mergeRecorded();
+    const fromFile = readTableFile(
+      tableFileOf(this.file),
+      this.guard(() => tableToken(this.db)),
+    );
+    const table = fromFile ?? this.scanTable(this.tracked);
+    this.tableFileCurrent = fromFile !== undefined;
+    this.tracked = table.size;
+    this.table = table;
+    return table;
+  }
+
   /** The run an unfinished full resync began at: customers acknowledged since need not be resent. */
   resyncFrom(): number | undefined {
     if (this.fresh) return undefined;
@@ -216,7 +256,7 @@ export class SegmentState {
     const run = this.requireRunning('finishRun');
     this.guard(() =>
       this.db.transaction(() => {
-        mergeAcks(this.db);
+        this.merge();
         this.db
           .prepare('UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, counts = ? WHERE run = ?')
           .run(new Date().toISOString(), end.status, end.exitCode, JSON.stringify(end.counts), run.number);
@@ -226,13 +266,70 @@ export class SegmentState {
     );
     this.unmerged = false;
     run.finished = true;
+    this.writeTable();
   }
 
   /** So that scan() sees what this session recorded: the job scans before it sends, but a scan after record() must not miss it. */
   private mergeRecorded(): void {
     if (!this.unmerged) return;
-    this.guard(() => this.db.transaction(() => mergeAcks(this.db))());
+    this.guard(() => this.db.transaction(() => this.merge())());
     this.unmerged = false;
+  }
+
+  /**
+   * mergeAcks, inside the caller's transaction, and the in-memory table brought up to date with
+   * the rows it changed, as the database now holds them. A night that acknowledged a good share of
+   * the customers (the first, a full resync) drops the table instead: a scan rebuilds it faster
+   * than as many lookups. Should the transaction fail, the table may hold what was rolled back:
+   * it is dropped, and no table file is written from it.
+   */
+  private merge(): void {
+    const table = this.table;
+    if (table === undefined || !hasPendingAcks(this.db)) {
+      mergeAcks(this.db);
+      return;
+    }
+    this.tableFileCurrent = false;
+    this.table = undefined;
+    if (pendingAckCount(this.db) > Math.max(MERGED_IN_PLACE, table.size / 4)) {
+      mergeAcks(this.db);
+      return;
+    }
+    mergeAcks(this.db, ([id, fingerprint, status, since, acked]) => {
+      const row = table.rowOf(id);
+      if (row < 0) table.add(id, fingerprint, status, since, acked);
+      else table.set(row, fingerprint, status, since, acked);
+    });
+    this.table = table;
+  }
+
+  /**
+   * After the run's last merge has committed: the table file, for the next run to read instead of
+   * scanning. A failure to write it costs the next run a scan, nothing else: a warning.
+   */
+  private writeTable(): void {
+    if (this.tableFileCurrent) return;
+    const file = tableFileOf(this.file);
+    try {
+      const table = this.table ?? this.scanTable(this.db.prepare('SELECT count(*) FROM customers').pluck().get() as number);
+      table.clearMarks();
+      const token = tableToken(this.db) ?? this.db.transaction(() => renewTableToken(this.db))();
+      writeTableFile(file, token, table);
+      this.table = table;
+      this.tableFileCurrent = true;
+    } catch (err) {
+      rmSync(file, { force: true });
+      this.warn(`segment state ${this.file}: its table file could not be written (${reasonOf(err)}); the next run scans the state instead`);
+    }
+  }
+
+  /** The table from one scan of customers (also of a state that was fresh when opened: writeTable after its first run). */
+  private scanTable(customers: number): StateTable {
+    const table = new StateTable(customers);
+    const statement = this.guard(() => this.db.prepare('SELECT id, fp, status, since, acked FROM customers').raw());
+    for (const [id, fingerprint, status, since, acked] of this.rows<ScanRow>(statement, []))
+      table.add(id, fingerprint, status, since, acked);
+    return table;
   }
 
   /**

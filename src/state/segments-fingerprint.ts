@@ -29,39 +29,76 @@ const SEED_B = 0x85ebca77;
 const MUL_A = 0x5bd1e995;
 const MUL_B = 0x27d4eb2f;
 const HI_FACTOR = 2 ** 21;
+/** Customers with more segments than this are sorted by Array.prototype.sort (a copy); fewer, by insertion into `order`. */
+const SMALL = 16;
 
-/** The two lanes, while one customer is hashed (JS is single-threaded and this does not re-enter). */
+/**
+ * The segments of the customer being hashed, in canonical order (JS is single-threaded and this
+ * does not re-enter): sorting a reused array by insertion costs less than copying and sorting
+ * through a comparator, for the few segments a customer has.
+ */
+const order: Segment[] = [];
+
+/** The two lanes, while one customer is hashed; mixText works on locals and stores them back once per text. */
 let laneA = SEED_A;
 let laneB = SEED_B;
 
-function mixUnit(unit: number): void {
-  laneA = imul(laneA ^ unit, MUL_A);
-  laneA ^= laneA >>> 15;
-  laneB = imul(laneB ^ unit, MUL_B);
-  laneB ^= laneB >>> 13;
-}
-
-/** A text as (length, code units); the length as two 16-bit units (a text may be longer than 65,535). */
+/** A text as (length, code units) into both lanes; the length as two 16-bit units (a text may be longer than 65,535). */
 function mixText(text: string): void {
-  mixUnit(text.length & 0xffff);
-  mixUnit(text.length >>> 16);
-  for (let i = 0; i < text.length; i++) mixUnit(text.charCodeAt(i));
+  const n = text.length;
+  let a = imul(laneA ^ (n & 0xffff), MUL_A);
+  a ^= a >>> 15;
+  let b = imul(laneB ^ (n & 0xffff), MUL_B);
+  b ^= b >>> 13;
+  a = imul(a ^ (n >>> 16), MUL_A);
+  a ^= a >>> 15;
+  b = imul(b ^ (n >>> 16), MUL_B);
+  b ^= b >>> 13;
+  for (let i = 0; i < n; i++) {
+    const unit = text.charCodeAt(i);
+    a = imul(a ^ unit, MUL_A);
+    a ^= a >>> 15;
+    b = imul(b ^ unit, MUL_B);
+    b ^= b >>> 13;
+  }
+  laneA = a;
+  laneB = b;
 }
 
 /** The fingerprint of a customer's segments (null and [] alike: no segments). */
 export function fingerprintOf(segments: readonly Segment[] | null): number {
   if (segments === null || segments.length === 0) return EMPTY_FINGERPRINT;
-  const sorted = segments.length === 1 ? segments : [...segments].sort(bySegment);
+  const n = segments.length;
+  const sorted = n === 1 ? segments : n > SMALL ? [...segments].sort(bySegment) : sortedInOrder(segments);
   laneA = SEED_A;
   laneB = SEED_B;
   let previous: Segment | undefined;
-  for (const segment of sorted) {
+  for (let i = 0; i < n; i++) {
+    const segment = sorted[i] as Segment;
     if (previous !== undefined && previous.type === segment.type && previous.value === segment.value) continue;
     previous = segment;
     mixText(segment.type);
     mixText(segment.value);
   }
   return finish(laneA, laneB);
+}
+
+/**
+ * `segments` sorted by type, then value, into order[0 … n) (insertion sort; ties are repeats,
+ * skipped anyway). Entries past n are an earlier customer's: never read, and kept so the array's
+ * storage is not given back and regrown per customer.
+ */
+function sortedInOrder(segments: readonly Segment[]): Segment[] {
+  for (let n = 0; n < segments.length; n++) {
+    const segment = segments[n] as Segment;
+    let at = n;
+    while (at > 0 && bySegment(order[at - 1] as Segment, segment) > 0) {
+      order[at] = order[at - 1] as Segment;
+      at--;
+    }
+    order[at] = segment;
+  }
+  return order;
 }
 
 function bySegment(x: Segment, y: Segment): number {

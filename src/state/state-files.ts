@@ -37,9 +37,17 @@ export function isSegmentStateFileName(name: string): boolean {
   return new RegExp(`^${SEGMENT_STATE_PREFIX}[0-9a-f]{${NAME_DIGITS}}\\${SEGMENT_STATE_SUFFIX}$`).test(name);
 }
 
-/** The files SQLite may keep beside a database: its write-ahead log, rollback journal, shared memory. */
+/**
+ * The files kept beside a database: SQLite's write-ahead log, rollback journal and shared memory,
+ * and the state's table file (state-table-file.ts).
+ */
 export function companionFiles(file: string): string[] {
-  return [`${file}-wal`, `${file}-journal`, `${file}-shm`];
+  return [`${file}-wal`, `${file}-journal`, `${file}-shm`, tableFileOf(file)];
+}
+
+/** The state's table file beside its database (state-table-file.ts). */
+export function tableFileOf(file: string): string {
+  return `${file}-table`;
 }
 
 /**

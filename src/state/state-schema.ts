@@ -7,6 +7,7 @@
  * STABILITY: a state file outlives the build that wrote it. Change the tables only together with
  * SCHEMA_VERSION: a state of another version is rebuilt (a visible full send), never misread.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -79,11 +80,42 @@ export function pendingAckCount(db: Db): number {
   return db.prepare('SELECT count(*) FROM acks').pluck().get() as number;
 }
 
-/** Merges the pending acknowledgements and empties acks. The caller wraps it in a transaction
- *  (with whatever must commit together with it: finishRun's runs row). */
-export function mergeAcks(db: Db): void {
+/** A row of customers as the state reads it: [id, fp, status, since, acked]. */
+export type CustomerRecord = [id: string, fingerprint: number, status: number, sinceRun: number, ackedRun: number];
+
+/** The customers rows the pending acknowledgements name, as merged (read between the merge and the DELETE). */
+const MERGED_ROWS = 'SELECT id, fp, status, since, acked FROM customers WHERE id IN (SELECT id FROM acks)';
+
+/**
+ * meta key: a random token that changes in every transaction that changes customers. The table
+ * file (state-table-file.ts) names the token it was written for: one that is not the database's
+ * is never used.
+ */
+export const TABLE_TOKEN_KEY = 'table_token';
+
+/** The database's table token, or undefined (a state written before table files, or rebuilt). */
+export function tableToken(db: Db): string | undefined {
+  return db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(TABLE_TOKEN_KEY) as string | undefined;
+}
+
+/** A new table token in meta (inside the caller's transaction); returns it. */
+export function renewTableToken(db: Db): string {
+  const token = randomBytes(16).toString('hex');
+  writeMeta(db, { [TABLE_TOKEN_KEY]: token });
+  return token;
+}
+
+/**
+ * Merges the pending acknowledgements and empties acks; with `merged`, first hands it every row of
+ * customers they changed, as it now is. Renews the table token when anything was merged. The
+ * caller wraps it in a transaction (with whatever must commit together with it: finishRun's runs row).
+ */
+export function mergeAcks(db: Db, merged?: (row: CustomerRecord) => void): void {
+  if (!hasPendingAcks(db)) return;
   db.prepare(MERGE_ACKS).run();
+  if (merged !== undefined) for (const row of db.prepare(MERGED_ROWS).raw().iterate() as IterableIterator<CustomerRecord>) merged(row);
   db.prepare('DELETE FROM acks').run();
+  renewTableToken(db);
 }
 
 /**
@@ -92,7 +124,7 @@ export function mergeAcks(db: Db): void {
  * even on a network filesystem. synchronous=NORMAL: a committed transaction survives kill -9; a
  * power cut may lose the last few, which a rerun sends again (the endpoint replaces segments).
  * The temp store and its cache: no table of the night lives there any more (the job diffs in
- * memory, from one scan of customers); kept a file so that whatever SQLite materialises while
+ * memory, from its table file or one scan of customers); kept a file so that whatever SQLite materialises while
  * merging a run's acknowledgements (grouped and ordered by id: every customer in a full resync)
  * stays off the heap.
  * wal_autocheckpoint: every 10000 pages (a log of at most ~40 MB between checkpoints) rather than
@@ -149,6 +181,8 @@ export function rebuildSchema(db: Db, identity: StateIdentity, kind: 'schema' | 
       // Acknowledgements of another scheme or identity: as meaningless here as its customers.
       db.exec('DELETE FROM acks');
       db.prepare("DELETE FROM meta WHERE key = 'resync_from'").run();
+      // No table file can match an empty customers table.
+      db.prepare('DELETE FROM meta WHERE key = ?').run(TABLE_TOKEN_KEY);
     }
     writeMeta(db, identityMeta(identity));
   })();

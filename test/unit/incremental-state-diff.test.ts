@@ -5,13 +5,16 @@
  * the state stores after nights is test/unit/state-segment-state.test.ts; end to end,
  * test/integration/incremental.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StateDiff } from '../../src/pipeline/incremental.js';
 import { checkHash } from '../../src/pipeline/dedupe/hash.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
+import { tableFileOf } from '../../src/state/state-files.js';
+import { readTableFile } from '../../src/state/state-table-file.js';
 
 const IDENTITY: StateIdentity = { endpoint: 'http://127.0.0.1:8787/api/v3/customers/segments', idColumn: 'document_id' };
 const FP_A = fingerprintOf([{ type: 'tier', value: 'gold' }]);
@@ -269,12 +272,121 @@ describe('ids are told apart', () => {
   });
 });
 
+/** The table token the database holds (meta), read with the state closed. */
+function tokenOf(file: string): string | undefined {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare("SELECT value FROM meta WHERE key = 'table_token'").pluck().get() as string | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** What a loaded diff says of these ids (unchanged with these fingerprints), and what mirror would clear. */
+function answers(ids: string[], fingerprint: (id: string) => number): unknown {
+  const { state, diff } = load();
+  const unchanged = ids.map((id) => [id, diff.unchanged(id, fingerprint(id)) ?? null]);
+  return { tracked: state.tracked, unchanged, absent: [...diff.absent(state)] };
+}
+
+describe('the table file (the in-memory table as the last finished run left it)', () => {
+  // d is not in tonight's input: mirror would clear it (b is already empty).
+  const ids = ['a', 'b', 'c', 'e', 'n'];
+  const tonight = (id: string): number => (id === 'a' || id === 'n' ? FP_C : FP_A);
+  /** Three nights: a first, one with a change, a new customer and a not-found one, one that clears b. */
+  function nights(): void {
+    night([updated('a', FP_A), updated('b', FP_A), updated('c', FP_B), updated('d', FP_A)]);
+    night([updated('a', FP_C), updated('e', FP_A), notFound('n', FP_C)]);
+    night([updated('b', EMPTY_FINGERPRINT)]);
+  }
+
+  it('is written by each finished run for the database as it then is, and read instead of a scan: the same answers', () => {
+    nights();
+    const state = open();
+    const file = state.file;
+    state.close();
+    opened.splice(0);
+    const table = readTableFile(tableFileOf(file), tokenOf(file));
+    expect(table?.size).toBe(6);
+    const fromFile = answers(ids, tonight);
+    rmSync(tableFileOf(file));
+    expect(answers(ids, tonight)).toEqual(fromFile);
+    expect(fromFile).toMatchObject({ tracked: 6, absent: ['d'] });
+  });
+
+  it('of an earlier state (its token is not the database one) is not used', () => {
+    night([updated('a', FP_A), updated('b', FP_A)]);
+    const file = open().file;
+    for (const state of opened.splice(0)) state.close();
+    const old = readFileSync(tableFileOf(file));
+    night([updated('a', FP_C), updated('z', FP_A)]);
+    writeFileSync(tableFileOf(file), old);
+    expect(readTableFile(tableFileOf(file), tokenOf(file))).toBeUndefined();
+    const { diff, state } = load();
+    expect(state.tracked).toBe(3);
+    expect(diff.unchanged('a', FP_C)).toEqual({ since: 2, notFound: false });
+    expect(diff.unchanged('z', FP_A)).toEqual({ since: 2, notFound: false });
+  });
+
+  it('that is damaged (a byte changed, cut short) is not used', () => {
+    nights();
+    const file = open().file;
+    for (const state of opened.splice(0)) state.close();
+    const good = readFileSync(tableFileOf(file));
+    const expected = answers(ids, tonight);
+    for (const damaged of [Buffer.from(good).fill(0x55, good.length - 20, good.length - 19), good.subarray(0, good.length - 32)]) {
+      for (const state of opened.splice(0)) state.close();
+      writeFileSync(tableFileOf(file), damaged);
+      expect(readTableFile(tableFileOf(file), tokenOf(file))).toBeUndefined();
+      expect(answers(ids, tonight)).toEqual(expected);
+    }
+  });
+
+  it('after a run that did not finish: its acknowledgements, merged by the next open, are seen (the file is not used)', () => {
+    night([updated('a', FP_A), updated('b', FP_A)]);
+    const state = open();
+    const stopped = state.beginRun({ runId: 'stopped', startedAt: new Date(), mode: 'mirror', fullResync: false });
+    state.record([updated('a', FP_C), updated('new', FP_B)]);
+    state.close();
+    opened.splice(0);
+    const { diff } = load();
+    expect(diff.unchanged('a', FP_C)).toEqual({ since: stopped, notFound: false });
+    expect(diff.unchanged('new', FP_B)).toEqual({ since: stopped, notFound: false });
+    expect(diff.unchanged('b', FP_A)).toEqual({ since: 1, notFound: false });
+  });
+
+  it('keeps up with a night that adds many customers to a loaded table (it grows), and a night that acknowledges most of them', () => {
+    const first = Array.from({ length: 3000 }, (_, i) => `c${i}`);
+    night(first.map((id) => updated(id, FP_A)));
+    // Loaded (from the file), then 5000 new customers and 100 changed acknowledged: merged into the table in place.
+    const added = Array.from({ length: 5000 }, (_, i) => `n${i}`);
+    let { state } = load();
+    state.beginRun({ runId: 'grow', startedAt: new Date(), mode: 'diff', fullResync: false });
+    state.record([...added.map((id) => updated(id, FP_B)), ...first.slice(0, 100).map((id) => updated(id, FP_C))]);
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    const fp = (id: string): number => (id.startsWith('n') ? FP_B : Number(id.slice(1)) < 100 ? FP_C : FP_A);
+    const all = [...first, ...added];
+    const fromFile = answers(all, fp);
+    rmSync(tableFileOf(state.file));
+    expect(answers(all, fp)).toEqual(fromFile);
+    expect(fromFile).toMatchObject({ tracked: 8000, absent: [] });
+    // Most customers acknowledged: the table is rebuilt by a scan, and the file still agrees.
+    ({ state } = load());
+    state.beginRun({ runId: 'most', startedAt: new Date(), mode: 'diff', fullResync: true });
+    state.record(all.map((id) => updated(id, EMPTY_FINGERPRINT)));
+    state.finishRun({ status: 'done', exitCode: 0, counts: {} });
+    const empty = answers(all, () => EMPTY_FINGERPRINT);
+    rmSync(tableFileOf(state.file));
+    expect(answers(all, () => EMPTY_FINGERPRINT)).toEqual(empty);
+  });
+});
+
 describe('checkHash', () => {
-  // Pinned, computed once (and checked then against an independent reimplementation). Changing
-  // checkHash would need FINGERPRINT_SCHEME-like care only in memory: it is never stored (StateDiff
-  // computes it afresh for every state it loads), so no state migration or scheme bump is needed,
-  // but a new one must stay as good a hash and independent of hashInto's two halves, which place
-  // and tag the same ids. These values keep it from drifting by accident.
+  // Pinned, computed once (and checked then against an independent reimplementation). The table
+  // file stores it, beside the hashes of a probe id: a build whose checkHash differs ignores the
+  // files of another (one scan), so no state migration or scheme bump is needed, but a new one
+  // must stay as good a hash and independent of hashInto's two halves, which place and tag the
+  // same ids. These values keep it from drifting by accident.
   it.each([
     ['a1', 3790678026],
     ['cliente-0001234', 3051425769],

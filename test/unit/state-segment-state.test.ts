@@ -131,8 +131,8 @@ describe('SegmentState.open', () => {
     expect(warnings).toEqual([]);
     expect(scanned(state)).toEqual({ a: { fp: FP_A, status: 1, since: 1, acked: 1 }, b: { fp: FP_B, status: 2, since: 1, acked: 1 } });
     closeAll();
-    // At rest the file is whole by itself: its log is folded in at close.
-    expect(stateFiles()).toEqual([path.basename(state.file)]);
+    // At rest the file is whole by itself: its log is folded in at close. Beside it, the table file its run wrote.
+    expect(stateFiles()).toEqual([path.basename(state.file), `${path.basename(state.file)}-table`]);
   });
 
   it('keeps each identity in its own file: another endpoint, id column or shard starts fresh', () => {
@@ -546,7 +546,8 @@ describe('acknowledgements (appended, merged at the end of the run)', () => {
     state.record([updated('a', FP_C), updated('n', FP_A)]);
     state.record([updated('gone', EMPTY_FINGERPRINT)]);
     closeAll();
-    expect(stateFiles()).toEqual([path.basename(state.file)]);
+    // The table file is the first run's: the stopped one wrote none.
+    expect(stateFiles()).toEqual([path.basename(state.file), `${path.basename(state.file)}-table`]);
     expect(pendingAcks()).toBe(3);
 
     const before = stateBytes();
