@@ -51,6 +51,24 @@ export interface InputRow {
   skipped?: true;
   /** A valid wide row read without its segments (InputOptions.buildSegments): every segment cell is blank. */
   blank?: true;
+  /**
+   * wide, with InputOptions.wideCells: the trimmed cell of each segment column ('' when blank), in
+   * the columns' order, instead of `segments` (then unset; `blank` says whether every cell is
+   * blank). `shape` (one per file) names the cells' types. The incremental diff fingerprints the
+   * cells as they are and builds segments only for a changed customer (segmentsOfCells).
+   */
+  cells?: string[];
+  shape?: WideShape;
+}
+
+/**
+ * The segment types of a wide file's segment columns, when they are distinct: `types[i]` is the
+ * type of cells[i], and `order` lists the column positions by type (ascending, as strings compare),
+ * the order the segments fingerprint takes its pairs in.
+ */
+export interface WideShape {
+  readonly types: readonly string[];
+  readonly order: readonly number[];
 }
 
 /** Final status of one input row, as written to results.csv. */
@@ -77,6 +95,9 @@ export type ClassifiedRow = RowPosition &
         /** The customer's segments are cleared: none, or null (json). */
         clears: boolean;
         ordinal: number;
+        /** wide, instead of `segments`: see InputRow.cells. */
+        cells?: string[];
+        shape?: WideShape;
       }
     /**
      * A long-layout record of customer `ordinal` (`opens`: the customer's first record). `invalid`:

@@ -19,6 +19,6 @@ export {
 } from './segment-state.js';
 export type { StateTable } from './state-table.js';
 export { isSegmentStateFileName, segmentStatePath } from './state-files.js';
-export { EMPTY_FINGERPRINT, fingerprintOf } from './segments-fingerprint.js';
+export { EMPTY_FINGERPRINT, fingerprintOf, fingerprintOfCells } from './segments-fingerprint.js';
 export { companionFiles } from './state-files.js';
 export { inspectStateFile, type StateFileReport } from './state-inspect.js';

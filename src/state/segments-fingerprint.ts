@@ -18,7 +18,7 @@
  * visible full resync instead of a silently wrong diff.
  */
 import { fmix32 } from '../pipeline/dedupe/index.js';
-import type { Segment } from '../core/types.js';
+import type { Segment, WideShape } from '../core/types.js';
 
 /** Bump whenever `fingerprintOf` would give another value for the same segments. */
 export const FINGERPRINT_SCHEME = 3;
@@ -81,6 +81,26 @@ export function fingerprintOf(segments: readonly Segment[] | null): number {
     mixText(segment.value);
   }
   return finish(laneA, laneB);
+}
+
+/**
+ * fingerprintOf the segments of a wide row's cells (InputRow.cells), without building them: the
+ * types are distinct, so `shape.order` is the canonical order, and no pair repeats.
+ */
+export function fingerprintOfCells(shape: WideShape, cells: readonly string[]): number {
+  const { order, types } = shape;
+  let any = false;
+  laneA = SEED_A;
+  laneB = SEED_B;
+  for (let i = 0; i < order.length; i++) {
+    const column = order[i] as number;
+    const value = cells[column] as string;
+    if (value === '') continue;
+    any = true;
+    mixText(types[column] as string);
+    mixText(value);
+  }
+  return any ? finish(laneA, laneB) : EMPTY_FINGERPRINT;
 }
 
 /**

@@ -77,8 +77,9 @@ export class Classifier {
     const kept = this.opts.ids.firstSeen(id, { file, line, ordinal });
     if (kept !== undefined) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
     this.nextOrdinal++;
-    const { segments } = row;
+    const { segments, cells } = row;
     const clears = segments === undefined ? row.blank === true : segments === null || segments.length === 0;
+    if (cells !== undefined) return { kind: 'customer', file, line, id, segments, clears, ordinal, cells, shape: row.shape };
     return { kind: 'customer', file, line, id, segments, clears, ordinal };
   }
 

@@ -15,6 +15,8 @@ export interface FileRowsOptions extends HeaderOptions {
   maxFields: number;
   /** See InputOptions.buildSegments. */
   buildSegments?: boolean | (() => boolean);
+  /** See InputOptions.wideCells. */
+  wideCells?: boolean;
 }
 
 export class FileRows {
@@ -116,6 +118,7 @@ export class FileRows {
     this.mapper = createRowMapper(columns, this.file, {
       skipEmpty: this.opts.skipEmpty,
       buildSegments: this.opts.buildSegments ?? true,
+      wideCells: this.opts.wideCells ?? false,
       stats: this.stats,
     });
   }

@@ -11,7 +11,7 @@
  * without segments (a wide row whose segment cells are all blank says `blank`).
  */
 import { err, ok, type Result } from '../../core/result.js';
-import type { InputRow, Segment } from '../../core/types.js';
+import type { InputRow, Segment, WideShape } from '../../core/types.js';
 import type { Columns, WideSegmentColumn } from './header.js';
 import { MAX_ID_LENGTH } from './options.js';
 import type { TypeStats, ValueCounter } from './type-stats.js';
@@ -34,13 +34,16 @@ export interface RowMapperOptions {
   buildSegments?: boolean | (() => boolean);
   /** Told every non-blank (type, value) of the valid rows. */
   stats?: TypeStats;
+  /** wide: see InputOptions.wideCells. */
+  wideCells?: boolean;
 }
 
 export function createRowMapper(columns: Columns, file: number, opts: RowMapperOptions): RowMapper {
   switch (columns.layout) {
     case 'wide': {
       const counters = opts.stats === undefined ? undefined : columns.segments.map((c) => opts.stats?.counter(c.type));
-      return { map: (record, line) => mapWide(columns, record, file, line, opts, counters) };
+      const shape = opts.wideCells === true ? wideShape(columns) : undefined;
+      return { map: (record, line) => mapWide(columns, record, file, line, opts, counters, shape) };
     }
     case 'json':
       return { map: (record, line) => mapJsonRecord(columns, record, file, line, opts) };
@@ -72,11 +75,13 @@ function mapWide(
   line: number,
   opts: RowMapperOptions,
   counters: (ValueCounter | undefined)[] | undefined,
+  shape?: WideShape,
 ): InputRow {
   const id = idOf(record, columns.id);
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
   const build = wanted(opts.buildSegments);
+  if (build && shape !== undefined) return mapWideCells(columns, record, file, line, opts, counters, shape, id);
   const segments: Segment[] = [];
   let filled = false;
   const segmentColumns = columns.segments;
@@ -92,6 +97,52 @@ function mapWide(
   if (opts.skipEmpty && !filled) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
   if (build) return { file, line, id, segments };
   return filled ? { file, line, id } : { file, line, id, blank: true };
+}
+
+/** mapWide with InputOptions.wideCells: the row's cells instead of its segments. */
+function mapWideCells(
+  columns: WideColumns,
+  record: readonly string[],
+  file: number,
+  line: number,
+  opts: RowMapperOptions,
+  counters: (ValueCounter | undefined)[] | undefined,
+  shape: WideShape,
+  id: string,
+): InputRow {
+  const segmentColumns = columns.segments;
+  const cells: string[] = new Array<string>(segmentColumns.length);
+  let filled = false;
+  for (let i = 0; i < segmentColumns.length; i++) {
+    const value = (record[(segmentColumns[i] as WideSegmentColumn).index] as string).trim();
+    cells[i] = value;
+    if (value === '') continue;
+    filled = true;
+    counters?.[i]?.add(value);
+  }
+  if (opts.skipEmpty && !filled) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
+  return filled ? { file, line, id, cells, shape } : { file, line, id, cells, shape, blank: true };
+}
+
+/**
+ * The shape of a wide file's cells (see WideShape), or undefined when two segment columns share a
+ * type (--segment-columns can rename two columns alike): their rows keep building segments.
+ */
+export function wideShape(columns: WideColumns): WideShape | undefined {
+  const types = columns.segments.map((c) => c.type);
+  if (new Set(types).size !== types.length) return undefined;
+  const order = types.map((_, i) => i).sort((a, b) => ((types[a] as string) < (types[b] as string) ? -1 : 1));
+  return { types, order };
+}
+
+/** A row's segments from its cells (InputRow.cells): the non-blank ones, in the columns' order. */
+export function segmentsOfCells(shape: WideShape, cells: readonly string[]): Segment[] {
+  const segments: Segment[] = [];
+  for (let i = 0; i < cells.length; i++) {
+    const value = cells[i] as string;
+    if (value !== '') segments.push({ type: shape.types[i] as string, value });
+  }
+  return segments;
 }
 
 /** A wide row's segments are built unless the option says not (false, or a function answering false). */

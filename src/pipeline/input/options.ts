@@ -38,6 +38,12 @@ export interface InputOptions {
    * long rows are built unless this is false. Unset = true.
    */
   buildSegments?: boolean | (() => boolean);
+  /**
+   * wide files whose segment types are distinct: valid rows come with `cells` and `shape`
+   * instead of `segments` (see InputRow.cells), when segments would be built. For the incremental
+   * diff, which needs the segments of the few changed customers only.
+   */
+  wideCells?: boolean;
   /** undefined = UTF-8, or UTF-16 when the file starts with a UTF-16 byte order mark. */
   encoding?: Encoding;
   /**
