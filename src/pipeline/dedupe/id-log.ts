@@ -10,7 +10,12 @@
  *
  * Record layout, in 32-bit words (so a record is addressed by its word offset):
  *
- *   [file][line][ordinal][length in UTF-16 code units][hash hi][hash lo][code units, two per word, zero-padded]
+ *   [file][line][ordinal][length in UTF-16 code units | LATIN1][hash hi][hash lo][code units, zero-padded]
+ *
+ * An id whose code units are all below 256 (LATIN1 set: nearly every real id) is stored one byte per
+ * unit, four per word; any other id as UTF-16, two units per word. Every page of the log costs a
+ * first touch, so a 9-character id's units take 3 words instead of 5. A string has only one of the
+ * two forms, so a record in the other form holds another id.
 
  * `ordinal` is the customer number the job gave the id (rows of a long-layout customer found
  * anywhere later in the run join that customer by it).
@@ -47,9 +52,18 @@ export interface IdLogOptions {
 
 const HEADER_WORDS = 6;
 const MAX_REF = 0xffffffff;
+/** Set in the length word when the id is stored one byte per code unit. */
+const LATIN1 = 0x80000000;
+const LENGTH_MASK = 0x7fffffff;
 
-function recordWords(length: number): number {
-  return HEADER_WORDS + ((length + 1) >>> 1);
+function recordWords(length: number, latin1: boolean): number {
+  return HEADER_WORDS + (latin1 ? (length + 3) >>> 2 : (length + 1) >>> 1);
+}
+
+/** Whether every code unit of `id` is below 256, so that it is stored in one byte each. */
+function isLatin1(id: string): boolean {
+  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 0xff) return false;
+  return true;
 }
 
 /** Word-aligned scratch memory with the three views a record needs. */
@@ -85,8 +99,8 @@ function visitHashes(chunk: Words, words: number, start: number, visit: (hi: num
   while (at + HEADER_WORDS <= words) {
     // `as number`: at + HEADER_WORDS <= words <= u32.length, so the whole header is in range (a
     // check per record would only slow the rebuild).
-    const length = u32[at + 3] as number;
-    const size = recordWords(length);
+    const meta = u32[at + 3] as number;
+    const size = recordWords(meta & LENGTH_MASK, (meta & LATIN1) !== 0);
     if (at + size > words) break;
     visit(u32[at + 4] as number, u32[at + 5] as number, start + at + 1);
     at += size;
@@ -136,7 +150,7 @@ export class IdLog {
       // kept for close()
     }
     this.pending = new Words(opts.writeBufferBytes >>> 2);
-    this.record = new Words(recordWords(64));
+    this.record = new Words(recordWords(64, false));
   }
 
   /** Appends a record for `id` with its hash ([hi, lo]) and returns its ref. */
@@ -146,23 +160,31 @@ export class IdLog {
     if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
       throw new RangeError(`file, line and ordinal must be unsigned 32-bit integers, got ${file}:${line}#${ordinal}`);
     }
-    const words = recordWords(id.length);
+    const { length } = id;
+    const latin1 = isLatin1(id);
+    const words = recordWords(length, latin1);
     if (this.pendingWords + words > this.pending.length) this.makeRoom(words);
     const offset = this.flushedWords + this.pendingWords;
     if (offset + 1 > MAX_REF) throw logFull();
-    const { u32, u16 } = this.pending;
+    const { u32, u16, u8 } = this.pending;
     const w = this.pendingWords;
     u32[w] = file;
     u32[w + 1] = line;
     u32[w + 2] = ordinal;
-    u32[w + 3] = id.length;
+    u32[w + 3] = latin1 ? (length | LATIN1) >>> 0 : length;
     // `as number`: `hash` is the caller's [hi, lo] buffer (two words, as the signature says); this
     // runs once per new id, so it is not checked here.
     u32[w + 4] = hash[0] as number;
     u32[w + 5] = hash[1] as number;
-    if (id.length & 1) u32[w + words - 1] = 0; // the pad unit: the file's bytes never depend on old buffer contents
-    const unitsAt = (w + HEADER_WORDS) * 2;
-    for (let i = 0; i < id.length; i++) u16[unitsAt + i] = id.charCodeAt(i);
+    // The pad: the file's bytes never depend on old buffer contents.
+    if (words > HEADER_WORDS) u32[w + words - 1] = 0;
+    if (latin1) {
+      const bytesAt = (w + HEADER_WORDS) * 4;
+      for (let i = 0; i < length; i++) u8[bytesAt + i] = id.charCodeAt(i);
+    } else {
+      const unitsAt = (w + HEADER_WORDS) * 2;
+      for (let i = 0; i < length; i++) u16[unitsAt + i] = id.charCodeAt(i);
+    }
     this.pendingWords += words;
     return offset + 1;
   }
@@ -171,7 +193,9 @@ export class IdLog {
   find(ref: number, id: string): IdLocation | undefined {
     this.assertOpen();
     const offset = ref - 1;
-    const words = recordWords(id.length);
+    const { length } = id;
+    // An id has one encoding: a record in the other one holds another id.
+    const latin1 = isLatin1(id);
     let view: Words;
     let at: number;
     if (offset >= this.flushedWords) {
@@ -183,14 +207,18 @@ export class IdLog {
       view = chunk.data;
       at = offset - chunk.start;
     } else {
-      view = this.readRecord(offset, words);
+      view = this.readRecord(offset, recordWords(length, latin1));
       at = 0;
     }
-    if (view.u32[at + 3] !== id.length) return undefined;
-    const unitsAt = (at + HEADER_WORDS) * 2;
-    const { u16 } = view;
-    for (let i = 0; i < id.length; i++) {
-      if (u16[unitsAt + i] !== id.charCodeAt(i)) return undefined;
+    if (view.u32[at + 3] !== (latin1 ? (length | LATIN1) >>> 0 : length)) return undefined;
+    if (latin1) {
+      const { u8 } = view;
+      const bytesAt = (at + HEADER_WORDS) * 4;
+      for (let i = 0; i < length; i++) if (u8[bytesAt + i] !== id.charCodeAt(i)) return undefined;
+    } else {
+      const { u16 } = view;
+      const unitsAt = (at + HEADER_WORDS) * 2;
+      for (let i = 0; i < length; i++) if (u16[unitsAt + i] !== id.charCodeAt(i)) return undefined;
     }
     // `as number`: the header word at + 3 was read above, so the three before it are in range too.
     return { file: view.u32[at] as number, line: view.u32[at + 1] as number, ordinal: view.u32[at + 2] as number };
