@@ -10,7 +10,7 @@
  *
  * Record layout, in 32-bit words (so a record is addressed by its word offset):
  *
- *   [file][line][ordinal][length in UTF-16 code units | LATIN1][hash hi][hash lo][code units, zero-padded]
+ *   [file][line][ordinal][length in UTF-16 code units | LATIN1][hash][code units, zero-padded]
  *
  * An id whose code units are all below 256 (LATIN1 set: nearly every real id) is stored one byte per
  * unit, four per word; any other id as UTF-16, two units per word. Every page of the log costs a
@@ -21,8 +21,8 @@
  * anywhere later in the run join that customer by it).
  *
  * The hash is stored so that growing the index replays only these words: no id is decoded or
- * hashed again (that made growing to 10M ids take ~3× as long as the inserts themselves), for 8 bytes
- * of disk per id.
+ * hashed again (that made growing to 10M ids take ~3× as long as the inserts themselves), for 4 bytes
+ * per id. One word is enough: the index's slot and tag are both that hash (see id-index.ts).
  *
  * A record is referred to by `ref = 1 + word offset` (0 means "no record" in the index table). A
  * u32 ref therefore addresses 2^32 words: the log holds at most 16 GiB, about 180M ids of 36
@@ -50,7 +50,7 @@ export interface IdLogOptions {
   memoryBytes: number;
 }
 
-const HEADER_WORDS = 6;
+const HEADER_WORDS = 5;
 const MAX_REF = 0xffffffff;
 /** Set in the length word when the id is stored one byte per code unit. */
 const LATIN1 = 0x80000000;
@@ -93,7 +93,7 @@ function readFully(fd: number, into: Uint8Array, bytes: number, position: number
  * Visits the hashes of the whole records among the first `words` words of `chunk`, whose first
  * word is log word `start`; returns how many words they take.
  */
-function visitHashes(chunk: Words, words: number, start: number, visit: (hi: number, lo: number, ref: number) => void): number {
+function visitHashes(chunk: Words, words: number, start: number, visit: (hash: number, ref: number) => void): number {
   let at = 0;
   const { u32 } = chunk;
   while (at + HEADER_WORDS <= words) {
@@ -102,7 +102,7 @@ function visitHashes(chunk: Words, words: number, start: number, visit: (hi: num
     const meta = u32[at + 3] as number;
     const size = recordWords(meta & LENGTH_MASK, (meta & LATIN1) !== 0);
     if (at + size > words) break;
-    visit(u32[at + 4] as number, u32[at + 5] as number, start + at + 1);
+    visit(u32[at + 4] as number, start + at + 1);
     at += size;
   }
   return at;
@@ -153,8 +153,8 @@ export class IdLog {
     this.record = new Words(recordWords(64, false));
   }
 
-  /** Appends a record for `id` with its hash ([hi, lo]) and returns its ref. */
-  append(id: string, at: IdLocation, hash: Uint32Array): number {
+  /** Appends a record for `id` with its hash and returns its ref. */
+  append(id: string, at: IdLocation, hash: number): number {
     this.assertOpen();
     const { file, line, ordinal } = at;
     if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
@@ -172,10 +172,7 @@ export class IdLog {
     u32[w + 1] = line;
     u32[w + 2] = ordinal;
     u32[w + 3] = latin1 ? (length | LATIN1) >>> 0 : length;
-    // `as number`: `hash` is the caller's [hi, lo] buffer (two words, as the signature says); this
-    // runs once per new id, so it is not checked here.
-    u32[w + 4] = hash[0] as number;
-    u32[w + 5] = hash[1] as number;
+    u32[w + 4] = hash;
     // The pad: the file's bytes never depend on old buffer contents.
     if (words > HEADER_WORDS) u32[w + words - 1] = 0;
     if (latin1) {
@@ -225,7 +222,7 @@ export class IdLog {
   }
 
   /** Calls `visit` with every record's hash and ref, in append order (used to rebuild the index). */
-  forEachHash(visit: (hi: number, lo: number, ref: number) => void): void {
+  forEachHash(visit: (hash: number, ref: number) => void): void {
     this.assertOpen();
     this.flush();
     for (const chunk of this.kept) visitHashes(chunk.data, chunk.words, chunk.start, visit);
