@@ -19,7 +19,9 @@ function newIndex(opts: Partial<IdIndexOptions> = {}): IdIndex {
 }
 
 /** Every id lands on the same slot with the same tag: only the exact comparison can tell them apart. */
-const everythingCollides: IdIndexOptions['hash'] = () => 7;
+const everythingCollides: IdIndexOptions['hash'] = (_id, out) => {
+  out[0] = 7;
+};
 
 /**
  * Where a row is, as the classifier records it. The ordinal defaults to the line, so every

@@ -5,13 +5,13 @@
  * head, kept in memory up to a fixed size.
  *
  * Open addressing with linear probing over one Uint32Array of [tag, ref] slot pairs:
- *   - slot and tag both come from the hash's high half (hashHi): the slot is its low bits, the tag
- *     all 32, so growth needs only that one word per id from the log (4 bytes of log per id less
- *     than a separate tag). The price: ids of one chain tell apart by 32 bits only, and two distinct
- *     ids share them with probability 2^-32 — about 11,700 false candidates over 10M distinct ids
- *     (n²/2^33), one compare each (in the file: one ~12 µs read, ~0.15 s in all). Not the low half:
- *     shards are cut by it (shardOf), so within a shard its low bits are all alike and would crowd
- *     every id into a fraction of the table;
+ *   - slot and tag both come from the hash's high half (hashHiInto): the slot is its low bits,
+ *     the tag all 32, so growth needs only that one word per id from the log (4 bytes of log per id
+ *     less than a separate tag). The price: two distinct ids share all 32 bits with probability
+ *     2^-32, so n ids meet about n²/2^33 false candidates, one compare each — 10M distinct ids:
+ *     11,750, each a ~12-20 µs read in the file, 0.1-0.25 s in all. Not the low half: shards are
+ *     cut by it (shardOf), so within a shard its low bits are all alike and would crowd every id
+ *     into a fraction of the table;
  *   - ref points at the id's record in the id log (memory, then a temp file, see id-log.ts). A tag match is only
  *     a candidate: the stored id is read back and compared code unit by code unit, and a mismatch
  *     keeps probing. A hash collision therefore costs one read, never a customer.
@@ -22,7 +22,7 @@
  */
 import { InputError } from '../../core/errors.js';
 import { ID_INDEX_DEFAULTS } from './defaults.js';
-import { hashHi, type IdHashHi } from './hash.js';
+import { hashHiInto, type IdHashHi } from './hash.js';
 import { IdLog, type IdLocation } from './id-log.js';
 
 export type { IdLocation } from './id-log.js';
@@ -32,7 +32,7 @@ export interface IdIndexOptions {
   dir: string;
   /** How many distinct ids to size the table for up front (saves the growth steps); a hint. */
   expectedIds?: number;
-  /** Replaces the id hash (hashHi); for tests that force collisions. */
+  /** Replaces the id hash (hashHiInto); for tests that force collisions. */
   hash?: IdHashHi;
   /**
    * The largest table, in slots (a power of two ≥ ID_INDEX_DEFAULTS.initialSlots); default
@@ -109,8 +109,11 @@ export class IdIndex {
   private growAt = 0;
   private count = 0;
   private readonly hash: IdHashHi;
-  /** The hash of the id last probed: where firstSeen files a new one. */
-  private probed = 0;
+  /**
+   * The hash of the id being probed, in [0]: reused so that the hot path allocates nothing (a u32
+   * passed as a number may be boxed). It has one word for good, so reads of [0] are `as number`.
+   */
+  private readonly hashed = new Uint32Array(1);
   private readonly log: IdLog;
   /**
    * The table size the hint asks for, applied on the first insert (0 once applied or not larger
@@ -122,7 +125,7 @@ export class IdIndex {
 
   constructor(opts: IdIndexOptions) {
     validateOptions(opts);
-    this.hash = opts.hash ?? hashHi;
+    this.hash = opts.hash ?? hashHiInto;
     this.maxSlots = opts.maxSlots ?? ID_INDEX_DEFAULTS.maxSlots;
     this.memory = new ResizableArrayBuffer(0, { maxByteLength: SLOT_BYTES * this.maxSlots });
     this.allocate(ID_INDEX_DEFAULTS.initialSlots);
@@ -139,8 +142,7 @@ export class IdIndex {
     if (this.presizeSlots !== 0) this.presize();
     const probe = this.probe(id);
     if (typeof probe !== 'number') return probe;
-    const hash = this.probed;
-    this.fill(probe, hash, this.log.append(id, at, hash));
+    this.fill(probe, this.hashed[0] as number, this.log.append(id, at, this.hashed));
     if (++this.count > this.growAt) this.grow();
     return undefined;
   }
@@ -185,8 +187,8 @@ export class IdIndex {
   private probe(id: string): IdLocation | number {
     const table = this.table;
     if (table === EMPTY_TABLE) throw new Error('the id index is closed');
-    const hash = this.hash(id);
-    this.probed = hash;
+    this.hash(id, this.hashed);
+    const hash = this.hashed[0] as number;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       // `as number`: slot <= mask and the table has 2 * (mask + 1) words.
       const ref = table[2 * slot + 1] as number;

@@ -184,9 +184,9 @@ export class IdLog {
 
   /**
    * Appends a record for `id` (at most MAX_ID_LENGTH code units: the job never offers a longer
-   * one, it is an invalid row) with its hash and returns its ref.
+   * one, it is an invalid row) with its hash (in `hash[0]`) and returns its ref.
    */
-  append(id: string, at: IdLocation, hash: number): number {
+  append(id: string, at: IdLocation, hash: Uint32Array): number {
     this.assertOpen();
     const { file, line, ordinal } = at;
     if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
@@ -205,7 +205,8 @@ export class IdLog {
     u32[w] = ((file << FILE_SHIFT) | (latin1 ? LATIN1 : 0) | length) >>> 0;
     u32[w + 1] = line;
     u32[w + 2] = ordinal;
-    u32[w + 3] = hash;
+    // `as number`: `hash` is the index's one-word buffer; this runs once per new id, unchecked.
+    u32[w + 3] = hash[0] as number;
     // The pad: the file's bytes never depend on old buffer contents.
     if (words > HEADER_WORDS) u32[w + words - 1] = 0;
     if (latin1) {
