@@ -241,7 +241,8 @@ describe('IdIndex memory', () => {
   it('keeps the log in memory up to memoryLogBytes, then writes it to the file', () => {
     const index = newIndex({ memoryLogBytes: 2 << 20 });
     for (let i = 0; i < 150_000; i++) index.firstSeen(`CUSTOMER-${i}`, at(0, i));
-    // 150k records of 11 words are ~6.6 MB: two 1 MiB chunks kept, the write buffer and the record read.
+    // 150k records of 8 words (4 of header, up to 15 Latin-1 units) are ~4.8 MB: two 1 MiB chunks kept,
+    // the write buffer and the record read.
     expect(index.memoryBytes() - 262_144 * 8).toBeLessThanOrEqual((3 << 20) + 4096);
     expect(index.memoryBytes() - 262_144 * 8).toBeGreaterThanOrEqual(3 << 20);
     expect(index.firstSeen('CUSTOMER-1', at(1, 1))).toEqual(at(0, 1));
