@@ -1,4 +1,4 @@
-import { hashId, hashInto, shardOf } from '../../src/pipeline/dedupe/hash.js';
+import { hashHiInto, hashId, hashInto, shardOf } from '../../src/pipeline/dedupe/hash.js';
 
 /** The documented algorithm, written independently with BigInt arithmetic mod 2^32. */
 function referenceHash(id: string): [number, number] {
@@ -40,6 +40,14 @@ describe('hashId', () => {
 
   it('tells apart ids that differ only in Unicode normalisation (ids are compared as sent)', () => {
     expect(hashId('\u00e9')).not.toEqual(hashId('e\u0301'));
+  });
+
+  it('hashHiInto writes the high half alone (the id index hashes with it)', () => {
+    const out = new Uint32Array(1);
+    for (const id of [...SAMPLE_IDS, 'aa-bb-1', '\u00ff\u0100']) {
+      hashHiInto(id, out);
+      expect(out[0]).toBe(referenceHash(id)[0]);
+    }
   });
 
   it('writes the same halves into a caller buffer', () => {

@@ -1,7 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { InputError } from '../../src/core/errors.js';
 import { IdIndex, type IdIndexOptions, type IdLocation } from '../../src/pipeline/dedupe/id-index.js';
+import { MAX_FILES } from '../../src/pipeline/dedupe/id-log.js';
+import { MAX_ID_LENGTH } from '../../src/pipeline/input/options.js';
 
 let dir: string;
 const open: IdIndex[] = [];
@@ -18,7 +21,6 @@ function newIndex(opts: Partial<IdIndexOptions> = {}): IdIndex {
 /** Every id lands on the same slot with the same tag: only the exact comparison can tell them apart. */
 const everythingCollides: IdIndexOptions['hash'] = (_id, out) => {
   out[0] = 7;
-  out[1] = 42;
 };
 
 /**
@@ -48,10 +50,27 @@ describe('IdIndex.firstSeen', () => {
     expect(index.size).toBe(2);
   });
 
-  it('keeps file, line and ordinal numbers up to 2^32 - 1', () => {
+  it('keeps line and ordinal numbers up to 2^32 - 1 and file numbers up to 2^21 - 1', () => {
     const index = newIndex();
-    index.firstSeen('x', at(0xffffffff, 0xfffffffe, 0xfffffffd));
-    expect(index.lookup('x')).toEqual(at(0xffffffff, 0xfffffffe, 0xfffffffd));
+    index.firstSeen('x', at(MAX_FILES - 1, 0xffffffff, 0xfffffffe));
+    index.firstSeen('y'.repeat(MAX_ID_LENGTH), at(MAX_FILES - 1, 0xfffffffd, 0xfffffffc));
+    expect(index.lookup('x')).toEqual(at(MAX_FILES - 1, 0xffffffff, 0xfffffffe));
+    expect(index.lookup('y'.repeat(MAX_ID_LENGTH))).toEqual(at(MAX_FILES - 1, 0xfffffffd, 0xfffffffc));
+  });
+
+  it('fails clearly (an input error, exit 3) for a file number the log cannot hold', () => {
+    const index = newIndex();
+    const tooMany = (): unknown => index.firstSeen('x', at(MAX_FILES, 2));
+    expect(tooMany).toThrow(InputError);
+    expect(tooMany).toThrow('too many input files for one run: the id index tells ids of at most 2,097,152 files apart');
+    expect(index.size).toBe(0);
+  });
+
+  it('rejects an id longer than MAX_ID_LENGTH (the job reports such rows as invalid)', () => {
+    const index = newIndex();
+    expect(() => index.firstSeen('z'.repeat(MAX_ID_LENGTH + 1), at(0, 2))).toThrow(RangeError);
+    expect(index.size).toBe(0);
+    expect(index.lookup('z'.repeat(MAX_ID_LENGTH + 1))).toBeUndefined();
   });
 
   it('returns the ordinal recorded with the first occurrence, not the one a later row offers', () => {
@@ -100,6 +119,47 @@ describe.each([
       ids.forEach((id, i) => expect(index.lookup(id)).toEqual(at(0, i)));
     });
 
+    it('tells apart a Latin-1 id and a UTF-16 one of equal length, even with the same stored bytes', () => {
+      const index = newIndex({ hash: everythingCollides });
+      // 'ab' is stored as the bytes 61 62 (and a zero pad); '\u6261\u0000' as the units 6261 0000,
+      // which are the same four bytes on a little-endian machine: only the form tells them apart.
+      const ids = ['ab', '\u6261\u0000', 'caf\u00e9', 'caf\u0119', '\u00e9t\u00e9', '\u0119t\u00e9', 'a\u0100', 'a\u0000'];
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(1, i + 2))).toBeUndefined());
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(2, 99))).toEqual(at(1, i + 2)));
+      expect(index.lookup('\u6261')).toBeUndefined();
+      expect(index.lookup('caf\u0100')).toBeUndefined();
+      expect(index.size).toBe(ids.length);
+    });
+
+    it('compares code units 128 to 255 exactly (one byte each, never sign-extended or folded)', () => {
+      const index = newIndex({ hash: everythingCollides });
+      const ids = [
+        '\u0080',
+        '\u00ff',
+        '\u007f',
+        '\u00ff\u00fe',
+        '\u00fe\u00ff',
+        '\u00c9',
+        '\u00e9',
+        'x\u00a0y',
+        'x y',
+        '\u00ff\u00ff\u00ff\u00ff\u00ff',
+      ];
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(0, i))).toBeUndefined());
+      ids.forEach((id, i) => expect(index.lookup(id)).toEqual(at(0, i)));
+      expect(index.lookup('\u00ff\u00ff\u00ff\u00ff')).toBeUndefined();
+      expect(index.lookup('\u017f')).toBeUndefined();
+    });
+
+    it('keeps colliding Latin-1 and UTF-16 records of mixed lengths across growth', () => {
+      const index = newIndex({ hash: everythingCollides });
+      const id = (i: number): string => (i % 3 === 0 ? `\u00e9-${i}` : i % 3 === 1 ? `\u0119-${i}` : `${'k'.repeat(i % 11)}${i}`);
+      // 1500 ids > 0.75 × the 1024 initial slots: growth replays the log's mixed records.
+      for (let i = 0; i < 1500; i++) expect(index.firstSeen(id(i), at(i % 4, i))).toBeUndefined();
+      for (let i = 0; i < 1500; i++) expect(index.lookup(id(i))).toEqual(at(i % 4, i));
+      expect(index.lookup('\u00e9-1')).toBeUndefined();
+    });
+
     it('keeps every colliding id across growth', () => {
       const index = newIndex({ hash: everythingCollides });
       // 1500 ids > 0.75 × the 1024 initial slots: at least one growth replays the log.
@@ -126,18 +186,18 @@ describe.each([
       expect(index.size).toBe(5000 + ids.length);
     });
 
-    it('handles long ids, including one larger than the write buffer', () => {
+    it('keeps ids of every length up to MAX_ID_LENGTH in both forms, across write buffers and growth', () => {
       const index = newIndex();
-      const long = 'x'.repeat(100_000);
-      const huge = 'y'.repeat(700_000); // 1.4 MB of code units: more than the 1 MiB buffer
-      expect(index.firstSeen(long, at(0, 2))).toBeUndefined();
-      expect(index.firstSeen(huge, at(0, 3))).toBeUndefined();
-      expect(index.firstSeen(`${long}z`, at(0, 4))).toBeUndefined();
-      expect(index.firstSeen(`${huge.slice(1)}z`, at(0, 5))).toBeUndefined();
-      for (let i = 0; i < 2000; i++) index.firstSeen(`pad-${i}`, at(0, 10 + i)); // grow: replay reads them back
-      expect(index.lookup(long)).toEqual(at(0, 2));
-      expect(index.lookup(huge)).toEqual(at(0, 3));
-      expect(index.lookup(`${huge.slice(1)}z`)).toEqual(at(0, 5));
+      // Records of up to 1 KiB, Latin-1 and UTF-16 alternating (1.2 MB): they straddle a 1 MiB buffer.
+      const ids: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const prefix = `${i}:`;
+        const unit = i % 2 === 0 ? 'a' : '\u0101';
+        ids.push(prefix + unit.repeat(Math.max(0, ((i * 37) % (MAX_ID_LENGTH + 1)) - prefix.length)));
+      }
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(i % 5, i, 3 * i))).toBeUndefined());
+      ids.forEach((id, i) => expect(index.firstSeen(id, at(9, 9))).toEqual(at(i % 5, i, 3 * i)));
+      expect(index.size).toBe(ids.length);
     });
 
     it('keeps all of 300k ids through growth and log flushes, and finds each first location', () => {
@@ -181,7 +241,8 @@ describe('IdIndex memory', () => {
   it('keeps the log in memory up to memoryLogBytes, then writes it to the file', () => {
     const index = newIndex({ memoryLogBytes: 2 << 20 });
     for (let i = 0; i < 150_000; i++) index.firstSeen(`CUSTOMER-${i}`, at(0, i));
-    // 150k records of 11 words are ~6.6 MB: two 1 MiB chunks kept, the write buffer and the record read.
+    // 150k records of 8 words (4 of header, up to 15 Latin-1 units) are ~4.8 MB: two 1 MiB chunks kept,
+    // the write buffer and the record read.
     expect(index.memoryBytes() - 262_144 * 8).toBeLessThanOrEqual((3 << 20) + 4096);
     expect(index.memoryBytes() - 262_144 * 8).toBeGreaterThanOrEqual(3 << 20);
     expect(index.firstSeen('CUSTOMER-1', at(1, 1))).toEqual(at(0, 1));

@@ -6,8 +6,8 @@
  *   hi = FNV-1a 32 over the code units, then the murmur3 finaliser (FNV alone avalanches poorly)
  *   lo = murmur3_32-style block mix, one code unit per block, seed 0x9747b28c, then the finaliser
  *
- * Both halves mix in the length before finalising. The id index places an id by `hi` and keeps
- * `lo` as its tag; sharding uses `lo`.
+ * Both halves mix in the length before finalising. The id index uses `hi` alone (hashHiInto
+ * computes just that half); sharding uses `lo`.
  *
  * STABILITY: `shardOf` is the sharding rule of `--shard i/n` (`hash(document_id) mod n`). Shards of
  * one run may come from different builds (a rolling image update), so these functions must never
@@ -16,6 +16,12 @@
 
 /** Writes the two 32-bit halves of an id's hash into `out[0]` (hi) and `out[1]` (lo). */
 export type IdHash = (id: string, out: Uint32Array) => void;
+
+/**
+ * Writes one 32-bit hash of an id into `out[0]`: what the id index places and tags ids by. Into a
+ * buffer, not returned: a returned u32 beyond the small-integer range is boxed on the heap.
+ */
+export type IdHashHi = (id: string, out: Uint32Array) => void;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -53,6 +59,13 @@ export const hashInto: IdHash = (id, out) => {
   }
   out[0] = fmix32(fnv ^ id.length);
   out[1] = fmix32(murmur ^ id.length);
+};
+
+/** The high half of hashInto alone (into `out[0]`), without the work of the low half: the id index's hash. */
+export const hashHiInto: IdHashHi = (id, out) => {
+  let fnv = FNV_OFFSET;
+  for (let i = 0; i < id.length; i++) fnv = imul(fnv ^ id.charCodeAt(i), FNV_PRIME);
+  out[0] = fmix32(fnv ^ id.length);
 };
 
 // Reused by the convenience functions below: JS is single-threaded and they do not re-enter. It

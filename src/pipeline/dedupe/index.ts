@@ -3,6 +3,6 @@ export { Classifier, shardOfRow } from './classify.js';
 export type { ClassifyOptions } from './classify.js';
 export { IdIndex } from './id-index.js';
 export type { IdIndexOptions, IdLocation } from './id-index.js';
-export { checkHash, hashId, hashInto, shardOf } from './hash.js';
-export type { IdHash } from './hash.js';
+export { checkHash, hashHiInto, hashId, hashInto, shardOf } from './hash.js';
+export type { IdHash, IdHashHi } from './hash.js';
 export { fmix32 } from './hash.js';
