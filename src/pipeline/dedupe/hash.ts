@@ -90,8 +90,10 @@ export function shardOf(id: string, count: number): number {
 /**
  * A third 32-bit hash of an id, independent of hashInto's two halves (another multiplier, seed and
  * mix, murmur3's finaliser at the end): the in-memory incremental state (src/pipeline/incremental.ts)
- * tells ids apart by all 96 bits instead of reading them back. Never stored, so it may change
- * between builds; test/unit/incremental-state-diff.test.ts pins it anyway.
+ * tells ids apart by all 96 bits instead of reading them back. Stored only in the state's table
+ * file, a cache whose header holds the hashes of a probe id (src/state/state-table-file.ts): a
+ * build whose hashes differ ignores the file and scans the database. So it may change between
+ * builds; test/unit/incremental-state-diff.test.ts pins it anyway.
  */
 export function checkHash(id: string): number {
   let h = 0x2545f491 ^ id.length;
