@@ -39,7 +39,7 @@ import { asStorageError, isStorageFailure } from '../../core/storage-error.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { MAX_ID_LENGTH } from '../input/options.js';
+import { MAX_ID_LENGTH } from '../input/index.js';
 
 export interface IdLocation {
   file: number;
