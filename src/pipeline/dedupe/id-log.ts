@@ -92,6 +92,9 @@ class Words {
   }
 }
 
+/** What a closed log holds instead of its write buffer. */
+const EMPTY_WORDS = new Words(0);
+
 /** Reads until `bytes` bytes or end of file; returns how many were read. */
 function readFully(fd: number, into: Uint8Array, bytes: number, position: number): number {
   let done = 0;
@@ -283,6 +286,12 @@ export class IdLog {
     this.closed = true;
     closeSync(this.fd);
     if (this.pathToRemove !== undefined) unlinkSync(this.pathToRemove);
+    // The records kept in memory (up to memoryLogBytes) go now, not with the index object: the job
+    // closes the index after pass 1 but holds it through sending, whose peak they were part of.
+    this.kept.length = 0;
+    this.keptStarts.length = 0;
+    this.keptBytes = 0;
+    this.pending = EMPTY_WORDS;
   }
 
   private flush(): void {
