@@ -82,23 +82,10 @@ export function writeTableFile(file: string, token: string, table: StateTable): 
 
 /** The table the file holds for the database state named by `token`; undefined when there is none that can be used. */
 export function readTableFile(file: string, token: string | undefined): StateTable | undefined {
-  if (token === undefined || !TOKEN.test(token)) return undefined;
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const header = readHeader(fd, token);
-    if (header === undefined) return undefined;
-    return readBody(fd, header);
-  } catch {
-    // Unreadable (an I/O error): the database is read instead.
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  return withTableFile(file, token, (fd, named) => {
+    const header = readHeader(fd, named);
+    return header === undefined ? undefined : readBody(fd, header);
+  });
 }
 
 function readBody(fd: number, header: Header): StateTable | undefined {
@@ -109,6 +96,14 @@ function readBody(fd: number, header: Header): StateTable | undefined {
 
 /** How many customers the file holds for the state named by `token`, from its header alone; undefined when it cannot be used. */
 export function tableFileSize(file: string, token: string | undefined): number | undefined {
+  return withTableFile(file, token, (fd, named) => readHeader(fd, named)?.size);
+}
+
+/**
+ * Runs `read` on the open file when `token` can name a table; undefined when it cannot, when there
+ * is no file, or when reading fails (an I/O error): the database is read instead.
+ */
+function withTableFile<T>(file: string, token: string | undefined, read: (fd: number, token: string) => T | undefined): T | undefined {
   if (token === undefined || !TOKEN.test(token)) return undefined;
   let fd: number;
   try {
@@ -117,7 +112,7 @@ export function tableFileSize(file: string, token: string | undefined): number |
     return undefined;
   }
   try {
-    return readHeader(fd, token)?.size;
+    return read(fd, token);
   } catch {
     return undefined;
   } finally {
