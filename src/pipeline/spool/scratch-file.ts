@@ -1,6 +1,7 @@
 /**
  * Scratch files of newline-terminated text lines, written and read back in large chunks by this
- * process only (the spool of validated customers, the sorted runs of long records, the row log).
+ * process only (the spool of validated customers, the sorted runs of long records, mirror's list of
+ * customers gone from the input; the row log itself is binary, see report/row-log.ts).
  * Writes are synchronous and buffered: the producers are the synchronous per-chunk loops of pass 1,
  * and a write every 64 K characters keeps them from awaiting per row. Reading yields arrays of lines, one
  * await per chunk of the file.
