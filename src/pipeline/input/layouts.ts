@@ -81,47 +81,25 @@ function mapWide(
   const problem = recordProblem(record, columns, id);
   if (problem !== undefined) return { file, line, id, invalid: problem };
   const build = wanted(opts.buildSegments);
-  if (build && shape !== undefined) return mapWideCells(columns, record, file, line, opts, counters, shape, id);
-  const segments: Segment[] = [];
-  let filled = false;
   const segmentColumns = columns.segments;
+  // With a shape (InputOptions.wideCells) the cells are kept as they are, instead of segments.
+  const cells = build && shape !== undefined ? new Array<string>(segmentColumns.length) : undefined;
+  const segments: Segment[] | undefined = build && cells === undefined ? [] : undefined;
+  let filled = false;
   for (let i = 0; i < segmentColumns.length; i++) {
     const column = segmentColumns[i] as WideSegmentColumn;
     const value = (record[column.index] as string).trim();
+    if (cells !== undefined) cells[i] = value;
     if (value === '') continue;
     filled = true;
     counters?.[i]?.add(value);
-    if (build) segments.push({ type: column.type, value });
+    segments?.push({ type: column.type, value });
   }
   // No segment at all means "clear this customer" (the endpoint replaces): only on purpose.
   if (opts.skipEmpty && !filled) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
-  if (build) return { file, line, id, segments };
+  if (cells !== undefined) return filled ? { file, line, id, cells, shape } : { file, line, id, cells, shape, blank: true };
+  if (segments !== undefined) return { file, line, id, segments };
   return filled ? { file, line, id } : { file, line, id, blank: true };
-}
-
-/** mapWide with InputOptions.wideCells: the row's cells instead of its segments. */
-function mapWideCells(
-  columns: WideColumns,
-  record: readonly string[],
-  file: number,
-  line: number,
-  opts: RowMapperOptions,
-  counters: (ValueCounter | undefined)[] | undefined,
-  shape: WideShape,
-  id: string,
-): InputRow {
-  const segmentColumns = columns.segments;
-  const cells: string[] = new Array<string>(segmentColumns.length);
-  let filled = false;
-  for (let i = 0; i < segmentColumns.length; i++) {
-    const value = (record[(segmentColumns[i] as WideSegmentColumn).index] as string).trim();
-    cells[i] = value;
-    if (value === '') continue;
-    filled = true;
-    counters?.[i]?.add(value);
-  }
-  if (opts.skipEmpty && !filled) return { file, line, id, invalid: SKIPPED_EMPTY, skipped: true };
-  return filled ? { file, line, id, cells, shape } : { file, line, id, cells, shape, blank: true };
 }
 
 /**
