@@ -7,7 +7,8 @@
  *      records at a load factor of 0.7)
  *   2. pass 1 asks it of every wide or json customer as it is met: an unchanged one (the endpoint
  *      acknowledged these very segments) is set aside in the ledger and never spooled, so the spool
- *      holds only what will be sent; invalid rows mark their ids present (never cleared)
+ *      holds only what will be sent; invalid rows mark their ids present (never cleared). The same
+ *      lookup dedupes the ids the state tracks (StateFirstSeen)
  *   3. after pass 1 (applyState), the long-layout customers, whose segments are known only once
  *      gathered; then mirror's clears: the customers the state holds segments for that tonight's
  *      input does not name get ordinals after the input's, a spool entry and a results.csv row
@@ -20,6 +21,7 @@
 import { EMPTY_FINGERPRINT, type SegmentState, type StateTable } from '../state/index.js';
 import type { RunConfig } from '../config/run-options.js';
 import type { CustomerRow } from '../core/types.js';
+import type { IdIndex, IdLocation } from './dedupe/index.js';
 import type { Intake } from './validate-pass.js';
 
 /** What summary.json and the plan say of the state. */
@@ -52,6 +54,14 @@ export interface Unchanged {
 export class StateDiff {
   /** full resync: only customers acknowledged since the resync began count as unchanged (none without one). */
   private readonly oldestAck: number;
+  /**
+   * The last id looked up and its row: pass 1 asks of each customer twice in a row (dedupe, then
+   * unchanged), and the second lookup would hash the id and read its record again. Kept with the
+   * table's words it is valid for (the table re-places its rows when it grows).
+   */
+  private lastId: string | undefined;
+  private lastRow = -1;
+  private lastWords: Uint32Array | undefined;
 
   private constructor(
     private readonly table: StateTable,
@@ -66,10 +76,34 @@ export class StateDiff {
     return new StateDiff(state.loadTable(), options, state.resyncFrom());
   }
 
+  /** Tracked customers: the ids pass 1 can dedupe in the table (see dedupe). */
+  get tracked(): number {
+    return this.table.size;
+  }
+
+  /**
+   * Pass 1's dedupe for this night: the ids the state tracks are told apart by its table (see
+   * StateFirstSeen), the others by `index`, exactly.
+   */
+  dedupe(index: IdIndex): StateFirstSeen {
+    return new StateFirstSeen(this, this.table.slots, index);
+  }
+
+  /** The row of an id in the table, or -1. */
+  rowOf(id: string): number {
+    const { table } = this;
+    if (id === this.lastId && table.words === this.lastWords) return this.lastRow;
+    const row = table.rowOf(id);
+    this.lastId = id;
+    this.lastRow = row;
+    this.lastWords = table.words;
+    return row;
+  }
+
   /** A valid customer of tonight: unchanged (not to be sent), or undefined. Marks it present. */
   unchanged(id: string, fingerprint: number): Unchanged | undefined {
     const { table } = this;
-    const row = table.rowOf(id);
+    const row = this.rowOf(id);
     if (row < 0) return undefined;
     table.mark(row);
     if (table.fingerprint(row) !== fingerprint || table.acked(row) < this.oldestAck) return undefined;
@@ -81,7 +115,7 @@ export class StateDiff {
 
   /** An id of tonight's input that is not sent (an invalid row, a customer a broken record spoiled): never cleared. */
   present(id: string): void {
-    const row = this.table.rowOf(id);
+    const row = this.rowOf(id);
     if (row >= 0) this.table.mark(row);
   }
 
@@ -106,6 +140,59 @@ export class StateDiff {
   private clears(row: number): boolean {
     const { table } = this;
     return !table.isMarked(row) && table.status(row) === UPDATED && table.fingerprint(row) !== EMPTY_FINGERPRINT;
+  }
+}
+
+/**
+ * Pass 1's dedupe (the Classifier's `ids`) on a diff or mirror night. Most of a night's customers
+ * are ones the state already tracks, and pass 1 looks each of them up in the state's table anyway
+ * (unchanged?): that one lookup also tells whether the id was met before tonight, by a row-indexed
+ * note of where it was first met (8 bytes a table slot). Only ids new to the state go to the exact
+ * id index, whose table and log (~45 bytes an id, the table's in random pages) cost a 2M-customer
+ * night more than a second of its ~7 s.
+ *
+ * The table tells its customers apart by 96 bits of the id's hash, as the state itself does (two
+ * ids alike in all of them would already be one customer to the state; a chance of 2^-64 per
+ * lookup, see state-table.ts), so deduping by it is exact for the same ids the diff is.
+ */
+export class StateFirstSeen {
+  /** Per table row: the first occurrence's ordinal + 1 (0: not met tonight) and line. */
+  private readonly seen: Uint32Array;
+  /** Per table row: the first occurrence's file, once a file after the first has one (else all 0). */
+  private files: Uint32Array | undefined;
+
+  constructor(
+    private readonly diff: StateDiff,
+    private readonly slots: number,
+    private readonly index: IdIndex,
+  ) {
+    this.seen = new Uint32Array(2 * slots);
+  }
+
+  firstSeen(id: string, at: IdLocation): IdLocation | undefined {
+    const row = this.diff.rowOf(id);
+    if (row < 0) return this.index.firstSeen(id, at);
+    if (row >= this.slots) throw new TypeError(`state row ${row} is beyond the ${this.slots} slots pass 1 began with`);
+    const { seen } = this;
+    const at0 = 2 * row;
+    const stored = seen[at0] as number;
+    if (stored !== 0) return { file: this.files?.[row] ?? 0, line: seen[at0 + 1] as number, ordinal: stored - 1 };
+    const { file, line, ordinal } = at;
+    // As the id index: unsigned 32-bit numbers; the ordinal (its long bit included) below 2^32 - 1, so that + 1 is one too.
+    if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal || ordinal === 0xffffffff) {
+      throw new RangeError(
+        `file, line and ordinal must be unsigned 32-bit integers (ordinal below 2^32 - 1), got ${file}:${line}#${ordinal}`,
+      );
+    }
+    seen[at0] = ordinal + 1;
+    seen[at0 + 1] = line;
+    if (file !== 0) (this.files ??= new Uint32Array(this.slots))[row] = file;
+    return undefined;
+  }
+
+  /** Forwarded to the id index (the classifier re-sizes it on the first long record). */
+  expect(ids: number): void {
+    this.index.expect(ids);
   }
 }
 

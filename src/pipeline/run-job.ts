@@ -95,18 +95,20 @@ async function syncFiles(ctx: JobContext, tmpDir: string, run: RunOf): Promise<J
 async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, run: RunOf): Promise<JobResult> {
   const { config, log } = ctx;
   const { finish } = run;
-  // Sized for the input up front: growing the index means replaying its log.
   const expectedRows = await estimateRecords(files);
-  const index = new IdIndex({ dir: tmpDir, expectedIds: expectedRows });
   const progress: ProgressState = { phase: 'validating', rowsRead: 0, customersDone: 0, customersTotal: 0, counts: emptyCounts() };
   const stopProgress = startProgress(log, progress, config.progressIntervalMs);
   if (config.mode !== 'full' && !keepsState(config))
     log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
   let state: SegmentState | undefined;
+  let index: IdIndex | undefined;
   try {
     // Opened and loaded before pass 1, which compares the customers with it as it meets them.
     state = keepsState(config) ? openState(ctx) : undefined;
     const diff = state === undefined || state.fresh ? undefined : StateDiff.load(state, config);
+    // Sized for the input up front (growing the index means replaying its log); on a night, for
+    // the ids new to the state only: pass 1 dedupes the others in the state's table (StateFirstSeen).
+    index = new IdIndex({ dir: tmpDir, expectedIds: Math.max(0, expectedRows - (diff?.tracked ?? 0)) });
     log.info('validating input', { files: files.map((f) => f.display) });
     const pass1 = await validatePass(ctx, files, index, tmpDir, progress, expectedRows, diff);
     // A signal during validation: nothing was sent, and no row was decided yet.
@@ -133,7 +135,7 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
   } finally {
     state?.close();
     stopProgress();
-    index.close();
+    index?.close();
   }
 }
 

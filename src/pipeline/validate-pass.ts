@@ -69,7 +69,8 @@ export async function validatePass(
     fingerprints,
     diff,
   );
-  const classifier = new Classifier({ ids: index, shard: config.shard });
+  // A night dedupes the ids the state tracks in the table it looks them up in anyway.
+  const classifier = new Classifier({ ids: diff?.dedupe(index) ?? index, shard: config.shard });
   try {
     // A dry run's sample wants the segments of its first customers only: the other rows skip building them.
     const inputOptions: InputOptions = {

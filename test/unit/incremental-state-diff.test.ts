@@ -11,6 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { StateDiff } from '../../src/pipeline/incremental.js';
 import { checkHash } from '../../src/pipeline/dedupe/hash.js';
+import { Classifier } from '../../src/pipeline/dedupe/classify.js';
+import { IdIndex } from '../../src/pipeline/dedupe/id-index.js';
+import { mulberry32 } from '../../src/emulator/prng.js';
+import type { ClassifiedRow, InputRow } from '../../src/core/types.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
 import { tableFileOf } from '../../src/state/state-files.js';
@@ -221,6 +225,76 @@ function nearMiss(id: string, next: () => number): string {
     return id.slice(0, at) + String.fromCharCode(other) + id.slice(at + 1);
   }
 }
+
+describe('StateDiff.dedupe() (pass 1 dedupes the tracked ids in the state table)', () => {
+  const segments = [{ type: 'tier', value: 'gold' }];
+
+  /** Classifies `rows` one by one (as pass 1 does) with `ids`; returns the classified rows. */
+  function classify(rows: InputRow[], ids: ConstructorParameters<typeof Classifier>[0]['ids']): ClassifiedRow[] {
+    const classifier = new Classifier({ ids });
+    return rows.flatMap((row) => classifier.classify([row]));
+  }
+
+  function withIndex<T>(use: (index: IdIndex) => T): T {
+    const index = new IdIndex({ dir: path.dirname(stateDir) });
+    try {
+      return use(index);
+    } finally {
+      index.close();
+    }
+  }
+
+  it('classifies 3,000 rows of tracked and new ids, wide and long, in 3 files exactly as the id index alone; only the new ids reach the index', () => {
+    const tracked = Array.from({ length: 400 }, (_, i) => `T${i}`);
+    night(tracked.map((id) => updated(id, FP_A)));
+    const random = mulberry32(11);
+    const ids = [...tracked.slice(0, 300), ...Array.from({ length: 300 }, (_, i) => `N${i}`)];
+    const rows: InputRow[] = [];
+    for (let n = 0; n < 3_000; n++) {
+      const id = ids[Math.floor(random() * ids.length)] as string;
+      const file = Math.floor((3 * n) / 3_000);
+      const line = 2 + (n % 1_000);
+      const kind = random();
+      if (kind < 0.1) rows.push({ file, line, id, invalid: 'wrong number of fields: expected 2, got 3' });
+      else if (kind < 0.25 && id.endsWith('7')) rows.push({ file, line, id, long: true, segments: [{ type: 't', value: String(n) }] });
+      else rows.push({ file, line, id, segments });
+    }
+    const expected = withIndex((index) => classify(rows, index));
+    const { diff } = load();
+    const [got, indexed] = withIndex((index) => [classify(rows, diff.dedupe(index)), index.size] as const);
+    expect(got).toEqual(expected);
+    const newIds = new Set(expected.filter((r) => r.kind === 'customer' || r.kind === 'part').map((r) => r.id));
+    expect(indexed).toBe([...newIds].filter((id) => id.startsWith('N')).length);
+    expect(expected.filter((r) => r.kind === 'duplicate' && r.keptFile !== r.file).length).toBeGreaterThan(0);
+  });
+
+  it('names the first occurrence of a tracked id, file and line, on its duplicates', () => {
+    night([updated('a', FP_A)]);
+    const { diff } = load();
+    const rows: InputRow[] = [
+      { file: 0, line: 2, id: 'a', invalid: 'a broken row claims no id' },
+      { file: 1, line: 7, id: 'a', segments },
+      { file: 2, line: 3, id: 'a', segments },
+    ];
+    const got = withIndex((index) => classify(rows, diff.dedupe(index)));
+    expect(got.map((r) => r.kind)).toEqual(['invalid', 'customer', 'duplicate']);
+    expect(got[2]).toMatchObject({ keptFile: 1, keptLine: 7 });
+  });
+
+  it('leaves unchanged() as it was: the lookup the dedupe made is reused for the same id only', () => {
+    night([updated('a', FP_A), updated('b', FP_B)]);
+    const { diff } = load();
+    withIndex((index) => {
+      const seen = diff.dedupe(index);
+      expect(seen.firstSeen('a', { file: 0, line: 2, ordinal: 0 })).toBeUndefined();
+      expect(diff.unchanged('b', FP_B)).toEqual(expect.objectContaining({ notFound: false }));
+      expect(diff.unchanged('a', FP_B)).toBeUndefined();
+      // Another string object with the same text is the same id.
+      expect(diff.unchanged(['a'].join(''), FP_A)).toEqual(expect.objectContaining({ notFound: false }));
+      expect(diff.unchanged('c', FP_A)).toBeUndefined();
+    });
+  });
+});
 
 describe('ids are told apart', () => {
   it('by small differences: a1 and a2, case, a transposition, a surrogate pair, a longer id', () => {
