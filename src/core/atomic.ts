@@ -99,13 +99,30 @@ export class AtomicFileStream {
     }
   }
 
-  private async finish(): Promise<void> {
+  /**
+   * Ends the stream without publishing it: returns the temp file, complete, for the caller to read
+   * and remove (results.csv rewritten from what was streamed; see RowLog).
+   */
+  async closeTemp(): Promise<string> {
+    try {
+      await this.end();
+    } catch (err) {
+      throw asStorageError(err, this.target, path.basename(this.target));
+    }
+    return this.temp;
+  }
+
+  private async end(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.stream.once('error', reject);
       // end()'s callback also gets the error of the last write (ENOSPC on the final flush): taking
       // it for success would rename a truncated file over the target.
       this.stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
     });
+  }
+
+  private async finish(): Promise<void> {
+    await this.end();
     const handle = await fs.open(this.temp, 'r+');
     try {
       await handle.sync();

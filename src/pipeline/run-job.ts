@@ -102,6 +102,7 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
     log.warn(`--mode ${config.mode} without --endpoint or --env: the state is kept per endpoint, so this dry run does not consult it`);
   let state: SegmentState | undefined;
   let index: IdIndex | undefined;
+  let intake: Intake | undefined;
   try {
     // Opened and loaded before pass 1, which compares the customers with it as it meets them.
     state = keepsState(config) ? openState(ctx) : undefined;
@@ -114,7 +115,7 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
     // A signal during validation: nothing was sent, and no row was decided yet.
     if (pass1.stopped) return await finish(pass1.counts, pass1.facts, { facts: { interruptedWith: ctx.signals.interruptedWith() } });
     index.close();
-    const { intake } = pass1;
+    intake = pass1.intake;
     logInputNotes(ctx, intake);
     let incremental: Incremental | undefined;
     if (state !== undefined) {
@@ -136,6 +137,8 @@ async function syncInputs(ctx: JobContext, files: InputFile[], tmpDir: string, r
     state?.close();
     stopProgress();
     index?.close();
+    // A run that ended before its report leaves no results.csv written straight behind (a no-op once it is committed).
+    await intake?.rowLog.discard();
   }
 }
 

@@ -61,14 +61,11 @@ export async function validatePass(
   // The incremental state compares every customer's fingerprint, dry run or not.
   const fingerprints = keepsState(config);
   const spool = config.dryRun && !fingerprints ? new CustomerSample(SAMPLE_CUSTOMERS) : new CustomerSpool({ dir: tmpDir, fingerprints });
-  const intake = new IntakeBuilder(
-    files.map((f) => f.display),
-    ledger,
-    spool,
-    new RowLog(tmpDir),
-    fingerprints,
-    diff,
-  );
+  const displays = files.map((f) => f.display);
+  // A dry run without a state knows each row's status when it meets it: results.csv is written as it goes.
+  const straight = config.dryRun && !fingerprints ? { dir: config.reportDir, inputs: displays } : undefined;
+  const intake = new IntakeBuilder(displays, ledger, spool, new RowLog(tmpDir, straight), fingerprints, diff);
+  let finished = false;
   // A night dedupes the ids the state tracks in the table it looks them up in anyway.
   const classifier = new Classifier({ ids: diff?.dedupe(index) ?? index, shard: config.shard });
   try {
@@ -92,10 +89,14 @@ export async function validatePass(
         const classified = classifier.classifyOne(row);
         if (classified !== undefined) intake.add(classified);
       }
+      await intake.rowLog.drained();
     }
+    finished = true;
   } finally {
     intake.spool.finish();
     intake.rowLog.close();
+    // Stopped or failed: no report of these rows will be written.
+    if (!finished) await intake.rowLog.discard();
   }
   return { stopped: false, intake: intake.settle(facts, read) };
 }
@@ -155,7 +156,7 @@ class IntakeBuilder {
           return;
         }
         spool.addLongRecord(row.ordinal, row.id, row.segments[0]);
-        rowLog.customer(row.ordinal, row.file, row.line, row.id);
+        rowLog.longRecord(row.ordinal, row.file, row.line, row.id);
         return;
       case 'invalid':
         counts.invalid++;

@@ -3,8 +3,9 @@
  * rows reject the input (exit 3, nothing sent), and a structurally broken file stops the run with a
  * message naming the file and line — never a stack trace.
  */
+import { readdirSync } from 'node:fs';
 import { fixture, runCli } from '../support/cli.js';
-import { readSummary } from '../support/report.js';
+import { readResults, readSummary } from '../support/report.js';
 import { expectReportMatches, expectResultsMatch, expectStateMatches } from '../support/integration/expect-run.js';
 import { generateWideCsv, idPool } from '../support/integration/generate.js';
 import { expectedOutcome, type OracleInput } from '../support/integration/oracle.js';
@@ -74,6 +75,32 @@ describe('--max-invalid', () => {
       expectReportMatches({ reportDir: dirs.report, expected, status: 'rejected', exitCode: 3 });
     });
   });
+
+  it.concurrent(
+    'validate over the threshold: exit 3, every valid customer is "not sent: input rejected" in results.csv, no scratch file left in the report dir',
+    async () => {
+      await withWorkspace(async (dirs) => {
+        const input = await dirtyInput(dirs.root);
+        const expected = expectedOutcome([input], { known: 'all', sent: false });
+        const { code } = await runCli([
+          'validate',
+          '--report-dir',
+          dirs.report,
+          '--max-invalid',
+          String(expected.counts.invalid - 1),
+          input.display,
+        ]);
+        expect(code).toBe(3);
+        const rows = readResults(dirs.report);
+        expect(rows).toHaveLength(200);
+        const valid = rows.filter((r) => r.status === 'valid');
+        expect(valid.length).toBe(expected.counts.customers);
+        expect(new Set(valid.map((r) => r.detail))).toEqual(new Set(['not sent: input rejected']));
+        expect(rows.filter((r) => r.status === 'invalid').length).toBe(expected.counts.invalid);
+        expect(readdirSync(dirs.report).sort()).toEqual(['results.csv', 'summary.json']);
+      });
+    },
+  );
 
   it.concurrent('at or under the threshold (a count or a share): the valid customers are sent', async () => {
     await withScenario({}, async (emulator, dirs) => {

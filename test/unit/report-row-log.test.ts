@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -211,5 +211,90 @@ describe('RowLog', () => {
     expect(resultsCsv()).toBe('line,document_id,status,detail\n');
     await log.writeResults(reportDir, ['in.csv'], outcomes({}));
     expect(resultsCsv()).toBe('line,document_id,status,detail\n');
+  });
+});
+
+describe('RowLog written straight (a dry run without a state)', () => {
+  const inputs = ['=first.csv', 'second, "quoted".csv'];
+  const VALID: Resolution = { status: 'valid', detail: '' };
+  /** A report dir of its own, for one of the two logs compared. */
+  function newReportDir(name: string): string {
+    const made = path.join(dir, name);
+    mkdirSync(made);
+    return made;
+  }
+  const results = (of: string): string => readFileSync(path.join(of, 'results.csv'), 'utf8');
+
+  /**
+   * 3,000 rows across two files, hostile and formula ids among plain ones: known rows, customers in
+   * ordinal order, and (with `long`) long-layout records from row 2,000 on, some joining earlier ones.
+   */
+  function feed(log: RowLog, long: boolean): void {
+    const ids = [...HOSTILE, '=cmd', '+573001234567', '-2+3'];
+    let ordinal = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const file = i < 1_500 ? 0 : 1;
+      const line = 2 + (i % 1_500) + (i % 17 === 0 ? 1 : 0) * i;
+      const id = i % 5 === 0 ? `${ids[i % ids.length]!}-${i}` : `C${i}`;
+      if (i % 9 === 4) log.known(file, line, id, i % 2 === 0 ? 'duplicate' : 'invalid', `why ${i}`);
+      else if (long && i >= 2_000) log.longRecord(i % 3 === 0 && ordinal > 0 ? ordinal - 1 : ordinal++, file, line, id);
+      else log.customer(ordinal++, file, line, id);
+    }
+  }
+
+  /** results.csv of the same rows through the log, and written straight; both resolved by `resolve`. */
+  async function bothWays(long: boolean, resolve: (ordinal: number, file: number, line: number) => Resolution): Promise<[string, string]> {
+    const viaLog = new RowLog(dir);
+    const logged = newReportDir('logged');
+    feed(viaLog, long);
+    await viaLog.writeResults(logged, inputs, resolve);
+    const straightDir = newReportDir('straight');
+    const straight = new RowLog(dir, { dir: straightDir, inputs });
+    feed(straight, long);
+    await straight.writeResults(straightDir, inputs, resolve);
+    return [results(logged), results(straightDir)];
+  }
+
+  it('writes the same bytes as through the log when every customer is valid', async () => {
+    const [logged, straight] = await bothWays(false, () => VALID);
+    expect(straight).toBe(logged);
+    expect(parse(straight, { relax_column_count: true })).toHaveLength(3_001);
+  });
+
+  it('writes the rows after the first long-layout record through the log, resolved at the end (a spoiled customer)', async () => {
+    const resolve = (ordinal: number, _file: number, line: number): Resolution =>
+      ordinal % 4 === 1 && ordinal > 1_500
+        ? { status: 'invalid', detail: `another row of this customer is invalid (line ${line})` }
+        : VALID;
+    const [logged, straight] = await bothWays(true, resolve);
+    expect(straight).toBe(logged);
+    expect(straight).toContain(',invalid,another row of this customer is invalid');
+  });
+
+  it('rewrites the customers written straight when the run ends otherwise for them (a guard tripped), as the log would have', async () => {
+    const rejected: Resolution = { status: 'valid', detail: '=not sent: input rejected' };
+    const [logged, straight] = await bothWays(true, () => rejected);
+    expect(straight).toBe(logged);
+    const rows = parse(straight, { relax_column_count: true }) as string[][];
+    expect(rows.filter((r) => r[2] === 'valid').every((r) => r[3] === "'=not sent: input rejected")).toBe(true);
+    // Nothing else is left in the report dir (the first file was read back and removed).
+    expect(readdirSync(path.join(dir, 'straight'))).toEqual(['results.csv']);
+  });
+
+  it('leaves nothing in the report dir when discarded (a run stopped in pass 1)', async () => {
+    const straightDir = newReportDir('straight');
+    const log = new RowLog(dir, { dir: straightDir, inputs });
+    feed(log, false);
+    log.close();
+    await log.discard();
+    expect(readdirSync(straightDir)).toEqual([]);
+    await log.discard();
+  });
+
+  it('refuses customers out of ordinal order: written straight, the k-th valid row must be customer k', () => {
+    const log = new RowLog(dir, { dir: newReportDir('straight'), inputs });
+    log.customer(0, 0, 2, 'a');
+    expect(() => log.customer(2, 0, 3, 'b')).toThrow(TypeError);
+    return log.discard();
   });
 });

@@ -26,6 +26,7 @@ export class ChunkedOutput {
   private readonly spare: Buffer[] = [];
   /** The chain of chunk writes, so chunks reach the file in order even when callers don't await. */
   private pending: Promise<void> = Promise.resolve();
+  private queuedChunks = 0;
   private failure: Error | undefined;
 
   private constructor(private readonly file: AtomicFileStream) {
@@ -87,21 +88,44 @@ export class ChunkedOutput {
     this.used = at;
   }
 
+  /**
+   * Copies the code units of `text` into the room made by `reserve`, one byte each: for text whose
+   * code units are all below 0x80 (the caller checks), where UTF-8 is the code units themselves.
+   */
+  putAscii(text: string): void {
+    const { length } = text;
+    if (this.used + length > CHUNK_BYTES) throw new RangeError('putAscii() beyond the room reserve() made');
+    const { chunk } = this;
+    let at = this.used;
+    for (let i = 0; i < length; i++) chunk[at++] = text.charCodeAt(i);
+    this.used = at;
+  }
+
   async commit(): Promise<void> {
-    this.flush();
-    await this.pending;
-    // Checked before the rename: a file whose stream failed must never replace the target.
-    if (this.failure) {
-      await this.file.abort().catch(ignore);
-      throw asStorageError(this.failure, this.target, path.basename(this.target));
-    }
+    await this.written();
     await this.file.commit();
+  }
+
+  /** Ends the file without publishing it; returns the temp file (the caller reads, then removes it). */
+  async closeTemp(): Promise<string> {
+    await this.written();
+    return this.file.closeTemp();
   }
 
   async abort(): Promise<void> {
     this.used = 0;
     await this.pending.catch(ignore);
     await this.file.abort();
+  }
+
+  /** Every chunk written; a file whose stream failed is removed and its error thrown (it must never replace the target). */
+  private async written(): Promise<void> {
+    this.flush();
+    await this.pending;
+    if (this.failure) {
+      await this.file.abort().catch(ignore);
+      throw asStorageError(this.failure, this.target, path.basename(this.target));
+    }
   }
 
   /** Hands the buffered bytes to the file and takes a spare buffer (or a new one) for what follows. */
@@ -114,9 +138,18 @@ export class ChunkedOutput {
     return this.enqueue(full.subarray(0, used), full);
   }
 
+  /** Chunks handed to the file and not written yet. */
+  get queued(): number {
+    return this.queuedChunks;
+  }
+
   /** Chains the write of `bytes`; `reusable` (their buffer) goes back to `spare` once the file has written them. */
   private enqueue(bytes: Buffer, reusable?: Buffer): Promise<void> {
-    const release = reusable === undefined ? undefined : (): void => void this.spare.push(reusable);
+    this.queuedChunks++;
+    const release = (): void => {
+      this.queuedChunks--;
+      if (reusable !== undefined) this.spare.push(reusable);
+    };
     this.pending = this.pending.then(() => this.writeChunk(bytes, release));
     // Mark the chain as handled: a caller that does not await must not cause an unhandled rejection.
     // commit() still awaits the chain and sees the error.

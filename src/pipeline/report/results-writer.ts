@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ChunkedOutput } from './chunked-output.js';
-import { safeCell } from './csv.js';
+import { csvRecord, safeCell } from './csv.js';
 import { REPORT_FILES } from '../../core/report-files.js';
 import type { ResultRow, ResultStatus } from './result-row.js';
 
@@ -47,9 +47,32 @@ export class ResultsWriter {
     return this.writeLine(row.file, row.line, row.id, row.status, row.detail);
   }
 
-  /** `write` without a row object, for the hot path (a line for every input row). */
+  /**
+   * `write` without a row object, for the hot path (a line for every input row): an id of plain
+   * ASCII (nothing to quote, no formula start), as most are, is copied into the output's buffer
+   * unit by unit, with the line's digits and the tail as bytes: no string is made for the line.
+   */
   writeLine(file: number, line: number, id: string, status: ResultStatus, detail: string): Promise<void> | void {
-    return this.output.append(`${line},${safeCell(id)}${this.tail(status, detail, file)}`);
+    const tail = this.tail(status, detail, file);
+    const tailBytes = (this.lastTailBytes ??= Buffer.from(tail, 'utf8'));
+    const { output } = this;
+    if (!isPlainAscii(id) || DECIMAL_BYTES + 1 + id.length + tailBytes.length > output.reservable) {
+      return output.append(`${line},${safeCell(id)}${tail}`);
+    }
+    const digits = this.lineDigits;
+    digits.set(line);
+    const flushed = output.reserve(digits.length + 1 + id.length + tailBytes.length);
+    output.put(digits.bytes, digits.start, DECIMAL_BYTES);
+    output.put(COMMA, 0, 1);
+    output.putAscii(id);
+    output.put(tailBytes, 0, tailBytes.length);
+    return flushed;
+  }
+
+  /** A record read back from a results.csv this writer's kind wrote: its cells are neutralised already, so only quoted. */
+  writeCells(cells: readonly string[]): Promise<void> | void {
+    this.lastStatus = undefined;
+    return this.output.append(csvRecord(cells));
   }
 
   /**
@@ -90,6 +113,16 @@ export class ResultsWriter {
 
   commit(): Promise<void> {
     return this.output.commit();
+  }
+
+  /** Buffers handed to the file and not written yet. */
+  get queued(): number {
+    return this.output.queued;
+  }
+
+  /** Ends the file unpublished and returns its temp path (see ChunkedOutput.closeTemp). */
+  closeTemp(): Promise<string> {
+    return this.output.closeTemp();
   }
 
   abort(): Promise<void> {
@@ -164,6 +197,19 @@ class LineDigits {
     } while (rest !== 0);
     this.start = at;
   }
+}
+
+/** isPlainCell for a string: every code unit below 0x80 (so its UTF-8 is the units themselves), none of them special. */
+function isPlainAscii(text: string): boolean {
+  const { length } = text;
+  if (length === 0) return true;
+  const first = text.charCodeAt(0);
+  if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) return false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || c === 0x22 || c === 0x2c || c === 0x0d || c === 0x0a) return false;
+  }
+  return true;
 }
 
 /**

@@ -17,18 +17,28 @@
  *                                                              after the last record's: most rows
  * The customer's id is then copied from the log into results.csv as bytes (ResultsWriter.writeIdBytes).
  *
+ * A dry run without a state (`straight`) knows every row's status as pass 1 meets it: a customer is
+ * `valid`, with no detail. Its rows then go straight into results.csv (hidden until the report is
+ * committed) and the log is skipped, which was a fifth of such a run: writing each row twice and
+ * reading it back. From the first long-layout record on (whose customer a later record may spoil)
+ * rows go to the log as above, and the report appends them. Should the run end otherwise for the
+ * customers written straight (a guard tripped: `not sent: input rejected`), results.csv is
+ * rewritten from what was written, each of their rows with the status the run gives it.
+ *
  * A second log, written after pass 1 (mirror), holds the customers gone from the input, one text
  * line each (`<ordinal>\t<id>`, the id escaped, see `escape`): results.csv lists them after the input's rows.
  *
  * Both are process-local scratch files in the run's temp dir.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { asStorageError } from '../../core/storage-error.js';
 import { readScratchLines, ScratchWriter } from '../spool/index.js';
 import type { ResultStatus } from './result-row.js';
 import { ResultsWriter } from './results-writer.js';
+import { neutraliseFormula } from './csv.js';
+import { readCsvRecords } from './merge/csv-read.js';
 
 /** What results.csv says of a customer's record. */
 export interface Resolution {
@@ -61,6 +71,20 @@ const MOST_HEADER_BYTES = 1 + 3 * 5 + 1;
 /** How storage errors name what could not be written. */
 const WHAT = 'temporary files (TMPDIR)';
 
+/** Where a dry run without a state writes results.csv as pass 1 goes (see the file header). */
+export interface StraightResults {
+  /** The report dir. */
+  dir: string;
+  /** The inputs' display paths, in run order. */
+  inputs: readonly string[];
+}
+
+/** Buffers of results.csv (64 KiB each) that may wait for the disk before pass 1 waits for them. */
+const MAX_QUEUED = 16;
+
+/** What a customer written straight says. */
+const STRAIGHT: Resolution = { status: 'valid', detail: '' };
+
 export class RowLog {
   private readonly writer: RecordWriter;
   private gone: ScratchWriter | undefined;
@@ -68,9 +92,33 @@ export class RowLog {
   private lastOrdinal = -1;
   private lastFile = -1;
   private lastLine = -1;
+  /** results.csv as written straight; undefined without `straight`, or once committed or discarded. */
+  private straight: ResultsWriter | undefined;
+  /** Whether rows still go straight (until the first long-layout record). */
+  private straightOpen: boolean;
+  /** Customers written straight: ordinals 0 to straightCustomers - 1, in that order. */
+  private straightCustomers = 0;
+  /** The latest write of a full buffer of results.csv, for pass 1 to wait on (back-pressure). */
+  private backlog: Promise<void> | undefined;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    straight?: StraightResults,
+  ) {
     this.writer = new RecordWriter(path.join(dir, `segment-sync-rows-${randomBytes(4).toString('hex')}.tmp`));
+    this.straight = straight && ResultsWriter.open(straight.dir, straight.inputs);
+    this.straightOpen = straight !== undefined;
+  }
+
+  /**
+   * For pass 1 to await once a chunk: the pending write of the rows written straight, when more
+   * than MAX_QUEUED buffers of them wait for the disk (waiting on every write left pass 1 idle).
+   */
+  drained(): Promise<void> | undefined {
+    if (this.straight === undefined || this.straight.queued <= MAX_QUEUED) return undefined;
+    const backlog = this.backlog;
+    this.backlog = undefined;
+    return backlog;
   }
 
   /** mirror, after pass 1: customer `ordinal` is not in the input; the run clears its segments. */
@@ -80,6 +128,10 @@ export class RowLog {
   }
 
   known(file: number, line: number, id: string, status: ResultStatus, detail: string): void {
+    if (this.straightOpen) {
+      this.backlog = this.straightResults().writeLine(file, line, id, status, detail) ?? this.backlog;
+      return;
+    }
     const code = STATUS_BYTE.get(status);
     if (code === undefined) throw new RangeError(`no row log code for status ${JSON.stringify(status)}`);
     const w = this.writer;
@@ -95,6 +147,13 @@ export class RowLog {
   }
 
   customer(ordinal: number, file: number, line: number, id: string): void {
+    if (this.straightOpen) {
+      if (ordinal !== this.straightCustomers)
+        throw new TypeError(`customer ${ordinal} written straight after ${this.straightCustomers} customers`);
+      this.straightCustomers++;
+      this.backlog = this.straightResults().writeLine(file, line, id, STRAIGHT.status, STRAIGHT.detail) ?? this.backlog;
+      return;
+    }
     const w = this.writer;
     w.room(MOST_HEADER_BYTES + textBytesAtMost(id));
     if (ordinal === this.lastOrdinal + 1 && file === this.lastFile && line === this.lastLine + 1) {
@@ -111,27 +170,109 @@ export class RowLog {
     this.lastLine = line;
   }
 
+  /** A record of a long-layout customer: its status is known only at the end, so rows stop going straight. */
+  longRecord(ordinal: number, file: number, line: number, id: string): void {
+    this.straightOpen = false;
+    this.customer(ordinal, file, line, id);
+  }
+
   close(): void {
     this.writer.close();
     this.gone?.close();
   }
 
-  /** Writes `<dir>/results.csv` atomically; `resolve` says what became of a customer's record at `line`. */
+  /** Removes what was written straight (a run that ends without a report of its rows). Idempotent. */
+  async discard(): Promise<void> {
+    const straight = this.straight;
+    this.straight = undefined;
+    this.straightOpen = false;
+    await straight?.abort();
+  }
+
+  /**
+   * Writes `<dir>/results.csv` atomically; `resolve` says what became of a customer's record at
+   * `line`. With `straight`, `dir` and `inputs` are the ones it named.
+   */
   async writeResults(
     dir: string,
     inputs: readonly string[],
     resolve: (ordinal: number, file: number, line: number) => Resolution,
   ): Promise<void> {
     this.close();
-    const results = ResultsWriter.open(dir, inputs);
+    const straight = this.straight;
+    this.straight = undefined;
+    this.straightOpen = false;
+    let results: ResultsWriter | undefined;
     try {
+      results =
+        straight === undefined
+          ? ResultsWriter.open(dir, inputs)
+          : straightHolds(this.straightCustomers, resolve)
+            ? straight
+            : await rewriteStraight(straight, dir, inputs, resolve);
       await writeLogged(results, this.writer.path, resolve);
       if (this.gone !== undefined) await writeAbsent(results, this.gone.path, resolve);
       await results.commit();
     } catch (error) {
-      await results.abort();
+      await (results ?? straight)?.abort();
       throw error;
     }
+  }
+
+  private straightResults(): ResultsWriter {
+    if (this.straight === undefined) throw new TypeError('a row written straight after results.csv was committed or discarded');
+    return this.straight;
+  }
+}
+
+/**
+ * Whether every customer written straight ends as it was written, `valid` with no detail. The file
+ * and line only shape the detail of a customer a broken record spoiled, which is not `valid` anyway.
+ */
+function straightHolds(customers: number, resolve: (ordinal: number, file: number, line: number) => Resolution): boolean {
+  for (let ordinal = 0; ordinal < customers; ordinal++) {
+    const { status, detail } = resolve(ordinal, 0, 0);
+    if (status !== STRAIGHT.status || detail !== STRAIGHT.detail) return false;
+  }
+  return true;
+}
+
+/**
+ * results.csv written again from the rows written straight, each customer's (its `valid` rows, in
+ * ordinal order) with the status the run gives it; returns the new file, still open.
+ */
+async function rewriteStraight(
+  straight: ResultsWriter,
+  dir: string,
+  inputs: readonly string[],
+  resolve: (ordinal: number, file: number, line: number) => Resolution,
+): Promise<ResultsWriter> {
+  const written = await straight.closeTemp();
+  const results = ResultsWriter.open(dir, inputs);
+  // The `file` cell holds the display path neutralised, as results.csv writes it.
+  const fileOf = new Map(inputs.map((input, index) => [neutraliseFormula(input), index]));
+  try {
+    let ordinal = 0;
+    let header = true;
+    for await (const cells of readCsvRecords(written)) {
+      // The header: the new file has its own.
+      if (header) {
+        header = false;
+        continue;
+      }
+      if (cells[2] === STRAIGHT.status) {
+        const { status, detail } = resolve(ordinal++, inputs.length > 1 ? (fileOf.get(cells[4] ?? '') ?? 0) : 0, Number(cells[0]));
+        cells[2] = status;
+        cells[3] = neutraliseFormula(detail);
+      }
+      await results.writeCells(cells);
+    }
+    return results;
+  } catch (error) {
+    await results.abort();
+    throw error;
+  } finally {
+    rmSync(written, { force: true });
   }
 }
 
