@@ -10,6 +10,9 @@
  * iconv-lite, yaml, better-sqlite3) are not seen by esbuild and stay in node_modules, loaded when
  * first needed; better-sqlite3 is also external by name, since its native addon cannot be bundled.
  *
+ * A few packages are bundled differently from how they are written, to start faster: the plugins
+ * below say which and why; each stand-in keeps the package's behaviour.
+ *
  * dist/ is emptied first and holds only what runs (cli.js, its chunks and their source maps). What
  * went into each chunk is written to build/dist-meta.json (esbuild's metafile, not shipped): the
  * start-up test (test/integration/startup-imports.test.ts) maps the chunks a command loaded back to
@@ -23,6 +26,35 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = path.join(root, 'dist');
 const meta = path.join(root, 'build', 'dist-meta.json');
+
+/**
+ * string-width (three copies: yargs' own, cliui's and wrap-ansi's) creates an Intl.Segmenter and
+ * compiles Unicode-property RegExps when its module is evaluated, ~15 ms each for the first
+ * Segmenter and for \p{RGI_Emoji}; only laying out help text calls it. Each `import ... from
+ * 'string-width'` gets a stand-in whose stringWidth require()s the real module on its first call:
+ * esbuild bundles a require() of an ES module as a wrapper evaluated when first called, so
+ * a command that shows no help never evaluates string-width. Its only export is the default.
+ */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, async ({ path: request, importer, resolveDir, kind, pluginData }) => {
+      if (pluginData === lazyStringWidth) return undefined;
+      const real = await build.resolve(request, { importer, resolveDir, kind, pluginData: lazyStringWidth });
+      if (real.errors.length > 0) return { errors: real.errors };
+      // Named relative to the repository, like the modules esbuild resolves itself (the metafile's keys).
+      return { path: path.relative(root, real.path), namespace: lazyStringWidth.name };
+    });
+    build.onLoad({ filter: /.*/, namespace: lazyStringWidth.name }, ({ path: relative }) => {
+      const real = path.resolve(root, relative);
+      return {
+        contents: `let impl;\nexport default function stringWidth(...args) {\n  return (impl ??= require(${JSON.stringify(real)}).default)(...args);\n}\n`,
+        resolveDir: path.dirname(real),
+        loader: 'js',
+      };
+    });
+  },
+};
 
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
@@ -46,6 +78,7 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
+  plugins: [lazyStringWidth],
 });
 mkdirSync(path.dirname(meta), { recursive: true });
 writeFileSync(meta, `${JSON.stringify(result.metafile, null, 1)}\n`);
