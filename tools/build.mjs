@@ -56,6 +56,30 @@ const lazyStringWidth = {
   },
 };
 
+/**
+ * winston and winston-transport build on readable-stream 3, a copy of Node 10's stream module (~90 KB
+ * with string_decoder and safe-buffer, compiled and evaluated with the job's chunk). It exists for
+ * old Node versions; its own `READABLE_STREAM=disable` mode hands out Node's stream classes instead,
+ * and that is what this stand-in does, for the two forms winston uses: `readable-stream` (it takes
+ * Stream, Transform, Writable and PassThrough from it) and `readable-stream/lib/_stream_writable.js`.
+ * Any other form fails the build, to be looked at.
+ */
+const nodeReadableStream = {
+  name: 'node-readable-stream',
+  setup(build) {
+    const forms = {
+      'readable-stream': "module.exports = require('node:stream');",
+      'readable-stream/lib/_stream_writable.js': "module.exports = require('node:stream').Writable;",
+    };
+    build.onResolve({ filter: /^readable-stream(\/|$)/ }, ({ path: request }) =>
+      Object.hasOwn(forms, request)
+        ? { path: request, namespace: nodeReadableStream.name }
+        : { errors: [{ text: `${request}: no stand-in for this form of readable-stream (tools/build.mjs)` }] },
+    );
+    build.onLoad({ filter: /.*/, namespace: nodeReadableStream.name }, ({ path: request }) => ({ contents: forms[request], loader: 'js' }));
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -78,7 +102,7 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, nodeReadableStream],
 });
 mkdirSync(path.dirname(meta), { recursive: true });
 writeFileSync(meta, `${JSON.stringify(result.metafile, null, 1)}\n`);
