@@ -80,6 +80,34 @@ const nodeReadableStream = {
   },
 };
 
+/**
+ * winston's own debug logger, @dabh/diagnostics, picks its build at load: production (a no-op) when
+ * NODE_ENV is production, as in the image, else development, which pulls in ~70 KB of colour code
+ * (@so-ric/colorspace, @colors/colors) evaluated with the job's chunk. Development prints only the
+ * namespaces DEBUG or DIAGNOSTICS names, and with neither set it is a no-op too: the stand-in takes
+ * the development build only when it could print something, so every run logs what it did before.
+ */
+const quietDiagnostics = {
+  name: 'quiet-diagnostics',
+  setup(build) {
+    build.onResolve({ filter: /^@dabh\/diagnostics$/ }, async ({ path: request, importer, resolveDir, kind, pluginData }) => {
+      if (pluginData === quietDiagnostics) return undefined;
+      const real = await build.resolve(request, { importer, resolveDir, kind, pluginData: quietDiagnostics });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: path.relative(root, real.path), namespace: quietDiagnostics.name };
+    });
+    build.onLoad({ filter: /.*/, namespace: quietDiagnostics.name }, ({ path: relative }) => {
+      const dir = path.dirname(path.resolve(root, relative));
+      const requireOf = (name) => `require(${JSON.stringify(path.join(dir, `${name}.js`))})`;
+      return {
+        contents: `module.exports =\n  process.env.NODE_ENV !== 'production' && (process.env.DEBUG || process.env.DIAGNOSTICS)\n    ? ${requireOf('development')}\n    : ${requireOf('production')};\n`,
+        resolveDir: dir,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -102,7 +130,7 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [lazyStringWidth, nodeReadableStream],
+  plugins: [lazyStringWidth, nodeReadableStream, quietDiagnostics],
 });
 mkdirSync(path.dirname(meta), { recursive: true });
 writeFileSync(meta, `${JSON.stringify(result.metafile, null, 1)}\n`);
