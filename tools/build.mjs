@@ -108,6 +108,35 @@ const quietDiagnostics = {
   },
 };
 
+/**
+ * yargs imports strictEqual and notStrictEqual from Node's assert for its internal checks, and
+ * loading assert (with its AssertionError and diff helpers) is a millisecond or more of a command.
+ * The stand-in makes the same comparison (Object.is, as assert does) and calls assert only when it
+ * fails, so assert is loaded only to throw the AssertionError it would have thrown. (One check does
+ * fail on every start where no package.json is above the working directory: yargs guesses the
+ * version from there and ignores the error; so assert is still loaded in such a directory.)
+ */
+const lazyAssert = {
+  name: 'lazy-assert',
+  setup(build) {
+    build.onResolve({ filter: /^assert$/ }, ({ path: request, importer }) =>
+      /[/\\]node_modules[/\\]yargs[/\\]/.test(importer) ? { path: request, namespace: lazyAssert.name } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: lazyAssert.name }, () => ({
+      contents: [
+        'export function strictEqual(actual, expected, message) {',
+        "  if (!Object.is(actual, expected)) require('node:assert').strictEqual(actual, expected, message);",
+        '}',
+        'export function notStrictEqual(actual, expected, message) {',
+        "  if (Object.is(actual, expected)) require('node:assert').notStrictEqual(actual, expected, message);",
+        '}',
+        '',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -130,7 +159,7 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [lazyStringWidth, nodeReadableStream, quietDiagnostics],
+  plugins: [lazyStringWidth, nodeReadableStream, quietDiagnostics, lazyAssert],
 });
 mkdirSync(path.dirname(meta), { recursive: true });
 writeFileSync(meta, `${JSON.stringify(result.metafile, null, 1)}\n`);
