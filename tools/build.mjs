@@ -154,6 +154,11 @@ const result = await build({
   // Error classes name themselves after their class (new.target.name, src/core/errors.ts): keep
   // the names esbuild would otherwise change when two modules declare the same one.
   keepNames: true,
+  // Node reads, decodes and compiles every byte of a chunk it loads: without the indentation and
+  // comments a validate loads 0.69 MB instead of 0.98. Only whitespace: the code is as written,
+  // names included; a stack trace's positions in dist/ are columns of long lines, and the source
+  // maps still point into src/.
+  minifyWhitespace: true,
   // Like tsc's maps: positions only, pointing at src/ (the image ships no sources either way).
   sourcemap: 'linked',
   sourcesContent: false,
