@@ -68,6 +68,8 @@ interface Recorded {
   sources: string[];
   /** Packages that were loaded, bundled or from node_modules. */
   packages: Set<string>;
+  /** Whether an Intl.Segmenter was constructed (string-width evaluated: help text was laid out). */
+  segmenter: boolean;
 }
 
 let runs = 0;
@@ -78,7 +80,7 @@ async function recorded(args: readonly string[]): Promise<Recorded> {
   const result = await runCli(args, { cwd: dir, env: { IMPORT_RECORD: record, NODE_OPTIONS: `--import=${RECORDER}` } });
   const urls = (await readFile(record, 'utf8')).split('\n').filter(Boolean);
   const files = [...distFilesIn(urls), ...urls.filter((url) => packageOf(url) !== undefined)];
-  return { result, sources: sourcesIn(files), packages: packagesIn(files) };
+  return { result, sources: sourcesIn(files), packages: packagesIn(files), segmenter: urls.includes('intl:Segmenter') };
 }
 
 /** The files of dist/ that were loaded, as the metafile names them ('dist/cli.js'); each must be of this build. */
@@ -185,11 +187,15 @@ describe('help and usage errors load only the option tables and yargs', () => {
     expect(HEAVY_PACKAGES.filter((name) => packages.has(name))).toEqual([]);
     expect(runOnly(sources)).toEqual([]);
   });
+
+  it('--help lays out the help with string-width (which constructs an Intl.Segmenter): the recorder sees it', async () => {
+    expect((await recorded(['--help'])).segmenter).toBe(true);
+  });
 });
 
 describe('a dry run loads what it uses and nothing for sending, state or metrics', () => {
   it('validate of a small UTF-8 file: the logger and the parser, no SQLite, HTTP, metrics, YAML or iconv', async () => {
-    const { result, sources, packages } = await recorded([
+    const { result, sources, packages, segmenter } = await recorded([
       'validate',
       '--report-dir',
       path.join(dir, 'report-plain'),
@@ -203,6 +209,8 @@ describe('a dry run loads what it uses and nothing for sending, state or metrics
     // The job itself was loaded (the recorder sees the chunks behind import()), the sender and the emulator were not.
     expect(sources).toEqual(expect.arrayContaining(['cli/execute.ts', 'pipeline/run-job.ts', 'pipeline/validate-pass.ts']));
     expect(sources.filter((m) => m.startsWith('pipeline/send/') || m.startsWith('metrics/') || m === 'emulator/server.ts')).toEqual([]);
+    // No help text was laid out, so string-width (bundled in cli.js) was never evaluated: see tools/build.mjs.
+    expect(segmenter).toBe(false);
   });
 
   it('a config file loads the YAML parser, and a Latin-1 file iconv-lite, only when given', async () => {
