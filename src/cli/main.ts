@@ -18,6 +18,7 @@ import { emulatorCommand } from './emulator.js';
 import { reportMergeCommand } from './report-merge.js';
 import { stateCommand } from './state.js';
 import { stateShowOptions } from '../config/state-options.js';
+import { version } from '../config/version.js';
 import { EXIT_CODES_TEXT, OPTIONS_EPILOGUE } from './help-text.js';
 import { inputOptions, sendOptions, STDIN_ARG, STDIN_ARG_PLACEHOLDER } from '../config/run-options.js';
 import { commandOf, flagValue, gatherPresets, type IgnoredSetting } from '../config/sources.js';
@@ -90,6 +91,8 @@ function buildParser(argv: string[], exit: ExitHolder, launch: Launch, presets: 
   const helpAsked = mayShowHelp(argv);
   const parser = yargs(argv)
     .scriptName('segment-sync')
+    // Ours, said outright: yargs would look for the package.json nearest the working directory (the bundle moved away from ours).
+    .version(version())
     .usage(
       '$0 <command> [options]\n\nKeeps customer segments on the platform in step with CSV exports: validates the files, dedupes by document_id (first occurrence wins), sends them in rate-limited bulk requests and writes a report of what became of every row.',
     )

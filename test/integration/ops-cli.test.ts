@@ -3,11 +3,12 @@
  * the emulator's own token, JSON logs on every line, one report dir per run, a signal while stdin
  * is read, and --help.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runArgs } from '../support/args.js';
-import { fixture, runCli, spawnCli } from '../support/cli.js';
+import { fixture, REPO_ROOT, runCli, spawnCli } from '../support/cli.js';
 import { readResults, readSummary } from '../support/report.js';
 import { postBulk, customersBody } from '../support/emulator.js';
 import { sendArgs, TEST_TOKEN, withScenario } from '../support/integration/scenario.js';
@@ -265,6 +266,17 @@ describe('a signal while stdin is read', () => {
       expect(jsonLines((await child.done).stdout).length).toBeGreaterThan(0);
       expect(existsSync(path.join(dirs.report, 'summary.json'))).toBe(true);
     });
+  });
+});
+
+describe('--version', () => {
+  it.concurrent("prints package.json's version whatever the working directory (the bundle no longer sits beside it)", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const cwd of [tmpdir(), path.join(REPO_ROOT, 'node_modules', 'yargs'), REPO_ROOT]) {
+      const { code, stdout } = await runCli(['--version'], { cwd });
+      expect(code).toBe(0);
+      expect(stdout.trim()).toBe(version);
+    }
   });
 });
 
