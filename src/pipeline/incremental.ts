@@ -18,7 +18,7 @@
  * customer's JSON as much again, to send 1% of them. The state is written only as the endpoint
  * acknowledges requests (see send-pass.ts, stateAcks): this step reads.
  */
-import { EMPTY_FINGERPRINT, type SegmentState, type StateTable } from '../state/index.js';
+import { EMPTY_FINGERPRINT, MET_MAX, type SegmentState, type StateTable } from '../state/index.js';
 import type { RunConfig } from '../config/run-options.js';
 import type { CustomerRow } from '../core/types.js';
 import type { IdIndex, IdLocation } from './dedupe/index.js';
@@ -85,8 +85,8 @@ export class StateDiff {
    * Pass 1's dedupe for this night: the ids the state tracks are told apart by its table (see
    * StateFirstSeen), the others by `index`, exactly.
    */
-  dedupe(index: IdIndex): StateFirstSeen {
-    return new StateFirstSeen(this, this.table.slots, index);
+  dedupe(index: IdIndex, noteLimit?: number): StateFirstSeen {
+    return new StateFirstSeen(this, this.table, index, noteLimit);
   }
 
   /** The row of an id in the table, or -1. */
@@ -146,47 +146,62 @@ export class StateDiff {
 /**
  * Pass 1's dedupe (the Classifier's `ids`) on a diff or mirror night. Most of a night's customers
  * are ones the state already tracks, and pass 1 looks each of them up in the state's table anyway
- * (unchanged?): that one lookup also tells whether the id was met before tonight, by a row-indexed
- * note of where it was first met (8 bytes a table slot). Only ids new to the state go to the exact
- * id index, whose table and log (~45 bytes an id, the table's in random pages) cost a 2M-customer
- * night more than a second of its ~7 s.
+ * (unchanged?): that lookup also tells whether the id was met before tonight, by a note in the
+ * row's own record (StateTable.met: no other memory is touched at random), which numbers the
+ * first meeting; where it was, for a duplicate to name, is kept in meeting order. Only ids new to
+ * the state go to the exact id index, whose table and log (~45 bytes an id, the table's in random
+ * pages) cost a 2M-customer night ~0.8 s.
  *
  * The table tells its customers apart by 96 bits of the id's hash, as the state itself does (two
  * ids alike in all of them would already be one customer to the state; a chance of 2^-64 per
  * lookup, see state-table.ts), so deduping by it is exact for the same ids the diff is.
  */
 export class StateFirstSeen {
-  /** Per table row: the first occurrence's ordinal + 1 (0: not met tonight) and line. */
-  private readonly seen: Uint32Array;
-  /** Per table row: the first occurrence's file, once a file after the first has one (else all 0). */
+  /** Per first meeting of a tracked id (k = its met note - 1): [ordinal, line], written in order. */
+  private readonly meetings: Uint32Array;
+  /** Per first meeting: its file, once a file after the first has one (else all 0). */
   private files: Uint32Array | undefined;
+  /** Meetings numbered noteLimit - 1 and up (beyond the note's 24 bits): row → meeting. */
+  private overflow: Map<number, number> | undefined;
+  private count = 0;
 
   constructor(
     private readonly diff: StateDiff,
-    private readonly slots: number,
+    private readonly table: StateTable,
     private readonly index: IdIndex,
+    /** The largest met note used (MET_MAX); smaller in tests of the overflow. */
+    private readonly noteLimit = MET_MAX,
   ) {
-    this.seen = new Uint32Array(2 * slots);
+    // A tracked id is met first once at most: a meeting per tracked customer.
+    this.meetings = new Uint32Array(2 * table.size);
   }
 
   firstSeen(id: string, at: IdLocation): IdLocation | undefined {
     const row = this.diff.rowOf(id);
     if (row < 0) return this.index.firstSeen(id, at);
-    if (row >= this.slots) throw new TypeError(`state row ${row} is beyond the ${this.slots} slots pass 1 began with`);
-    const { seen } = this;
-    const at0 = 2 * row;
-    const stored = seen[at0] as number;
-    if (stored !== 0) return { file: this.files?.[row] ?? 0, line: seen[at0 + 1] as number, ordinal: stored - 1 };
-    const { file, line, ordinal } = at;
-    // As the id index: unsigned 32-bit numbers; the ordinal (its long bit included) below 2^32 - 1, so that + 1 is one too.
-    if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal || ordinal === 0xffffffff) {
-      throw new RangeError(
-        `file, line and ordinal must be unsigned 32-bit integers (ordinal below 2^32 - 1), got ${file}:${line}#${ordinal}`,
-      );
+    const { meetings, table } = this;
+    const met = table.met(row);
+    if (met !== 0) {
+      const k = met === this.noteLimit ? this.overflow?.get(row) : met - 1;
+      if (k === undefined) throw new TypeError(`state row ${row} is noted as met beyond the notes, but is not in the overflow`);
+      return { file: this.files?.[k] ?? 0, line: meetings[2 * k + 1] as number, ordinal: meetings[2 * k] as number };
     }
-    seen[at0] = ordinal + 1;
-    seen[at0 + 1] = line;
-    if (file !== 0) (this.files ??= new Uint32Array(this.slots))[row] = file;
+    const { file, line, ordinal } = at;
+    // As the id index: unsigned 32-bit numbers.
+    if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
+      throw new RangeError(`file, line and ordinal must be unsigned 32-bit integers, got ${file}:${line}#${ordinal}`);
+    }
+    const k = this.count++;
+    if (2 * k >= meetings.length) throw new TypeError(`more first meetings than the ${table.size} customers the state tracks`);
+    meetings[2 * k] = ordinal;
+    meetings[2 * k + 1] = line;
+    if (file !== 0) (this.files ??= new Uint32Array(meetings.length / 2))[k] = file;
+    if (k + 1 < this.noteLimit) {
+      table.setMet(row, k + 1);
+    } else {
+      table.setMet(row, this.noteLimit);
+      (this.overflow ??= new Map()).set(row, k);
+    }
     return undefined;
   }
 

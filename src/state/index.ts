@@ -18,6 +18,7 @@ export {
   type StateIdentity,
 } from './segment-state.js';
 export type { StateTable } from './state-table.js';
+export { MET_MAX } from './state-table.js';
 export { isSegmentStateFileName, segmentStatePath } from './state-files.js';
 export { EMPTY_FINGERPRINT, fingerprintOf, fingerprintOfCells } from './segments-fingerprint.js';
 export { companionFiles } from './state-files.js';

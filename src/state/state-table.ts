@@ -28,8 +28,19 @@ const W_CHECK = 4;
 const W_SINCE = 5;
 const W_ACKED = 6;
 const W_STATUS = 7;
-/** A bit of the status word the job may set on a row (StateDiff: named by tonight's input); never stored. */
+/**
+ * The status word holds the status in its low 7 bits; the rest is the run's own notes on a row,
+ * never stored (clearMarks clears them before the table file is written):
+ *   - MARK: named by tonight's input (StateDiff);
+ *   - bits 8 to 31, `met`: pass 1 met the id, and where to find its first occurrence (StateFirstSeen).
+ * They share the record's word because a note elsewhere is another random memory access per
+ * customer (a row-indexed array beside the table cost a 2M night ~0.45 s).
+ */
+const STATUS_BITS = 0x7f;
 const MARK = 0x80;
+const MET_SHIFT = 8;
+/** The largest `met` note (24 bits). */
+export const MET_MAX = 0xffffff;
 const MIN_SLOTS = 64;
 /** Slots per customer when a table is sized (a load factor of 0.7), and the load factor at which it grows. */
 const SLOTS_PER_CUSTOMER = 1 / 0.7;
@@ -83,7 +94,7 @@ export class StateTable {
 
   /** A customer the table does not hold yet (a caller that is not sure asks rowOf first); returns its row. */
   add(id: string, fingerprint: number, status: number, since: number, acked: number): number {
-    if (status === 0 || (status & MARK) !== 0) throw new TypeError(`StateTable.add: status ${status} is not a state's status`);
+    if (status === 0 || (status & ~STATUS_BITS) !== 0) throw new TypeError(`StateTable.add: status ${status} is not a state's status`);
     if (!fits(this.size + 1, this.slotCount)) this.grow(slotsFor(2 * (this.size + 1)));
     hashInto(id, hashed);
     const row = this.free(hashed[0] as number);
@@ -96,13 +107,13 @@ export class StateTable {
     return row;
   }
 
-  /** Overwrites a row's fields (its mark stays). */
+  /** Overwrites a row's fields (its run notes stay). */
   set(row: number, fingerprint: number, status: number, since: number, acked: number): void {
     const base = row * RECORD_WORDS;
     this.fps[base / 2] = fingerprint;
     this.words[base + W_SINCE] = since;
     this.words[base + W_ACKED] = acked;
-    this.words[base + W_STATUS] = (status & ~MARK) | ((this.words[base + W_STATUS] as number) & MARK);
+    this.words[base + W_STATUS] = ((status & STATUS_BITS) | ((this.words[base + W_STATUS] as number) & ~STATUS_BITS)) >>> 0;
   }
 
   /** The row of an id, or -1. Reads of the array are `as number`: in range by construction. */
@@ -127,9 +138,9 @@ export class StateTable {
     return this.fps[row * (RECORD_WORDS / 2)] as number;
   }
 
-  /** The stored status (1 updated, 2 not_found), without the mark. */
+  /** The stored status (1 updated, 2 not_found), without the run's notes. */
   status(row: number): number {
-    return (this.words[row * RECORD_WORDS + W_STATUS] as number) & ~MARK;
+    return (this.words[row * RECORD_WORDS + W_STATUS] as number) & STATUS_BITS;
   }
 
   since(row: number): number {
@@ -150,10 +161,22 @@ export class StateTable {
     return ((this.words[row * RECORD_WORDS + W_STATUS] as number) & MARK) !== 0;
   }
 
-  /** Every mark gone: what the table file holds has none. */
+  /** The row's `met` note (0: none yet). */
+  met(row: number): number {
+    return (this.words[row * RECORD_WORDS + W_STATUS] as number) >>> MET_SHIFT;
+  }
+
+  /** Sets the row's `met` note, 1 to MET_MAX. */
+  setMet(row: number, value: number): void {
+    if (!(Number.isInteger(value) && value >= 1 && value <= MET_MAX)) throw new RangeError(`a met note is 1 to ${MET_MAX}, got ${value}`);
+    const at = row * RECORD_WORDS + W_STATUS;
+    this.words[at] = (((this.words[at] as number) & (STATUS_BITS | MARK)) | (value << MET_SHIFT)) >>> 0;
+  }
+
+  /** Every run note gone (marks, met): what the table file holds has none. */
   clearMarks(): void {
     const { words } = this;
-    for (let at = W_STATUS; at < words.length; at += RECORD_WORDS) words[at] = (words[at] as number) & ~MARK;
+    for (let at = W_STATUS; at < words.length; at += RECORD_WORDS) words[at] = (words[at] as number) & STATUS_BITS;
   }
 
   /** The first empty slot from an id's home. */

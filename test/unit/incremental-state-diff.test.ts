@@ -14,6 +14,7 @@ import { checkHash } from '../../src/pipeline/dedupe/hash.js';
 import { Classifier } from '../../src/pipeline/dedupe/classify.js';
 import { IdIndex } from '../../src/pipeline/dedupe/id-index.js';
 import { mulberry32 } from '../../src/emulator/prng.js';
+import { MET_MAX, StateTable } from '../../src/state/state-table.js';
 import type { ClassifiedRow, InputRow } from '../../src/core/types.js';
 import { SegmentState, type StateIdentity } from '../../src/state/segment-state.js';
 import { EMPTY_FINGERPRINT, fingerprintOf } from '../../src/state/segments-fingerprint.js';
@@ -260,12 +261,30 @@ describe('StateDiff.dedupe() (pass 1 dedupes the tracked ids in the state table)
       else rows.push({ file, line, id, segments });
     }
     const expected = withIndex((index) => classify(rows, index));
-    const { diff } = load();
-    const [got, indexed] = withIndex((index) => [classify(rows, diff.dedupe(index)), index.size] as const);
-    expect(got).toEqual(expected);
     const newIds = new Set(expected.filter((r) => r.kind === 'customer' || r.kind === 'part').map((r) => r.id));
-    expect(indexed).toBe([...newIds].filter((id) => id.startsWith('N')).length);
+    // Also with the met notes' overflow (beyond 24 bits) from the 100th meeting on.
+    for (const noteLimit of [undefined, 100]) {
+      const { diff } = load();
+      const [got, indexed] = withIndex((index) => [classify(rows, diff.dedupe(index, noteLimit)), index.size] as const);
+      expect(got).toEqual(expected);
+      expect(indexed).toBe([...newIds].filter((id) => id.startsWith('N')).length);
+    }
     expect(expected.filter((r) => r.kind === 'duplicate' && r.keptFile !== r.file).length).toBeGreaterThan(0);
+  });
+
+  it("keeps its notes beside the state's own fields: statuses read the same, set() keeps them, clearMarks() (before the table file) drops them", () => {
+    const table = new StateTable(4);
+    const row = table.add('a', FP_A, 2, 3, 3);
+    table.mark(row);
+    table.setMet(row, MET_MAX);
+    expect([table.status(row), table.met(row), table.isMarked(row)]).toEqual([2, MET_MAX, true]);
+    table.set(row, FP_C, 1, 7, 7);
+    expect([table.status(row), table.met(row), table.isMarked(row), table.since(row)]).toEqual([1, MET_MAX, true, 7]);
+    table.clearMarks();
+    expect([table.status(row), table.met(row), table.isMarked(row)]).toEqual([1, 0, false]);
+    expect(Array.from(table.words.subarray(row * 8, row * 8 + 8)).slice(5)).toEqual([7, 7, 1]);
+    expect(() => table.setMet(row, 0)).toThrow(RangeError);
+    expect(() => table.add('b', FP_A, 1 | 0x100, 0, 0)).toThrow(TypeError);
   });
 
   it('names the first occurrence of a tracked id, file and line, on its duplicates', () => {
