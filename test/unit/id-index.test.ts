@@ -1,9 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { InputError } from '../../src/core/errors.js';
 import { IdIndex, type IdIndexOptions, type IdLocation } from '../../src/pipeline/dedupe/id-index.js';
-import { MAX_FILES } from '../../src/pipeline/dedupe/id-log.js';
 import { MAX_ID_LENGTH } from '../../src/pipeline/input/options.js';
 
 let dir: string;
@@ -50,20 +48,14 @@ describe('IdIndex.firstSeen', () => {
     expect(index.size).toBe(2);
   });
 
-  it('keeps line and ordinal numbers up to 2^32 - 1 and file numbers up to 2^21 - 1', () => {
+  it('keeps file, line and ordinal numbers up to 2^32 - 1', () => {
     const index = newIndex();
-    index.firstSeen('x', at(MAX_FILES - 1, 0xffffffff, 0xfffffffe));
-    index.firstSeen('y'.repeat(MAX_ID_LENGTH), at(MAX_FILES - 1, 0xfffffffd, 0xfffffffc));
-    expect(index.lookup('x')).toEqual(at(MAX_FILES - 1, 0xffffffff, 0xfffffffe));
-    expect(index.lookup('y'.repeat(MAX_ID_LENGTH))).toEqual(at(MAX_FILES - 1, 0xfffffffd, 0xfffffffc));
-  });
-
-  it('fails clearly (an input error, exit 3) for a file number the log cannot hold', () => {
-    const index = newIndex();
-    const tooMany = (): unknown => index.firstSeen('x', at(MAX_FILES, 2));
-    expect(tooMany).toThrow(InputError);
-    expect(tooMany).toThrow('too many input files for one run: the id index tells ids of at most 2,097,152 files apart');
-    expect(index.size).toBe(0);
+    index.firstSeen('x', at(0xffffffff, 0xffffffff, 0xfffffffe));
+    index.firstSeen('y'.repeat(MAX_ID_LENGTH), at(0xfffffffe, 0xfffffffd, 0xfffffffc));
+    index.firstSeen('\u0100'.repeat(MAX_ID_LENGTH), at(0x80000000, 0x7fffffff, 0x80000001));
+    expect(index.lookup('x')).toEqual(at(0xffffffff, 0xffffffff, 0xfffffffe));
+    expect(index.lookup('y'.repeat(MAX_ID_LENGTH))).toEqual(at(0xfffffffe, 0xfffffffd, 0xfffffffc));
+    expect(index.lookup('\u0100'.repeat(MAX_ID_LENGTH))).toEqual(at(0x80000000, 0x7fffffff, 0x80000001));
   });
 
   it('rejects an id longer than MAX_ID_LENGTH (the job reports such rows as invalid)', () => {
@@ -241,8 +233,8 @@ describe('IdIndex memory', () => {
   it('keeps the log in memory up to memoryLogBytes, then writes it to the file', () => {
     const index = newIndex({ memoryLogBytes: 2 << 20 });
     for (let i = 0; i < 150_000; i++) index.firstSeen(`CUSTOMER-${i}`, at(0, i));
-    // 150k records of 8 words (4 of header, up to 15 Latin-1 units) are ~4.8 MB: two 1 MiB chunks kept,
-    // the write buffer and the record read.
+    // 150k records of ~20 bytes (5 of numbers, up to 15 Latin-1 units) are ~3 MB: two 1 MiB chunks
+    // kept, the write buffer and the record read.
     expect(index.memoryBytes() - 262_144 * 8).toBeLessThanOrEqual((3 << 20) + 4096);
     expect(index.memoryBytes() - 262_144 * 8).toBeGreaterThanOrEqual(3 << 20);
     expect(index.firstSeen('CUSTOMER-1', at(1, 1))).toEqual(at(0, 1));

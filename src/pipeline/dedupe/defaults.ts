@@ -15,11 +15,11 @@ export const ID_INDEX_DEFAULTS = {
   /** Appends to the id log are buffered this much before one write syscall. */
   writeBufferBytes: 1 << 20,
   /**
-   * The id log stays in memory up to this size (~1.8M ids of 10 characters) when the input is
+   * The id log stays in memory up to this size (~2.8M ids of 10 characters) when the input is
    * expected to have no more ids than fit, so that confirming a duplicate is a memory compare, not a
    * ~12 µs read syscall (see id-log.ts). Inputs expected to hold more keep it all in the file.
    */
   memoryLogBytes: 48 << 20,
-  /** A log record's size for a typical id (4 words of header, 10 Latin-1 characters in 3): for that expectation. */
-  expectedLogBytesPerId: 28,
+  /** A log record's size for a typical id (8 bytes of numbers, 10 Latin-1 characters): for that expectation. */
+  expectedLogBytesPerId: 18,
 } as const;

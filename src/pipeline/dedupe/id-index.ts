@@ -6,8 +6,7 @@
  *
  * Open addressing with linear probing over one Uint32Array of [tag, ref] slot pairs:
  *   - slot and tag both come from the hash's high half (hashHiInto): the slot is its low bits,
- *     the tag all 32, so growth needs only that one word per id from the log (4 bytes of log per id
- *     less than a separate tag). The price: two distinct ids share all 32 bits with probability
+ *     the tag all 32, so one hash word is computed per row. The price: two distinct ids share all 32 bits with probability
  *     2^-32, so n ids meet about n²/2^33 false candidates, one compare each — 10M distinct ids:
  *     11,750, each a ~12-20 µs read in the file, 0.1-0.25 s in all. Not the low half: shards are
  *     cut by it (shardOf), so within a shard its low bits are all alike and would crowd every id
@@ -15,8 +14,7 @@
  *   - ref points at the id's record in the id log (memory, then a temp file, see id-log.ts). A tag match is only
  *     a candidate: the stored id is read back and compared code unit by code unit, and a mismatch
  *     keeps probing. A hash collision therefore costs one read, never a customer.
- * Growth doubles the table in place and re-inserts every id by replaying the hashes stored in the
- * log. The table lives in a resizable ArrayBuffer so that its memory at peak is the new table only:
+ * Growth doubles the table in place and re-inserts every id of the log, hashed again. The table lives in a resizable ArrayBuffer so that its memory at peak is the new table only:
  * a dropped typed array is freed only at the next major GC, and with nothing else allocating during
  * the replay that came too late (10M ids peaked at 307 MB RSS instead of 212 MB).
  */
@@ -142,7 +140,7 @@ export class IdIndex {
     if (this.presizeSlots !== 0) this.presize();
     const probe = this.probe(id);
     if (typeof probe !== 'number') return probe;
-    this.fill(probe, this.hashed[0] as number, this.log.append(id, at, this.hashed));
+    this.fill(probe, this.hashed[0] as number, this.log.append(id, at));
     if (++this.count > this.growAt) this.grow();
     return undefined;
   }
@@ -226,15 +224,18 @@ export class IdIndex {
   }
 
   /**
-   * Doubles the table and re-inserts every id from the hashes stored in the log (ids there are
-   * distinct, so no comparisons).
+   * Doubles the table and re-inserts every id of the log, hashed again (ids there are distinct, so
+   * no comparisons). Rare: the table is sized for the input up front; a long-layout run, sized for
+   * 0, grows ~log2(customers / 1024) times, replaying twice its ids in all.
    */
   private grow(): void {
     const slots = 2 * (this.mask + 1);
     if (slots > this.maxSlots) throw tableFull(this.maxSlots);
     this.allocate(slots);
-    const { table, mask } = this;
-    this.log.forEachHash((hash, ref) => {
+    const { table, mask, hashed } = this;
+    this.log.forEachId((id, ref) => {
+      this.hash(id, hashed);
+      const hash = hashed[0] as number;
       let slot = hash & mask;
       while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
       table[2 * slot] = hash;
