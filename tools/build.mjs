@@ -112,9 +112,7 @@ const quietDiagnostics = {
  * yargs imports strictEqual and notStrictEqual from Node's assert for its internal checks, and
  * loading assert (with its AssertionError and diff helpers) is a millisecond or more of a command.
  * The stand-in makes the same comparison (Object.is, as assert does) and calls assert only when it
- * fails, so assert is loaded only to throw the AssertionError it would have thrown. (One check does
- * fail on every start where no package.json is above the working directory: yargs guesses the
- * version from there and ignores the error; so assert is still loaded in such a directory.)
+ * fails, so assert is loaded only to throw the AssertionError it would have thrown.
  */
 const lazyAssert = {
   name: 'lazy-assert',

@@ -149,7 +149,7 @@ export class StateDiff {
  * (unchanged?): that lookup also tells whether the id was met before tonight, by a note in the
  * row's own record (StateTable.met: no other memory is touched at random), which numbers the
  * first meeting; where it was, for a duplicate to name, is kept in meeting order. Only ids new to
- * the state go to the exact id index, whose table and log (~45 bytes an id, the table's in random
+ * the state go to the exact id index, whose table and log (~35 bytes an id, the table's in random
  * pages) cost a 2M-customer night ~0.8 s.
  *
  * The table tells its customers apart by 96 bits of the id's hash, as the state itself does (two

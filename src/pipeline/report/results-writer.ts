@@ -59,11 +59,7 @@ export class ResultsWriter {
     if (!isPlainAscii(id) || DECIMAL_BYTES + 1 + id.length + tailBytes.length > output.reservable) {
       return output.append(`${line},${safeCell(id)}${tail}`);
     }
-    const digits = this.lineDigits;
-    digits.set(line);
-    const flushed = output.reserve(digits.length + 1 + id.length + tailBytes.length);
-    output.put(digits.bytes, digits.start, DECIMAL_BYTES);
-    output.put(COMMA, 0, 1);
+    const flushed = this.startLine(line, id.length + tailBytes.length);
     output.putAscii(id);
     output.put(tailBytes, 0, tailBytes.length);
     return flushed;
@@ -92,16 +88,24 @@ export class ResultsWriter {
     if (!isPlainCell(id, start, end)) return this.writeLine(file, line, id.toString('utf8', start, end), status, detail);
     const tail = this.tail(status, detail, file);
     const tailBytes = (this.lastTailBytes ??= Buffer.from(tail, 'utf8'));
+    const { output } = this;
+    if (DECIMAL_BYTES + 1 + (end - start) + tailBytes.length > output.reservable) {
+      return this.writeLine(file, line, id.toString('utf8', start, end), status, detail);
+    }
+    const flushed = this.startLine(line, end - start + tailBytes.length);
+    output.put(id, start, end);
+    output.put(tailBytes, 0, tailBytes.length);
+    return flushed;
+  }
+
+  /** Makes room for a line whose id and tail take `rest` bytes, and puts its number and comma. */
+  private startLine(line: number, rest: number): Promise<void> | void {
     const digits = this.lineDigits;
     digits.set(line);
     const { output } = this;
-    const bytes = digits.length + 1 + (end - start) + tailBytes.length;
-    if (bytes > output.reservable) return this.writeLine(file, line, id.toString('utf8', start, end), status, detail);
-    const flushed = output.reserve(bytes);
+    const flushed = output.reserve(digits.length + 1 + rest);
     output.put(digits.bytes, digits.start, DECIMAL_BYTES);
     output.put(COMMA, 0, 1);
-    output.put(id, start, end);
-    output.put(tailBytes, 0, tailBytes.length);
     return flushed;
   }
 

@@ -19,8 +19,9 @@
  *
  * A dry run without a state (`straight`) knows every row's status as pass 1 meets it: a customer is
  * `valid`, with no detail. Its rows then go straight into results.csv (hidden until the report is
- * committed) and the log is skipped, which was a fifth of such a run: writing each row twice and
- * reading it back. From the first long-layout record on (whose customer a later record may spoil)
+ * committed) and the log is skipped: each row is encoded once, not logged, read back and encoded
+ * (1M narrow rows: the report step 0.3 s → 0.06 s, pass 1 ~0.15 s longer). From the first
+ * long-layout record on (whose customer a later record may spoil)
  * rows go to the log as above, and the report appends them. Should the run end otherwise for the
  * customers written straight (a guard tripped: `not sent: input rejected`), results.csv is
  * rewritten from what was written, each of their rows with the status the run gives it.
@@ -248,29 +249,31 @@ async function rewriteStraight(
   resolve: (ordinal: number, file: number, line: number) => Resolution,
 ): Promise<ResultsWriter> {
   const written = await straight.closeTemp();
-  const results = ResultsWriter.open(dir, inputs);
   // The `file` cell holds the display path neutralised, as results.csv writes it.
   const fileOf = new Map(inputs.map((input, index) => [neutraliseFormula(input), index]));
   try {
-    let ordinal = 0;
-    let header = true;
-    for await (const cells of readCsvRecords(written)) {
-      // The header: the new file has its own.
-      if (header) {
-        header = false;
-        continue;
+    const results = ResultsWriter.open(dir, inputs);
+    try {
+      let ordinal = 0;
+      let header = true;
+      for await (const cells of readCsvRecords(written)) {
+        // The header: the new file has its own.
+        if (header) {
+          header = false;
+          continue;
+        }
+        if (cells[2] === STRAIGHT.status) {
+          const { status, detail } = resolve(ordinal++, inputs.length > 1 ? (fileOf.get(cells[4] ?? '') ?? 0) : 0, Number(cells[0]));
+          cells[2] = status;
+          cells[3] = neutraliseFormula(detail);
+        }
+        await results.writeCells(cells);
       }
-      if (cells[2] === STRAIGHT.status) {
-        const { status, detail } = resolve(ordinal++, inputs.length > 1 ? (fileOf.get(cells[4] ?? '') ?? 0) : 0, Number(cells[0]));
-        cells[2] = status;
-        cells[3] = neutraliseFormula(detail);
-      }
-      await results.writeCells(cells);
+      return results;
+    } catch (error) {
+      await results.abort();
+      throw error;
     }
-    return results;
-  } catch (error) {
-    await results.abort();
-    throw error;
   } finally {
     rmSync(written, { force: true });
   }
