@@ -21,7 +21,7 @@
 import { EMPTY_FINGERPRINT, MET_MAX, type SegmentState, type StateTable } from '../state/index.js';
 import type { RunConfig } from '../config/run-options.js';
 import type { CustomerRow } from '../core/types.js';
-import type { IdIndex, IdLocation } from './dedupe/index.js';
+import { checkLocation, type IdIndex, type IdLocation } from './dedupe/index.js';
 import type { Intake } from './validate-pass.js';
 
 /** What summary.json and the plan say of the state. */
@@ -186,11 +186,8 @@ export class StateFirstSeen {
       if (k === undefined) throw new TypeError(`state row ${row} is noted as met beyond the notes, but is not in the overflow`);
       return { file: this.files?.[k] ?? 0, line: meetings[2 * k + 1] as number, ordinal: meetings[2 * k] as number };
     }
+    checkLocation(at);
     const { file, line, ordinal } = at;
-    // As the id index: unsigned 32-bit numbers.
-    if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
-      throw new RangeError(`file, line and ordinal must be unsigned 32-bit integers, got ${file}:${line}#${ordinal}`);
-    }
     const k = this.count++;
     if (2 * k >= meetings.length) throw new TypeError(`more first meetings than the ${table.size} customers the state tracks`);
     meetings[2 * k] = ordinal;

@@ -67,6 +67,13 @@ function keyOf(id: string): number {
   return id.length << 1;
 }
 
+/** A location the dedupe stores: file, line and ordinal unsigned 32-bit numbers (a RangeError otherwise, never wrapped). */
+export function checkLocation({ file, line, ordinal }: IdLocation): void {
+  if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
+    throw new RangeError(`file, line and ordinal must be unsigned 32-bit integers, got ${file}:${line}#${ordinal}`);
+  }
+}
+
 /** Reads until `bytes` bytes or end of file; returns how many were read. */
 function readFully(fd: number, into: Uint8Array, bytes: number, position: number): number {
   let done = 0;
@@ -169,10 +176,8 @@ export class IdLog {
    */
   append(id: string, at: IdLocation): number {
     this.assertOpen();
+    checkLocation(at);
     const { file, line, ordinal } = at;
-    if (file >>> 0 !== file || line >>> 0 !== line || ordinal >>> 0 !== ordinal) {
-      throw new RangeError(`file, line and ordinal must be unsigned 32-bit integers, got ${file}:${line}#${ordinal}`);
-    }
     const { length } = id;
     if (length > MAX_ID_LENGTH) throw new RangeError(`the id index takes ids of at most ${MAX_ID_LENGTH} code units, got ${length}`);
     const key = keyOf(id);
