@@ -1,7 +1,7 @@
 /**
  * Operations, seen from outside (the built CLI): variables and config keys that do not apply,
  * the emulator's own token, JSON logs on every line, one report dir per run, a signal while stdin
- * is read, and --help.
+ * is read, a reader that goes away, and --help.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -265,6 +265,25 @@ describe('a signal while stdin is read', () => {
       expect(readSummary(dirs.report)).toMatchObject({ status: 'interrupted', exitCode });
       expect(jsonLines((await child.done).stdout).length).toBeGreaterThan(0);
       expect(existsSync(path.join(dirs.report, 'summary.json'))).toBe(true);
+    });
+  });
+});
+
+describe('a reader that goes away (| head)', () => {
+  it('a dry run whose output is closed still finishes and writes its report', async () => {
+    await withWorkspace(async (dirs) => {
+      const { code, signal } = await runCli(['validate', INPUT, '--report-dir', dirs.report], { closeOutput: true });
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(readSummary(dirs.report)).toMatchObject({ status: 'succeeded', counts: { customers: 28 } });
+    });
+  });
+
+  it('a send whose output is closed sends every customer and accounts for each in the report', async () => {
+    await withScenario({}, async (emulator, dirs) => {
+      const { code } = await runCli(['run', ...sendArgs(emulator, dirs), '--log-format', 'json', INPUT], { closeOutput: true });
+      expect(code).toBe(0);
+      expect(readSummary(dirs.report)).toMatchObject({ status: 'succeeded', counts: { updated: 28 } });
+      expect(readResults(dirs.report).filter((row) => row.status === 'updated')).toHaveLength(28);
     });
   });
 });

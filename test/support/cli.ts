@@ -29,6 +29,8 @@ export interface CliOptions {
   stdin?: string | Buffer;
   /** Leave stdin open after `stdin`, as a producer that hangs does; the child then ends by a signal. */
   holdStdin?: boolean;
+  /** Close the reading end of stdout and stderr at once, as `| head` does once it has its lines. */
+  closeOutput?: boolean;
   /**
    * The child is killed (SIGKILL) after this long and `done` rejects. runCli defaults it to 30 s;
    * spawnCli has none unless given (its caller holds the child and stops it).
@@ -67,8 +69,13 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  if (options.closeOutput) {
+    child.stdout.destroy();
+    child.stderr.destroy();
+  } else {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  }
   // A child that exits before reading its stdin must not crash the test with EPIPE.
   child.stdin.on('error', () => undefined);
   if (options.holdStdin) {
