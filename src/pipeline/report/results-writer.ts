@@ -56,10 +56,9 @@ export class ResultsWriter {
     const tail = this.tail(status, detail, file);
     const tailBytes = (this.lastTailBytes ??= Buffer.from(tail, 'utf8'));
     const { output } = this;
-    if (!isPlainAscii(id) || DECIMAL_BYTES + 1 + id.length + tailBytes.length > output.reservable) {
-      return output.append(`${line},${safeCell(id)}${tail}`);
-    }
-    const flushed = this.startLine(line, id.length + tailBytes.length);
+    const rest = id.length + tailBytes.length;
+    if (!isPlainAscii(id) || !this.fits(rest)) return output.append(`${line},${safeCell(id)}${tail}`);
+    const flushed = this.startLine(line, rest);
     output.putAscii(id);
     output.put(tailBytes, 0, tailBytes.length);
     return flushed;
@@ -88,17 +87,20 @@ export class ResultsWriter {
     if (!isPlainCell(id, start, end)) return this.writeLine(file, line, id.toString('utf8', start, end), status, detail);
     const tail = this.tail(status, detail, file);
     const tailBytes = (this.lastTailBytes ??= Buffer.from(tail, 'utf8'));
-    const { output } = this;
-    if (DECIMAL_BYTES + 1 + (end - start) + tailBytes.length > output.reservable) {
-      return this.writeLine(file, line, id.toString('utf8', start, end), status, detail);
-    }
-    const flushed = this.startLine(line, end - start + tailBytes.length);
-    output.put(id, start, end);
-    output.put(tailBytes, 0, tailBytes.length);
+    const rest = end - start + tailBytes.length;
+    if (!this.fits(rest)) return this.writeLine(file, line, id.toString('utf8', start, end), status, detail);
+    const flushed = this.startLine(line, rest);
+    this.output.put(id, start, end);
+    this.output.put(tailBytes, 0, tailBytes.length);
     return flushed;
   }
 
-  /** Makes room for a line whose id and tail take `rest` bytes, and puts its number and comma. */
+  /** Whether a line whose id and tail take `rest` bytes fits the output's buffer (startLine's bound, for any line number). */
+  private fits(rest: number): boolean {
+    return DECIMAL_BYTES + 1 + rest <= this.output.reservable;
+  }
+
+  /** Makes room for a line whose id and tail take `rest` bytes (it `fits`), and puts its number and comma. */
   private startLine(line: number, rest: number): Promise<void> | void {
     const digits = this.lineDigits;
     digits.set(line);
