@@ -151,6 +151,26 @@ describe('structurally broken input', () => {
     });
   });
 
+  // Read as wide, each customer would be sent the segments segment_type=tier and segment_value=gold
+  // in place of its own (the endpoint replaces them), and its other rows counted as duplicates.
+  it.concurrent('a long export whose columns are segment_type and segment_value: exit 3 naming both, nothing sent', async () => {
+    await withScenario({ known: new Set(['C1', 'C2']) }, async (emulator, dirs) => {
+      const rows = ['document_id,segment_type,segment_value', 'C1,tier,gold', 'C1,region,north', 'C2,tier,silver'];
+      const input = await writeInput(dirs.root, 'long-renamed.csv', `${rows.join('\n')}\n`);
+      const { code, stderr } = await runCli(['run', ...sendArgs(emulator, dirs), input.display]);
+      expect(code).toBe(3);
+      expect(stderr).toContain(`${input.display}:1:`);
+      expect(stderr).toContain('\\"segment_type\\" and \\"segment_value\\"');
+      expect(stderr).toContain('--layout wide');
+      expect(emulator.state().requests.total).toBe(0);
+      expect(readSummary(dirs.report)).toMatchObject({ status: 'rejected', exitCode: 3 });
+      // Said to be wide, the same file is sent as it reads.
+      const forced = await runCli(['run', ...sendArgs(emulator, dirs), '--layout', 'wide', input.display]);
+      expect(forced.code).toBe(0);
+      expect(emulator.state().requests.total).toBeGreaterThan(0);
+    });
+  });
+
   it.concurrent('a broken second file stops the whole run: the good first file is not sent either', async () => {
     const good = fixture('customers-wide.csv');
     const broken = fixture('hostile', 'unclosed-quote.csv');

@@ -109,6 +109,32 @@ describe('detectLayout', () => {
     expect(detectLayout(names, 'document_id')).toEqual({ ambiguous: expect.any(String), advice: expect.stringContaining('--layout') });
   });
 
+  test.each([
+    [['document_id', 'segment_type', 'segment_value'], 'segment_type', 'segment_value'],
+    [['document_id', 'Segment Type', 'segment value', 'source'], 'Segment Type', 'segment value'],
+    [['segmentValue', 'document_id', 'segmentType'], 'segmentType', 'segmentValue'],
+    [['document_id', 'attribute_key', 'attribute_value'], 'attribute_key', 'attribute_value'],
+    [['document_id', 'seg_name', 'seg_value', 'tier'], 'seg_name', 'seg_value'],
+  ])('a long pair under other names (%j) is ambiguous, naming both columns', (names, type, value) => {
+    const guess = detectLayout(names, 'document_id');
+    expect(guess).toEqual({
+      ambiguous: expect.stringContaining(`"${type}" and "${value}"`),
+      advice: expect.stringContaining('--layout wide'),
+    });
+  });
+
+  test.each([
+    [['document_id', 'customer_type', 'lifetime_value']],
+    [['document_id', 'tier', 'region', 'order_value']],
+    [['document_id', 'value_type', 'value_band']],
+  ])('columns that only look alike (%j) are still wide', (names) => {
+    expect(detectLayout(names, 'document_id')).toEqual({ layout: 'wide' });
+  });
+
+  test('a long pair under other names is wide when the columns are chosen', () => {
+    expect(detectLayout(['document_id', 'segment_type', 'segment_value'], 'document_id', true)).toEqual({ layout: 'wide' });
+  });
+
   test('with columns chosen, only an exact json or long header is not wide', () => {
     expect(detectLayout(['document_id', 'type', 'tier'], 'document_id', true)).toEqual({ layout: 'wide' });
     expect(detectLayout(['document_id', 'type', 'value', 'tier'], 'document_id', true)).toEqual({ layout: 'wide' });

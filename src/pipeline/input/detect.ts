@@ -101,7 +101,10 @@ export type LayoutGuess = { layout: Layout } | { ambiguous: string; advice: stri
  * endpoint that replaces them, so it is `ambiguous` (the caller refuses it, naming --layout):
  * `segments` with `type`+`value`; `segments` with other columns (json with an extra column, or a
  * wide file with a segment type named "segments"); `type` without `value` or the reverse (a long
- * export with a renamed column, or a wide file with a type named "type").
+ * export with a renamed column, or a wide file with a type named "type"); and a pair of columns
+ * named like a long export's under a common prefix (`segment_type` and `segment_value`,
+ * `attributeKey` and `attributeValue`, see longPairOf): read as wide, every customer would get
+ * the two segments segment_type=tier and segment_value=gold in place of its own.
  * `columnsChosen` (--segment-columns given): the user has listed the columns to send, so the file
  * is wide unless its header is exactly a json or long one (which the caller then refuses).
  */
@@ -137,10 +140,42 @@ export function detectLayout(names: readonly string[], idColumn: string, columns
     const [found, lacking] = type ? ['type', 'value'] : ['value', 'type'];
     return {
       ambiguous: `it has a "${found}" column but no "${lacking}" column: a long export with a renamed column, or a wide file with a segment type named "${found}"`,
-      advice: `for the long layout name the columns "type" and "value"; for a wide file say so with --layout wide`,
+      advice: LONG_NAMES_ADVICE,
+    };
+  }
+  const pair = longPairOf(names.filter((name) => headerKey(name) !== id));
+  if (pair !== undefined) {
+    return {
+      ambiguous: `it has the columns "${pair.type}" and "${pair.value}": a long export (a row per segment) with its columns named otherwise, or a wide file with two segment types named so`,
+      advice: LONG_NAMES_ADVICE,
     };
   }
   return { layout: 'wide' };
+}
+
+const LONG_NAMES_ADVICE = 'for the long layout name the columns "type" and "value"; for a wide file say so with --layout wide';
+
+/** What a long export may call its type column, after a prefix it shares with its value column. */
+const TYPE_SUFFIXES = ['type', 'key', 'name'];
+
+/**
+ * Two columns named <prefix>type (or key, name) and <prefix>value with the same non-empty prefix
+ * (compared as header names are, so `Segment_Type` pairs with `segment_value`, `segmentType` with
+ * `segmentValue`): how warehouse exports name a long layout's columns. Only an exact pair counts:
+ * `customer_type` and `lifetime_value` are two wide segment types.
+ */
+function longPairOf(names: readonly string[]): { type: string; value: string } | undefined {
+  const byKey = new Map(names.map((name) => [headerKey(name), name.trim()]));
+  for (const [key, name] of byKey) {
+    if (!key.endsWith('value')) continue;
+    const prefix = key.slice(0, -'value'.length);
+    if (prefix === '') continue;
+    for (const suffix of TYPE_SUFFIXES) {
+      const typeName = byKey.get(prefix + suffix);
+      if (typeName !== undefined) return { type: typeName, value: name };
+    }
+  }
+  return undefined;
 }
 
 /** How header names are compared: trimmed, case-insensitive. */
