@@ -84,7 +84,9 @@ export async function validatePass(
       tallyRead(read, chunk);
       progress.rowsRead = read.rows;
       // Row by row through both stages: a classified row dies young instead of waiting in an array
-      // for the rest of its chunk (which the young generation's collections would copy).
+      // for the rest of its chunk (which the young generation's collections would copy). The
+      // index reads the chunk's slots first, all together (see IdIndex.prefetch).
+      classifier.prefetch(chunk);
       for (const row of chunk) {
         const classified = classifier.classifyOne(row);
         if (classified !== undefined) intake.add(classified);

@@ -216,6 +216,36 @@ describe('IdIndex.lookup', () => {
   });
 });
 
+describe('IdIndex.prefetch', () => {
+  it('is only a hint: ids prefetched or not, before the first id, across growth and with collisions, come out alike', () => {
+    const ids = Array.from({ length: 5_000 }, (_, i) => `P-${i % 3_000}`);
+    const chunks = (size: number): string[][] =>
+      Array.from({ length: Math.ceil(ids.length / size) }, (_, c) => ids.slice(c * size, (c + 1) * size));
+    for (const opts of [{}, { expectedIds: 3_000 }, { hash: everythingCollides }]) {
+      const plain = newIndex(opts);
+      const hinted = newIndex(opts);
+      // Chunks larger than the scratch it starts with, an empty one, and repeated hints.
+      const seenPlain = ids.map((id, i) => plain.firstSeen(id, at(0, i + 2)));
+      const seenHinted: (IdLocation | undefined)[] = [];
+      hinted.prefetch([]);
+      for (const chunk of chunks(1_500)) {
+        hinted.prefetch(chunk.map((id) => ({ id })));
+        hinted.prefetch(chunk.map((id) => ({ id })));
+        for (const id of chunk) seenHinted.push(hinted.firstSeen(id, at(0, seenHinted.length + 2)));
+      }
+      expect(seenHinted).toEqual(seenPlain);
+      expect(hinted.size).toBe(3_000);
+      expect(hinted.memoryBytes()).toBe(plain.memoryBytes());
+    }
+  });
+
+  it('refuses a closed index, like every other call', () => {
+    const index = newIndex();
+    index.close();
+    expect(() => index.prefetch([{ id: 'a' }])).toThrow('closed');
+  });
+});
+
 describe('IdIndex memory', () => {
   it('holds about 8 bytes per slot whatever the ids length', () => {
     // With the log's head in memory, long ids would take more: this is the table's own cost.

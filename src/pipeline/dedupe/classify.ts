@@ -19,7 +19,7 @@ import { MAX_ID_LENGTH } from '../input/index.js';
 
 export interface ClassifyOptions {
   /** `expect`, when given, re-sizes the index on the first long record (see classifyLong). */
-  ids: Pick<IdIndex, 'firstSeen'> & Partial<Pick<IdIndex, 'expect'>>;
+  ids: Pick<IdIndex, 'firstSeen'> & Partial<Pick<IdIndex, 'expect' | 'prefetch'>>;
   /** Keep only the rows of this shard (`shardOf(id, count) === index`); other rows are not yielded at all. */
   shard?: Shard;
 }
@@ -52,12 +52,18 @@ export class Classifier {
 
   /** The next chunk of rows, classified; rows of other shards are left out. */
   classify(rows: readonly InputRow[]): ClassifiedRow[] {
+    this.prefetch(rows);
     const out: ClassifiedRow[] = [];
     for (const row of rows) {
       const classified = this.classifyOne(row);
       if (classified !== undefined) out.push(classified);
     }
     return out;
+  }
+
+  /** Tells the index which ids come next (IdIndex.prefetch): before classifyOne of each of these rows. */
+  prefetch(rows: readonly InputRow[]): void {
+    this.opts.ids.prefetch?.(rows);
   }
 
   /** The next row, classified; undefined when it belongs to another shard. */
