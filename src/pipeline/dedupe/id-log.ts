@@ -147,7 +147,7 @@ export class IdLog {
 
   /** Holds the one record `find` reads back from the file. */
   private readonly record = Buffer.allocUnsafe(MAX_RECORD_BYTES);
-  /** Where `find` and `append` are in their buffer (one object, not one per call). */
+  /** Where `find` is in its buffer (one object, not one per call). */
   private readonly cursor = { at: 0 };
 
   constructor(opts: IdLogOptions) {
@@ -186,13 +186,10 @@ export class IdLog {
     const offset = this.flushedBytes + this.pendingBytes;
     if (offset + 1 > MAX_REF) throw logFull();
     const bytes = this.pending;
-    const c = this.cursor;
-    c.at = this.pendingBytes;
-    putVarint(bytes, c, key);
-    putVarint(bytes, c, file);
-    putVarint(bytes, c, line);
-    putVarint(bytes, c, ordinal);
-    let w = c.at;
+    let w = putVarint(bytes, this.pendingBytes, key);
+    w = putVarint(bytes, w, file);
+    w = putVarint(bytes, w, line);
+    w = putVarint(bytes, w, ordinal);
     if (wide) {
       for (let i = 0; i < length; i++) {
         const unit = id.charCodeAt(i);
@@ -360,14 +357,17 @@ export class IdLog {
 /** What a closed log holds instead of its write buffer. */
 const EMPTY = Buffer.alloc(0);
 
-/** An unsigned LEB128 varint of a u32 at `c.at`, moving past it. */
-function putVarint(bytes: Uint8Array, c: { at: number }, value: number): void {
+/**
+ * Writes an unsigned LEB128 varint of a u32 at `at`; returns where it ends. A position in and out,
+ * not a cursor object: every append writes four, and this inlines into plain local arithmetic.
+ */
+function putVarint(bytes: Uint8Array, at: number, value: number): number {
   let rest = value;
-  let at = c.at;
+  let w = at;
   while (rest >= 0x80) {
-    bytes[at++] = (rest & 0x7f) | 0x80;
+    bytes[w++] = (rest & 0x7f) | 0x80;
     rest >>>= 7;
   }
-  bytes[at++] = rest;
-  c.at = at;
+  bytes[w++] = rest;
+  return w;
 }
