@@ -239,6 +239,21 @@ describe('IdIndex.prefetch', () => {
     }
   });
 
+  it('before the first id commits nothing, and leaves the size hint to be replaced', () => {
+    const hinted = newIndex({ expectedIds: 1_000_000, memoryLogBytes: 0 });
+    const plain = newIndex({ memoryLogBytes: 0 });
+    hinted.prefetch([{ id: 'a' }, { id: 'b' }]);
+    expect(hinted.memoryBytes()).toBe(plain.memoryBytes());
+    // As the classifier does on a first long record: the index grows as customers come instead.
+    hinted.expect(0);
+    for (let i = 0; i < 2_000; i++) {
+      hinted.prefetch([{ id: `x${i}` }]);
+      hinted.firstSeen(`x${i}`, at(0, i));
+      plain.firstSeen(`x${i}`, at(0, i));
+    }
+    expect(hinted.memoryBytes()).toBe(plain.memoryBytes());
+  });
+
   it('refuses a closed index, like every other call', () => {
     const index = newIndex();
     index.close();
