@@ -286,6 +286,14 @@ describe('IdIndex memory', () => {
     expect(index.firstSeen('CUSTOMER-149999', at(1, 1))).toEqual(at(0, 149_999));
   });
 
+  it('growing leaves the log where it is: no write buffer of memory is set aside per growth', () => {
+    const index = newIndex({ memoryLogBytes: 8 << 20 });
+    // 20k records of ~10 bytes fit the first write buffer; the table doubles 5 times (1,024 → 32,768 slots).
+    for (let i = 0; i < 20_000; i++) index.firstSeen(`g${i}`, at(0, i));
+    expect(index.memoryBytes() - 32_768 * 8).toBeLessThan((1 << 20) + 4096);
+    for (let i = 0; i < 20_000; i += 997) expect(index.firstSeen(`g${i}`, at(1, 1))).toEqual(at(0, i));
+  });
+
   it('sizes the table up front from expectedIds, on the first id', () => {
     const hinted = newIndex({ expectedIds: 100_000, memoryLogBytes: 0 });
     const plain = (): IdIndex => newIndex({ memoryLogBytes: 0 });

@@ -250,6 +250,14 @@ export class IdLog {
   /** Calls `visit` with every record's id and ref, in append order (used to rebuild the index). */
   forEachId(visit: (id: string, ref: number) => void): void {
     this.assertOpen();
+    // Nothing in the file: the records are read where they are. A flush would move the write
+    // buffer, part-filled, to the records kept in memory: a whole buffer's memory for a part of it,
+    // at every growth of the index.
+    if (this.flushedBytes === this.keptBytes) {
+      for (const chunk of this.kept) visitIds(chunk.data, chunk.bytes, chunk.start + 1, visit);
+      visitIds(this.pending, this.pendingBytes, this.flushedBytes + 1, visit);
+      return;
+    }
     this.flush();
     for (const chunk of this.kept) visitIds(chunk.data, chunk.bytes, chunk.start + 1, visit);
     // The write buffer is empty now and large enough for any record ever appended: read through it.
