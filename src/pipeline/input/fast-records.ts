@@ -38,6 +38,8 @@ type Parsed = string[] | 'more' | 'hand-over';
 
 export class FastRecords {
   private readonly delimiterCode: number;
+  /** Fields of the last record split (see split). */
+  private lastFields = 0;
 
   /**
    * @param delimiter a one-character field delimiter (see `supports`)
@@ -92,16 +94,28 @@ export class FastRecords {
     return { consumed: p, handOver: final && p < length };
   }
 
-  /** An unquoted line: its fields. */
+  /**
+   * An unquoted line: its fields. The array is made as long as the last record's (records of a
+   * file have as many fields, nearly always): grown by push from empty, it took three times the
+   * memory of its fields' pointers, the most allocated thing of a narrow file's dry run after the
+   * strings.
+   */
   private split(line: string): string[] {
-    const fields: string[] = [];
+    const fields = new Array<string>(this.lastFields);
     const d = this.delimiter;
+    let n = 0;
     let from = 0;
     for (let at = line.indexOf(d); at !== -1; at = line.indexOf(d, from)) {
-      fields.push(line.slice(from, at));
+      if (n < fields.length) fields[n] = line.slice(from, at);
+      else fields.push(line.slice(from, at));
+      n++;
       from = at + 1;
     }
-    fields.push(line.slice(from));
+    if (n < fields.length) fields[n] = line.slice(from);
+    else fields.push(line.slice(from));
+    n++;
+    if (n < fields.length) fields.length = n;
+    this.lastFields = n;
     return fields;
   }
 
