@@ -13,7 +13,7 @@
  */
 import type { ClassifiedRow, InputRow } from '../../core/types.js';
 import { shardOf } from './hash.js';
-import type { IdIndex } from './id-index.js';
+import type { IdIndex, IdLocation } from './id-index.js';
 import type { Shard } from '../../config/shard.js';
 import { MAX_ID_LENGTH } from '../input/index.js';
 
@@ -42,6 +42,11 @@ const ORDINAL_MASK = 0x7fffffff;
  */
 export class Classifier {
   private nextOrdinal = 0;
+  /**
+   * The location handed to firstSeen, one object for every row: the index copies its numbers and
+   * keeps nothing of it, and a new one per row was a fifth of a narrow file's allocation.
+   */
+  private readonly at: IdLocation = { file: 0, line: 0, ordinal: 0 };
 
   constructor(private readonly opts: ClassifyOptions) {}
 
@@ -80,13 +85,22 @@ export class Classifier {
       return row.skipped ? { kind: 'invalid', file, line, id, reason, skipped: true } : { kind: 'invalid', file, line, id, reason };
     }
     const ordinal = this.nextOrdinal;
-    const kept = this.opts.ids.firstSeen(id, { file, line, ordinal });
+    const kept = this.opts.ids.firstSeen(id, this.locate(file, line, ordinal));
     if (kept !== undefined) return { kind: 'duplicate', file, line, id, keptFile: kept.file, keptLine: kept.line };
     this.nextOrdinal++;
     const { segments, cells } = row;
     const clears = segments === undefined ? row.blank === true : segments === null || segments.length === 0;
     if (cells !== undefined) return { kind: 'customer', file, line, id, segments, clears, ordinal, cells, shape: row.shape };
     return { kind: 'customer', file, line, id, segments, clears, ordinal };
+  }
+
+  /** The reused location (see `at`), set to these numbers. */
+  private locate(file: number, line: number, ordinal: number): IdLocation {
+    const { at } = this;
+    at.file = file;
+    at.line = line;
+    at.ordinal = ordinal;
+    return at;
   }
 
   /**
@@ -102,7 +116,7 @@ export class Classifier {
     // (10M customers of 3 records: a 512 MiB table for 128). It grows as customers come instead.
     // (A wide file before a long one keeps the hint: its rows are customers.)
     if (ordinal === 0) this.opts.ids.expect?.(0);
-    const kept = this.opts.ids.firstSeen(id, { file, line, ordinal: (ordinal | LONG_BIT) >>> 0 });
+    const kept = this.opts.ids.firstSeen(id, this.locate(file, line, (ordinal | LONG_BIT) >>> 0));
     const segments = row.segments ?? [];
     if (kept === undefined) {
       this.nextOrdinal++;

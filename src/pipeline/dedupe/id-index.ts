@@ -139,7 +139,10 @@ export class IdIndex {
     });
   }
 
-  /** Records the id as first seen `at` if new and returns undefined; else returns where it was first seen. */
+  /**
+   * Records the id as first seen `at` if new and returns undefined; else returns where it was first
+   * seen. `at`'s numbers are copied: the caller may reuse the object.
+   */
   firstSeen(id: string, at: IdLocation): IdLocation | undefined {
     if (this.presizeSlots !== 0) this.presize();
     const probe = this.probe(id);
