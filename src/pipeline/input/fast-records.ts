@@ -105,15 +105,12 @@ export class FastRecords {
     const d = this.delimiter;
     let n = 0;
     let from = 0;
+    // A store at the array's length appends, so a record longer than the last grows it as push did.
     for (let at = line.indexOf(d); at !== -1; at = line.indexOf(d, from)) {
-      if (n < fields.length) fields[n] = line.slice(from, at);
-      else fields.push(line.slice(from, at));
-      n++;
+      fields[n++] = line.slice(from, at);
       from = at + 1;
     }
-    if (n < fields.length) fields[n] = line.slice(from);
-    else fields.push(line.slice(from));
-    n++;
+    fields[n++] = line.slice(from);
     if (n < fields.length) fields.length = n;
     this.lastFields = n;
     return fields;
