@@ -143,7 +143,7 @@ export function detectLayout(names: readonly string[], idColumn: string, columns
       advice: LONG_NAMES_ADVICE,
     };
   }
-  const pair = longPairOf(names.filter((name) => headerKey(name) !== id));
+  const pair = longPairOf(names, keys, id);
   if (pair !== undefined) {
     return {
       ambiguous: `it has the columns "${pair.type}" and "${pair.value}": a long export (a row per segment) with its columns named otherwise, or a wide file with two segment types named so`,
@@ -164,8 +164,12 @@ const TYPE_SUFFIXES = ['type', 'key', 'name'];
  * `segmentValue`): how warehouse exports name a long layout's columns. Only an exact pair counts:
  * `customer_type` and `lifetime_value` are two wide segment types.
  */
-function longPairOf(names: readonly string[]): { type: string; value: string } | undefined {
-  const byKey = new Map(names.map((name) => [headerKey(name), name.trim()]));
+function longPairOf(names: readonly string[], keys: readonly string[], id: string): { type: string; value: string } | undefined {
+  // The header as the caller keyed it (keys[i] is names[i]'s), the id column left out.
+  const byKey = new Map<string, string>();
+  keys.forEach((key, i) => {
+    if (key !== id) byKey.set(key, (names[i] as string).trim());
+  });
   for (const [key, name] of byKey) {
     if (!key.endsWith('value')) continue;
     const prefix = key.slice(0, -'value'.length);
