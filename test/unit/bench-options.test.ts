@@ -8,7 +8,7 @@ describe('parseBenchArgs', () => {
         rows: 1_000_000,
         largeCustomers: 10_000_000,
         quick: false,
-        phases: ['startup', 'dry', 'index', 'unsorted', 'send', 'send-10m', 'rate', 'over-asked', 'night'],
+        phases: ['startup', 'dry', 'rate', 'over-asked', 'index', 'unsorted', 'send', 'send-10m', 'night'],
         skipped: [{ phase: 'moonshot', reason: 'skipped (npm run bench -- --moonshot)' }],
         rateRequests: BENCH_DEFAULTS.rateRequests,
         overAskedRequests: BENCH_DEFAULTS.overAskedRequests,
@@ -23,7 +23,7 @@ describe('parseBenchArgs', () => {
     const parsed = parseBenchArgs(['--quick']);
     expect(parsed).toMatchObject({
       ok: true,
-      options: { rows: BENCH_DEFAULTS.quickRows, phases: ['startup', 'dry', 'send', 'rate', 'over-asked', 'night'] },
+      options: { rows: BENCH_DEFAULTS.quickRows, phases: ['startup', 'dry', 'rate', 'over-asked', 'send', 'night'] },
     });
     expect(parsed.ok && 'options' in parsed && parsed.options.skipped).toEqual([
       { phase: 'index', reason: 'skipped (--quick; npm run bench -- --only index)' },
