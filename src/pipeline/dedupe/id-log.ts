@@ -250,16 +250,16 @@ export class IdLog {
   /** Calls `visit` with every record's id and ref, in append order (used to rebuild the index). */
   forEachId(visit: (id: string, ref: number) => void): void {
     this.assertOpen();
-    // Nothing in the file: the records are read where they are. A flush would move the write
-    // buffer, part-filled, to the records kept in memory: a whole buffer's memory for a part of it,
-    // at every growth of the index.
-    if (this.flushedBytes === this.keptBytes) {
-      for (const chunk of this.kept) visitIds(chunk.data, chunk.bytes, chunk.start + 1, visit);
+    // Nothing in the file: the write buffer is read where it is. A flush would move it, part-filled,
+    // to the records kept in memory: a whole buffer's memory for a part of it, at every growth of
+    // the index. Records in the file: the flush puts the rest there too, read back after the kept ones.
+    const inFile = this.flushedBytes !== this.keptBytes;
+    if (inFile) this.flush();
+    for (const chunk of this.kept) visitIds(chunk.data, chunk.bytes, chunk.start + 1, visit);
+    if (!inFile) {
       visitIds(this.pending, this.pendingBytes, this.flushedBytes + 1, visit);
       return;
     }
-    this.flush();
-    for (const chunk of this.kept) visitIds(chunk.data, chunk.bytes, chunk.start + 1, visit);
     // The write buffer is empty now and large enough for any record ever appended: read through it.
     const chunk = this.pending;
     let offset = this.keptBytes;
